@@ -1,0 +1,31 @@
+"""E-mails as a template triple: templates/emails/<name>-subject.txt, -body.txt, -body.html."""
+
+import re
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+# CR, LF and the Unicode line/paragraph separators must never reach a header.
+_HEADER_BREAKS = re.compile(r"[\r\n\u2028\u2029\x00\x0b\x0c\x85]+")
+
+
+def header_safe(text: str) -> str:
+    return _HEADER_BREAKS.sub(" ", text).strip()
+
+
+def send_templated_email(*, name: str, to: str, context: dict, language: str, headers=None):
+    """Render the triple in `language` and send it. Raises what the mail backend raises."""
+    with translation.override(language):
+        context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+        subject = header_safe(render_to_string(f"emails/{name}-subject.txt", context))
+        text = render_to_string(f"emails/{name}-body.txt", context)
+        html = render_to_string(f"emails/{name}-body.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=[to], headers=headers or {},
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return message

@@ -1,0 +1,125 @@
+"""The lifecycle: the one table of what each action does to a ticket's status.
+
+`new → open ⇄ pending → resolved → closed`, plus `resolved → open` (reopen). Services, the
+web buttons and the API actions all consult `TRANSITIONS`; nothing else decides.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .errors import TransitionError
+from .models import Status
+
+N, O, P, R, C = Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED
+
+# The status graph. Every status change an action makes must be an edge here.
+STATUS_EDGES: frozenset[tuple[str, str]] = frozenset(
+    {(N, O), (O, P), (P, O), (O, R), (P, R), (R, O), (R, C)}
+)
+
+
+class Action:
+    REGISTER = "register"
+    CLASSIFY = "classify"
+    ASSIGN = "assign"
+    REPLY = "reply"  # public reply by an agent
+    NOTE = "note"  # internal note
+    CUSTOMER_REPLY = "customer_reply"
+    ESCALATE = "escalate"
+    PENDING = "pending"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+
+
+# action → {current status: status afterwards}. A status missing from an action's map means
+# the action is refused in that status.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    Action.CLASSIFY: {N: N, O: O, P: P, R: R},
+    Action.ASSIGN: {N: N, O: O, P: P, R: R},
+    Action.REPLY: {N: O, O: O, P: P},
+    Action.NOTE: {N: N, O: O, P: P, R: R},
+    Action.CUSTOMER_REPLY: {N: N, O: O, P: O, R: O},
+    Action.ESCALATE: {N: N, O: O, P: P},
+    Action.PENDING: {O: P},
+    Action.RESUME: {P: O},
+    Action.RESOLVE: {O: R, P: R},
+    Action.REOPEN: {R: O},
+    Action.CLOSE: {R: C},
+}
+
+ACTION_LABELS = {
+    Action.CLASSIFY: _("classify"),
+    Action.ASSIGN: _("assign"),
+    Action.REPLY: _("reply"),
+    Action.NOTE: _("add a note"),
+    Action.CUSTOMER_REPLY: _("reply"),
+    Action.ESCALATE: _("escalate"),
+    Action.PENDING: _("set pending"),
+    Action.RESUME: _("set back to open"),
+    Action.RESOLVE: _("resolve"),
+    Action.REOPEN: _("reopen"),
+    Action.CLOSE: _("close"),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: str
+    target: str
+
+    @property
+    def changes_status(self) -> bool:
+        return self.source != self.target
+
+
+def _check_table() -> None:
+    for action, moves in TRANSITIONS.items():
+        for source, target in moves.items():
+            if source != target and (source, target) not in STATUS_EDGES:
+                raise AssertionError(f"{action}: {source}→{target} is not in the status graph")
+
+
+_check_table()
+
+
+def is_allowed(action: str, status: str) -> bool:
+    return status in TRANSITIONS[action]
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [action for action, moves in TRANSITIONS.items() if status in moves]
+
+
+def transition(action: str, status: str) -> Transition:
+    """The move `action` makes from `status`; TransitionError if the lifecycle refuses it."""
+    moves = TRANSITIONS[action]
+    if status not in moves:
+        raise TransitionError(
+            _("A %(status)s ticket cannot be %(action)s: the lifecycle does not allow it.")
+            % {"status": Status(status).label.lower(), "action": _past(action)},
+            status=status,
+        )
+    return Transition(action=action, source=status, target=moves[status])
+
+
+_PAST = {
+    Action.CLASSIFY: _("classified"),
+    Action.ASSIGN: _("assigned"),
+    Action.REPLY: _("replied to"),
+    Action.NOTE: _("annotated"),
+    Action.CUSTOMER_REPLY: _("replied to"),
+    Action.ESCALATE: _("escalated"),
+    Action.PENDING: _("set pending"),
+    Action.RESUME: _("set back to open"),
+    Action.RESOLVE: _("resolved"),
+    Action.REOPEN: _("reopened"),
+    Action.CLOSE: _("closed"),
+}
+
+
+def _past(action: str) -> str:
+    return str(_PAST[action])

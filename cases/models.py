@@ -1,0 +1,410 @@
+"""Customers, teams, tickets, replies and the audit trail.
+
+Models hold fields, constraints and small derived properties. Every state change goes through
+`cases.services`; nothing else assigns `Ticket.status` or the denormalised counters.
+"""
+
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups of the same name; `User.role` reads them."""
+
+    AGENT = "agent", _("Agent")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+ROLE_GROUPS = {Role.AGENT: "Agent", Role.MANAGER: "Manager", Role.ADMIN: "Admin"}
+
+
+class User(AbstractUser):
+    """A person who works in Pulso: agent, manager or admin. Customers are not users."""
+
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role(self) -> str | None:
+        """The highest role the user holds (admin > manager > agent), from their groups."""
+        if self.is_superuser:
+            return Role.ADMIN
+        names = {group.name for group in self.groups.all()}
+        for role in (Role.ADMIN, Role.MANAGER, Role.AGENT):
+            if ROLE_GROUPS[role] in names:
+                return role
+        return None
+
+    @property
+    def sees_all_tickets(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.PositiveSmallIntegerField(
+        _("support level"), default=1, help_text=_("1, 2 or 3: the level of support it gives.")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=3), name="team_level_1_to_3"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    default_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default team"),
+        help_text=_("New cases of this category go to this team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    company = models.CharField(_("company"), max_length=150, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.SPANISH
+    )
+    active_since = models.DateField(_("customer since"), default=timezone.localdate)
+    churned_at = models.DateField(_("churned on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "id"]
+        constraints = [
+            # E-mail is unique whatever its case; customers reached only by phone have none.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="customer_email_unique_ci",
+                violation_error_message=_("A customer with this e-mail already exists."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(churned_at__isnull=True)
+                | models.Q(churned_at__gte=models.F("active_since")),
+                name="customer_churn_after_start",
+                violation_error_message=_("A customer cannot churn before becoming one."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    WEB = "web", _("Web form")
+    SOCIAL = "social", _("Social media")
+    IN_PERSON = "in_person", _("In person")
+    FIELD_VISIT = "field_visit", _("Field visit")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+MAX_LEVEL = 3
+
+
+class Ticket(models.Model):
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("category"),
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW, editable=False
+    )
+    level = models.PositiveSmallIntegerField(_("support level"), default=1, editable=False)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Denormalised facts for the KPIs; only services set them.
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    escalation_count = models.PositiveIntegerField(_("escalations"), default=0)
+    reopen_count = models.PositiveIntegerField(_("reopens"), default=0)
+    public_agent_replies = models.PositiveIntegerField(_("public agent replies"), default=0)
+    resolution = models.TextField(_("resolution"), blank=True)
+    # Incremented by every change: lets a client say "I acted on what I saw" (409 otherwise).
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=MAX_LEVEL), name="ticket_level_1_to_3"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in Status]),
+                name="ticket_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=False)
+                | ~models.Q(status__in=[Status.RESOLVED, Status.CLOSED]),
+                name="ticket_resolved_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "team"], name="ticket_status_team"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return format_reference(self.pk)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def format_reference(pk: int | None) -> str:
+    return f"{settings.TICKET_REFERENCE_PREFIX}-{pk or 0:06d}"
+
+
+def parse_reference(text: str) -> int | None:
+    """`PUL-000123`, `pul-123` or `123` → 123; anything else → None."""
+    value = text.strip().upper()
+    prefix = settings.TICKET_REFERENCE_PREFIX.upper() + "-"
+    if value.startswith(prefix):
+        value = value[len(prefix) :]
+    return int(value) if value.isdigit() and len(value) <= 12 else None
+
+
+class Reply(models.Model):
+    """A message on a ticket: a public reply (agent or customer) or an internal note."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="replies", verbose_name=_("ticket")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+        help_text=_("Empty when the customer wrote it."),
+    )
+    body = models.TextField(_("message"))
+    public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="reply_ticket_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(public=True) | models.Q(author__isnull=False),
+                name="reply_note_has_agent",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket.reference} #{self.pk}"
+
+    @property
+    def by_customer(self) -> bool:
+        return self.author_id is None
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    CLASSIFIED = "classified", _("Classified")
+    ASSIGNED = "assigned", _("Assigned")
+    REPLIED = "replied", _("Public reply")
+    NOTE = "note", _("Internal note")
+    CUSTOMER_REPLIED = "customer_replied", _("Customer reply")
+    ESCALATED = "escalated", _("Escalated")
+    PENDING = "pending", _("Set pending")
+    RESUMED = "resumed", _("Back to open")
+    RESOLVED = "resolved", _("Resolved")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+
+
+class TicketEvent(models.Model):
+    """One row per change: the timeline and the raw input of the metrics. Append-only."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the customer or the system acted."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="event_ticket_time"),
+            models.Index(fields=["kind", "at"], name="event_kind_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TicketAccessToken(models.Model):
+    """A customer's private link to one ticket. Only the SHA-256 of the token is stored."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer link")
+        verbose_name_plural = _("customer links")
+
+
+class NotificationKind(models.TextChoices):
+    TICKET_RECEIVED = "ticket_received", _("Case received")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class CustomerNotification(models.Model):
+    """Outbox row for an e-mail to a customer: written in the transaction that causes it,
+    sent by a Celery task that claims it, swept up again if the broker lost the task."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    status = models.CharField(
+        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("customer e-mail")
+        verbose_name_plural = _("customer e-mails")
+        indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]

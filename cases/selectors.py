@@ -1,0 +1,63 @@
+"""Read-only queries. `tickets_visible_to` is the one place that decides who sees what."""
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import ACTIVE_STATUSES, ROLE_GROUPS, Customer, Role, Team, Ticket, User
+
+
+def tickets_visible_to(user) -> QuerySet[Ticket]:
+    """Managers and admins see every ticket; agents those of their teams and those assigned
+    to them; anyone else nothing."""
+    tickets = Ticket.objects.select_related("customer", "category", "team", "assignee")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return tickets.none()
+    if user.sees_all_tickets:
+        return tickets
+    if user.role == Role.AGENT:
+        return tickets.filter(Q(team__in=user.teams.all()) | Q(assignee=user)).distinct()
+    return tickets.none()
+
+
+def can_see_ticket(user, ticket: Ticket) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role is None:
+        return False
+    if user.sees_all_tickets or ticket.assignee_id == user.pk:
+        return True
+    return ticket.team_id is not None and user.teams.filter(pk=ticket.team_id).exists()
+
+
+def staff_users() -> QuerySet[User]:
+    """Active people who can work tickets (agents, managers, admins)."""
+    in_a_role = User.groups.through.objects.filter(
+        group__name__in=list(ROLE_GROUPS.values())
+    ).values("user_id")
+    return User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(pk__in=in_a_role))
+
+
+def assignable_agents(ticket: Ticket | None = None) -> QuerySet[User]:
+    """Who a ticket may be assigned to: active staff, members of the ticket's team if it has one."""
+    agents = staff_users()
+    if ticket is not None and ticket.team_id is not None:
+        agents = agents.filter(teams=ticket.team_id)
+    return agents.order_by("first_name", "last_name", "username")
+
+
+def least_loaded_agent(team: Team) -> User | None:
+    """The active member of `team` with the fewest active tickets (ties: longest-standing)."""
+    return (
+        staff_users()
+        .filter(teams=team)
+        .annotate(
+            load=Count(
+                "assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES)
+            )
+        )
+        .order_by("load", "id")
+        .first()
+    )
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    if not getattr(user, "is_authenticated", False) or user.role is None:
+        return Customer.objects.none()
+    return Customer.objects.all()

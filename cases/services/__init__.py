@@ -1,0 +1,46 @@
+"""The only code that changes state in `cases`. Each function runs in one transaction, locks
+the ticket it changes, checks the lifecycle table, writes a TicketEvent, and raises a
+`cases.errors` exception — with nothing written — when it refuses."""
+
+from .customers import find_or_create_customer, update_customer
+from .notifications import (
+    deliver_customer_notification,
+    enqueue_due_notifications,
+    issue_access_token,
+    ticket_for_access_token,
+)
+from .tickets import (
+    add_customer_reply,
+    add_reply,
+    assign_ticket,
+    auto_assign_ticket,
+    classify_ticket,
+    close_ticket,
+    escalate_ticket,
+    register_ticket,
+    reopen_ticket,
+    resolve_ticket,
+    resume_ticket,
+    set_pending,
+)
+
+__all__ = [
+    "add_customer_reply",
+    "add_reply",
+    "assign_ticket",
+    "auto_assign_ticket",
+    "classify_ticket",
+    "close_ticket",
+    "deliver_customer_notification",
+    "enqueue_due_notifications",
+    "escalate_ticket",
+    "find_or_create_customer",
+    "issue_access_token",
+    "register_ticket",
+    "reopen_ticket",
+    "resolve_ticket",
+    "resume_ticket",
+    "set_pending",
+    "ticket_for_access_token",
+    "update_customer",
+]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from .views import customers, workspace
+
+app_name = "cases"
+
+urlpatterns = [
+    path("tickets/", workspace.queue, name="queue"),
+    path("tickets/new/", workspace.ticket_create, name="ticket_create"),
+    path("tickets/<int:pk>/", workspace.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/<slug:action>/", workspace.ticket_action, name="ticket_action"),
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+]

@@ -1,0 +1,12 @@
+"""The Celery app. Settings live in Django settings under the CELERY_ namespace
+(see RELIABILITY.md for why each value is what it is)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("pulso")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,85 @@
+"""The fixed cast of named actors every test can call on.
+
+Team "Soporte N1" (level 1): agents Ana and Bruno. Team "Soporte N2" (level 2): agent Carla.
+Team "Especialistas N3" (level 3): nobody yet. Manager Marta, admin Adrián.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from cases.models import Role
+from tests.factories import (
+    AgentFactory,
+    CategoryFactory,
+    CustomerFactory,
+    ManagerFactory,
+    TeamFactory,
+    UserFactory,
+    make_ticket,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def team_n1(db):
+    return TeamFactory(name="Soporte N1", level=1)
+
+
+@pytest.fixture
+def team_n2(db):
+    return TeamFactory(name="Soporte N2", level=2)
+
+
+@pytest.fixture
+def team_n3(db):
+    return TeamFactory(name="Especialistas N3", level=3)
+
+
+@pytest.fixture
+def ana(team_n1):
+    return AgentFactory(username="ana", first_name="Ana", last_name="Pérez", teams=[team_n1])
+
+
+@pytest.fixture
+def bruno(team_n1):
+    return AgentFactory(username="bruno", first_name="Bruno", last_name="Díaz", teams=[team_n1])
+
+
+@pytest.fixture
+def carla(team_n2):
+    return AgentFactory(username="carla", first_name="Carla", last_name="Ruiz", teams=[team_n2])
+
+
+@pytest.fixture
+def marta(db):
+    return ManagerFactory(username="marta", first_name="Marta", last_name="Gómez")
+
+
+@pytest.fixture
+def adrian(db):
+    return UserFactory(
+        username="adrian", first_name="Adrián", last_name="Soto", role=Role.ADMIN,
+        is_staff=True, is_superuser=True,
+    )
+
+
+@pytest.fixture
+def billing(db):
+    return CategoryFactory(name="Billing")
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Lucía Torres", email="lucia@example.com", language="es")
+
+
+@pytest.fixture
+def ticket(ana, team_n1, customer):
+    """A new phone ticket of Soporte N1 registered by Ana, unassigned."""
+    return make_ticket(by=ana, customer=customer, team=team_n1)
