@@ -1,0 +1,49 @@
+# Pulso's entry points. `make run` and `make test` need only Python 3.11 and git.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+PULSO_BIND ?= 127.0.0.1:8000
+export PULSO_BIND
+
+.PHONY: install run setup test test-fast lint format bench check-deploy messages clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.synced  ## Create .venv with the locked dependencies
+
+setup: install  ## Migrate, collect static files, load demo data in the embedded mode
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py load_demo --if-embedded
+
+run: setup  ## Start web + Celery worker + beat on the embedded default
+	@$(PY) manage.py welcome
+	$(VENV)/bin/honcho start -f Procfile
+
+test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if DATABASE_URL/REDIS_URL are set)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install  ## Refresh the translation catalogues (needs GNU gettext)
+	$(PY) manage.py makemessages -l es -l en --ignore '.venv/*' --ignore '.tools/*' --ignore 'var/*'
+	$(PY) manage.py makemessages -d djangojs -l es -l en --ignore '.venv/*' --ignore 'static/vendor/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore '.tools/*'
+
+clean:
+	rm -rf $(VENV) .tools var

@@ -1,0 +1,18 @@
+"""Drive a ticket to any status through the real services."""
+
+from cases import services
+from cases.models import Status
+
+
+def bring_to(ticket, status, *, by):
+    if status == Status.NEW:
+        return ticket
+    services.add_reply(ticket=ticket, by=by, body="We are on it.")
+    if status == Status.OPEN:
+        return ticket.__class__.objects.get(pk=ticket.pk)
+    if status == Status.PENDING:
+        return services.set_pending(ticket=ticket, by=by)
+    ticket = services.resolve_ticket(ticket=ticket, by=by, resolution="Replaced the cartridge.")
+    if status == Status.RESOLVED:
+        return ticket
+    return services.close_ticket(ticket=ticket, by=by)
