@@ -23,7 +23,10 @@ def send_templated_email(*, name: str, to: str, context: dict, language: str, he
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
     message = EmailMultiAlternatives(
-        subject=subject, body=text, to=[to], headers=headers or {},
+        subject=subject,
+        body=text,
+        to=[to],
+        headers=headers or {},
         from_email=settings.DEFAULT_FROM_EMAIL,
     )
     message.attach_alternative(html, "text/html")

@@ -11,11 +11,20 @@ from django.utils.translation import gettext_lazy as _
 from .errors import TransitionError
 from .models import Status
 
-N, O, P, R, C = Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED
+NEW, OPEN, PENDING = Status.NEW, Status.OPEN, Status.PENDING
+RESOLVED, CLOSED = Status.RESOLVED, Status.CLOSED
 
 # The status graph. Every status change an action makes must be an edge here.
 STATUS_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {(N, O), (O, P), (P, O), (O, R), (P, R), (R, O), (R, C)}
+    {
+        (NEW, OPEN),
+        (OPEN, PENDING),
+        (PENDING, OPEN),
+        (OPEN, RESOLVED),
+        (PENDING, RESOLVED),
+        (RESOLVED, OPEN),
+        (RESOLVED, CLOSED),
+    }
 )
 
 
@@ -37,17 +46,17 @@ class Action:
 # action → {current status: status afterwards}. A status missing from an action's map means
 # the action is refused in that status.
 TRANSITIONS: dict[str, dict[str, str]] = {
-    Action.CLASSIFY: {N: N, O: O, P: P, R: R},
-    Action.ASSIGN: {N: N, O: O, P: P, R: R},
-    Action.REPLY: {N: O, O: O, P: P},
-    Action.NOTE: {N: N, O: O, P: P, R: R},
-    Action.CUSTOMER_REPLY: {N: N, O: O, P: O, R: O},
-    Action.ESCALATE: {N: N, O: O, P: P},
-    Action.PENDING: {O: P},
-    Action.RESUME: {P: O},
-    Action.RESOLVE: {O: R, P: R},
-    Action.REOPEN: {R: O},
-    Action.CLOSE: {R: C},
+    Action.CLASSIFY: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
+    Action.ASSIGN: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
+    Action.REPLY: {NEW: OPEN, OPEN: OPEN, PENDING: PENDING},
+    Action.NOTE: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
+    Action.CUSTOMER_REPLY: {NEW: NEW, OPEN: OPEN, PENDING: OPEN, RESOLVED: OPEN},
+    Action.ESCALATE: {NEW: NEW, OPEN: OPEN, PENDING: PENDING},
+    Action.PENDING: {OPEN: PENDING},
+    Action.RESUME: {PENDING: OPEN},
+    Action.RESOLVE: {OPEN: RESOLVED, PENDING: RESOLVED},
+    Action.REOPEN: {RESOLVED: OPEN},
+    Action.CLOSE: {RESOLVED: CLOSED},
 }
 
 ACTION_LABELS = {

@@ -375,6 +375,9 @@ class TicketAccessToken(models.Model):
         verbose_name = _("customer link")
         verbose_name_plural = _("customer links")
 
+    def __str__(self):
+        return f"{self.ticket_id} link {self.created_at:%Y-%m-%d}"
+
 
 class NotificationKind(models.TextChoices):
     TICKET_RECEIVED = "ticket_received", _("Case received")
@@ -408,3 +411,6 @@ class CustomerNotification(models.Model):
         verbose_name = _("customer e-mail")
         verbose_name_plural = _("customer e-mails")
         indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]
+
+    def __str__(self):
+        return f"{self.kind} {self.ticket_id} ({self.status})"

@@ -12,16 +12,21 @@ _MANAGER_MODELS = ("customer", "team", "category", "user")
 
 ROLE_PERMISSIONS = {
     Role.AGENT: {
-        ("cases", "view_ticket"), ("cases", "add_ticket"), ("cases", "change_ticket"),
-        ("cases", "view_customer"), ("cases", "add_customer"), ("cases", "change_customer"),
-        ("cases", "view_team"), ("cases", "view_category"), ("cases", "add_reply"),
-        ("cases", "view_reply"), ("cases", "view_ticketevent"),
+        ("cases", "view_ticket"),
+        ("cases", "add_ticket"),
+        ("cases", "change_ticket"),
+        ("cases", "view_customer"),
+        ("cases", "add_customer"),
+        ("cases", "change_customer"),
+        ("cases", "view_team"),
+        ("cases", "view_category"),
+        ("cases", "add_reply"),
+        ("cases", "view_reply"),
+        ("cases", "view_ticketevent"),
     },
 }
 ROLE_PERMISSIONS[Role.MANAGER] = ROLE_PERMISSIONS[Role.AGENT] | {
-    ("cases", f"{verb}_{model}")
-    for model in _MANAGER_MODELS
-    for verb in ("view", "add", "change")
+    ("cases", f"{verb}_{model}") for model in _MANAGER_MODELS for verb in ("view", "add", "change")
 }
 
 

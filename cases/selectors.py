@@ -48,9 +48,7 @@ def least_loaded_agent(team: Team) -> User | None:
         staff_users()
         .filter(teams=team)
         .annotate(
-            load=Count(
-                "assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES)
-            )
+            load=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES))
         )
         .order_by("load", "id")
         .first()

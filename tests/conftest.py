@@ -64,8 +64,12 @@ def marta(db):
 @pytest.fixture
 def adrian(db):
     return UserFactory(
-        username="adrian", first_name="Adrián", last_name="Soto", role=Role.ADMIN,
-        is_staff=True, is_superuser=True,
+        username="adrian",
+        first_name="Adrián",
+        last_name="Soto",
+        role=Role.ADMIN,
+        is_staff=True,
+        is_superuser=True,
     )
 
 

@@ -81,6 +81,4 @@ def make_ticket(*, by=None, customer=None, team=None, **kwargs) -> Ticket:
     kwargs.setdefault("subject", "The printer does not print")
     kwargs.setdefault("description", "It blinks orange and nothing comes out.")
     kwargs.setdefault("channel", Channel.PHONE)
-    return register_ticket(
-        by=by, customer=customer or CustomerFactory(), team=team, **kwargs
-    )
+    return register_ticket(by=by, customer=customer or CustomerFactory(), team=team, **kwargs)

@@ -21,7 +21,9 @@ def find_or_create_customer(
         if not name.strip():
             raise ValidationError(_("A customer needs an e-mail or a name."), field="email")
         return Customer.objects.create(
-            name=name.strip(), phone=phone.strip(), company=company.strip(),
+            name=name.strip(),
+            phone=phone.strip(),
+            company=company.strip(),
             language=language or Language.SPANISH,
         )
     existing = Customer.objects.filter(email__iexact=email).first()
@@ -50,17 +52,13 @@ def update_customer(*, customer: Customer, **changes) -> Customer:
         changes["email"] = _clean_email(changes["email"])
         clash = Customer.objects.filter(email__iexact=changes["email"]).exclude(pk=customer.pk)
         if changes["email"] and clash.exists():
-            raise ValidationError(
-                _("A customer with this e-mail already exists."), field="email"
-            )
+            raise ValidationError(_("A customer with this e-mail already exists."), field="email")
     churned, since = (
         changes.get("churned_at", customer.churned_at),
         changes.get("active_since", customer.active_since),
     )
     if churned and since and churned < since:
-        raise ValidationError(
-            _("A customer cannot churn before becoming one."), field="churned_at"
-        )
+        raise ValidationError(_("A customer cannot churn before becoming one."), field="churned_at")
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.save(update_fields=list(changes))

@@ -88,9 +88,9 @@ def deliver_customer_notification(notification_id: int) -> bool:
     """Send one outbox e-mail if nobody else is sending it. True when this call sent it."""
     if not _claim(notification_id):
         return False
-    notification = CustomerNotification.objects.select_related(
-        "ticket", "ticket__customer"
-    ).get(pk=notification_id)
+    notification = CustomerNotification.objects.select_related("ticket", "ticket__customer").get(
+        pk=notification_id
+    )
     ticket, customer = notification.ticket, notification.ticket.customer
     attempts = notification.attempts + 1
     try:
@@ -122,8 +122,11 @@ def deliver_customer_notification(notification_id: int) -> bool:
         )
         return False
     CustomerNotification.objects.filter(pk=notification_id).update(
-        status=NotificationStatus.SENT, sent_at=timezone.now(), attempts=attempts,
-        lease_until=None, last_error="",
+        status=NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=attempts,
+        lease_until=None,
+        last_error="",
     )
     return True
 

@@ -88,8 +88,10 @@ def _required_text(value: str, field: str, message: str) -> str:
 
 def _check_choice(value: str, choices, field: str) -> None:
     if value not in choices.values:
-        raise ValidationError(_("“%(value)s” is not a valid %(field)s.") % {
-            "value": value, "field": field}, field=field)
+        raise ValidationError(
+            _("“%(value)s” is not a valid %(field)s.") % {"value": value, "field": field},
+            field=field,
+        )
 
 
 def _check_assignee(ticket: Ticket, assignee: User) -> None:
@@ -162,23 +164,34 @@ def register_ticket(
         ticket.assignee = least_loaded_agent(team)
     ticket.save()
     _event(
-        ticket, by, EventKind.CREATED, at,
-        channel=channel, priority=priority,
+        ticket,
+        by,
+        EventKind.CREATED,
+        at,
+        channel=channel,
+        priority=priority,
         category=category.name if category else None,
-        team=team.name if team else None, level=ticket.level,
+        team=team.name if team else None,
+        level=ticket.level,
     )
     if ticket.assignee_id:
-        _event(ticket, by, EventKind.ASSIGNED, at, assignee=ticket.assignee.display_name,
-               assignee_id=ticket.assignee_id, previous=None, auto=assignee is None)
+        _event(
+            ticket,
+            by,
+            EventKind.ASSIGNED,
+            at,
+            assignee=ticket.assignee.display_name,
+            assignee_id=ticket.assignee_id,
+            previous=None,
+            auto=assignee is None,
+        )
     if acknowledge and customer.email:
         notification = CustomerNotification.objects.create(
             ticket=ticket, kind=NotificationKind.TICKET_RECEIVED, send_after=at
         )
         from ..tasks import enqueue_customer_notification
 
-        transaction.on_commit(
-            lambda: enqueue_customer_notification(notification.pk), robust=True
-        )
+        transaction.on_commit(lambda: enqueue_customer_notification(notification.pk), robust=True)
     return ticket
 
 
@@ -250,10 +263,14 @@ def assign_ticket(
     ticket.assignee = assignee
     _save(ticket, ["assignee"], at)
     _event(
-        ticket, by, EventKind.ASSIGNED, at,
+        ticket,
+        by,
+        EventKind.ASSIGNED,
+        at,
         assignee=assignee.display_name if assignee else None,
         assignee_id=assignee.pk if assignee else None,
-        previous=previous, auto=False,
+        previous=previous,
+        auto=False,
     )
     return ticket
 
@@ -276,8 +293,16 @@ def auto_assign_ticket(
     previous = ticket.assignee.display_name if ticket.assignee_id else None
     ticket.assignee = agent
     _save(ticket, ["assignee"], at)
-    _event(ticket, by, EventKind.ASSIGNED, at, assignee=agent.display_name,
-           assignee_id=agent.pk, previous=previous, auto=True)
+    _event(
+        ticket,
+        by,
+        EventKind.ASSIGNED,
+        at,
+        assignee=agent.display_name,
+        assignee_id=agent.pk,
+        previous=previous,
+        auto=True,
+    )
     return ticket
 
 
@@ -313,9 +338,12 @@ def add_reply(
         fields.append("status")
     _save(ticket, fields, at)
     _event(
-        ticket, by, EventKind.REPLIED if public else EventKind.NOTE, at,
-        reply_id=reply.pk, **({"from": move.source, "to": move.target} if move.changes_status
-                             else {}),
+        ticket,
+        by,
+        EventKind.REPLIED if public else EventKind.NOTE,
+        at,
+        reply_id=reply.pk,
+        **({"from": move.source, "to": move.target} if move.changes_status else {}),
     )
     return reply
 
@@ -339,8 +367,14 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
     _save(ticket, fields, at)
     _event(ticket, None, EventKind.CUSTOMER_REPLIED, at, reply_id=reply.pk)
     if move.source == Status.RESOLVED:
-        _event(ticket, None, EventKind.REOPENED, at, **{"from": move.source, "to": move.target},
-               reason=_("The customer replied."))
+        _event(
+            ticket,
+            None,
+            EventKind.REOPENED,
+            at,
+            **{"from": move.source, "to": move.target},
+            reason=_("The customer replied."),
+        )
     elif move.changes_status:
         _event(ticket, None, EventKind.RESUMED, at, **{"from": move.source, "to": move.target})
     return reply
@@ -385,8 +419,13 @@ def escalate_ticket(
             fields.append("assignee")
     _save(ticket, fields, at)
     _event(
-        ticket, by, EventKind.ESCALATED, at,
-        from_level=from_level, to_level=ticket.level, reason=reason,
+        ticket,
+        by,
+        EventKind.ESCALATED,
+        at,
+        from_level=from_level,
+        to_level=ticket.level,
+        reason=reason,
         from_team=old_team.name if old_team else None,
         to_team=ticket.team.name if ticket.team else None,
         unassigned="assignee" in fields,
@@ -441,15 +480,19 @@ def resolve_ticket(
 ) -> Ticket:
     """Resolve with a resolution text. Sends `ticket_resolved` inside this transaction."""
     at = _now(at)
-    resolution = _required_text(
-        resolution, "resolution", _("Describe how the case was resolved.")
-    )
+    resolution = _required_text(resolution, "resolution", _("Describe how the case was resolved."))
     ticket, move = _change_status(ticket, by, Action.RESOLVE, expected_version)
     ticket.resolved_at = at
     ticket.resolution = resolution
     _save(ticket, ["status", "resolved_at", "resolution"], at)
-    _event(ticket, by, EventKind.RESOLVED, at, resolution=resolution,
-           **{"from": move.source, "to": move.target})
+    _event(
+        ticket,
+        by,
+        EventKind.RESOLVED,
+        at,
+        resolution=resolution,
+        **{"from": move.source, "to": move.target},
+    )
     ticket_resolved.send(sender=Ticket, ticket=ticket, by=by, at=at)
     return ticket
 
@@ -468,14 +511,23 @@ def reopen_ticket(
     ticket, move = _change_status(ticket, by, Action.REOPEN, expected_version)
     ticket.reopen_count += 1
     _save(ticket, ["status", "reopen_count"], at)
-    _event(ticket, by, EventKind.REOPENED, at, reason=(reason or "").strip(),
-           **{"from": move.source, "to": move.target})
+    _event(
+        ticket,
+        by,
+        EventKind.REOPENED,
+        at,
+        reason=(reason or "").strip(),
+        **{"from": move.source, "to": move.target},
+    )
     return ticket
 
 
 @transaction.atomic
 def close_ticket(
-    *, ticket: Ticket, by: User | None, expected_version: int | None = None,
+    *,
+    ticket: Ticket,
+    by: User | None,
+    expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     """Resolved → closed. Closed is final."""

@@ -9,8 +9,9 @@ from django_ratelimit.decorators import ratelimit
     name="post",
 )
 @method_decorator(
-    ratelimit(key="post:username", rate=lambda g, r: settings.LOGIN_RATE, method="POST",
-              block=True),
+    ratelimit(
+        key="post:username", rate=lambda g, r: settings.LOGIN_RATE, method="POST", block=True
+    ),
     name="post",
 )
 class LoginView(auth_views.LoginView):

@@ -66,8 +66,11 @@ def test_concurrent_assignments_have_one_winner(ticket, agents):
     seen = ticket.version
     outcomes = race(
         *[
-            (lambda a=a: services.assign_ticket(
-                ticket=ticket, by=a, assignee=a, expected_version=seen))
+            (
+                lambda a=a: services.assign_ticket(
+                    ticket=ticket, by=a, assignee=a, expected_version=seen
+                )
+            )
             for a in agents
         ]
     )
@@ -104,10 +107,12 @@ def test_resolve_and_escalate_at_once_one_wins_and_nothing_is_lost(ticket, ana, 
             break
         seen = ticket.version
         outcomes = race(
-            lambda: services.resolve_ticket(
-                ticket=ticket, by=ana, resolution="done", expected_version=seen),
-            lambda: services.escalate_ticket(
-                ticket=ticket, by=bruno, reason="needs N2", expected_version=seen),
+            lambda t=ticket, v=seen: services.resolve_ticket(
+                ticket=t, by=ana, resolution="done", expected_version=v
+            ),
+            lambda t=ticket, v=seen: services.escalate_ticket(
+                ticket=t, by=bruno, reason="needs N2", expected_version=v
+            ),
         )
         assert sorted(outcomes) == ["conflict", "won"], outcomes
     ticket.refresh_from_db()
@@ -115,8 +120,10 @@ def test_resolve_and_escalate_at_once_one_wins_and_nothing_is_lost(ticket, ana, 
     assert ticket.reopen_count == events_of(ticket, EventKind.REOPENED)
     assert ticket.level == 1 + ticket.escalation_count
     # Versions strictly increase: every committed change was applied on top of the last one.
-    assert ticket.version == 1 + TicketEvent.objects.filter(ticket=ticket).exclude(
-        kind=EventKind.CREATED).count()
+    assert (
+        ticket.version
+        == 1 + TicketEvent.objects.filter(ticket=ticket).exclude(kind=EventKind.CREATED).count()
+    )
 
 
 def test_replies_at_once_are_all_kept_and_counted(ticket, agents):

@@ -38,8 +38,9 @@ class TestRegistering:
         ticket = make_ticket(by=ana, category=category)
         assert ticket.team == team_n2
 
-    def test_without_team_or_category_the_first_level_one_team_takes_it(self, ana, team_n2,
-                                                                          team_n1):
+    def test_without_team_or_category_the_first_level_one_team_takes_it(
+        self, ana, team_n2, team_n1
+    ):
         assert make_ticket(by=ana).team == team_n1
 
     def test_an_empty_subject_is_refused_and_nothing_is_written(self, ana, customer):
@@ -52,8 +53,7 @@ class TestRegistering:
         with pytest.raises(ValidationError):
             make_ticket(by=ana, customer=customer, channel="pigeon")
 
-    def test_auto_assign_at_registration_picks_the_least_loaded_agent(self, ana, bruno,
-                                                                       team_n1):
+    def test_auto_assign_at_registration_picks_the_least_loaded_agent(self, ana, bruno, team_n1):
         make_ticket(by=ana, team=team_n1, assignee=ana)
         ticket = make_ticket(by=ana, team=team_n1, auto_assign=True)
         assert ticket.assignee == bruno
@@ -139,8 +139,9 @@ class TestAssigning:
         services.assign_ticket(ticket=ticket, by=ana, assignee=None)
         assert Ticket.objects.get(pk=ticket.pk).assignee is None
 
-    def test_auto_assign_picks_the_agent_with_fewest_active_tickets(self, ticket, ana, bruno,
-                                                                     team_n1):
+    def test_auto_assign_picks_the_agent_with_fewest_active_tickets(
+        self, ticket, ana, bruno, team_n1
+    ):
         for _ in range(2):
             make_ticket(by=ana, team=team_n1, assignee=bruno)
         make_ticket(by=ana, team=team_n1, assignee=ana)
@@ -282,8 +283,7 @@ class TestOptimisticConcurrency:
         seen = ticket.version
         services.assign_ticket(ticket=ticket, by=ana, assignee=ana, expected_version=seen)
         with pytest.raises(ConflictError) as conflict:
-            services.assign_ticket(ticket=ticket, by=bruno, assignee=bruno,
-                                   expected_version=seen)
+            services.assign_ticket(ticket=ticket, by=bruno, assignee=bruno, expected_version=seen)
         assert conflict.value.status == Status.NEW
         assert Ticket.objects.get(pk=ticket.pk).assignee == ana
 
