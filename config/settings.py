@@ -130,7 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- I18N -------------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# PULSO_LOCALE_DIR only lets the catalogue check run makemessages into a scratch copy.
+LOCALE_PATHS = [Path(env_str("PULSO_LOCALE_DIR", str(BASE_DIR / "locale")))]
 TIME_ZONE = env_str("TIME_ZONE", "America/Bogota")
 USE_I18N = True
 USE_TZ = True
@@ -138,6 +139,7 @@ USE_TZ = True
 # --- Static -----------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

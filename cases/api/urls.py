@@ -1,1 +1,35 @@
-urlpatterns = []
+"""REST API v1, mounted under /api/v1/ by config/urls_api.py. URL names are part of the
+contract: `api:<name>`."""
+
+from django.urls import path
+
+from . import auth, customers, directory, tickets
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", auth.TokenCreateApi.as_view(), name="auth-token"),
+    path("auth/logout/", auth.TokenLogoutApi.as_view(), name="auth-logout"),
+    path("auth/logout-all/", auth.TokenLogoutAllApi.as_view(), name="auth-logout-all"),
+    path("me/", auth.MeApi.as_view(), name="me"),
+    path("agents/", directory.AgentListApi.as_view(), name="agent-list"),
+    path("teams/", directory.TeamListApi.as_view(), name="team-list"),
+    path("categories/", directory.CategoryListApi.as_view(), name="category-list"),
+    path("customers/", customers.CustomerListCreateApi.as_view(), name="customer-list"),
+    path("customers/<int:id>/", customers.CustomerDetailApi.as_view(), name="customer-detail"),
+    path("tickets/", tickets.TicketListCreateApi.as_view(), name="ticket-list"),
+    path("tickets/<int:id>/", tickets.TicketDetailApi.as_view(), name="ticket-detail"),
+    path("tickets/<int:id>/assign/", tickets.TicketAssignApi.as_view(), name="ticket-assign"),
+    path(
+        "tickets/<int:id>/replies/",
+        tickets.TicketReplyListCreateApi.as_view(),
+        name="ticket-replies",
+    ),
+    path("tickets/<int:id>/events/", tickets.TicketEventListApi.as_view(), name="ticket-events"),
+    path("tickets/<int:id>/escalate/", tickets.TicketEscalateApi.as_view(), name="ticket-escalate"),
+    path("tickets/<int:id>/pending/", tickets.TicketPendingApi.as_view(), name="ticket-pending"),
+    path("tickets/<int:id>/resume/", tickets.TicketResumeApi.as_view(), name="ticket-resume"),
+    path("tickets/<int:id>/resolve/", tickets.TicketResolveApi.as_view(), name="ticket-resolve"),
+    path("tickets/<int:id>/reopen/", tickets.TicketReopenApi.as_view(), name="ticket-reopen"),
+    path("tickets/<int:id>/close/", tickets.TicketCloseApi.as_view(), name="ticket-close"),
+]

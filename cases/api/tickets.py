@@ -1,0 +1,553 @@
+"""Tickets: list, register, read, classify, the lifecycle actions, the timeline and replies.
+
+Every view loads the ticket through `tickets_visible_to` (404 when the caller may not see it)
+and changes it through one `cases.services` function; refusals come back as domain errors
+that `cases.api.errors` turns into 400 / 403 / 409."""
+
+import django_filters
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from .. import lifecycle
+from ..errors import ValidationError as DomainValidationError
+from ..models import (
+    MAX_LEVEL,
+    Category,
+    Channel,
+    EventKind,
+    Priority,
+    Status,
+    Team,
+    Ticket,
+    User,
+    parse_reference,
+)
+from ..selectors import tickets_visible_to
+from ..services import (
+    add_reply,
+    assign_ticket,
+    auto_assign_ticket,
+    classify_ticket,
+    close_ticket,
+    escalate_ticket,
+    find_or_create_customer,
+    register_ticket,
+    reopen_ticket,
+    resolve_ticket,
+    resume_ticket,
+    set_pending,
+)
+from .common import (
+    IdField,
+    StaffApi,
+    StaffListApi,
+    StrictInputSerializer,
+    UserRefOutput,
+    VersionInput,
+    error_responses,
+)
+from .customers import CustomerFieldsInput
+
+
+def get_visible_ticket(user, id: int) -> Ticket:
+    """The ticket if `user` may see it; 404 otherwise (never reveal that it exists)."""
+    return get_object_or_404(tickets_visible_to(user), pk=id)
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class TicketCustomerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+    company = serializers.CharField()
+    language = serializers.CharField()
+
+
+class TicketOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField(help_text=_("PUL-000123: how people quote the ticket."))
+    subject = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.IntegerField(source="category_id", allow_null=True)
+    level = serializers.IntegerField(min_value=1, max_value=MAX_LEVEL)
+    team = serializers.IntegerField(source="team_id", allow_null=True)
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    customer = TicketCustomerOutput()
+    resolution = serializers.CharField()
+    version = serializers.IntegerField(
+        help_text=_("Send it back as `version` in an action to act only on what you saw.")
+    )
+    escalation_count = serializers.IntegerField()
+    reopen_count = serializers.IntegerField()
+    public_agent_replies = serializers.IntegerField()
+    allowed_actions = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    first_response_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=list(lifecycle.TRANSITIONS)),
+            help_text=_("What the lifecycle allows in the ticket's current status."),
+        )
+    )
+    def get_allowed_actions(self, ticket: Ticket) -> list[str]:
+        return lifecycle.allowed_actions(ticket.status)
+
+
+class ReplyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket = serializers.IntegerField(source="ticket_id")
+    author = UserRefOutput(allow_null=True, help_text=_("Null when the customer wrote it."))
+    body = serializers.CharField()
+    public = serializers.BooleanField(help_text=_("False for an internal note."))
+    by_customer = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+def _ticket_response(ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
+    return Response(TicketOutput(ticket).data, status=code)
+
+
+# --- list and register ------------------------------------------------------------------------
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    unassigned = django_filters.BooleanFilter(
+        field_name="assignee", lookup_expr="isnull", label=_("Only tickets nobody holds.")
+    )
+    level = django_filters.TypedChoiceFilter(
+        choices=[(n, str(n)) for n in range(1, MAX_LEVEL + 1)], coerce=int
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label=_(
+            "A reference (PUL-000123 or 123), or part of the subject, description or "
+            "customer e-mail."
+        ),
+    )
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("Created at or after (ISO 8601).")
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label=_("Created before (ISO 8601).")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=["created_at", "updated_at", "resolved_at", "level", "id"]
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        match = (
+            Q(subject__icontains=value)
+            | Q(description__icontains=value)
+            | Q(customer__email__icontains=value)
+        )
+        pk = parse_reference(value)
+        if pk is not None:
+            match |= Q(pk=pk)
+        return queryset.filter(match)
+
+
+_READ_ONLY_HINTS = {
+    "status": _(
+        "The status changes only through the ticket's actions (pending, resume, resolve, "
+        "reopen, close)."
+    ),
+    "level": _("The support level changes only through the escalate action."),
+    "team": _("The team changes through the escalate action."),
+    "assignee": _("The assignee changes through the assign action."),
+}
+
+
+class TicketListCreateApi(StaffListApi):
+    """The tickets the caller may see, filtered and paginated; POST registers a new one."""
+
+    filterset_class = TicketFilter
+
+    class InputSerializer(StrictInputSerializer):
+        unknown_field_hints = _READ_ONLY_HINTS | {
+            "status": _("A new ticket always starts as new."),
+            "level": _("The support level comes from the team."),
+        }
+
+        subject = serializers.CharField(max_length=200)
+        description = serializers.CharField()
+        channel = serializers.ChoiceField(choices=Channel.choices)
+        priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+        category = IdField(queryset=Category.objects.all(), required=False, allow_null=True)
+        team = IdField(
+            queryset=Team.objects.all(),
+            required=False,
+            allow_null=True,
+            help_text=_("Default: the category's team, else the first active team by level."),
+        )
+        assignee = IdField(queryset=User.objects.all(), required=False, allow_null=True)
+        auto_assign = serializers.BooleanField(
+            default=False,
+            help_text=_("Without an assignee: give it to the least-loaded agent of the team."),
+        )
+        acknowledge = serializers.BooleanField(
+            default=False,
+            help_text=_("E-mail the customer a confirmation with their private link."),
+        )
+        customer = CustomerFieldsInput(
+            help_text=_(
+                "Found by e-mail (any case) or created; an existing customer's "
+                "details are not changed."
+            )
+        )
+
+    def get_queryset(self):
+        return tickets_visible_to(self.request.user)
+
+    @extend_schema(
+        operation_id="tickets_list",
+        responses={200: TicketOutput(many=True), **error_responses(400)},
+    )
+    def get(self, request):
+        tickets = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(tickets)
+        return self.get_paginated_response(TicketOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="tickets_create",
+        request=InputSerializer,
+        responses={201: TicketOutput, **error_responses(400)},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        customer_data = data.pop("customer")
+        # One transaction: a refused ticket leaves no customer behind.
+        with transaction.atomic():
+            try:
+                customer = find_or_create_customer(**customer_data)
+            except DomainValidationError as exc:
+                raise serializers.ValidationError(
+                    {"customer": {exc.field or "non_field_errors": [exc.message]}}
+                ) from exc
+            ticket = register_ticket(by=request.user, customer=customer, **data)
+        return _ticket_response(ticket, status.HTTP_201_CREATED)
+
+
+# --- one ticket -------------------------------------------------------------------------------
+
+
+class TicketDetailApi(StaffApi):
+    """One ticket. PATCH classifies it: subject, category, priority, channel."""
+
+    class InputSerializer(StrictInputSerializer, VersionInput):
+        unknown_field_hints = _READ_ONLY_HINTS
+
+        subject = serializers.CharField(max_length=200, required=False)
+        category = IdField(queryset=Category.objects.all(), required=False, allow_null=True)
+        priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+        channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+
+    @extend_schema(
+        operation_id="tickets_retrieve", responses={200: TicketOutput, **error_responses(404)}
+    )
+    def get(self, request, id: int):
+        return _ticket_response(get_visible_ticket(request.user, id))
+
+    @extend_schema(
+        operation_id="tickets_partial_update",
+        request=InputSerializer,
+        responses={200: TicketOutput, **error_responses(400, 404, 409)},
+    )
+    def patch(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version", None)
+        ticket = classify_ticket(
+            ticket=ticket, by=request.user, expected_version=version, **changes
+        )
+        return _ticket_response(ticket)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+_ACTION_ERRORS = error_responses(400, 404, 409)
+
+
+class TicketAssignApi(StaffApi):
+    """Give the ticket to an agent of its team (`assignee`), take it away (`assignee: null`),
+    or let Pulso pick the least-loaded agent (`auto: true`)."""
+
+    class InputSerializer(VersionInput):
+        assignee = IdField(queryset=User.objects.all(), required=False, allow_null=True)
+        auto = serializers.BooleanField(default=False)
+
+        def validate(self, attrs):
+            if attrs["auto"] and "assignee" in attrs:
+                raise serializers.ValidationError(
+                    {"auto": _("Send either an assignee or auto, not both.")}
+                )
+            if not attrs["auto"] and "assignee" not in attrs:
+                raise serializers.ValidationError(
+                    {"assignee": _("Name the agent, null to unassign, or send auto: true.")}
+                )
+            return attrs
+
+    @extend_schema(
+        operation_id="tickets_assign",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["auto"]:
+            ticket = auto_assign_ticket(
+                ticket=ticket, by=request.user, expected_version=data.get("version")
+            )
+        else:
+            ticket = assign_ticket(
+                ticket=ticket,
+                by=request.user,
+                assignee=data["assignee"],
+                expected_version=data.get("version"),
+            )
+        return _ticket_response(ticket)
+
+
+class TicketEscalateApi(StaffApi):
+    """Raise the support level by one, optionally handing the ticket to another team."""
+
+    class InputSerializer(VersionInput):
+        reason = serializers.CharField()
+        team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="tickets_escalate",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = escalate_ticket(
+            ticket=ticket,
+            by=request.user,
+            reason=data["reason"],
+            team=data.get("team"),
+            expected_version=data.get("version"),
+        )
+        return _ticket_response(ticket)
+
+
+class TicketPendingApi(StaffApi):
+    """Open → pending: waiting on the customer."""
+
+    class InputSerializer(VersionInput):
+        pass
+
+    @extend_schema(
+        operation_id="tickets_pending",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = set_pending(
+            ticket=ticket,
+            by=request.user,
+            expected_version=serializer.validated_data.get("version"),
+        )
+        return _ticket_response(ticket)
+
+
+class TicketResumeApi(StaffApi):
+    """Pending → open without waiting for the customer."""
+
+    class InputSerializer(VersionInput):
+        pass
+
+    @extend_schema(
+        operation_id="tickets_resume",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = resume_ticket(
+            ticket=ticket,
+            by=request.user,
+            expected_version=serializer.validated_data.get("version"),
+        )
+        return _ticket_response(ticket)
+
+
+class TicketResolveApi(StaffApi):
+    """Open or pending → resolved, with how it was resolved. Starts the customer survey."""
+
+    class InputSerializer(VersionInput):
+        resolution = serializers.CharField()
+
+    @extend_schema(
+        operation_id="tickets_resolve",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = resolve_ticket(
+            ticket=ticket,
+            by=request.user,
+            resolution=data["resolution"],
+            expected_version=data.get("version"),
+        )
+        return _ticket_response(ticket)
+
+
+class TicketReopenApi(StaffApi):
+    """Resolved → open."""
+
+    class InputSerializer(VersionInput):
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="tickets_reopen",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ticket = reopen_ticket(
+            ticket=ticket,
+            by=request.user,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
+        return _ticket_response(ticket)
+
+
+class TicketCloseApi(StaffApi):
+    """Resolved → closed. Closed is final."""
+
+    class InputSerializer(VersionInput):
+        pass
+
+    @extend_schema(
+        operation_id="tickets_close",
+        request=InputSerializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = close_ticket(
+            ticket=ticket,
+            by=request.user,
+            expected_version=serializer.validated_data.get("version"),
+        )
+        return _ticket_response(ticket)
+
+
+# --- conversation and timeline ----------------------------------------------------------------
+
+
+class TicketReplyListCreateApi(StaffApi):
+    """The ticket's messages, oldest first, internal notes included (`public: false`). POST
+    writes a public reply or, with `public: false`, an internal note."""
+
+    class InputSerializer(VersionInput):
+        body = serializers.CharField()
+        public = serializers.BooleanField(
+            default=True, help_text=_("False writes an internal note the customer never sees.")
+        )
+
+    @extend_schema(
+        operation_id="tickets_replies_list",
+        responses={200: ReplyOutput(many=True), **error_responses(404)},
+    )
+    def get(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        replies = ticket.replies.select_related("author")
+        return Response(ReplyOutput(replies, many=True).data)
+
+    @extend_schema(
+        operation_id="tickets_replies_create",
+        request=InputSerializer,
+        responses={201: ReplyOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reply = add_reply(
+            ticket=ticket,
+            by=request.user,
+            body=data["body"],
+            public=data["public"],
+            expected_version=data.get("version"),
+        )
+        return Response(ReplyOutput(reply).data, status=status.HTTP_201_CREATED)
+
+
+class TicketEventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    actor = UserRefOutput(
+        allow_null=True, help_text=_("Null when the customer or the system acted.")
+    )
+    data = serializers.JSONField(help_text=_("The facts of the change; keys depend on the kind."))
+    at = serializers.DateTimeField()
+
+
+class TicketEventListApi(StaffApi):
+    """The ticket's timeline, oldest first: one event per change."""
+
+    @extend_schema(
+        operation_id="tickets_events_list",
+        responses={200: TicketEventOutput(many=True), **error_responses(404)},
+    )
+    def get(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        events = ticket.events.select_related("actor")
+        return Response(TicketEventOutput(events, many=True).data)

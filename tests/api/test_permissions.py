@@ -1,0 +1,199 @@
+"""Who may call what: every API URL and method × every role × own/foreign ticket.
+
+Roles: anonymous; `nobody`, logged in without a role; `agent_a` (Ana, Soporte N1, the team
+owning ticket A); `agent_b` (Carla, Soporte N2, owning ticket B); `manager`; `admin`. Every
+role authenticates with a knox token, as API clients do. A refused call writes nothing.
+
+`test_every_api_url_and_method_is_in_the_matrix` fails when a URL or method is added without
+a row here."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.models import Customer, Reply, Status, Ticket, TicketEvent
+from tests.factories import (
+    AgentFactory,
+    CustomerFactory,
+    ManagerFactory,
+    TeamFactory,
+    UserFactory,
+    make_ticket,
+)
+
+from .helpers import bring_to, token_client, url
+
+ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "manager", "admin")
+
+# The status each action needs to succeed, and the body it sends.
+NEEDS = {
+    "ticket-pending": Status.OPEN,
+    "ticket-resume": Status.PENDING,
+    "ticket-resolve": Status.OPEN,
+    "ticket-reopen": Status.RESOLVED,
+    "ticket-close": Status.RESOLVED,
+}
+BODIES = {
+    ("auth-token", "POST"): lambda w, role: {
+        "username": w["users"][role].username if role != "anonymous" else "ghost",
+        "password": "pulso-test",
+    },
+    ("ticket-list", "POST"): lambda w, role: {
+        "subject": "Printer",
+        "description": "Jammed",
+        "channel": "phone",
+        "team": w["team_a"].pk,
+        "customer": {"email": "new@example.com"},
+    },  # fmt: skip
+    ("ticket-detail", "PATCH"): lambda w, role: {"priority": "high"},
+    ("ticket-assign", "POST"): lambda w, role: {"auto": True},
+    ("ticket-replies", "POST"): lambda w, role: {"body": "Hello"},
+    ("ticket-escalate", "POST"): lambda w, role: {"reason": "Needs a specialist"},
+    ("ticket-resolve", "POST"): lambda w, role: {"resolution": "Replaced it"},
+    ("ticket-reopen", "POST"): lambda w, role: {"reason": "Broke again"},
+    ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
+    ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
+}
+
+# fmt: off
+MATRIX = [
+    # url name           method   object  anon  nobody agent_a agent_b manager admin
+    ("api-schema",       "GET",   None,   200,  200,   200,    200,    200,    200),
+    ("api-docs",         "GET",   None,   200,  200,   200,    200,    200,    200),
+    ("auth-token",       "POST",  None,   400,  403,   200,    200,    200,    200),
+    ("auth-logout",      "POST",  None,   401,  204,   204,    204,    204,    204),
+    ("auth-logout-all",  "POST",  None,   401,  204,   204,    204,    204,    204),
+    ("me",               "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("agent-list",       "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("team-list",        "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("category-list",    "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("customer-list",    "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("customer-list",    "POST",  None,   401,  403,   201,    201,    201,    201),
+    ("customer-detail",  "GET",   "cust", 401,  403,   200,    200,    200,    200),
+    ("customer-detail",  "PATCH", "cust", 401,  403,   200,    200,    200,    200),
+    ("ticket-list",      "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("ticket-list",      "POST",  None,   401,  403,   201,    201,    201,    201),
+    ("ticket-detail",    "GET",   "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-detail",    "GET",   "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-detail",    "PATCH", "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-detail",    "PATCH", "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-assign",    "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-assign",    "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-replies",   "GET",   "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-replies",   "GET",   "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-replies",   "POST",  "A",    401,  403,   201,    404,    201,    201),
+    ("ticket-replies",   "POST",  "B",    401,  403,   404,    201,    201,    201),
+    ("ticket-events",    "GET",   "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-events",    "GET",   "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-escalate",  "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-escalate",  "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-pending",   "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-pending",   "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-resume",    "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-resume",    "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-resolve",   "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-resolve",   "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-reopen",    "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-reopen",    "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-close",     "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-close",     "POST",  "B",    401,  403,   404,    200,    200,    200),
+]
+# fmt: on
+
+CASES = [
+    pytest.param(name, method, obj, role, codes[i], id=f"{method} {name} {obj or '-'} {role}")
+    for name, method, obj, *codes in MATRIX
+    for i, role in enumerate(ROLES)
+]
+
+
+@pytest.fixture
+def world(db):
+    team_a = TeamFactory(name="Soporte N1", level=1)
+    team_b = TeamFactory(name="Soporte N2", level=2)
+    users = {
+        "nobody": UserFactory(username="nadie"),
+        "agent_a": AgentFactory(username="ana", teams=[team_a]),
+        "agent_b": AgentFactory(username="carla", teams=[team_b]),
+        "manager": ManagerFactory(username="marta"),
+        "admin": UserFactory(username="adrian", is_staff=True, is_superuser=True),
+    }
+    return {"team_a": team_a, "team_b": team_b, "users": users}
+
+
+def snapshot():
+    """Everything a refused call must leave untouched."""
+    return (
+        list(Ticket.objects.order_by("pk").values_list("pk", "version", "status", "priority")),
+        TicketEvent.objects.count(),
+        Reply.objects.count(),
+        list(Customer.objects.order_by("pk").values_list("pk", "email", "phone")),
+    )
+
+
+def target(world, name, obj):
+    """The URL for `name` on `obj`, with the ticket in the status its action needs."""
+    if name in ("api-schema", "api-docs"):  # mounted by config/urls_api.py, no namespace
+        return reverse(name)
+    if obj is None:
+        return url(name)
+    if obj == "cust":
+        return url(name, CustomerFactory(email="lucia@example.com").pk)
+    owner = world["users"]["agent_a" if obj == "A" else "agent_b"]
+    team = world["team_a" if obj == "A" else "team_b"]
+    ticket = make_ticket(by=owner, team=team)
+    ticket = bring_to(ticket, NEEDS.get(name, Status.NEW), by=owner)
+    return url(name, ticket.pk)
+
+
+@pytest.mark.parametrize(("name", "method", "obj", "role", "expected"), CASES)
+def test_permission_matrix(world, name, method, obj, role, expected):
+    path = target(world, name, obj)
+    user = world["users"].get(role)
+    # The token endpoint is called without credentials: the role is in the body.
+    client = token_client(None if name == "auth-token" else user)
+    body = BODIES.get((name, method), lambda w, r: None)(world, role)
+    before = snapshot()
+
+    response = getattr(client, method.lower())(path, body, format="json")
+
+    assert response.status_code == expected, response.content[:300]
+    if expected >= 400:
+        assert snapshot() == before
+
+
+def api_routes():
+    """(url name, HTTP method) for every route under /api/v1/, from the URLconf."""
+    resolver = get_resolver()
+    api = next(
+        p
+        for p in resolver.url_patterns
+        if isinstance(p, URLResolver) and str(p.pattern) == "api/v1/"
+    )
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                view = pattern.callback.view_class
+                for method in ("get", "post", "put", "patch", "delete"):
+                    if hasattr(view, method):
+                        yield pattern.name, method.upper()
+
+    return set(walk(api.url_patterns))
+
+
+def test_every_api_url_and_method_is_in_the_matrix():
+    covered = {(name, method) for name, method, *_ in MATRIX}
+    assert api_routes() == covered
+
+
+@pytest.mark.parametrize("name", sorted({name for name, *_ in MATRIX}))
+def test_undeclared_methods_are_405(world, name):
+    declared = {m for n, m in api_routes() if n == name}
+    client = token_client(world["users"]["manager"])
+    obj = next(obj for n, _method, obj, *_codes in MATRIX if n == name)
+    path = target(world, name, obj)
+    for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - declared:
+        response = getattr(client, method.lower())(path, {}, format="json")
+        assert response.status_code == 405, (method, response.content[:200])
