@@ -7,7 +7,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warnings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")} | {
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    } | {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SECRET_KEY": "x7!Qm2#vR9$kLp4@Zt8^Wn3&Yh6*Bd1(Fg5)Jc0-Ms_Ux=Ae+Oi",
         "DEBUG": "0",

@@ -93,6 +93,7 @@ def deliver_customer_notification(notification_id: int) -> bool:
     )
     ticket, customer = notification.ticket, notification.ticket.customer
     attempts = notification.attempts + 1
+    token = None
     try:
         token = issue_access_token(ticket)
         send_templated_email(
@@ -107,6 +108,8 @@ def deliver_customer_notification(notification_id: int) -> bool:
             headers={"X-Pulso-Ticket": ticket.reference, "Auto-Submitted": "auto-generated"},
         )
     except Exception as error:
+        if token is not None:  # a link nobody received must not stay valid
+            TicketAccessToken.objects.filter(token_hash=hash_token(token)).delete()
         transient = _is_transient(error) and attempts < MAX_ATTEMPTS
         if not transient and not isinstance(
             error, (smtplib.SMTPException, BadHeaderError, *TRANSIENT_ERRORS)

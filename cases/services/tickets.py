@@ -373,7 +373,7 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
             EventKind.REOPENED,
             at,
             **{"from": move.source, "to": move.target},
-            reason=_("The customer replied."),
+            via="customer_reply",
         )
     elif move.changes_status:
         _event(ticket, None, EventKind.RESUMED, at, **{"from": move.source, "to": move.target})

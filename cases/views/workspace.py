@@ -1,5 +1,364 @@
-# Being written: views for workspace.
-def queue(request): ...
-def ticket_create(request): ...
-def ticket_detail(request, pk): ...
-def ticket_action(request, pk, action): ...
+"""The agent workspace: queues, the ticket page and its actions, the new-ticket form.
+
+Thin views: a form parses the input, one service (or read query) does the work, a template
+renders. Service refusals come back as form errors (400) or as a message with the page
+re-rendered (409), keeping whatever the user typed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from .. import lifecycle, services
+from ..errors import CasesError, ConflictError, TransitionError
+from ..errors import PermissionDenied as ServicePermissionDenied
+from ..filters import TicketFilter
+from ..forms import (
+    AssignForm,
+    ClassifyForm,
+    EscalateForm,
+    ReopenForm,
+    ReplyForm,
+    ResolveForm,
+    TicketActionForm,
+    TicketCreateForm,
+    add_service_error,
+)
+from ..lifecycle import Action
+from ..models import MAX_LEVEL, Ticket
+from ..queues import (
+    QUEUE_LABELS,
+    available_queues,
+    customer_history,
+    queue_counts,
+    queue_tickets,
+    resolve_queue,
+    ticket_timeline,
+)
+from ..selectors import can_see_ticket, tickets_visible_to
+
+PAGE_SIZE = 25
+
+
+def staff_required(view):
+    """Logged in (else to the login page) and in a staff role (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.role is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- queues -----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def queue(request):
+    user = request.user
+    current = resolve_queue(user, request.GET.get("queue"))
+    filterset = TicketFilter(request.GET, queryset=queue_tickets(user, current), request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = queue_counts(user)
+    tabs = [(name, QUEUE_LABELS[name], counts[name]) for name in available_queues(user)]
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "nav": "tickets",
+            "queue": current,
+            "tabs": tabs,
+            "filterset": filterset,
+            "page_obj": page,
+            "sort": filterset.current_sort,
+            "filtered": any(request.GET.get(key) for key in filterset.form.fields if key != "sort"),
+        },
+    )
+
+
+# --- the ticket page and its actions ----------------------------------------------------------
+
+
+def _version(form: TicketActionForm) -> int:
+    return form.cleaned_data["version"]
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    """One button or form of the ticket page, posted to `tickets/<pk>/<slug>/`."""
+
+    slug: str
+    form_class: type[TicketActionForm]
+    lifecycle_actions: tuple[str, ...]  # shown when the lifecycle allows any of these now
+    run: Callable  # (ticket, user, form) -> result of the service
+    done: str  # success message
+
+    def form(self, ticket: Ticket, data=None) -> TicketActionForm:
+        return self.form_class(data, ticket=ticket, slug=self.slug)
+
+    def allowed(self, ticket: Ticket) -> bool:
+        return any(lifecycle.is_allowed(a, ticket.status) for a in self.lifecycle_actions)
+
+
+def _classify(ticket, user, form):
+    data = form.cleaned_data
+    return services.classify_ticket(
+        ticket=ticket,
+        by=user,
+        expected_version=_version(form),
+        subject=data["subject"],
+        category=data["category"],
+        priority=data["priority"],
+        channel=data["channel"],
+    )
+
+
+def _assign(ticket, user, form):
+    return services.assign_ticket(
+        ticket=ticket,
+        by=user,
+        assignee=form.cleaned_data["assignee"],
+        expected_version=_version(form),
+    )
+
+
+def _assign_me(ticket, user, form):
+    return services.assign_ticket(
+        ticket=ticket, by=user, assignee=user, expected_version=_version(form)
+    )
+
+
+def _auto_assign(ticket, user, form):
+    return services.auto_assign_ticket(ticket=ticket, by=user, expected_version=_version(form))
+
+
+def _reply(ticket, user, form):
+    return services.add_reply(
+        ticket=ticket,
+        by=user,
+        body=form.cleaned_data["body"],
+        public=form.public,
+        expected_version=_version(form),
+    )
+
+
+def _escalate(ticket, user, form):
+    return services.escalate_ticket(
+        ticket=ticket,
+        by=user,
+        reason=form.cleaned_data["reason"],
+        team=form.cleaned_data["team"],
+        expected_version=_version(form),
+    )
+
+
+def _pending(ticket, user, form):
+    return services.set_pending(ticket=ticket, by=user, expected_version=_version(form))
+
+
+def _resume(ticket, user, form):
+    return services.resume_ticket(ticket=ticket, by=user, expected_version=_version(form))
+
+
+def _resolve(ticket, user, form):
+    return services.resolve_ticket(
+        ticket=ticket,
+        by=user,
+        resolution=form.cleaned_data["resolution"],
+        expected_version=_version(form),
+    )
+
+
+def _reopen(ticket, user, form):
+    return services.reopen_ticket(
+        ticket=ticket,
+        by=user,
+        reason=form.cleaned_data["reason"],
+        expected_version=_version(form),
+    )
+
+
+def _close(ticket, user, form):
+    return services.close_ticket(ticket=ticket, by=user, expected_version=_version(form))
+
+
+_ACTIONS = [
+    TicketAction(
+        "reply", ReplyForm, (Action.REPLY, Action.NOTE), _reply, gettext_lazy("Message added.")
+    ),
+    TicketAction(
+        "classify", ClassifyForm, (Action.CLASSIFY,), _classify, gettext_lazy("Ticket classified.")
+    ),
+    TicketAction(
+        "assign", AssignForm, (Action.ASSIGN,), _assign, gettext_lazy("Assignment saved.")
+    ),
+    TicketAction(
+        "assign-me",
+        TicketActionForm,
+        (Action.ASSIGN,),
+        _assign_me,
+        gettext_lazy("The ticket is now yours."),
+    ),
+    TicketAction(
+        "auto-assign",
+        TicketActionForm,
+        (Action.ASSIGN,),
+        _auto_assign,
+        gettext_lazy("Ticket assigned to the least-loaded agent of its team."),
+    ),
+    TicketAction(
+        "escalate", EscalateForm, (Action.ESCALATE,), _escalate, gettext_lazy("Ticket escalated.")
+    ),
+    TicketAction(
+        "pending",
+        TicketActionForm,
+        (Action.PENDING,),
+        _pending,
+        gettext_lazy("Ticket set pending."),
+    ),
+    TicketAction(
+        "resume", TicketActionForm, (Action.RESUME,), _resume, gettext_lazy("Ticket back to open.")
+    ),
+    TicketAction(
+        "resolve", ResolveForm, (Action.RESOLVE,), _resolve, gettext_lazy("Ticket resolved.")
+    ),
+    TicketAction("reopen", ReopenForm, (Action.REOPEN,), _reopen, gettext_lazy("Ticket reopened.")),
+    TicketAction(
+        "close", TicketActionForm, (Action.CLOSE,), _close, gettext_lazy("Ticket closed.")
+    ),
+]
+TICKET_ACTIONS = {action.slug: action for action in _ACTIONS}
+
+
+def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = None) -> dict:
+    """Everything the ticket page shows. Only the actions the lifecycle allows now get a
+    form — plus the one that just failed, so that what was typed is not lost."""
+    user = request.user
+    forms = {}  # keyed by slug with "_" for "-", for the templates
+    for action in _ACTIONS:
+        key = action.slug.replace("-", "_")
+        if bound is not None and bound.slug == action.slug:
+            forms[key] = bound
+        elif action.allowed(ticket):
+            forms[key] = action.form(ticket)
+    assign = forms.get("assign")
+    if assign is not None and forms.get("assign_me") is not bound:
+        agents = list(assign.fields["assignee"].queryset)
+        if user not in agents or ticket.assignee_id == user.pk:
+            forms.pop("assign_me", None)
+    if ticket.team_id is None and forms.get("auto_assign") is not bound:
+        forms.pop("auto_assign", None)
+    if ticket.level >= MAX_LEVEL and forms.get("escalate") is not bound:
+        forms.pop("escalate", None)
+    return {
+        "nav": "tickets",
+        "ticket": ticket,
+        "forms": forms,
+        "timeline": ticket_timeline(ticket),
+        "history": customer_history(user, ticket.customer_id, exclude=ticket.pk),
+    }
+
+
+def _render_ticket(request, ticket: Ticket, bound=None, status: int = 200):
+    context = _ticket_context(request, ticket, bound)
+    if request.htmx:
+        return render(
+            request, "cases/_ticket_panel.html", {**context, "fragment": True}, status=status
+        )
+    return render(request, "cases/ticket_detail.html", context, status=status)
+
+
+def _visible_ticket(request, pk: int) -> Ticket:
+    return get_object_or_404(tickets_visible_to(request.user), pk=pk)
+
+
+@staff_required
+@require_GET
+def ticket_detail(request, pk):
+    return _render_ticket(request, _visible_ticket(request, pk))
+
+
+@staff_required
+def ticket_action(request, pk, action):
+    spec = TICKET_ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    ticket = _visible_ticket(request, pk)
+    form = spec.form(ticket, request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, form, status=400)
+    try:
+        spec.run(ticket, request.user, form)
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, exc.message)
+        ticket = _visible_ticket(request, pk)
+        form.refresh_version(ticket.version)
+        return _render_ticket(request, ticket, form, status=409)
+    except ServicePermissionDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+    except CasesError as exc:
+        add_service_error(form, exc)
+        return _render_ticket(request, ticket, form, status=400)
+    messages.success(request, spec.done)
+    ticket = tickets_visible_to(request.user).filter(pk=pk).first()
+    if ticket is None:
+        # Handed over to a team the user is not in: the ticket has left their view.
+        messages.info(request, _("The ticket has moved out of your teams' queues."))
+        url = reverse("cases:queue")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if request.htmx:
+        return _render_ticket(request, ticket)
+    return redirect("cases:ticket_detail", pk=ticket.pk)
+
+
+# --- a new ticket -----------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def ticket_create(request):
+    form = TicketCreateForm(request.POST) if request.method == "POST" else TicketCreateForm()
+    if form.is_bound and form.is_valid():
+        try:
+            # Both or neither: a refused ticket must not leave a new customer behind.
+            with transaction.atomic():
+                customer = services.find_or_create_customer(**form.customer_data())
+                ticket = services.register_ticket(
+                    by=request.user, customer=customer, **form.ticket_data(request.user)
+                )
+        except ServicePermissionDenied as exc:
+            raise PermissionDenied(exc.message) from exc
+        except CasesError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, _("Ticket %(reference)s registered.") % {"reference": ticket.reference}
+            )
+            if can_see_ticket(request.user, ticket):
+                return redirect("cases:ticket_detail", pk=ticket.pk)
+            return redirect("cases:queue")
+    return render(
+        request,
+        "cases/ticket_create.html",
+        {"nav": "new", "form": form},
+        status=400 if form.is_bound else 200,
+    )

@@ -1,0 +1,128 @@
+"""Filters, search and sorting of the ticket queues (django-filter).
+
+The FilterSet narrows a queryset it is given — always a queue built on
+`selectors.tickets_visible_to(user)` — and never widens it. Invalid values are reported on
+the form and ignored, never a server error.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    ACTIVE_STATUSES,
+    MAX_LEVEL,
+    Category,
+    Channel,
+    Priority,
+    Status,
+    Team,
+    parse_reference,
+)
+from .selectors import staff_users
+
+# Severity and lifecycle order, so that "priority" sorts urgent above low, not alphabetically.
+_PRIORITY_RANK = {p: i for i, p in enumerate(Priority.values)}
+_STATUS_RANK = {s: i for i, s in enumerate(Status.values)}
+
+# sort key in the URL → model ordering (ascending). "-key" sorts descending.
+SORT_FIELDS = {
+    "reference": "pk",
+    "created": "created_at",
+    "updated": "updated_at",
+    "priority": "priority_rank",
+    "status": "status_rank",
+}
+DEFAULT_SORT = "-created"
+
+
+def _rank(field: str, ranks: dict[str, int]) -> Case:
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for value, rank in ranks.items()),
+        default=Value(len(ranks)),
+        output_field=IntegerField(),
+    )
+
+
+def sort_choices():
+    choices = []
+    for key in SORT_FIELDS:
+        choices += [(key, key), (f"-{key}", f"-{key}")]
+    return choices
+
+
+class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Reference, subject, description or customer e-mail")}
+        ),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=Status.choices,
+        method="filter_status",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: the active ones (new, open, pending)."),
+    )
+    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"), queryset=Category.objects.order_by("name")
+    )
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
+    assignee = django_filters.ModelChoiceFilter(
+        label=_("Assignee"), queryset=staff_users().order_by("first_name", "last_name")
+    )
+    level = django_filters.ChoiceFilter(
+        label=_("Level"), choices=[(n, str(n)) for n in range(1, MAX_LEVEL + 1)]
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort"), choices=sort_choices, method="sort_by", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        fields = ["q", "status", "priority", "channel", "category", "team", "assignee", "level"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        match = (
+            Q(subject__icontains=value)
+            | Q(description__icontains=value)
+            | Q(customer__email__icontains=value)
+        )
+        pk = parse_reference(value)
+        if pk is not None:
+            match |= Q(pk=pk)
+        return queryset.filter(match)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=value)
+
+    def sort_by(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            # The queues show work still to do unless the user asks for other statuses.
+            queryset = queryset.filter(status__in=ACTIVE_STATUSES)
+        sort = self.current_sort
+        key = SORT_FIELDS[sort.lstrip("-")]
+        if key == "priority_rank":
+            queryset = queryset.annotate(priority_rank=_rank("priority", _PRIORITY_RANK))
+        elif key == "status_rank":
+            queryset = queryset.annotate(status_rank=_rank("status", _STATUS_RANK))
+        direction = "-" if sort.startswith("-") else ""
+        return queryset.order_by(f"{direction}{key}", f"{direction}pk")
+
+    @property
+    def current_sort(self) -> str:
+        """The sort in force: the requested one if valid, else newest first."""
+        self.errors  # noqa: B018 - validates the form, which fills cleaned_data
+        value = self.form.cleaned_data.get("sort")
+        return value if value and value.lstrip("-") in SORT_FIELDS else DEFAULT_SORT

@@ -1,0 +1,291 @@
+"""Forms of the agent workspace. They parse input only; every rule about what may happen to
+a ticket or a customer stays in `cases.services`, whose errors `add_service_error` puts back
+on the form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import lifecycle
+from .errors import CasesError
+from .lifecycle import Action
+from .models import Category, Channel, Customer, Language, Priority, Team, Ticket
+from .selectors import assignable_agents, staff_users
+
+
+def add_service_error(form: forms.Form, exc: CasesError) -> None:
+    """A service's ValidationError on the field it names, or on the form as a whole."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _textarea(rows: int = 3, **attrs) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _active_or_current(queryset, current):
+    """Active rows, plus the one currently in use even if it was retired since."""
+    if current is None:
+        return queryset.filter(is_active=True)
+    return queryset.filter(is_active=True) | queryset.filter(pk=current.pk)
+
+
+# --- ticket actions ---------------------------------------------------------------------------
+
+
+class TicketActionForm(forms.Form):
+    """Base of every form that acts on a ticket: carries the version the user saw, so a
+    change made meanwhile by someone else is refused instead of overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, ticket: Ticket, slug: str, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{slug.replace('-', '_')}_%s")
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.slug = slug
+        if not self.is_bound:
+            self.initial.setdefault("version", ticket.version)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "version" in self.errors:
+            self.add_error(None, _("This form is out of date: reload the ticket and try again."))
+        return cleaned
+
+    def refresh_version(self, version: int) -> None:
+        """After a conflict the page shows the ticket as it is now: a new submit acts on that,
+        and keeps what the user typed."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["version"] = str(version)
+
+
+class ClassifyForm(TicketActionForm):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("— No category —"),
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["category"].queryset = _active_or_current(
+            Category.objects.order_by("name"), ticket.category
+        )
+        if not self.is_bound:
+            self.initial.update(
+                subject=ticket.subject,
+                category=ticket.category_id,
+                priority=ticket.priority,
+                channel=ticket.channel,
+            )
+
+
+class AssignForm(TicketActionForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False, empty_label=_("— Unassigned —")
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["assignee"].queryset = assignable_agents(ticket)
+        if not self.is_bound:
+            self.initial["assignee"] = ticket.assignee_id
+
+
+class ReplyForm(TicketActionForm):
+    PUBLIC, NOTE = "public", "note"
+    KINDS = {PUBLIC: Action.REPLY, NOTE: Action.NOTE}
+
+    body = forms.CharField(label=_("Message"), widget=_textarea(5))
+    kind = forms.ChoiceField(
+        label=_("Send as"),
+        choices=[(PUBLIC, _("Public reply to the customer")), (NOTE, _("Internal note"))],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        # Offer only what the lifecycle allows now; still accept both, so that a stale page
+        # gets the lifecycle's own refusal (409) rather than a bare "invalid choice".
+        field = self.fields["kind"]
+        offered = [(k, label) for k, label in field.choices if self.kind_allowed(k)]
+        field.widget.choices = offered
+        if not self.is_bound and offered:
+            self.initial["kind"] = offered[0][0]
+
+    def kind_allowed(self, kind: str) -> bool:
+        return lifecycle.is_allowed(self.KINDS[kind], self.ticket.status)
+
+    @property
+    def public(self) -> bool:
+        return self.cleaned_data["kind"] == self.PUBLIC
+
+
+class EscalateForm(TicketActionForm):
+    reason = forms.CharField(label=_("Reason"), widget=_textarea(2))
+    team = forms.ModelChoiceField(
+        label=_("Hand over to team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("— Keep the current team —"),
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["team"].queryset = (
+            Team.objects.filter(is_active=True).exclude(pk=ticket.team_id).order_by("level", "name")
+        )
+
+
+class ResolveForm(TicketActionForm):
+    resolution = forms.CharField(
+        label=_("Resolution"),
+        widget=_textarea(3),
+        help_text=_("What was done. The customer will be asked about their experience."),
+    )
+
+
+class ReopenForm(TicketActionForm):
+    reason = forms.CharField(label=_("Reason"), widget=_textarea(2), required=False)
+
+
+# --- new ticket -------------------------------------------------------------------------------
+
+
+class TicketCreateForm(forms.Form):
+    """A case that arrived by phone, chat, in person or a field visit, typed by an agent."""
+
+    email = forms.EmailField(
+        label=_("Customer e-mail"),
+        required=False,
+        help_text=_("An existing customer is found by e-mail; otherwise one is created."),
+    )
+    name = forms.CharField(
+        label=_("Customer name"),
+        max_length=150,
+        required=False,
+        help_text=_("Used only when the customer is new."),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    company = forms.CharField(label=_("Company"), max_length=150, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=_textarea(6))
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("— No category —"),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("— The category's team —"),
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False, empty_label=_("— Nobody yet —")
+    )
+    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False)
+    auto_assign = forms.BooleanField(
+        label=_("Assign automatically to the least-loaded agent of the team"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by("name")
+        self.fields["team"].queryset = Team.objects.filter(is_active=True).order_by("level", "name")
+        self.fields["assignee"].queryset = staff_users().order_by(
+            "first_name", "last_name", "username"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [
+            bool(cleaned.get("assignee")),
+            cleaned.get("assign_to_me"),
+            cleaned.get("auto_assign"),
+        ]
+        if sum(map(bool, chosen)) > 1:
+            raise forms.ValidationError(
+                _("Choose one way to assign: an agent, yourself, or automatically.")
+            )
+        return cleaned
+
+    def customer_data(self) -> dict:
+        return {key: self.cleaned_data[key] for key in ("email", "name", "phone", "company")}
+
+    def ticket_data(self, user) -> dict:
+        data = self.cleaned_data
+        assignee = user if data["assign_to_me"] else data["assignee"]
+        return {
+            "subject": data["subject"],
+            "description": data["description"],
+            "channel": data["channel"],
+            "priority": data["priority"],
+            "category": data["category"],
+            "team": data["team"],
+            "assignee": assignee,
+            "auto_assign": data["auto_assign"],
+        }
+
+
+# --- customers --------------------------------------------------------------------------------
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    company = forms.CharField(label=_("Company"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Preferred language"), choices=Language.choices, initial=Language.SPANISH
+    )
+
+    def __init__(self, *args, instance: Customer | None = None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(instance, name) for name in self.base_fields}
+            )
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        # Creating a customer whose e-mail is taken would quietly reuse the other one; say so.
+        email = self.cleaned_data["email"].strip()
+        if (
+            email
+            and self.instance is None
+            and Customer.objects.filter(email__iexact=email).exists()
+        ):
+            raise forms.ValidationError(_("A customer with this e-mail already exists."))
+        return email
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class CustomerEditForm(CustomerForm):
+    active_since = forms.DateField(label=_("Customer since"), widget=_date_input())
+    churned_at = forms.DateField(
+        label=_("Churned on"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("Leave empty while they are a customer."),
+    )
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)

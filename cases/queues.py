@@ -1,0 +1,174 @@
+"""Read queries of the agent workspace: the queues and their counts, a ticket's timeline,
+a customer's history and the customer list.
+
+Every ticket query starts from `selectors.tickets_visible_to(user)`, the one place that
+decides who sees what; these functions only narrow it down. No side effects.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import ACTIVE_STATUSES, Customer, EventKind, Reply, Ticket, TicketEvent
+from .selectors import customers_visible_to, tickets_visible_to
+
+
+class Queue:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    TEAMS = "teams"
+    ALL = "all"
+
+
+QUEUE_LABELS = {
+    Queue.MINE: _("Mine"),
+    Queue.UNASSIGNED: _("Unassigned"),
+    Queue.TEAMS: _("My teams"),
+    Queue.ALL: _("All"),
+}
+
+
+def available_queues(user) -> list[str]:
+    """Agents work their own, their teams' and the unassigned queue; managers and admins
+    also get every ticket."""
+    queues = [Queue.MINE, Queue.UNASSIGNED, Queue.TEAMS]
+    if user.sees_all_tickets:
+        queues.append(Queue.ALL)
+    return queues
+
+
+def resolve_queue(user, requested: str | None) -> str:
+    """The queue to show: the requested one if the user may have it, else their default
+    (managers: all; agents: mine — an agent asking for `all` gets their teams' queue)."""
+    queues = available_queues(user)
+    if requested in queues:
+        return requested
+    if requested == Queue.ALL:
+        return Queue.TEAMS
+    return Queue.ALL if Queue.ALL in queues else Queue.MINE
+
+
+def _queue_condition(user, queue: str) -> Q:
+    """The scope of a queue, whatever the status. Managers and admins, who answer for the
+    whole desk, see every unassigned ticket in `unassigned`; agents those of their teams."""
+    my_teams = Q(team__in=user.teams.all())
+    if queue == Queue.MINE:
+        return Q(assignee=user)
+    if queue == Queue.UNASSIGNED:
+        return (
+            Q(assignee__isnull=True)
+            if user.sees_all_tickets
+            else my_teams & Q(assignee__isnull=True)
+        )
+    if queue == Queue.TEAMS:
+        return my_teams
+    return Q()
+
+
+def queue_tickets(user, queue: str) -> QuerySet[Ticket]:
+    """The tickets of one queue, any status (the filters default to the active ones)."""
+    return tickets_visible_to(user).filter(_queue_condition(user, queue))
+
+
+def queue_counts(user) -> dict[str, int]:
+    """Active tickets per queue, in one aggregate query."""
+    active = Q(status__in=ACTIVE_STATUSES)
+    queues = available_queues(user)
+    aggregates = {
+        queue: Count("pk", filter=active & _queue_condition(user, queue)) for queue in queues
+    }
+    return tickets_visible_to(user).aggregate(**aggregates)
+
+
+# --- the ticket page ------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineItem:
+    """One entry of a ticket's timeline: a message (reply or note) or an event."""
+
+    kind: str  # "agent" | "customer" | "note" | "event"
+    at: datetime
+    actor: object = None
+    reply: Reply | None = None
+    event: TicketEvent | None = None
+    status_change: dict = field(default_factory=dict)
+
+    @property
+    def css_class(self) -> str:
+        return self.kind
+
+
+# Events that only say "a message was written": the message itself stands in the timeline.
+_MESSAGE_EVENTS = {EventKind.REPLIED, EventKind.NOTE, EventKind.CUSTOMER_REPLIED}
+
+
+def ticket_timeline(ticket: Ticket) -> list[TimelineItem]:
+    """Replies, notes and events of a ticket merged in time order (two queries)."""
+    replies = list(ticket.replies.select_related("author"))
+    events = list(ticket.events.select_related("actor"))
+    moves = {
+        e.data.get("reply_id"): {"from": e.data["from"], "to": e.data["to"]}
+        for e in events
+        if e.kind in _MESSAGE_EVENTS and "from" in e.data
+    }
+    items = [
+        TimelineItem(
+            kind="customer" if r.by_customer else ("agent" if r.public else "note"),
+            at=r.created_at,
+            actor=r.author,
+            reply=r,
+            status_change=moves.get(r.pk, {}),
+        )
+        for r in replies
+    ]
+    items += [
+        TimelineItem(kind="event", at=e.at, actor=e.actor, event=e)
+        for e in events
+        if e.kind not in _MESSAGE_EVENTS
+    ]
+    # Events first on a tie: "created" comes before a message written in the same instant.
+    items.sort(key=lambda item: (item.at, item.kind != "event"))
+    return items
+
+
+def customer_history(user, customer_id: int, *, exclude: int | None = None, limit: int = 10):
+    """The customer's latest tickets the user may see."""
+    tickets = tickets_visible_to(user).filter(customer_id=customer_id).order_by("-created_at")
+    if exclude is not None:
+        tickets = tickets.exclude(pk=exclude)
+    return tickets[:limit]
+
+
+# --- customers --------------------------------------------------------------------------------
+
+
+def customers_with_counts(user, search: str = "") -> QuerySet[Customer]:
+    """Customers matching `search` (name, e-mail, company, phone), each annotated with the
+    number of their tickets the user may see (`ticket_count`) and of those still active
+    (`active_count`), in one query."""
+    customers = customers_visible_to(user)
+    search = (search or "").strip()
+    if search:
+        customers = customers.filter(
+            Q(name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(company__icontains=search)
+            | Q(phone__icontains=search)
+        )
+    visible = Q(tickets__in=tickets_visible_to(user).values("pk"))
+    if user.sees_all_tickets:
+        visible = Q()
+    return customers.annotate(
+        ticket_count=Count("tickets", filter=visible, distinct=True),
+        active_count=Count(
+            "tickets", filter=visible & Q(tickets__status__in=ACTIVE_STATUSES), distinct=True
+        ),
+    ).order_by("name", "id")
+
+
+def customer_tickets(user, customer: Customer) -> QuerySet[Ticket]:
+    """A customer's whole case history, as far as the user may see it, newest first."""
+    return tickets_visible_to(user).filter(customer=customer).order_by("-created_at", "-id")

@@ -1,0 +1,167 @@
+"""`manage.py load_demo`: a believable desk, built through the services, that obeys the
+lifecycle — and loading it twice adds nothing. The load takes seconds, so one test checks it
+all."""
+
+from collections import Counter, defaultdict
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from cases.lifecycle import STATUS_EDGES
+from cases.models import (
+    Category,
+    Channel,
+    Customer,
+    CustomerNotification,
+    EventKind,
+    Priority,
+    Reply,
+    Role,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+    User,
+)
+
+
+def load(*args) -> str:
+    out = StringIO()
+    call_command("load_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def _replay(ticket_events):
+    """Walk one ticket's events in order: the status they lead to, and whether every move is
+    an edge of the lifecycle graph and time never runs backwards."""
+    status, previous_at, legal = Status.NEW, None, True
+    for _kind, data, at in ticket_events:
+        if previous_at is not None and at < previous_at:
+            legal = False
+        previous_at = at
+        if "to" in data and data["to"] != data["from"]:
+            legal = legal and data["from"] == status and (status, data["to"]) in STATUS_EDGES
+            status = data["to"]
+    return status, legal
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_a_consistent_desk_once():
+    output = load()
+    now = timezone.now()
+
+    assert "Demo data loaded" in output
+    assert "by status" in output
+
+    # People and reference data.
+    for username, role in (("agent", Role.AGENT), ("manager", Role.MANAGER), ("admin", Role.ADMIN)):
+        user = User.objects.get(username=username)
+        assert user.role == role
+        assert Client().login(username=username, password="pulso-demo"), username
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert sorted(Team.objects.values_list("level", flat=True)) == [1, 2, 3]
+    agents = User.objects.filter(groups__name="Agent")
+    assert agents.count() == 8
+    assert User.objects.filter(groups__name="Manager").count() == 2
+    assert agents.get(username="agent").teams.get().level == 1
+    assert {team.level for agent in agents for team in agent.teams.all()} == {1, 2, 3}
+    assert all(agent.teams.count() == 1 for agent in agents)
+    assert Category.objects.count() == 8
+    assert not Category.objects.filter(default_team=None).exists()
+    assert 55 <= Customer.objects.count() <= 65
+    assert {"es", "en"} == set(Customer.objects.values_list("language", flat=True))
+    churned = Customer.objects.exclude(churned_at=None)
+    assert 6 <= churned.count() <= 10
+    assert all((timezone.localdate() - c.churned_at).days <= 90 for c in churned)
+
+    # Tickets: every channel, priority, status and category.
+    tickets = Ticket.objects.all()
+    assert 380 <= tickets.count() <= 420
+    assert set(tickets.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(tickets.values_list("priority", flat=True)) == set(Priority.values)
+    assert set(tickets.values_list("status", flat=True)) == set(Status.values)
+    assert set(tickets.exclude(category=None).values_list("category__name", flat=True)) == set(
+        Category.objects.values_list("name", flat=True)
+    )
+    assert tickets.filter(escalation_count=2).exists()
+    assert tickets.filter(escalation_count=1).exists()
+    assert tickets.filter(reopen_count__gt=0).exists()
+    assert tickets.filter(level=3).exists()
+    assert tickets.filter(created_at__lt=now - timezone.timedelta(days=80)).exists()
+    assert not tickets.filter(created_at__lt=now - timezone.timedelta(days=91)).exists()
+    assert not TicketEvent.objects.filter(at__gt=now).exists()
+    assert not Reply.objects.filter(created_at__gt=now).exists()
+    old = tickets.filter(created_at__lt=now - timezone.timedelta(days=30))
+    assert old.filter(status__in=[Status.RESOLVED, Status.CLOSED]).count() > 0.85 * old.count()
+
+    # Every ticket's counters agree with its own events and replies.
+    events = defaultdict(list)
+    for ticket_id, kind, data, at in TicketEvent.objects.order_by("ticket", "id").values_list(
+        "ticket", "kind", "data", "at"
+    ):
+        events[ticket_id].append((kind, data, at))
+    public_agent_replies = defaultdict(list)
+    for ticket_id, at in (
+        Reply.objects.filter(public=True, author__isnull=False)
+        .order_by("created_at")
+        .values_list("ticket", "created_at")
+    ):
+        public_agent_replies[ticket_id].append(at)
+
+    for ticket in tickets:
+        mine = events[ticket.pk]
+        kinds = Counter(kind for kind, _data, _at in mine)
+        assert mine[0][0] == EventKind.CREATED and mine[0][2] == ticket.created_at
+        assert ticket.escalation_count == kinds[EventKind.ESCALATED], ticket
+        assert ticket.reopen_count == kinds[EventKind.REOPENED], ticket
+        assert ticket.public_agent_replies == kinds[EventKind.REPLIED], ticket
+        assert ticket.public_agent_replies == len(public_agent_replies[ticket.pk]), ticket
+        first_reply = next(iter(public_agent_replies[ticket.pk]), None)
+        assert ticket.first_response_at == first_reply, ticket
+        assert ticket.level == mine[0][1]["level"] + ticket.escalation_count, ticket
+        status, legal = _replay(mine)
+        assert legal, ticket
+        assert ticket.status == status, ticket
+        resolved = [at for kind, _data, at in mine if kind == EventKind.RESOLVED]
+        if ticket.status in (Status.RESOLVED, Status.CLOSED):
+            assert ticket.resolved_at == resolved[-1], ticket
+            assert ticket.resolution
+        if ticket.status != Status.NEW:
+            assert ticket.assignee_id is not None, ticket
+
+    # Nothing was e-mailed.
+    assert mail.outbox == []
+    assert not CustomerNotification.objects.exists()
+
+    # A second run adds nothing.
+    counts = (
+        User.objects.count(),
+        Customer.objects.count(),
+        Ticket.objects.count(),
+        TicketEvent.objects.count(),
+        Team.objects.count(),
+        Category.objects.count(),
+    )
+    assert "already loaded" in load()
+    assert counts == (
+        User.objects.count(),
+        Customer.objects.count(),
+        Ticket.objects.count(),
+        TicketEvent.objects.count(),
+        Team.objects.count(),
+        Category.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_a_production_database(settings):
+    settings.EMBEDDED = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        load()
+    assert not User.objects.filter(username="agent").exists()
+    assert not Ticket.objects.exists()
