@@ -17,9 +17,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Load the demo even though DATABASE_URL points at a production database.",
         )
+        parser.add_argument(
+            "--if-embedded",
+            action="store_true",
+            help="Do nothing (and succeed) outside the embedded setup: what `make run` calls.",
+        )
         parser.add_argument("--seed", type=int, default=demo.SEED, help="Random seed.")
 
-    def handle(self, *args, allow_production=False, seed=demo.SEED, **options):
+    def handle(self, *args, allow_production=False, if_embedded=False, seed=demo.SEED, **options):
+        if not settings.EMBEDDED and if_embedded:
+            self.stdout.write("Not the embedded setup: no demo data loaded.")
+            return
         if not settings.EMBEDDED and not allow_production:
             raise CommandError(
                 "This is not the embedded (SQLite) setup: demo data with a known password "
