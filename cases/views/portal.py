@@ -50,8 +50,10 @@ def _rate_limited(setting: str, method=ratelimit.ALL):
 
 
 def _private(response):
-    """The page's URL holds the customer's token: no Referer to other sites, no caching."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The page's URL holds the customer's token: no Referer to other sites, no caching.
+    (`no-referrer` would make browsers send `Origin: null` on the reply form, which Django's
+    CSRF check rightly refuses; `same-origin` keeps the token on this site.)"""
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store, private"
     return response
 

@@ -53,7 +53,15 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+        lambda msg: (
+            errors.append(f"{msg.text} {msg.location.get('url')}") if msg.type == "error" else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None
+        ),
     )
     yield page
     context.close()

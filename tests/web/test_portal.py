@@ -263,7 +263,7 @@ def test_the_case_page_never_shows_another_tickets_conversation(client, open_tic
 
 def test_the_case_page_is_private_no_referrer_and_no_cache(client, ticket):
     response = client.get(page_of(ticket))
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store, private"
     assert '<meta name="robots" content="noindex">' in response.content.decode()
 
