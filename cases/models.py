@@ -8,6 +8,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -68,7 +69,10 @@ class User(AbstractUser):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     level = models.PositiveSmallIntegerField(
-        _("support level"), default=1, help_text=_("1, 2 or 3: the level of support it gives.")
+        _("support level"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text=_("1, 2 or 3: the level of support it gives."),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -342,153 +342,87 @@ class TicketAssignApi(StaffApi):
         return _ticket_response(ticket)
 
 
-class TicketEscalateApi(StaffApi):
+class TicketActionApi(StaffApi):
+    """One lifecycle action: validate the body, call `service(ticket=, by=, expected_version=,
+    **body)`, answer with the ticket. Subclasses name the service and the body."""
+
+    InputSerializer = VersionInput
+    service = None  # a cases.services function
+
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        ticket = type(self).service(ticket=ticket, by=request.user, expected_version=version, **data)
+        return _ticket_response(ticket)
+
+
+def _action_schema(name: str, input_serializer):
+    return extend_schema(
+        operation_id=f"tickets_{name}",
+        request=input_serializer,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+
+
+class EscalateInput(VersionInput):
+    reason = serializers.CharField()
+    team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
+
+
+class ResolveInput(VersionInput):
+    resolution = serializers.CharField()
+
+
+class ReopenInput(VersionInput):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+@extend_schema_view(post=_action_schema("escalate", EscalateInput))
+class TicketEscalateApi(TicketActionApi):
     """Raise the support level by one, optionally handing the ticket to another team."""
 
-    class InputSerializer(VersionInput):
-        reason = serializers.CharField()
-        team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
-
-    @extend_schema(
-        operation_id="tickets_escalate",
-        request=InputSerializer,
-        responses={200: TicketOutput, **_ACTION_ERRORS},
-    )
-    def post(self, request, id: int):
-        ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        ticket = escalate_ticket(
-            ticket=ticket,
-            by=request.user,
-            reason=data["reason"],
-            team=data.get("team"),
-            expected_version=data.get("version"),
-        )
-        return _ticket_response(ticket)
+    InputSerializer = EscalateInput
+    service = escalate_ticket
 
 
-class TicketPendingApi(StaffApi):
+@extend_schema_view(post=_action_schema("pending", VersionInput))
+class TicketPendingApi(TicketActionApi):
     """Open → pending: waiting on the customer."""
 
-    class InputSerializer(VersionInput):
-        pass
-
-    @extend_schema(
-        operation_id="tickets_pending",
-        request=InputSerializer,
-        responses={200: TicketOutput, **_ACTION_ERRORS},
-    )
-    def post(self, request, id: int):
-        ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        ticket = set_pending(
-            ticket=ticket,
-            by=request.user,
-            expected_version=serializer.validated_data.get("version"),
-        )
-        return _ticket_response(ticket)
+    service = set_pending
 
 
-class TicketResumeApi(StaffApi):
+@extend_schema_view(post=_action_schema("resume", VersionInput))
+class TicketResumeApi(TicketActionApi):
     """Pending → open without waiting for the customer."""
 
-    class InputSerializer(VersionInput):
-        pass
-
-    @extend_schema(
-        operation_id="tickets_resume",
-        request=InputSerializer,
-        responses={200: TicketOutput, **_ACTION_ERRORS},
-    )
-    def post(self, request, id: int):
-        ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        ticket = resume_ticket(
-            ticket=ticket,
-            by=request.user,
-            expected_version=serializer.validated_data.get("version"),
-        )
-        return _ticket_response(ticket)
+    service = resume_ticket
 
 
-class TicketResolveApi(StaffApi):
+@extend_schema_view(post=_action_schema("resolve", ResolveInput))
+class TicketResolveApi(TicketActionApi):
     """Open or pending → resolved, with how it was resolved. Starts the customer survey."""
 
-    class InputSerializer(VersionInput):
-        resolution = serializers.CharField()
-
-    @extend_schema(
-        operation_id="tickets_resolve",
-        request=InputSerializer,
-        responses={200: TicketOutput, **_ACTION_ERRORS},
-    )
-    def post(self, request, id: int):
-        ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        ticket = resolve_ticket(
-            ticket=ticket,
-            by=request.user,
-            resolution=data["resolution"],
-            expected_version=data.get("version"),
-        )
-        return _ticket_response(ticket)
+    InputSerializer = ResolveInput
+    service = resolve_ticket
 
 
-class TicketReopenApi(StaffApi):
+@extend_schema_view(post=_action_schema("reopen", ReopenInput))
+class TicketReopenApi(TicketActionApi):
     """Resolved → open."""
 
-    class InputSerializer(VersionInput):
-        reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-    @extend_schema(
-        operation_id="tickets_reopen",
-        request=InputSerializer,
-        responses={200: TicketOutput, **_ACTION_ERRORS},
-    )
-    def post(self, request, id: int):
-        ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        ticket = reopen_ticket(
-            ticket=ticket,
-            by=request.user,
-            reason=data["reason"],
-            expected_version=data.get("version"),
-        )
-        return _ticket_response(ticket)
+    InputSerializer = ReopenInput
+    service = reopen_ticket
 
 
-class TicketCloseApi(StaffApi):
+@extend_schema_view(post=_action_schema("close", VersionInput))
+class TicketCloseApi(TicketActionApi):
     """Resolved → closed. Closed is final."""
 
-    class InputSerializer(VersionInput):
-        pass
-
-    @extend_schema(
-        operation_id="tickets_close",
-        request=InputSerializer,
-        responses={200: TicketOutput, **_ACTION_ERRORS},
-    )
-    def post(self, request, id: int):
-        ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        ticket = close_ticket(
-            ticket=ticket,
-            by=request.user,
-            expected_version=serializer.validated_data.get("version"),
-        )
-        return _ticket_response(ticket)
-
-
-# --- conversation and timeline ----------------------------------------------------------------
+    service = close_ticket
 
 
 class TicketReplyListCreateApi(StaffApi):
