@@ -171,7 +171,7 @@ def test_the_timeline_describes_each_kind_of_event(ticket, ana, bruno, billing, 
     client.force_login(ana)
     html = client.get(detail_url(ticket)).content.decode()
     for text in (
-        "Ticket created by Phone, priority Normal, level 1.",
+        "Ticket created — channel: Phone, priority: Normal, level: 1.",
         "Team: Soporte N1.",
         "Priority",
         "Normal → High",

@@ -20,10 +20,14 @@ class Command(BaseCommand):
         line = "=" * 64
         self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"Pulso: {url}"))
-        self.stdout.write(f"  {_('Agent workspace')}: {url}tickets/")
-        self.stdout.write(f"  {_('Customer web form')}: {url}support/")
-        self.stdout.write(f"  {_('API docs')}: {url}api/v1/docs/")
-        self.stdout.write(f"  {_('Admin')}: {url}admin/")
+        links = (
+            (_("Agent workspace"), "tickets/"),
+            (_("Customer web form"), "support/"),
+            (_("API docs"), "api/v1/docs/"),
+            (_("Admin"), "admin/"),
+        )
+        for label, path in links:
+            self.stdout.write(f"  {label}: {url}{path}")
         demo = [u for u, _label in DEMO_LOGINS if User.objects.filter(username=u).exists()]
         if demo:
             self.stdout.write(_("Demo logins (password: pulso-demo):"))
