@@ -40,7 +40,10 @@ def test_the_catalogues_contain_every_string_of_the_code(tmp_path):
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "es", "--no-obsolete"],
-        cwd=tmp_path, check=True, capture_output=True, timeout=120,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
         env={**os.environ, "VAR_DIR": str(tmp_path / "var")},
     )
     fresh = polib.pofile(str(tmp_path / "locale" / "es" / "LC_MESSAGES" / "django.po"))

@@ -355,7 +355,9 @@ class TicketActionApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
-        ticket = type(self).service(ticket=ticket, by=request.user, expected_version=version, **data)
+        ticket = type(self).service(
+            ticket=ticket, by=request.user, expected_version=version, **data
+        )
         return _ticket_response(ticket)
 
 
