@@ -1,6 +1,9 @@
 """E-mails as a template triple: templates/emails/<name>-subject.txt, -body.txt, -body.html."""
 
 import re
+import smtplib
+import socket
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -32,3 +35,33 @@ def send_templated_email(*, name: str, to: str, context: dict, language: str, he
     message.attach_alternative(html, "text/html")
     message.send()
     return message
+
+
+# Worth another try later: the server or the network hiccupped. Never `OSError` as a whole:
+# smtplib's permanent errors subclass it too.
+TRANSIENT_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    socket.timeout,
+    TimeoutError,
+    ConnectionError,
+)
+MAX_ATTEMPTS = 8
+
+
+def is_transient(error: Exception) -> bool:
+    """SMTP 4xx and connection trouble are transient; 5xx, bad headers and the rest are not."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _msg in error.recipients.values())
+    return isinstance(error, TRANSIENT_ERRORS)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off before the next try: 1 min, 2, 4 … capped at 32 min."""
+    return timedelta(seconds=30 * 2 ** min(attempts, 6))
+
+
+def describe_error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]

@@ -333,6 +333,12 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
+    # Recorded by the surveys app through `record_ticket_event`.
+    SURVEY_SKIPPED = "survey_skipped", _("Survey not sent")
+    SURVEY_WITHDRAWN = "survey_withdrawn", _("Survey withdrawn")
+    SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+    FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up opened")
+    FOLLOW_UP_UPDATED = "follow_up_updated", _("Follow-up updated")
 
 
 class TicketEvent(models.Model):

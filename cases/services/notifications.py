@@ -6,7 +6,6 @@ import hashlib
 import logging
 import secrets
 import smtplib
-import socket
 from datetime import timedelta
 
 from django.core.mail import BadHeaderError
@@ -14,7 +13,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..emails import send_templated_email
+from ..emails import (
+    MAX_ATTEMPTS,
+    TRANSIENT_ERRORS,
+    describe_error,
+    is_transient,
+    retry_delay,
+    send_templated_email,
+)
 from ..models import (
     CustomerNotification,
     NotificationKind,
@@ -27,15 +33,6 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 REENQUEUE_AFTER = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
-TRANSIENT_ERRORS = (
-    smtplib.SMTPServerDisconnected,
-    smtplib.SMTPConnectError,
-    socket.timeout,
-    TimeoutError,
-    ConnectionError,
-)
-
 _TEMPLATES = {NotificationKind.TICKET_RECEIVED: "ticket-received"}
 
 
@@ -78,12 +75,6 @@ def _claim(notification_id: int) -> bool:
     )
 
 
-def _is_transient(error: Exception) -> bool:
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 400 <= error.smtp_code < 500
-    return isinstance(error, TRANSIENT_ERRORS)
-
-
 def deliver_customer_notification(notification_id: int) -> bool:
     """Send one outbox e-mail if nobody else is sending it. True when this call sent it."""
     if not _claim(notification_id):
@@ -110,7 +101,7 @@ def deliver_customer_notification(notification_id: int) -> bool:
     except Exception as error:
         if token is not None:  # a link nobody received must not stay valid
             TicketAccessToken.objects.filter(token_hash=hash_token(token)).delete()
-        transient = _is_transient(error) and attempts < MAX_ATTEMPTS
+        transient = is_transient(error) and attempts < MAX_ATTEMPTS
         if not transient and not isinstance(
             error, (smtplib.SMTPException, BadHeaderError, *TRANSIENT_ERRORS)
         ):
@@ -119,9 +110,9 @@ def deliver_customer_notification(notification_id: int) -> bool:
             status=NotificationStatus.PENDING if transient else NotificationStatus.FAILED,
             attempts=attempts,
             # Back off in the row, not in a Celery countdown: the sweep picks it up when due.
-            send_after=timezone.now() + timedelta(seconds=30 * 2 ** min(attempts, 6)),
+            send_after=timezone.now() + retry_delay(attempts),
             lease_until=None,
-            last_error=f"{type(error).__name__}: {error}"[:1000],
+            last_error=describe_error(error),
         )
         return False
     CustomerNotification.objects.filter(pk=notification_id).update(

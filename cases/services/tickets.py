@@ -36,7 +36,7 @@ from ..models import (
     User,
 )
 from ..selectors import assignable_agents, can_see_ticket, least_loaded_agent
-from ..signals import ticket_resolved
+from ..signals import is_replaying, ticket_reopened, ticket_resolved
 
 SUBJECT_MAX = 200
 UNSET = object()
@@ -109,6 +109,16 @@ def _default_team(category: Category | None) -> Team | None:
     if category is not None and category.default_team_id and category.default_team.is_active:
         return category.default_team
     return Team.objects.filter(is_active=True).order_by("level", "name").first()
+
+
+def record_ticket_event(
+    *, ticket: Ticket, kind: str, actor: User | None = None, at: datetime | None = None, **data
+) -> TicketEvent:
+    """Append a fact another app learned about the ticket (a survey answer, a follow-up) to
+    its timeline. The ticket itself does not change, so no lock and no new version."""
+    if kind not in EventKind.values:
+        raise ValidationError(_("Unknown event kind: %s") % kind, field="kind")
+    return _event(ticket, actor, kind, _now(at), **data)
 
 
 # --- register ---------------------------------------------------------------------------------
@@ -375,6 +385,7 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
             **{"from": move.source, "to": move.target},
             via="customer_reply",
         )
+        ticket_reopened.send(sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying())
     elif move.changes_status:
         _event(ticket, None, EventKind.RESUMED, at, **{"from": move.source, "to": move.target})
     return reply
@@ -485,7 +496,7 @@ def resolve_ticket(
     ticket.resolved_at = at
     ticket.resolution = resolution
     _save(ticket, ["status", "resolved_at", "resolution"], at)
-    _event(
+    event = _event(
         ticket,
         by,
         EventKind.RESOLVED,
@@ -493,7 +504,9 @@ def resolve_ticket(
         resolution=resolution,
         **{"from": move.source, "to": move.target},
     )
-    ticket_resolved.send(sender=Ticket, ticket=ticket, by=by, at=at)
+    ticket_resolved.send(
+        sender=Ticket, ticket=ticket, by=by, at=at, event=event, replay=is_replaying()
+    )
     return ticket
 
 
@@ -519,6 +532,7 @@ def reopen_ticket(
         reason=(reason or "").strip(),
         **{"from": move.source, "to": move.target},
     )
+    ticket_reopened.send(sender=Ticket, ticket=ticket, by=by, at=at, replay=is_replaying())
     return ticket
 
 

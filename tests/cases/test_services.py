@@ -305,3 +305,48 @@ class TestCustomers:
             services.update_customer(
                 customer=customer, churned_at=customer.active_since - timedelta(days=1)
             )
+
+
+class TestSignals:
+    def test_reopening_tells_receivers_whether_an_agent_or_the_customer_did_it(self, ticket, ana):
+        from cases.signals import ticket_reopened
+
+        seen = []
+
+        def receiver(sender, ticket, by, at, replay, **kwargs):
+            seen.append((by, replay))
+
+        ticket_reopened.connect(receiver)
+        try:
+            ticket = bring_to(ticket, Status.RESOLVED, by=ana)
+            services.reopen_ticket(ticket=ticket, by=ana)
+            ticket = services.resolve_ticket(ticket=ticket, by=ana, resolution="again")
+            services.add_customer_reply(ticket=ticket, body="Still broken")
+        finally:
+            ticket_reopened.disconnect(receiver)
+        assert seen == [(ana, False), (None, False)]
+
+    def test_replayed_history_is_flagged_to_receivers(self, ticket, ana):
+        from cases.signals import replaying_history
+
+        seen = []
+
+        def receiver(sender, ticket, event, replay, **kwargs):
+            seen.append((event.kind, replay))
+
+        ticket_resolved.connect(receiver)
+        try:
+            ticket = bring_to(ticket, Status.OPEN, by=ana)
+            with replaying_history():
+                services.resolve_ticket(ticket=ticket, by=ana, resolution="in the past")
+        finally:
+            ticket_resolved.disconnect(receiver)
+        assert seen == [(EventKind.RESOLVED, True)]
+
+    def test_other_apps_append_facts_to_the_timeline_without_changing_the_ticket(self, ticket):
+        version = ticket.version
+        services.record_ticket_event(ticket=ticket, kind=EventKind.SURVEY_ANSWERED, csat=5)
+        assert ticket.events.last().data == {"csat": 5}
+        assert Ticket.objects.get(pk=ticket.pk).version == version
+        with pytest.raises(ValidationError):
+            services.record_ticket_event(ticket=ticket, kind="made_up")
