@@ -26,7 +26,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .signals import replaying_history
 from .models import (
     ROLE_GROUPS,
     Category,
@@ -41,6 +40,7 @@ from .models import (
     TicketEvent,
     User,
 )
+from .signals import replaying_history
 
 SEED = 20250317
 PASSWORD = "pulso-demo"  # noqa: S105 - the documented demo password

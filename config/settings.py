@@ -81,24 +81,28 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# select_for_update() is a no-op on SQLite: IMMEDIATE transactions take the write lock up
+# front, WAL lets readers proceed, the timeout waits instead of failing.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if EMBEDDED:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "pulso.sqlite3",
-            # select_for_update() is a no-op on SQLite: IMMEDIATE transactions take the write
-            # lock up front, WAL lets readers proceed, the timeout waits instead of failing.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 else:
     DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits live here) ---------------------------------------------------------
@@ -275,7 +279,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.sweep_customer_notifications",
         "schedule": env_float("OUTBOX_SWEEP_SECONDS", 30.0),
     },
+    "surveys-sweep-invitations": {
+        "task": "surveys.tasks.sweep_invitations",
+        "schedule": env_float("OUTBOX_SWEEP_SECONDS", 30.0),
+    },
+    "surveys-reminders-and-expiry": {
+        "task": "surveys.tasks.send_reminders_and_expire",
+        "schedule": env_float("SURVEY_HOUSEKEEPING_SECONDS", 300.0),
+    },
+    "surveys-sweep-follow-up-alerts": {
+        "task": "surveys.tasks.sweep_follow_up_alerts",
+        "schedule": env_float("OUTBOX_SWEEP_SECONDS", 30.0),
+    },
 }
+
+# --- Surveys (issue 3; every SURVEY_* comes from the environment variable of the same name) --
+SURVEY_SEND_DELAY = env_int("SURVEY_SEND_DELAY", 600)  # seconds after the resolution; 0 = at once
+SURVEY_THROTTLE_DAYS = env_int("SURVEY_THROTTLE_DAYS", 7)
+SURVEY_SAMPLE_RATE = env_float("SURVEY_SAMPLE_RATE", 1.0)
+SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3)
+SURVEY_EXPIRY_DAYS = env_int("SURVEY_EXPIRY_DAYS", 30)
+SURVEY_QUESTIONS = env_list("SURVEY_QUESTIONS", "csat,ces,nps")
+SURVEY_RATE = env_str("SURVEY_RATE", "30/m")  # per client IP, on the page and the API
+# Key that turns an invitation's random nonce into its link token; defaults to SECRET_KEY.
+SURVEY_TOKEN_KEY = env_str("SURVEY_TOKEN_KEY") or SECRET_KEY
 
 # --- Pulso ------------------------------------------------------------------------------------
 PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "5/h")

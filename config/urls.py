@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("support/", include("cases.urls_portal")),
+    path("", include("surveys.urls")),
     path("api/v1/", include("config.urls_api")),
     path("", include("cases.urls")),
 ]

@@ -6,3 +6,11 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases.signals import ticket_reopened, ticket_resolved
+
+        from . import receivers
+
+        ticket_resolved.connect(receivers.on_ticket_resolved, dispatch_uid="surveys-resolved")
+        ticket_reopened.connect(receivers.on_ticket_reopened, dispatch_uid="surveys-reopened")

@@ -112,6 +112,7 @@ def deliver_customer_notification(notification_id: int) -> bool:
             # Back off in the row, not in a Celery countdown: the sweep picks it up when due.
             send_after=timezone.now() + retry_delay(attempts),
             lease_until=None,
+            enqueued_at=None,  # that enqueue is used up: the sweep retries once send_after passes
             last_error=describe_error(error),
         )
         return False

@@ -11,6 +11,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Customer, Reply, Status, Ticket, TicketEvent
+from surveys.models import SurveyInvitation
+from surveys.services import answer_survey, token_for
 from tests.factories import (
     AgentFactory,
     CustomerFactory,
@@ -52,6 +54,8 @@ BODIES = {
     ("ticket-reopen", "POST"): lambda w, role: {"reason": "Broke again"},
     ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
+    ("survey-answer", "POST"): lambda w, role: {"csat": 5, "nps": 9},
+    ("follow-up-detail", "PATCH"): lambda w, role: {"status": "contacted"},
 }
 
 # fmt: off
@@ -96,7 +100,14 @@ MATRIX = [
     ("ticket-reopen",    "POST",  "B",    401,  403,   404,    200,    200,    200),
     ("ticket-close",     "POST",  "A",    401,  403,   200,    404,    200,    200),
     ("ticket-close",     "POST",  "B",    401,  403,   404,    200,    200,    200),
+    # surveys: the token is the customer's credential; the closed loop is managers' work
+    ("survey-answer",    "POST",  "tok",  201,  201,   201,    201,    201,    201),
+    ("response-list",    "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("follow-up-list",   "GET",   None,   401,  403,   403,    403,    200,    200),
+    ("follow-up-detail", "GET",   "fu",   401,  403,   403,    403,    200,    200),
+    ("follow-up-detail", "PATCH", "fu",   401,  403,   403,    403,    200,    200),
 ]
+SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 # fmt: on
 
 CASES = [
@@ -134,6 +145,8 @@ def target(world, name, obj):
     """The URL for `name` on `obj`, with the ticket in the status its action needs."""
     if name in ("api-schema", "api-docs"):  # mounted by config/urls_api.py, no namespace
         return reverse(name)
+    if name in SURVEY_ROUTES:
+        return survey_target(world, name, obj)
     if obj is None:
         return url(name)
     if obj == "cust":
@@ -143,6 +156,20 @@ def target(world, name, obj):
     ticket = make_ticket(by=owner, team=team)
     ticket = bring_to(ticket, NEEDS.get(name, Status.NEW), by=owner)
     return url(name, ticket.pk)
+
+
+def survey_target(world, name, obj):
+    """Survey URLs: a fresh invitation (resolved ticket of team A) or a detractor's follow-up."""
+    if obj is None:
+        return reverse(f"surveys_api:{name}")
+    agent = world["users"]["agent_a"]
+    ticket = make_ticket(by=agent, team=world["team_a"], customer=CustomerFactory())
+    ticket = bring_to(ticket, Status.RESOLVED, by=agent)
+    invitation = SurveyInvitation.objects.get(ticket=ticket)
+    if obj == "tok":
+        return reverse(f"surveys_api:{name}", args=[token_for(invitation)])
+    response = answer_survey(invitation=invitation, nps=2, comment="Nadie me llamó")
+    return reverse(f"surveys_api:{name}", args=[response.follow_up.pk])
 
 
 @pytest.mark.parametrize(("name", "method", "obj", "role", "expected"), CASES)

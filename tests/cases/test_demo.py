@@ -39,7 +39,9 @@ def _replay(ticket_events):
     """Walk one ticket's events in order: the status they lead to, and whether every move is
     an edge of the lifecycle graph and time never runs backwards."""
     status, previous_at, legal = Status.NEW, None, True
-    for _kind, data, at in ticket_events:
+    # Survey facts are appended later, by the survey history; the lifecycle is the rest.
+    lifecycle_events = [e for e in ticket_events if not e[0].startswith(("survey_", "follow_up_"))]
+    for _kind, data, at in lifecycle_events:
         if previous_at is not None and at < previous_at:
             legal = False
         previous_at = at

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cases import demo
+from surveys import demo as survey_demo
 
 
 class Command(BaseCommand):
@@ -34,9 +35,11 @@ class Command(BaseCommand):
                 "does not belong in production. Pass --allow-production if you really mean it."
             )
         result = demo.load_demo(seed=seed)
-        if result is None:
+        surveys = survey_demo.load_survey_history(seed=seed)
+        if result is None and surveys is None:
             self.stdout.write("Demo data already loaded: nothing to do.")
             return
+        result = result or demo.summary(elapsed=0.0)
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {result['elapsed']:.1f} s."))
         for key in (
             "teams",
@@ -55,4 +58,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  by {title:<8} " + ", ".join(f"{name} {count}" for name, count in counts.items())
             )
+        for key, value in (surveys or {}).items():
+            self.stdout.write(f"  {key:<17} {value}")
         self.stdout.write(f"  logins      agent / manager / admin, password {demo.PASSWORD}")

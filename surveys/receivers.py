@@ -1,0 +1,14 @@
+"""Where surveys hears from cases (see cases/signals.py for the contract)."""
+
+from . import services
+
+
+def on_ticket_resolved(sender, *, ticket, event, at, replay=False, **kwargs):
+    # Replayed history (demo data, imports) brings its own survey history, if any.
+    if replay:
+        return
+    services.schedule_survey(ticket=ticket, event=event, at=at)
+
+
+def on_ticket_reopened(sender, *, ticket, at, replay=False, **kwargs):
+    services.withdraw_surveys(ticket=ticket, at=at)

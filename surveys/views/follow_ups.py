@@ -1,0 +1,163 @@
+"""The follow-up inbox: managers call unhappy customers back and close the loop.
+
+Managers and admins only (`follow_ups_visible_to`); agents get 403. Every change — owner,
+status, note — goes through `surveys.services.update_follow_up`; its refusals come back as
+form errors (400) keeping what was typed; a success redirects with a message (PRG).
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases.models import EventKind, TicketEvent
+from cases.views.workspace import staff_required
+
+from .. import services
+from ..errors import FollowUpError
+from ..forms_manager import (
+    STATUS_TABS,
+    FollowUpFilterForm,
+    FollowUpForm,
+    Owner,
+    Tab,
+    add_follow_up_error,
+)
+from ..models import FollowUpStatus
+from ..selectors import follow_ups_visible_to
+from ..templatetags.survey_tags import is_manager
+
+PAGE_SIZE = 25
+_STATUS_RANK = Case(
+    *(When(status=s, then=Value(i)) for i, s in enumerate(FollowUpStatus.values)),
+    default=Value(len(FollowUpStatus.values)),
+    output_field=IntegerField(),
+)
+
+
+def manager_required(view):
+    """Logged in (else to the login page), staff (else 403) and manager or admin (else 403)."""
+
+    @wraps(view)
+    @staff_required
+    def wrapper(request, *args, **kwargs):
+        if not is_manager(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+@manager_required
+@require_GET
+def follow_up_list(request):
+    form = FollowUpFilterForm(request.GET)
+    status, team, owner = form.value("status"), form.value("team"), form.value("owner")
+    scope = follow_ups_visible_to(request.user).select_related("ticket__customer", "response")
+    if team is not None:
+        scope = scope.filter(team=team)
+    if owner == Owner.MINE:
+        scope = scope.filter(owner=request.user)
+    elif owner == Owner.NOBODY:
+        scope = scope.filter(owner__isnull=True)
+    # One aggregate query for the tab counts, within the team/owner filters.
+    counts = scope.aggregate(
+        **{s: Count("pk", filter=Q(status=s)) for s in FollowUpStatus.values},
+        **{Tab.ALL: Count("pk")},
+    )
+    follow_ups = scope if status == Tab.ALL else scope.filter(status=status)
+    # Oldest open first: the customer who has waited longest is called back first.
+    follow_ups = follow_ups.annotate(status_rank=_STATUS_RANK).order_by(
+        "status_rank", "created_at", "pk"
+    )
+    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "surveys/follow_ups.html",
+        {
+            "nav": "follow_ups",
+            "form": form,
+            "status": status,
+            "tabs": [(value, label, counts[value]) for value, label in STATUS_TABS],
+            "page_obj": page,
+            "filtered": team is not None or bool(owner),
+        },
+    )
+
+
+# --- one follow-up ----------------------------------------------------------------------------
+
+
+def _history(follow_up) -> list[TicketEvent]:
+    """The follow-up's own entries of the ticket timeline: opened, then every change."""
+    return list(
+        TicketEvent.objects.filter(
+            ticket_id=follow_up.ticket_id,
+            kind__in=[EventKind.FOLLOW_UP_OPENED, EventKind.FOLLOW_UP_UPDATED],
+            data__follow_up_id=follow_up.pk,
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+
+
+def _render_detail(request, follow_up, form, status=200):
+    return render(
+        request,
+        "surveys/follow_up_detail.html",
+        {
+            "nav": "follow_ups",
+            "follow_up": follow_up,
+            "response": follow_up.response,
+            "ticket": follow_up.ticket,
+            "customer": follow_up.ticket.customer,
+            "notes": follow_up.notes.select_related("author"),
+            "history": _history(follow_up),
+            "form": form,
+            "can_take": follow_up.owner_id != request.user.pk,
+        },
+        status=status,
+    )
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def follow_up_detail(request, pk):
+    follow_up = get_object_or_404(
+        follow_ups_visible_to(request.user).select_related("ticket__customer", "response"),
+        pk=pk,
+    )
+    if request.method == "GET":
+        return _render_detail(request, follow_up, FollowUpForm(follow_up=follow_up))
+    take = "take" in request.POST
+    form = FollowUpForm(None if take else request.POST, follow_up=follow_up)
+    if not take and not form.is_valid():
+        return _render_detail(request, follow_up, form, status=400)
+    try:
+        if take:
+            services.update_follow_up(follow_up=follow_up, by=request.user, owner=request.user)
+        else:
+            data = form.cleaned_data
+            services.update_follow_up(
+                follow_up=follow_up,
+                by=request.user,
+                owner=data["owner"],
+                status=data["status"],
+                note=data["note"],
+            )
+    except FollowUpError as exc:
+        if take:
+            messages.error(request, exc.message)
+            return redirect("surveys:follow_up_detail", pk=follow_up.pk)
+        add_follow_up_error(form, exc)
+        return _render_detail(request, follow_up, form, status=400)
+    messages.success(request, _("You own this follow-up now.") if take else _("Follow-up updated."))
+    return redirect("surveys:follow_up_detail", pk=follow_up.pk)
