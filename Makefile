@@ -31,6 +31,13 @@ run: setup  ## Start web + Celery worker + beat on the embedded default
 test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if DATABASE_URL/REDIS_URL are set)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set
+	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
+		echo "$(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)  # PostgreSQL + Redis"; \
+		$(PY) tests/bench/bench_surveys.py $(BENCH_ARGS); \
+	fi
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

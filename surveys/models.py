@@ -221,6 +221,7 @@ class FollowUp(models.Model):
     alert_status = models.CharField(max_length=10, default="pending")
     alert_lease_until = models.DateTimeField(null=True, blank=True)
     alert_sent_at = models.DateTimeField(null=True, blank=True)
+    alerted_user_ids = models.JSONField(default=list, blank=True)  # managers already mailed
 
     class Meta:
         verbose_name = _("follow-up")

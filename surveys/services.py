@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import BadHeaderError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,7 +150,9 @@ def withdraw_surveys(*, ticket: Ticket, at: datetime) -> int:
             InvitationStatus.FAILED,
         ],
     ):
-        unsent = invitation.status != InvitationStatus.SENT
+        # A `sending` row may already be in the customer's inbox: expire it (the link then
+        # explains itself with a polite page) rather than cancel it (a bare 404).
+        unsent = invitation.status in (InvitationStatus.PENDING, InvitationStatus.FAILED)
         invitation.status = InvitationStatus.CANCELLED if unsent else InvitationStatus.EXPIRED
         invitation.withdrawn_at = at
         invitation.withdrawn_reason = "ticket_reopened"
@@ -230,7 +232,6 @@ def deliver_invitation(invitation_id: int) -> bool:
             attempts=attempts,
             send_after=timezone.now() + retry_delay(attempts),
             lease_until=None,
-            enqueued_at=None,  # that enqueue is used up: the sweep retries once send_after passes
             last_error=describe_error(error),
         )
         return False
@@ -251,7 +252,12 @@ def enqueue_due_invitations(enqueue) -> int:
     now = timezone.now()
     due = SurveyInvitation.objects.filter(
         Q(status=InvitationStatus.PENDING, send_after__lte=now)
-        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
+        & (
+            Q(enqueued_at__isnull=True)
+            | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+            # enqueued before a failed try moved send_after on: that enqueue is used up
+            | Q(enqueued_at__lt=F("send_after"))
+        )
         | Q(status=InvitationStatus.SENDING, lease_until__lt=now)
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     count = 0
@@ -441,8 +447,11 @@ def deliver_follow_up_alert(follow_up_id: int) -> bool:
     ):
         return False
     follow_up = FollowUp.objects.select_related("ticket", "response", "team").get(pk=follow_up_id)
+    alerted = set(follow_up.alerted_user_ids)
     try:
         for manager in managers_to_alert(follow_up):
+            if manager.pk in alerted:  # mailed by an earlier, interrupted try
+                continue
             send_templated_email(
                 name="follow-up-alert",
                 to=manager.email,
@@ -455,6 +464,8 @@ def deliver_follow_up_alert(follow_up_id: int) -> bool:
                     "link": reverse("surveys:follow_up_detail", args=[follow_up.pk]),
                 },
             )
+            alerted.add(manager.pk)
+            FollowUp.objects.filter(pk=follow_up_id).update(alerted_user_ids=sorted(alerted))
     except Exception as error:
         FollowUp.objects.filter(pk=follow_up_id).update(
             alert_status="pending" if is_transient(error) else "failed", alert_lease_until=None

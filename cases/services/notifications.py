@@ -9,7 +9,7 @@ import smtplib
 from datetime import timedelta
 
 from django.core.mail import BadHeaderError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,7 +112,6 @@ def deliver_customer_notification(notification_id: int) -> bool:
             # Back off in the row, not in a Celery countdown: the sweep picks it up when due.
             send_after=timezone.now() + retry_delay(attempts),
             lease_until=None,
-            enqueued_at=None,  # that enqueue is used up: the sweep retries once send_after passes
             last_error=describe_error(error),
         )
         return False
@@ -132,7 +131,12 @@ def enqueue_due_notifications(enqueue) -> int:
     now = timezone.now()
     due = CustomerNotification.objects.filter(
         Q(status=NotificationStatus.PENDING, send_after__lte=now)
-        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
+        & (
+            Q(enqueued_at__isnull=True)
+            | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+            # enqueued before a failed try moved send_after on: that enqueue is used up
+            | Q(enqueued_at__lt=F("send_after"))
+        )
         | Q(status=NotificationStatus.SENDING, lease_until__lt=now)
     ).values_list("pk", flat=True)[:500]
     count = 0
