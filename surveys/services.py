@@ -382,6 +382,26 @@ def answer_survey(
     if invitation.status == InvitationStatus.EXPIRED or invitation.expires_at <= at:
         raise SurveyExpired(_("This survey has expired."))
     answer = clean_answer(invitation, csat=csat, ces=ces, nps=nps, comment=comment)
+    response, follow_up = _record_answer(invitation, answer, source=source, at=at)
+    if follow_up is not None:
+        from .tasks import enqueue_follow_up_alert
+
+        transaction.on_commit(lambda: enqueue_follow_up_alert(follow_up.pk), robust=True)
+    return response
+
+
+def _record_answer(
+    invitation: SurveyInvitation,
+    answer: dict,
+    *,
+    source: str,
+    at: datetime,
+    follow_up_status: str = FollowUpStatus.OPEN,
+    alerted: bool = False,
+) -> tuple[SurveyResponse, FollowUp | None]:
+    """Store a clean answer, mark the invitation answered, open a follow-up if the customer
+    is unhappy, and put both on the ticket's timeline. Precondition: in a transaction,
+    the invitation locked or new."""
     response = SurveyResponse.objects.create(
         invitation=invitation,
         ticket=invitation.ticket,
@@ -405,26 +425,27 @@ def answer_survey(
         comment=response.comment,
     )
     reasons = _needs_follow_up(response)
-    if reasons:
-        follow_up = FollowUp.objects.create(
-            response=response,
-            ticket=invitation.ticket,
-            team=invitation.team,
-            reasons=reasons,
-            created_at=at,
-            updated_at=at,
-        )
-        record_ticket_event(
-            ticket=invitation.ticket,
-            kind=EventKind.FOLLOW_UP_OPENED,
-            at=at,
-            follow_up_id=follow_up.pk,
-            reasons=reasons,
-        )
-        from .tasks import enqueue_follow_up_alert
-
-        transaction.on_commit(lambda: enqueue_follow_up_alert(follow_up.pk), robust=True)
-    return response
+    if not reasons:
+        return response, None
+    follow_up = FollowUp.objects.create(
+        response=response,
+        ticket=invitation.ticket,
+        team=invitation.team,
+        reasons=reasons,
+        status=follow_up_status,
+        created_at=at,
+        updated_at=at,
+        closed_at=at if follow_up_status == FollowUpStatus.RESOLVED else None,
+        alert_status="sent" if alerted else "pending",
+    )
+    record_ticket_event(
+        ticket=invitation.ticket,
+        kind=EventKind.FOLLOW_UP_OPENED,
+        at=at,
+        follow_up_id=follow_up.pk,
+        reasons=reasons,
+    )
+    return response, follow_up
 
 
 # --- the closed loop --------------------------------------------------------------------------
@@ -581,46 +602,13 @@ def record_survey_history(
     if answered_at is None:
         return invitation
     answer = clean_answer(invitation, csat=csat, ces=ces, nps=nps, comment=comment)
-    response = SurveyResponse.objects.create(
-        invitation=invitation,
-        ticket=ticket,
-        agent=invitation.agent,
-        team=invitation.team,
+    # History: nobody is alerted about the past.
+    _record_answer(
+        invitation,
+        answer,
         source=Source.IMPORT,
-        answered_at=answered_at,
-        **answer,
-    )
-    invitation.status = InvitationStatus.ANSWERED
-    invitation.answered_at = answered_at
-    invitation.save(update_fields=["status", "answered_at"])
-    record_ticket_event(
-        ticket=ticket,
-        kind=EventKind.SURVEY_ANSWERED,
         at=answered_at,
-        response_id=response.pk,
-        csat=response.csat,
-        ces=response.ces,
-        nps=response.nps,
-        comment=response.comment,
+        follow_up_status=follow_up_status,
+        alerted=True,
     )
-    reasons = _needs_follow_up(response)
-    if reasons:
-        follow_up = FollowUp.objects.create(
-            response=response,
-            ticket=ticket,
-            team=invitation.team,
-            reasons=reasons,
-            status=follow_up_status,
-            created_at=answered_at,
-            updated_at=answered_at,
-            closed_at=answered_at if follow_up_status == FollowUpStatus.RESOLVED else None,
-            alert_status="sent",  # history: nobody is alerted about the past
-        )
-        record_ticket_event(
-            ticket=ticket,
-            kind=EventKind.FOLLOW_UP_OPENED,
-            at=answered_at,
-            follow_up_id=follow_up.pk,
-            reasons=reasons,
-        )
     return invitation
