@@ -19,7 +19,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from cases.models import ACTIVE_STATUSES, Customer, Status, Ticket
@@ -628,6 +640,88 @@ def many_breakdowns(by: str, period: Period, filters: Filters = Filters()) -> di
     return dict(merged)
 
 
+# --- drivers: the why behind the survey scores ------------------------------------------------
+
+FRT_BUCKETS = (("lt_1h", 0, 3600), ("1_4h", 3600, 4 * 3600), ("4_24h", 4 * 3600, 86400))
+
+
+def _frt_bucket() -> Case:
+    frt = SecondsBetween(F("ticket__first_response_at"), F("ticket__created_at"))
+    whens = [When(ticket__first_response_at__isnull=True, then=Value("none"))]
+    whens += [
+        When(Q(frt_seconds__gte=low, frt_seconds__lt=high), then=Value(name))
+        for name, low, high in FRT_BUCKETS
+    ]
+    return frt, Case(*whens, default=Value("gte_24h"), output_field=CharField())
+
+
+DRIVERS = {
+    "escalated": lambda: Case(
+        When(ticket__escalation_count__gt=0, then=Value("yes")),
+        default=Value("no"),
+        output_field=CharField(),
+    ),
+    "reopened": lambda: Case(
+        When(ticket__reopen_count__gt=0, then=Value("yes")),
+        default=Value("no"),
+        output_field=CharField(),
+    ),
+    "public_replies": lambda: Case(
+        When(ticket__public_agent_replies__lte=1, then=Value("1")),
+        When(ticket__public_agent_replies=2, then=Value("2")),
+        When(ticket__public_agent_replies__lte=4, then=Value("3-4")),
+        default=Value("5+"),
+        output_field=CharField(),
+    ),
+    "channel": lambda: F("ticket__channel"),
+    "category": lambda: F("ticket__category__name"),
+}
+DRIVER_NAMES = ("frt", *DRIVERS)
+
+
+def drivers(period: Period, filters: Filters = Filters()) -> dict:
+    """CSAT %, NPS and CES of the period's answers split by operational facts of the same
+    tickets — first-response bucket, escalated, reopened, public replies, channel, category —
+    one aggregate query per fact. {fact: [{value, responses, csat, nps, ces}]}."""
+    result = {}
+    base = _responses(period, filters)
+    for name in DRIVER_NAMES:
+        if name == "frt":
+            seconds, expression = _frt_bucket()
+            queryset = base.annotate(frt_seconds=seconds)
+        else:
+            expression, queryset = DRIVERS[name](), base
+        rows = (
+            queryset.annotate(value=expression)
+            .values("value")
+            .order_by()
+            .annotate(
+                responses=Count("pk"),
+                csat_n=Count("csat"),
+                csat_good=Count("pk", filter=Q(csat__gte=4)),
+                nps_n=Count("nps"),
+                promoters=Count("pk", filter=Q(nps__gte=9)),
+                detractors=Count("pk", filter=Q(nps__lte=6)),
+                ces_n=Count("ces"),
+                ces_sum=Sum("ces"),
+            )
+        )
+        result[name] = sorted(
+            (
+                {
+                    "value": row["value"],
+                    "responses": row["responses"],
+                    "csat": percent(row["csat_good"], row["csat_n"]),
+                    "nps": _nps(row["promoters"], row["detractors"], row["nps_n"]),
+                    "ces": two_decimals(row["ces_sum"] / row["ces_n"]) if row["ces_n"] else None,
+                }
+                for row in rows
+            ),
+            key=lambda item: str(item["value"]),
+        )
+    return result
+
+
 __all__ = [
     "Filters",
     "Grouping",
@@ -635,6 +729,7 @@ __all__ = [
     "backlog",
     "breakdown",
     "customer_kpis",
+    "drivers",
     "created_kpis",
     "many_breakdowns",
     "resolved_kpis",

@@ -240,3 +240,22 @@ def test_breakdown_of_a_duration_kpi_per_agent(ana, bruno, team_n1):
         )
     rows = {row["key"]: row["value"] for row in kpis.breakdown("frt", "agent", PERIOD)}
     assert rows == {ana.pk: 90, bruno.pk: 600}
+
+
+def test_drivers_split_scores_by_what_happened_on_the_ticket(ana, team_n1):
+    def surveyed(*, escalate, nps):
+        ticket = make_ticket(by=ana, team=team_n1, customer=CustomerFactory())
+        services.add_reply(ticket=ticket, by=ana, body="hi")
+        if escalate:
+            services.escalate_ticket(ticket=ticket, by=ana, reason="N2")
+        services.resolve_ticket(ticket=ticket, by=ana, resolution="ok")
+        answer_survey(invitation=SurveyInvitation.objects.get(ticket=ticket), nps=nps, csat=5)
+
+    surveyed(escalate=False, nps=10)
+    surveyed(escalate=False, nps=9)
+    surveyed(escalate=True, nps=3)
+    escalated = {row["value"]: row for row in kpis.drivers(PERIOD)["escalated"]}
+    assert escalated["no"]["nps"] == 100.0 and escalated["no"]["responses"] == 2
+    assert escalated["yes"]["nps"] == -100.0
+    frt = {row["value"]: row["responses"] for row in kpis.drivers(PERIOD)["frt"]}
+    assert frt == {"lt_1h": 3}
