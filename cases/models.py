@@ -37,6 +37,14 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.SPANISH
     )
+    weekly_digest = models.BooleanField(
+        _("weekly KPI digest"),
+        default=True,
+        help_text=_("Managers get the week's KPIs by e-mail every Monday."),
+    )
+    # The Monday of the last week whose digest went out: claimed before sending, so two
+    # workers never send the same week twice.
+    weekly_digest_sent_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")

@@ -289,6 +289,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.send_reminders_and_expire",
         "schedule": env_float("SURVEY_HOUSEKEEPING_SECONDS", 300.0),
     },
+    "metrics-weekly-digest": {
+        "task": "metrics.tasks.send_weekly_digests",
+        # Hourly: each manager's Monday digest goes out at the first run of the week
+        # (a run missed while the beat was down is made up by the next one).
+        "schedule": env_float("WEEKLY_DIGEST_CHECK_SECONDS", 3600.0),
+    },
     "surveys-sweep-follow-up-alerts": {
         "task": "surveys.tasks.sweep_follow_up_alerts",
         "schedule": env_float("OUTBOX_SWEEP_SECONDS", 30.0),

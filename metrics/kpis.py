@@ -167,7 +167,10 @@ def _grouped(queryset: QuerySet, group: Grouping | None, time_field: str, on_tic
 
 
 def bucket_key(value) -> date | None:
-    """Buckets come back as datetimes (PostgreSQL) or dates; keys are local dates."""
+    """Buckets come back as datetimes (PostgreSQL), dates, or text (SQLite through a raw
+    cursor); keys are local dates."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         return value.astimezone(zone()).date() if value.tzinfo else value.date()
     return value

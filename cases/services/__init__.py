@@ -24,6 +24,7 @@ from .tickets import (
     resume_ticket,
     set_pending,
 )
+from .users import update_preferences
 
 __all__ = [
     "add_customer_reply",
@@ -45,4 +46,5 @@ __all__ = [
     "set_pending",
     "ticket_for_access_token",
     "update_customer",
+    "update_preferences",
 ]

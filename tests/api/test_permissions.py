@@ -56,6 +56,9 @@ BODIES = {
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
     ("survey-answer", "POST"): lambda w, role: {"csat": 5, "nps": 9},
     ("follow-up-detail", "PATCH"): lambda w, role: {"status": "contacted"},
+    # GET: sent as the query string
+    ("metrics-timeseries", "GET"): lambda w, role: {"kpi": "volume", "interval": "week"},
+    ("metrics-breakdown", "GET"): lambda w, role: {"kpi": "csat", "by": "team"},
 }
 
 # fmt: off
@@ -106,8 +109,14 @@ MATRIX = [
     ("follow-up-list",   "GET",   None,   401,  403,   403,    403,    200,    200),
     ("follow-up-detail", "GET",   "fu",   401,  403,   403,    403,    200,    200),
     ("follow-up-detail", "PATCH", "fu",   401,  403,   403,    403,    200,    200),
+    # metrics: agents get their own tickets' numbers (tests/metrics/test_api.py)
+    ("metrics-summary",    "GET", None,   401,  403,   200,    200,    200,    200),
+    ("metrics-timeseries", "GET", None,   401,  403,   200,    200,    200,    200),
+    ("metrics-breakdown",  "GET", None,   401,  403,   200,    200,    200,    200),
+    ("metrics-drivers",    "GET", None,   401,  403,   200,    200,    200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
+METRICS_ROUTES = {"metrics-summary", "metrics-timeseries", "metrics-breakdown", "metrics-drivers"}
 # fmt: on
 
 CASES = [
@@ -147,6 +156,8 @@ def target(world, name, obj):
         return reverse(name)
     if name in SURVEY_ROUTES:
         return survey_target(world, name, obj)
+    if name in METRICS_ROUTES:
+        return reverse(f"metrics_api:{name}")
     if obj is None:
         return url(name)
     if obj == "cust":

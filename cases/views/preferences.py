@@ -1,0 +1,47 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.errors import ValidationError
+from cases.models import Language
+from cases.services import update_preferences
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
+    weekly_digest = forms.BooleanField(
+        label=gettext_lazy("Send me the weekly KPI digest by e-mail"), required=False
+    )
+
+
+@login_required
+def preferences(request):
+    """The signed-in person's own settings (language, weekly digest)."""
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None,
+        initial={"language": user.language, "weekly_digest": user.weekly_digest},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_preferences(user=user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(error.field, error.message)
+        else:
+            translation.activate(user.language)
+            messages.success(request, _("Your preferences are saved."))
+            response = redirect("preferences")
+            response.set_cookie(
+                "django_language",
+                user.language,
+                samesite="Lax",
+                httponly=True,
+                secure=request.is_secure(),
+            )
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/preferences.html", {"form": form}, status=status)

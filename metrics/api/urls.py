@@ -1,0 +1,15 @@
+"""Metrics API, mounted under /api/v1/ by config/urls_api.py. URL names are part of the
+contract: `metrics_api:<name>`."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "metrics_api"
+
+urlpatterns = [
+    path("metrics/summary/", views.SummaryApi.as_view(), name="metrics-summary"),
+    path("metrics/timeseries/", views.TimeseriesApi.as_view(), name="metrics-timeseries"),
+    path("metrics/breakdown/", views.BreakdownApi.as_view(), name="metrics-breakdown"),
+    path("metrics/drivers/", views.DriversApi.as_view(), name="metrics-drivers"),
+]

@@ -1,0 +1,447 @@
+"""The metrics API: the KPIs of KPI.md for a period and filters, as `metrics.kpis` computes
+them. Managers and admins see everything; an agent sees their own tickets only — the agent
+filter is forced to the caller whatever they pass (a team or other filter narrows within it).
+
+Periods are `[from, to)`: `to` is the first day not included. Durations are seconds; a KPI over
+an empty set is `null`.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from cases.api.common import IdField, StaffApi, error_responses
+from cases.models import Category, Channel, Priority, Role, Team, User
+
+from .. import kpis
+from ..forms import check_range
+from ..views import DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
+
+MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
+MAX_POINTS = 1000
+# Query parameters DRF itself reads (content negotiation), not filters.
+FRAMEWORK_PARAMETERS = {"format"}
+
+# Each KPI's sample size in the detail the engine returns for it (`count` of breakdown rows).
+SAMPLE_SIZES = {
+    "csat": lambda d: d["csat"]["responses"],
+    "csat_average": lambda d: d["csat"]["responses"],
+    "nps": lambda d: d["nps"]["responses"],
+    "ces": lambda d: d["ces"]["responses"],
+    "ces_percent_easy": lambda d: d["ces"]["responses"],
+    "response_rate": lambda d: d["surveys_sent"],
+    "responses": lambda d: d["responses"],
+    "volume": lambda d: d["volume"],
+    "escalation_rate": lambda d: d["volume"],
+    "frt": lambda d: d["frt"]["count"],
+    "frt_median": lambda d: d["frt"]["count"],
+    "frt_p90": lambda d: d["frt"]["count"],
+    "art": lambda d: d["art"]["count"],
+    "art_median": lambda d: d["art"]["count"],
+    "art_p90": lambda d: d["art"]["count"],
+    "fcr": lambda d: d["resolved"],
+    "reopen_rate": lambda d: d["resolved"],
+    "resolved": lambda d: d["resolved"],
+}
+KPI_HELP = _(
+    "csat, nps, ces, response_rate and responses are placed by the answer's date; volume, "
+    "escalation_rate and frt by the ticket's creation; art, fcr, reopen_rate and resolved by "
+    "the latest resolution. frt and art are means in seconds; *_median and *_p90 too."
+)
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class MetricsQuery(serializers.Serializer):
+    """The period and filters every metrics endpoint takes, as query parameters. Unknown
+    parameters are refused (a misspelt filter must not silently widen the numbers)."""
+
+    to = serializers.DateField(
+        required=False,
+        help_text=_("First day NOT included (YYYY-MM-DD). Default: tomorrow (today included)."),
+    )
+    team = IdField(queryset=Team.objects.all(), required=False, help_text=_("A team id."))
+    agent = IdField(
+        queryset=User.objects.all(),
+        required=False,
+        help_text=_(
+            "An agent id (the assignee; for survey KPIs the agent at resolution). Ignored for "
+            "agents: they always get their own tickets."
+        ),
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    category = IdField(
+        queryset=Category.objects.all(), required=False, help_text=_("A category id.")
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+
+    def get_fields(self):
+        # `from` is a Python keyword, so it is added here, first.
+        fields = super().get_fields()
+        start = serializers.DateField(
+            required=False,
+            help_text=_("First day included (YYYY-MM-DD). Default: 30 days before `to`."),
+        )
+        return {"from": start, **fields}
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields) - FRAMEWORK_PARAMETERS)
+        if unknown:
+            raise serializers.ValidationError({key: [_("Unknown parameter.")] for key in unknown})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        start, end, errors = check_range(attrs.get("from"), attrs.get("to"), timezone.localdate())
+        if errors:
+            raise serializers.ValidationError({k: [str(v)] for k, v in errors.items()})
+        attrs["period"] = kpis.Period.of(start, end)
+        return attrs
+
+
+class TimeseriesQuery(MetricsQuery):
+    kpi = serializers.ChoiceField(choices=list(kpis.KPIS), help_text=KPI_HELP)
+    interval = serializers.ChoiceField(
+        choices=list(kpis.INTERVALS),
+        required=False,
+        default="day",
+        help_text=_("Calendar days, ISO weeks (from Monday) or calendar months, in TIME_ZONE."),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        points = len(kpis.buckets(attrs["period"], attrs["interval"]))
+        if points > MAX_POINTS:
+            message = _(
+                "%(points)d points is too many (at most %(max)d): choose a longer interval or a "
+                "shorter period."
+            )
+            raise serializers.ValidationError(
+                {"interval": [message % {"points": points, "max": MAX_POINTS}]}
+            )
+        return attrs
+
+
+class BreakdownQuery(MetricsQuery):
+    kpi = serializers.ChoiceField(choices=list(kpis.KPIS), help_text=KPI_HELP)
+    by = serializers.ChoiceField(choices=list(kpis.DIMENSIONS))
+
+
+# --- output (documentation of the engine's shapes) --------------------------------------------
+
+
+def percent(help_text=None):
+    return serializers.FloatField(
+        allow_null=True, help_text=help_text or _("0–100, one decimal; null for an empty set.")
+    )
+
+
+def seconds(help_text):
+    return serializers.IntegerField(allow_null=True, help_text=help_text)
+
+
+class MetricsPeriodOutput(serializers.Serializer):
+    to = serializers.DateTimeField(help_text=_("End, not included."))
+
+    def get_fields(self):
+        start = serializers.DateTimeField(help_text=_("Start, included."))
+        return {"from": start, **super().get_fields()}
+
+
+class MetricsCsatOutput(serializers.Serializer):
+    percent = percent(_("100 × answers of 4 or 5 / answers."))
+    average = serializers.FloatField(allow_null=True, help_text=_("Mean score, 1–5."))
+    responses = serializers.IntegerField()
+    distribution = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Number of answers per score.")
+    )
+
+
+class MetricsNpsOutput(serializers.Serializer):
+    score = serializers.FloatField(
+        allow_null=True, help_text=_("% promoters − % detractors, −100 … 100.")
+    )
+    promoters = serializers.IntegerField()
+    passives = serializers.IntegerField()
+    detractors = serializers.IntegerField()
+    responses = serializers.IntegerField()
+    distribution = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Number of answers per score.")
+    )
+
+
+class MetricsCesOutput(serializers.Serializer):
+    average = serializers.FloatField(allow_null=True, help_text=_("Mean score, 1–7."))
+    percent_easy = percent(_("100 × answers of 5 to 7 / answers."))
+    responses = serializers.IntegerField()
+    distribution = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Number of answers per score.")
+    )
+
+
+class MetricsDurationOutput(serializers.Serializer):
+    mean = seconds(_("Seconds."))
+    median = seconds(_("Seconds."))
+    p90 = seconds(_("Seconds."))
+    count = serializers.IntegerField()
+
+
+class MetricsFrtOutput(MetricsDurationOutput):
+    awaiting_first_response = serializers.IntegerField(
+        help_text=_("Tickets created in the period still without a first response.")
+    )
+
+
+class MetricsFcrOutput(serializers.Serializer):
+    percent = percent()
+    resolved = serializers.IntegerField()
+
+
+class MetricsBacklogBucketsOutput(serializers.Serializer):
+    lt_1d = serializers.IntegerField()
+    gte_7d = serializers.IntegerField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {
+            "lt_1d": fields["lt_1d"],
+            "1_3d": serializers.IntegerField(),
+            "3_7d": serializers.IntegerField(),
+            "gte_7d": fields["gte_7d"],
+        }
+
+
+class MetricsBacklogOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    buckets = MetricsBacklogBucketsOutput(help_text=_("By age at the period's end."))
+
+
+class MetricsCustomersOutput(serializers.Serializer):
+    S = serializers.IntegerField(help_text=_("Active at the start."))
+    N = serializers.IntegerField(help_text=_("Acquired in the period."))
+    C = serializers.IntegerField(help_text=_("Churned in the period."))
+    E = serializers.IntegerField(help_text=_("Active at the end."))
+
+
+class MetricsSummaryOutput(serializers.Serializer):
+    period = MetricsPeriodOutput()
+    csat = MetricsCsatOutput()
+    nps = MetricsNpsOutput()
+    ces = MetricsCesOutput()
+    response_rate = percent(_("100 × answers / surveys sent in the period."))
+    surveys_sent = serializers.IntegerField()
+    volume = serializers.IntegerField(help_text=_("Tickets created in the period."))
+    frt = MetricsFrtOutput(help_text=_("First response time, seconds."))
+    art = MetricsDurationOutput(help_text=_("Resolution time of the latest resolution, seconds."))
+    fcr = MetricsFcrOutput()
+    escalation_rate = percent()
+    reopen_rate = percent()
+    backlog = MetricsBacklogOutput()
+    churn_rate = percent(_("All customers: the ticket filters do not apply."))
+    retention_rate = percent(_("All customers: the ticket filters do not apply."))
+    customers = MetricsCustomersOutput()
+
+
+class MetricsPointOutput(serializers.Serializer):
+    bucket = serializers.DateField(help_text=_("First day of the bucket."))
+    value = serializers.FloatField(allow_null=True)
+
+
+class MetricsTimeseriesOutput(serializers.Serializer):
+    kpi = serializers.CharField()
+    interval = serializers.CharField()
+    points = MetricsPointOutput(many=True)
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class KeyField(serializers.Field):
+    """An id (team, agent, category), a code (channel, priority) or null."""
+
+
+class MetricsBreakdownRowOutput(serializers.Serializer):
+    key = KeyField(
+        help_text=_("Team, agent or category id; channel or priority code; null for none.")
+    )
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    count = serializers.IntegerField(help_text=_("The sample the value is computed over."))
+
+
+class MetricsBreakdownOutput(serializers.Serializer):
+    kpi = serializers.CharField()
+    by = serializers.CharField()
+    rows = MetricsBreakdownRowOutput(many=True)
+
+
+class MetricsScoresOutput(serializers.Serializer):
+    responses = serializers.IntegerField()
+    csat = percent()
+    nps = serializers.FloatField(allow_null=True)
+    ces = serializers.FloatField(allow_null=True)
+
+
+class MetricsDriverRowOutput(MetricsScoresOutput):
+    value = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+
+
+class MetricsDriverFactOutput(serializers.Serializer):
+    title = serializers.CharField()
+    rows = MetricsDriverRowOutput(many=True)
+
+
+class MetricsDriverFactsOutput(serializers.Serializer):
+    frt = MetricsDriverFactOutput(help_text=_("First response time bucket."))
+    escalated = MetricsDriverFactOutput()
+    reopened = MetricsDriverFactOutput()
+    public_replies = MetricsDriverFactOutput()
+    channel = MetricsDriverFactOutput()
+    category = MetricsDriverFactOutput()
+
+
+class MetricsDriversOutput(serializers.Serializer):
+    period = MetricsPeriodOutput()
+    overall = MetricsScoresOutput(help_text=_("The same answers, not split."))
+    facts = MetricsDriverFactsOutput()
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+class MetricsApi(StaffApi):
+    query_serializer = MetricsQuery
+
+    def parse(self, request) -> tuple[dict, kpis.Period, kpis.Filters]:
+        query = self.query_serializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        agent = data.get("agent")
+        if request.user.role not in MANAGER_ROLES:
+            agent = request.user  # agents: their own tickets, whatever they asked for
+        filters = kpis.Filters(
+            team=data["team"].pk if data.get("team") else None,
+            agent=agent.pk if agent else None,
+            channel=data.get("channel"),
+            category=data["category"].pk if data.get("category") else None,
+            priority=data.get("priority"),
+        )
+        return data, data["period"], filters
+
+
+def _schema(operation_id, query, output, description):
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=[query],
+        responses={200: output, **error_responses(400)},
+        description=description,
+    )
+
+
+class SummaryApi(MetricsApi):
+    @_schema(
+        "metrics_summary",
+        MetricsQuery,
+        MetricsSummaryOutput,
+        _("Every KPI of the period. Agents: their own tickets only."),
+    )
+    def get(self, request):
+        _data, period, filters = self.parse(request)
+        return Response(kpis.summary(period, filters))
+
+
+class TimeseriesApi(MetricsApi):
+    query_serializer = TimeseriesQuery
+
+    @_schema(
+        "metrics_timeseries",
+        TimeseriesQuery,
+        MetricsTimeseriesOutput,
+        _("One KPI per day, week or month, every bucket of the period included (null if empty)."),
+    )
+    def get(self, request):
+        data, period, filters = self.parse(request)
+        points = kpis.timeseries(data["kpi"], data["interval"], period, filters)
+        return Response(
+            {
+                "kpi": data["kpi"],
+                "interval": data["interval"],
+                "points": [{"bucket": p["bucket"], "value": p["value"]} for p in points],
+            }
+        )
+
+
+class BreakdownApi(MetricsApi):
+    query_serializer = BreakdownQuery
+
+    @_schema(
+        "metrics_breakdown",
+        BreakdownQuery,
+        MetricsBreakdownOutput,
+        _(
+            "One KPI per team, agent, channel, category or priority: only values with data, "
+            "by label (none last)."
+        ),
+    )
+    def get(self, request):
+        data, period, filters = self.parse(request)
+        kpi, by = data["kpi"], data["by"]
+        rows = kpis.breakdown(kpi, by, period, filters)
+        labels = dimension_labels(by, [row["key"] for row in rows])
+        rows.sort(key=lambda row: (row["key"] is None, labels[row["key"]].lower()))
+        count = SAMPLE_SIZES[kpi]
+        return Response(
+            {
+                "kpi": kpi,
+                "by": by,
+                "rows": [
+                    {
+                        "key": row["key"],
+                        "label": labels[row["key"]],
+                        "value": row["value"],
+                        "count": count(row["detail"]),
+                    }
+                    for row in rows
+                ],
+            }
+        )
+
+
+class DriversApi(MetricsApi):
+    @_schema(
+        "metrics_drivers",
+        MetricsQuery,
+        MetricsDriversOutput,
+        _(
+            "CSAT %, NPS and CES of the period's answers split by facts of the same tickets: "
+            "first-response-time bucket, escalated, reopened, public agent replies, channel, "
+            "category."
+        ),
+    )
+    def get(self, request):
+        _data, period, filters = self.parse(request)
+        overall = kpis.survey_kpis(period, filters).get(None) or kpis.empty_survey_kpis()
+        facts = kpis.drivers(period, filters)
+        return Response(
+            {
+                "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+                "overall": {
+                    "responses": overall["responses"],
+                    "csat": overall["csat"]["percent"],
+                    "nps": overall["nps"]["score"],
+                    "ces": overall["ces"]["average"],
+                },
+                "facts": {
+                    fact: {
+                        "title": str(DRIVER_TITLES[fact]),
+                        "rows": [
+                            {**row, "label": driver_label(fact, row["value"])}
+                            for row in ordered_drivers(fact, facts[fact])
+                        ],
+                    }
+                    for fact in kpis.DRIVER_NAMES
+                },
+            }
+        )

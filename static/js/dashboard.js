@@ -1,0 +1,184 @@
+// Pulso dashboard: the period selector and the charts. The figures and their translated
+// labels come from the page (<script type="application/json" id="dashboard-data">, written by
+// json_script); no inline script or style anywhere (CSP: script-src 'self', style-src 'self').
+(function () {
+  "use strict";
+
+  var COLOURS = {
+    blue: "#0d6efd",
+    green: "#198754",
+    yellow: "#ffc107",
+    red: "#dc3545",
+    teal: "#20c997",
+    purple: "#6f42c1",
+    grey: "#6c757d",
+    orange: "#fd7e14",
+  };
+
+  // --- the period: a preset applies at once, "Custom" opens the two dates ---
+
+  function setupPeriod() {
+    var form = document.getElementById("dashboard-filters");
+    var select = form && form.querySelector("[data-dashboard-period]");
+    if (!select) return;
+    var dates = form.querySelectorAll("[data-custom-date]");
+
+    function sync() {
+      var custom = select.value === "custom";
+      dates.forEach(function (input) {
+        input.disabled = !custom; // a preset's dates are not sent: the URL stays the preset
+        var box = input.closest(".custom-dates");
+        if (box) box.classList.toggle("d-none", !custom);
+      });
+    }
+
+    select.addEventListener("change", function () {
+      sync();
+      if (select.value === "custom") {
+        if (dates.length) dates[0].focus();
+      } else if (form.requestSubmit) {
+        form.requestSubmit();
+      } else {
+        form.submit();
+      }
+    });
+    sync();
+  }
+
+  // --- charts ---
+
+  function dataset(label, values, colour, extra) {
+    var result = {
+      label: label,
+      data: values,
+      borderColor: colour,
+      backgroundColor: colour,
+      pointRadius: 3,
+      tension: 0.2,
+    };
+    return Object.assign(result, extra || {});
+  }
+
+  function lineChart(labels, datasets, y) {
+    return {
+      type: "line",
+      data: { labels: labels, datasets: datasets },
+      options: { scales: { y: y || { beginAtZero: true } } },
+    };
+  }
+
+  function barChart(labels, label, values, colour, horizontal) {
+    return {
+      type: "bar",
+      data: { labels: labels, datasets: [dataset(label, values, colour)] },
+      options: {
+        indexAxis: horizontal ? "y" : "x",
+        plugins: { legend: { display: false } },
+        scales: horizontal
+          ? { x: { beginAtZero: true, ticks: { precision: 0 } } }
+          : { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    };
+  }
+
+  function builders(data) {
+    var t = data.trend;
+    var n = data.names;
+    return {
+      csat: function () {
+        return lineChart(t.labels, [dataset(n.csat, t.csat, COLOURS.blue)], { min: 0, max: 100 });
+      },
+      nps: function () {
+        return {
+          type: "bar",
+          data: {
+            labels: t.labels,
+            datasets: [
+              dataset(n.nps, t.nps, COLOURS.purple, { type: "line", yAxisID: "score", order: 0 }),
+              dataset(n.promoters, t.promoters, COLOURS.green, { stack: "answers", order: 1 }),
+              dataset(n.passives, t.passives, COLOURS.yellow, { stack: "answers", order: 1 }),
+              dataset(n.detractors, t.detractors, COLOURS.red, { stack: "answers", order: 1 }),
+            ],
+          },
+          options: {
+            scales: {
+              x: { stacked: true },
+              y: {
+                stacked: true,
+                beginAtZero: true,
+                ticks: { precision: 0 },
+                title: { display: true, text: n.answers },
+              },
+              score: {
+                position: "right",
+                min: -100,
+                max: 100,
+                grid: { drawOnChartArea: false },
+                title: { display: true, text: n.nps },
+              },
+            },
+          },
+        };
+      },
+      ces: function () {
+        return lineChart(t.labels, [dataset(n.ces, t.ces, COLOURS.teal)], { min: 1, max: 7 });
+      },
+      times: function () {
+        var config = lineChart(
+          t.labels,
+          [dataset(n.frt, t.frt, COLOURS.orange), dataset(n.art, t.art, COLOURS.blue)],
+          { beginAtZero: true, title: { display: true, text: n.hours } }
+        );
+        config.options.plugins = {
+          tooltip: {
+            callbacks: {
+              // Human durations ("3 h 12 min"), written by the server in the page's language.
+              label: function (context) {
+                var texts = context.datasetIndex === 0 ? t.frtText : t.artText;
+                return context.dataset.label + ": " + texts[context.dataIndex];
+              },
+            },
+          },
+        };
+        return config;
+      },
+      volume: function () {
+        return barChart(t.labels, n.volume, t.volume, COLOURS.blue, false);
+      },
+      channels: function () {
+        return barChart(data.channels.labels, n.tickets, data.channels.values, COLOURS.teal, true);
+      },
+      backlog: function () {
+        return barChart(data.backlog.labels, n.tickets, data.backlog.values, COLOURS.orange, false);
+      },
+    };
+  }
+
+  function drawCharts() {
+    var source = document.getElementById("dashboard-data");
+    if (!source || !window.Chart) return;
+    var data = JSON.parse(source.textContent);
+    var Chart = window.Chart;
+    Chart.defaults.locale = document.documentElement.lang || "en";
+    Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.animation = false;
+    var build = builders(data);
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var make = build[canvas.getAttribute("data-chart")];
+      if (!make) return;
+      new Chart(canvas, make());
+      canvas.setAttribute("data-drawn", "true");
+    });
+  }
+
+  function start() {
+    setupPeriod();
+    drawCharts();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
