@@ -146,13 +146,9 @@ def test_resolution_time_uses_the_latest_resolution(ana, team_n1):
     created = NOW - timedelta(hours=10)
     ticket = make_ticket(by=ana, team=team_n1, at=created)
     services.add_reply(ticket=ticket, by=ana, body="hi", at=created + timedelta(hours=1))
-    services.resolve_ticket(
-        ticket=ticket, by=ana, resolution="a", at=created + timedelta(hours=2)
-    )
+    services.resolve_ticket(ticket=ticket, by=ana, resolution="a", at=created + timedelta(hours=2))
     services.reopen_ticket(ticket=ticket, by=ana, at=created + timedelta(hours=3))
-    services.resolve_ticket(
-        ticket=ticket, by=ana, resolution="b", at=created + timedelta(hours=5)
-    )
+    services.resolve_ticket(ticket=ticket, by=ana, resolution="b", at=created + timedelta(hours=5))
     art = kpis.summary(PERIOD)["art"]
     assert art["mean"] == art["median"] == 5 * 3600
     assert art["count"] == 1
