@@ -218,7 +218,8 @@ class SecondsBetween(Func):
         return self.as_sql(
             compiler,
             conn,
-            template="((julianday(%(expressions)s)) * 86400.0)",
+            # julianday() is a float of days: round to the millisecond so 1 s is 1.0 s.
+            template="ROUND((julianday(%(expressions)s)) * 86400.0, 3)",
             arg_joiner=") - julianday(",
         )
 
@@ -386,7 +387,7 @@ def empty_survey_kpis(surveys_sent: int = 0) -> dict:
             "responses": 0,
             "distribution": dict.fromkeys(range(1, 8), 0),
         },
-        "response_rate": None,
+        "response_rate": percent(0, surveys_sent),  # sent but unanswered: 0.0, not —
         "surveys_sent": surveys_sent,
     }
 
