@@ -10,8 +10,7 @@ from ../shared/KPI.md, with exact fractions. `summary()`, one `timeseries()` and
 `breakdown()` for a random period and random filters must equal it, number for number.
 
 Every example runs in a savepoint that is rolled back, so examples never see each other.
-Engine deviations it found are pinned by strict xfail tests at the bottom; the property
-tolerates exactly those (marked "known engine deviation") until they are fixed.
+What it found is pinned by the plain tests at the bottom (one still a strict xfail).
 KPI_PROPERTY_EXAMPLES=1000 runs a longer hunt.
 """
 
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -498,7 +497,6 @@ class Reference:
 
     def __init__(self, desk: Desk, period: Period, f: Filters):
         self.desk, self.period, self.f = desk, period, f
-        self.grouped = False  # set while computing a time series or a breakdown
 
     def in_period(self, moment: datetime | None) -> bool:
         return moment is not None and self.period.start <= moment < self.period.end
@@ -576,10 +574,6 @@ class Reference:
             k: ref_survey(responses.get(k, []), sent.get(k, []))
             for k in responses.keys() | sent.keys()
         }
-        for k in sent.keys() - responses.keys():
-            # Known engine deviation (strict xfail below): such a group's rate is None, not 0.0.
-            if self.grouped:
-                survey[k]["response_rate"] = None
         return {
             "survey": survey,
             "created": {k: ref_created(v) for k, v in created.items()},
@@ -631,7 +625,6 @@ class Reference:
             }[kind](item)
             return bucket(moment)
 
-        self.grouped = True
         return self.families(key_of)
 
     def breakdown(self, by: str) -> dict:
@@ -647,7 +640,6 @@ class Reference:
                 "priority": ticket.priority,
             }[by]
 
-        self.grouped = True
         return self.families(key_of)
 
 
@@ -702,32 +694,6 @@ def headline(values: dict, path: tuple) -> object:
     for part in path:
         values = values[part]
     return values
-
-
-# --- a known SQLite deviation of the engine (pinned by a strict xfail below) -------------------
-# Make assert_agrees plain equality once metrics/kpis.py is fixed (the xfail then XPASSes).
-
-
-def on_sqlite() -> bool:
-    return connection.vendor == "sqlite"
-
-
-def assert_agrees(actual, expected, where="") -> None:
-    """Equality, except that on SQLite a duration may be 1 s off: julianday arithmetic is
-    ~40 µs off, which flips a half-second tie (mean of 0 s and 1 s: 0 instead of 1)."""
-    if not on_sqlite():
-        assert actual == expected, where
-        return
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        assert actual.keys() == expected.keys(), where
-        for key in expected:
-            if key in ("mean", "median", "p90") and "count" in expected:
-                a, e = actual[key], expected[key]
-                assert (a is None) == (e is None) and (a is None or abs(a - e) <= 1), (where, key)
-            else:
-                assert_agrees(actual[key], expected[key], f"{where}/{key}")
-        return
-    assert actual == expected, where
 
 
 # --- the property -----------------------------------------------------------------------------
@@ -808,7 +774,7 @@ def test_the_engine_agrees_with_a_plain_python_reference_on_random_desks(
         f = make_filters(filter_spec, cast, desk)
         reference = Reference(desk, period, f)
 
-        assert_agrees(kpis.summary(period, f), reference.summary())
+        assert kpis.summary(period, f) == reference.summary()
 
         # Time series over whole days, as the API and the dashboard ask for them (a period
         # ending inside a day loses that day's bucket: see the xfail test below).
@@ -821,17 +787,16 @@ def test_the_engine_agrees_with_a_plain_python_reference_on_random_desks(
         ]
         for point in series:
             detail = expected.get(date.fromisoformat(point["bucket"])) or EMPTY[family]()
-            assert_agrees(point["detail"], detail, point["bucket"])
-            assert_agrees(point["value"], headline(detail, path), point["bucket"])
+            assert point["detail"] == detail, point["bucket"]
+            assert point["value"] == headline(detail, path), point["bucket"]
 
         family, path = HEADLINE[breakdown_kpi]
         expected = reference.breakdown(by)[family]
         rows = kpis.breakdown(breakdown_kpi, by, period, f)
-        assert_agrees({row["key"]: row["detail"] for row in rows}, expected)
-        assert_agrees(
-            {row["key"]: row["value"] for row in rows},
-            {key: headline(detail, path) for key, detail in expected.items()},
-        )
+        assert {row["key"]: row["detail"] for row in rows} == expected
+        assert {row["key"]: row["value"] for row in rows} == {
+            key: headline(detail, path) for key, detail in expected.items()
+        }
         transaction.set_rollback(True)
 
 
