@@ -200,7 +200,11 @@ def two_decimals(value) -> float | None:
 
 
 def whole_seconds(value) -> int | None:
-    return None if value is None else int(Decimal(str(value)).quantize(0, ROUND_HALF_UP))
+    """Half-up to the second, after trimming float noise below the microsecond (timestamps'
+    resolution): percentile_cont's 5979.4999999 is the exact 5979.5 and rounds to 5980."""
+    if value is None:
+        return None
+    return int(Decimal(str(round(float(value), 6))).quantize(0, ROUND_HALF_UP))
 
 
 class SecondsBetween(Func):

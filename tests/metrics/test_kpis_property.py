@@ -741,6 +741,9 @@ def make_filters(spec: dict, cast: dict, desk: Desk) -> Filters:
 @hypothesis_settings(
     # KPI_PROPERTY_EXAMPLES=1000 for a longer hunt
     max_examples=int(os.environ.get("KPI_PROPERTY_EXAMPLES", "25")),
+    # The suite runs the same examples every time (CI stays reproducible); a longer hunt
+    # with KPI_PROPERTY_EXAMPLES draws new ones.
+    derandomize="KPI_PROPERTY_EXAMPLES" not in os.environ,
     deadline=None,
     database=None,  # no .hypothesis/ folder in the working tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
