@@ -29,7 +29,6 @@ STATUS_EDGES: frozenset[tuple[str, str]] = frozenset(
 
 
 class Action:
-    REGISTER = "register"
     CLASSIFY = "classify"
     ASSIGN = "assign"
     REPLY = "reply"  # public reply by an agent
@@ -57,20 +56,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Action.RESOLVE: {OPEN: RESOLVED, PENDING: RESOLVED},
     Action.REOPEN: {RESOLVED: OPEN},
     Action.CLOSE: {RESOLVED: CLOSED},
-}
-
-ACTION_LABELS = {
-    Action.CLASSIFY: _("classify"),
-    Action.ASSIGN: _("assign"),
-    Action.REPLY: _("reply"),
-    Action.NOTE: _("add a note"),
-    Action.CUSTOMER_REPLY: _("reply"),
-    Action.ESCALATE: _("escalate"),
-    Action.PENDING: _("set pending"),
-    Action.RESUME: _("set back to open"),
-    Action.RESOLVE: _("resolve"),
-    Action.REOPEN: _("reopen"),
-    Action.CLOSE: _("close"),
 }
 
 
