@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.send_reminders_and_expire",
         "schedule": env_float("SURVEY_HOUSEKEEPING_SECONDS", 300.0),
     },
+    "metrics-refresh-rollups": {
+        "task": "metrics.tasks.refresh_rollups",
+        "schedule": env_float("ROLLUP_REFRESH_SECONDS", 60.0),
+    },
     "metrics-weekly-digest": {
         "task": "metrics.tasks.send_weekly_digests",
         # Hourly: each manager's Monday digest goes out at the first run of the week
@@ -302,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Surveys (issue 3; every SURVEY_* comes from the environment variable of the same name) --
+# KPI rollups (metrics/rollups.py): per-day aggregates kept by the beat; the engine reads
+# them for whole-day periods once built. Off: every KPI is computed live.
+METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
+
 SURVEY_SEND_DELAY = env_int("SURVEY_SEND_DELAY", 600)  # seconds after the resolution; 0 = at once
 SURVEY_THROTTLE_DAYS = env_int("SURVEY_THROTTLE_DAYS", 7)
 SURVEY_SAMPLE_RATE = env_float("SURVEY_SAMPLE_RATE", 1.0)

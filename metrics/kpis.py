@@ -12,9 +12,13 @@ written with window functions on SQLite).
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from math import floor
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,10 +36,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
-from cases.models import ACTIVE_STATUSES, Customer, Status, Ticket
+from cases.models import ACTIVE_STATUSES, Category, Customer, Status, Ticket
 from surveys.models import SurveyInvitation, SurveyResponse
+
+from .models import (
+    DRIVER_GRAINS,
+    DURATION_BUCKETS,
+    GRAINS,
+    CreatedRollup,
+    DriverRollup,
+    ResolvedRollup,
+    TicketFact,
+    grain_key,
+)
+from .models import SCORES as SCORE_RANGES
 
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 BACKLOG_BUCKETS = (("lt_1d", 0, 1), ("1_3d", 1, 3), ("3_7d", 3, 7), ("gte_7d", 7, None))
@@ -278,6 +294,228 @@ def duration_stats(queryset: QuerySet, end: str, start: str, group, time_field: 
     return result
 
 
+# --- rollups: the same KPIs from per-day aggregates (metrics/rollups.py keeps them) -------
+
+FILTER_COLUMNS = {
+    "team": "team_id",
+    "agent": "agent_id",
+    "channel": "channel",
+    "category": "category_id",
+    "priority": "priority",
+}
+
+
+_rollups_fresh: ContextVar[bool | None] = ContextVar("rollups_fresh", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Decide once whether the rollups answer, for everything computed inside (a page asks
+    a dozen questions; they need not check a dozen times). Nested readings reuse it."""
+    if _rollups_fresh.get() is not None:
+        yield
+        return
+    from . import rollups  # rollups is built on this module
+
+    token = _rollups_fresh.set(rollups.ensure_fresh())
+    try:
+        yield
+    finally:
+        _rollups_fresh.reset(token)
+
+
+def _rollups_usable() -> bool:
+    fresh = _rollups_fresh.get()
+    if fresh is None:
+        from . import rollups
+
+        fresh = rollups.ensure_fresh()
+    return fresh
+
+
+def _at_midnight(moment: datetime) -> bool:
+    return moment == local_midnight(moment.astimezone(zone()).date())
+
+
+def _rollup_grain(
+    period: Period | None, filters: Filters, group: Grouping | None, grains=GRAINS, at=None
+) -> str | None:
+    """The smallest rollup grain that answers this question, or None to read live: the
+    rollups hold whole local days, per combination of at most two dimensions, and no
+    customer."""
+    if filters.customer not in (None, ""):
+        return None
+    moments = (at,) if period is None else (period.start, period.end)
+    if not all(_at_midnight(moment) for moment in moments):
+        return None
+    needed = {name for name in FILTER_COLUMNS if getattr(filters, name) not in (None, "")}
+    if group is not None and group.by:
+        needed.add(group.by)
+    grain = next((grain for grain in grains if needed <= set(grain)), None)
+    if grain is None or not _rollups_usable():
+        return None
+    return grain_key(grain)
+
+
+def _rollup_filter(filters: Filters) -> Q:
+    return Q(
+        **{
+            column: getattr(filters, name)
+            for name, column in FILTER_COLUMNS.items()
+            if getattr(filters, name) not in (None, "")
+        }
+    )
+
+
+def _rollup_group(group: Grouping | None):
+    if group is None:
+        return Value(None, output_field=FloatField())
+    if group.interval == "day":
+        return F("day")
+    if group.interval:
+        return INTERVALS[group.interval]("day")
+    return F(FILTER_COLUMNS[group.by])
+
+
+def _rollup_rows(model, grain: str, period: Period, filters: Filters, group) -> QuerySet:
+    return (
+        model.objects.filter(
+            _rollup_filter(filters),
+            grain=grain,
+            day__gte=period.start_date,
+            day__lt=period.end_date,
+        )
+        .order_by()
+        .annotate(g=_rollup_group(group))
+        .values("g")
+    )
+
+
+def _total(column: str):
+    return Coalesce(Sum(column), 0)
+
+
+def _histogram_totals(kind: str) -> dict:
+    return {
+        f"{kind}_n": _total(f"{kind}_n"),
+        f"{kind}_sum_us": _total(f"{kind}_sum_us"),
+        **{
+            f"{kind}_h{index:02d}": _total(f"{kind}_h{index:02d}")
+            for index in range(len(DURATION_BUCKETS))
+        },
+    }
+
+
+def _rank_reads(counts: list[int], n: int, p: float) -> tuple[float, list[tuple[int, int, int]]]:
+    """percentile_cont's arithmetic: rank h = p × (n − 1) between rows floor(h) and
+    floor(h) + 1. Returns the fraction and where those rows are: (bucket, offset in the
+    bucket, how many to read)."""
+    h = p * (n - 1)
+    k = floor(h)
+    fraction = h - k
+    bucket, before = 0, 0
+    while k >= before + counts[bucket]:
+        before += counts[bucket]
+        bucket += 1
+    offset = k - before
+    if fraction == 0:
+        return fraction, [(bucket, offset, 1)]
+    if offset + 1 < counts[bucket]:
+        return fraction, [(bucket, offset, 2)]
+    following = next(b for b in range(bucket + 1, len(counts)) if counts[b])
+    return fraction, [(bucket, offset, 1), (following, 0, 1)]
+
+
+def next_bucket(day: date, interval: str) -> date:
+    if interval == "day":
+        return day + timedelta(days=1)
+    if interval == "week":
+        return day + timedelta(days=7)
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _fact_scope(kind: str, period: Period, filters: Filters, group, g) -> tuple[str, list]:
+    """The WHERE of one group's TicketFact rows (the percentile walk), as SQL and params:
+    written by hand because a page walks hundreds of times and the ORM's compiling would
+    cost more than the reads."""
+    day = "created_day" if kind == "frt" else "resolved_day"
+    start, end = period.start_date, period.end_date
+    equal = {
+        column: getattr(filters, name)
+        for name, column in FILTER_COLUMNS.items()
+        if getattr(filters, name) not in (None, "")
+    }
+    null = []
+    if group is not None and group.interval:
+        first = bucket_key(g)
+        start, end = max(start, first), min(end, next_bucket(first, group.interval))
+    elif group is not None:
+        column = FILTER_COLUMNS[group.by]
+        if g is None:
+            null.append(column)
+        else:
+            equal[column] = g
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datefield_value
+    conditions = [f"{quote(day)} >= %s", f"{quote(day)} < %s"]
+    params = [adapt(start), adapt(end)]
+    for column, value in equal.items():
+        conditions.append(f"{quote(column)} = %s")
+        params.append(value)
+    conditions += [f"{quote(column)} IS NULL" for column in null]
+    return " AND ".join(conditions), params
+
+
+def _rollup_duration_stats(kind: str, rows: list, period: Period, filters: Filters, group):
+    """Mean, median and p90 from the rollups: the histograms say which bucket holds each
+    rank, one UNION ALL statement reads the exact values at those ranks from TicketFact,
+    and they are interpolated as percentile_cont does."""
+    plans, parts, params, owners = {}, [], [], []
+    quote = connection.ops.quote_name
+    table = quote(TicketFact._meta.db_table)
+    seconds, bucket_column = quote(f"{kind}_seconds"), quote(f"{kind}_bucket")
+    for row in rows:
+        n = row[f"{kind}_n"]
+        if not n:
+            continue
+        counts = [row[f"{kind}_h{i:02d}"] for i in range(len(DURATION_BUCKETS))]
+        plans[row["g"]] = (n, row[f"{kind}_sum_us"], {})
+        where, where_params = _fact_scope(kind, period, filters, group, row["g"])
+        for p in (0.5, 0.9):
+            fraction, reads = _rank_reads(counts, n, p)
+            plans[row["g"]][2][p] = (fraction, [])
+            for bucket, offset, limit in reads:
+                # Quoted column names and integers; every value travels in `params`.
+                parts.append(
+                    f"SELECT {len(owners)} AS part, w.v FROM (SELECT {seconds} AS v "  # noqa: S608
+                    f"FROM {table} WHERE {bucket_column} = %s AND {where} ORDER BY {seconds}"
+                    f" LIMIT {int(limit)} OFFSET {int(offset)}) AS w"
+                )
+                params += [bucket, *where_params]
+                owners.append((row["g"], p))
+    values_of: dict = defaultdict(list)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            read = sorted(cursor.fetchall())
+        for part, value in read:
+            values_of[owners[part]].append(value)
+    result = {}
+    for g, (n, sum_us, by_p) in plans.items():
+        stats = {
+            "mean": whole_seconds(Decimal(sum_us) / Decimal(n) / Decimal(1_000_000)),
+            "count": n,
+        }
+        for p, name in ((0.5, "median"), (0.9, "p90")):
+            fraction, _ = by_p[p]
+            found = values_of[(g, p)]
+            low = found[0]
+            high = found[1] if len(found) > 1 else low
+            stats[name] = whole_seconds(low + (high - low) * fraction)
+        result[_key(group, g)] = {k: stats[k] for k in ("mean", "median", "p90", "count")}
+    return result
+
+
 EMPTY_DURATION = {"mean": None, "median": None, "p90": None, "count": 0}
 
 
@@ -290,13 +528,33 @@ def _responses(period: Period, filters: Filters) -> QuerySet:
     )
 
 
-def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
-    """CSAT, NPS, CES with their distributions and the response rate (KPI.md, placed by
-    `answered_at`; the rate's denominator by the invitation's `sent_at`)."""
-    score_counts = {}
-    for question, low, high in (("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10)):
-        for score in range(low, high + 1):
-            score_counts[f"{question}_{score}"] = Count("pk", filter=Q(**{question: score}))
+SURVEY_MEASURES = (
+    "responses",
+    "csat_n",
+    "csat_sum",
+    "ces_n",
+    "ces_sum",
+    "nps_n",
+    *(f"{q}_{score}" for q, scores in SCORE_RANGES.items() for score in scores),
+)
+
+
+def _survey_rows(period: Period, filters: Filters, group: Grouping | None):
+    """(answer counts per group, invitations sent per group), from the rollups or live."""
+    grain = _rollup_grain(period, filters, group)
+    if grain is not None:
+        from .models import SentRollup, SurveyRollup
+
+        rows = _rollup_rows(SurveyRollup, grain, period, filters, group).annotate(
+            **{name: _total(name) for name in SURVEY_MEASURES}
+        )
+        sent = _rollup_rows(SentRollup, grain, period, filters, group).annotate(sent=_total("sent"))
+        return rows, sent
+    score_counts = {
+        f"{question}_{score}": Count("pk", filter=Q(**{question: score}))
+        for question, scores in SCORE_RANGES.items()
+        for score in scores
+    }
     rows = (
         _grouped(_responses(period, filters), group, "answered_at", on_tickets=False)
         .order_by()
@@ -322,6 +580,13 @@ def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None)
         .order_by()
         .annotate(sent=Count("pk"))
     )
+    return rows, sent
+
+
+def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
+    """CSAT, NPS, CES with their distributions and the response rate (KPI.md, placed by
+    `answered_at`; the rate's denominator by the invitation's `sent_at`)."""
+    rows, sent = _survey_rows(period, filters, group)
     sent_by_key = {_key(group, row["g"]): row["sent"] for row in sent}
     result = {}
     for row in rows:
@@ -417,22 +682,34 @@ def _resolved_in(period: Period, filters: Filters) -> QuerySet:
 
 def created_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
     """Volume, escalation rate and FRT (all placed by `created_at`)."""
-    rows = (
-        _grouped(_created_in(period, filters), group, "created_at", on_tickets=True)
-        .order_by()
-        .annotate(
-            volume=Count("pk"),
-            escalated=Count("pk", filter=Q(escalation_count__gt=0)),
-            awaiting=Count("pk", filter=Q(first_response_at__isnull=True)),
+    grain = _rollup_grain(period, filters, group)
+    if grain is not None:
+        rows = list(
+            _rollup_rows(CreatedRollup, grain, period, filters, group).annotate(
+                volume=_total("volume"),
+                escalated=_total("escalated"),
+                awaiting=_total("awaiting"),
+                **_histogram_totals("frt"),
+            )
         )
-    )
-    frt = duration_stats(
-        _created_in(period, filters).filter(first_response_at__isnull=False),
-        "first_response_at",
-        "created_at",
-        group,
-        "created_at",
-    )
+        frt = _rollup_duration_stats("frt", rows, period, filters, group)
+    else:
+        rows = (
+            _grouped(_created_in(period, filters), group, "created_at", on_tickets=True)
+            .order_by()
+            .annotate(
+                volume=Count("pk"),
+                escalated=Count("pk", filter=Q(escalation_count__gt=0)),
+                awaiting=Count("pk", filter=Q(first_response_at__isnull=True)),
+            )
+        )
+        frt = duration_stats(
+            _created_in(period, filters).filter(first_response_at__isnull=False),
+            "first_response_at",
+            "created_at",
+            group,
+            "created_at",
+        )
     result = {}
     for row in rows:
         key = _key(group, row["g"])
@@ -447,19 +724,31 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
 
 def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
     """ART, FCR and reopen rate (all placed by the latest `resolved_at`)."""
-    first_contact = Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1)
-    rows = (
-        _grouped(_resolved_in(period, filters), group, "resolved_at", on_tickets=True)
-        .order_by()
-        .annotate(
-            resolved=Count("pk"),
-            fcr=Count("pk", filter=first_contact),
-            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+    grain = _rollup_grain(period, filters, group)
+    if grain is not None:
+        rows = list(
+            _rollup_rows(ResolvedRollup, grain, period, filters, group).annotate(
+                resolved=_total("resolved"),
+                fcr=_total("fcr"),
+                reopened=_total("reopened"),
+                **_histogram_totals("art"),
+            )
         )
-    )
-    art = duration_stats(
-        _resolved_in(period, filters), "resolved_at", "created_at", group, "resolved_at"
-    )
+        art = _rollup_duration_stats("art", rows, period, filters, group)
+    else:
+        first_contact = Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1)
+        rows = (
+            _grouped(_resolved_in(period, filters), group, "resolved_at", on_tickets=True)
+            .order_by()
+            .annotate(
+                resolved=Count("pk"),
+                fcr=Count("pk", filter=first_contact),
+                reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+            )
+        )
+        art = duration_stats(
+            _resolved_in(period, filters), "resolved_at", "created_at", group, "resolved_at"
+        )
     result = {}
     for row in rows:
         key = _key(group, row["g"])
@@ -484,6 +773,9 @@ def backlog(at: datetime, filters: Filters, by: str | None = None) -> dict:
         if high is not None:
             condition &= Q(created_at__gt=at - timedelta(days=high))
         buckets[name] = Count("pk", filter=condition)
+    grain = _rollup_grain(None, filters, Grouping(by=by) if by else None, at=at)
+    if grain is not None:
+        return _rollup_backlog(grain, at, filters, by, open_then, buckets)
     if by is None:
         rows = [{"g": None, **open_then.aggregate(total=Count("pk"), **buckets)}]
     else:
@@ -493,6 +785,36 @@ def backlog(at: datetime, filters: Filters, by: str | None = None) -> dict:
         row["g"]: {"total": row["total"], "buckets": {n: row[n] for n, *_ in BACKLOG_BUCKETS}}
         for row in rows
     }
+
+
+def _rollup_backlog(grain: str, at: datetime, filters, by, open_then, buckets) -> dict:
+    """Everything created before `at` minus everything resolved (and still resolved) before
+    `at` — two sums over the rollups; only the last week's tickets are read, for the three
+    younger age buckets (the oldest is the rest)."""
+    group = Grouping(by=by) if by else None
+    history = Period(local_midnight(date.min + timedelta(days=1)), at)
+    totals: dict = defaultdict(int)
+    for model, column, sign in ((CreatedRollup, "volume", 1), (ResolvedRollup, "resolved", -1)):
+        for row in _rollup_rows(model, grain, history, filters, group).annotate(n=_total(column)):
+            totals[row["g"]] += sign * row["n"]
+    oldest = BACKLOG_BUCKETS[-1][0]
+    younger = {name: count for name, count in buckets.items() if name != oldest}
+    recent = open_then.filter(created_at__gt=at - timedelta(days=BACKLOG_BUCKETS[-1][1]))
+    if by is None:
+        recent_rows = {None: recent.aggregate(**younger)}
+    else:
+        column = DIMENSIONS[by][0]
+        recent_rows = {
+            row["g"]: row for row in recent.values(g=F(column)).order_by().annotate(**younger)
+        }
+    result = {}
+    for g, total in totals.items():
+        if total == 0 and by is not None:
+            continue
+        counts = {name: (recent_rows.get(g) or {}).get(name, 0) for name in younger}
+        counts[oldest] = total - sum(counts.values())
+        result[g] = {"total": total, "buckets": {n: counts[n] for n, *_ in BACKLOG_BUCKETS}}
+    return result
 
 
 # --- customer KPIs ----------------------------------------------------------------------------
@@ -526,6 +848,11 @@ def customer_kpis(period: Period) -> dict:
 
 def summary(period: Period, filters: Filters = Filters()) -> dict:
     """Every KPI for one period (the shape of `GET /api/v1/metrics/summary/`)."""
+    with one_reading():
+        return _summary(period, filters)
+
+
+def _summary(period: Period, filters: Filters) -> dict:
     surveys = survey_kpis(period, filters).get(None) or empty_survey_kpis()
     created = created_kpis(period, filters).get(None) or _empty_created()
     resolved = resolved_kpis(period, filters).get(None) or _empty_resolved()
@@ -594,21 +921,20 @@ _EMPTY = {"survey": empty_survey_kpis, "created": _empty_created, "resolved": _e
 
 
 def buckets(period: Period, interval: str) -> list[date]:
-    """Every bucket start of the period in TIME_ZONE (days, ISO weeks from Monday, months)."""
-    day = period.start_date
+    """Every bucket start of the period in TIME_ZONE (days, ISO weeks from Monday, months)
+    that the period touches; an end inside a day keeps that day's bucket."""
+    first, last = period.start_date, period.end_date
+    if period.end == local_midnight(last) and last > first:
+        last -= timedelta(days=1)  # the end is exclusive: a midnight end adds no day
+    day = first
     if interval == "week":
         day -= timedelta(days=day.weekday())
     elif interval == "month":
         day = day.replace(day=1)
-    result, end = [], period.end_date
-    while day < end or (day == period.start_date and day == end):
+    result = []
+    while day <= last:
         result.append(day)
-        if interval == "day":
-            day += timedelta(days=1)
-        elif interval == "week":
-            day += timedelta(days=7)
-        else:
-            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        day = next_bucket(day, interval)
     return result
 
 
@@ -639,9 +965,10 @@ def breakdown(kpi: str, by: str, period: Period, filters: Filters = Filters()) -
 def many_breakdowns(by: str, period: Period, filters: Filters = Filters()) -> dict:
     """Every family at once per `by` value — the agent table and the drivers view use it."""
     merged: dict = defaultdict(dict)
-    for family, compute in _FAMILIES.items():
-        for key, detail in compute(period, filters, Grouping(by=by)).items():
-            merged[key][family] = detail
+    with one_reading():
+        for family, compute in _FAMILIES.items():
+            for key, detail in compute(period, filters, Grouping(by=by)).items():
+                merged[key][family] = detail
     for detail in merged.values():
         for family in _FAMILIES:
             detail.setdefault(family, _EMPTY[family]())
@@ -685,21 +1012,64 @@ DRIVERS = {
     "category": lambda: F("ticket__category__name"),
 }
 DRIVER_NAMES = ("frt", *DRIVERS)
+DRIVER_MEASURES = (
+    "responses",
+    "csat_n",
+    "csat_good",
+    "nps_n",
+    "promoters",
+    "detractors",
+    "ces_n",
+    "ces_sum",
+)
+
+
+def driver_values(responses: QuerySet, name: str, category_as: str = "name"):
+    """(responses ready to annotate, the expression of the fact's value). The rollups keep
+    the category's id (`category_as="id"`) and name it when read, so a renamed category
+    shows its new name."""
+    if name == "frt":
+        seconds, expression = _frt_bucket()
+        return responses.annotate(frt_seconds=seconds), expression
+    if name == "category" and category_as == "id":
+        return responses, F("ticket__category_id")
+    return responses, DRIVERS[name]()
 
 
 def drivers(period: Period, filters: Filters = Filters()) -> dict:
     """CSAT %, NPS and CES of the period's answers split by operational facts of the same
-    tickets — first-response bucket, escalated, reopened, public replies, channel, category —
-    one aggregate query per fact. {fact: [{value, responses, csat, nps, ces}]}."""
-    result = {}
+    tickets — first-response bucket, escalated, reopened, public replies, channel, category.
+    {fact: [{value, responses, csat, nps, ces}]}."""
+    grain = _rollup_grain(period, filters, None, grains=DRIVER_GRAINS)
+    if grain is None:
+        rows_by_fact = _live_drivers(period, filters)
+    else:
+        rows_by_fact = _rollup_drivers(grain, period, filters)
+    return {
+        name: sorted(
+            (
+                {
+                    "value": row["value"],
+                    "responses": row["responses"],
+                    "csat": percent(row["csat_good"], row["csat_n"]),
+                    "nps": _nps(row["promoters"], row["detractors"], row["nps_n"]),
+                    "ces": two_decimals(row["ces_sum"] / row["ces_n"]) if row["ces_n"] else None,
+                }
+                for row in rows_by_fact.get(name, [])
+            ),
+            key=lambda item: str(item["value"]),
+        )
+        for name in DRIVER_NAMES
+    }
+
+
+def _live_drivers(period: Period, filters: Filters) -> dict:
+    """One aggregate query per fact."""
     base = _responses(period, filters)
+    result = {}
     for name in DRIVER_NAMES:
-        if name == "frt":
-            seconds, expression = _frt_bucket()
-            queryset = base.annotate(frt_seconds=seconds)
-        else:
-            expression, queryset = DRIVERS[name](), base
-        rows = (
+        queryset, expression = driver_values(base, name)
+        result[name] = list(
             queryset.annotate(value=expression)
             .values("value")
             .order_by()
@@ -714,19 +1084,37 @@ def drivers(period: Period, filters: Filters = Filters()) -> dict:
                 ces_sum=Sum("ces"),
             )
         )
-        result[name] = sorted(
-            (
-                {
-                    "value": row["value"],
-                    "responses": row["responses"],
-                    "csat": percent(row["csat_good"], row["csat_n"]),
-                    "nps": _nps(row["promoters"], row["detractors"], row["nps_n"]),
-                    "ces": two_decimals(row["ces_sum"] / row["ces_n"]) if row["ces_n"] else None,
-                }
-                for row in rows
-            ),
-            key=lambda item: str(item["value"]),
+    return result
+
+
+def _rollup_drivers(grain: str, period: Period, filters: Filters) -> dict:
+    """Every fact in one query over the driver rollups; category ids become names (two
+    categories of one name count together, as live)."""
+    rows = (
+        DriverRollup.objects.filter(
+            _rollup_filter(filters),
+            grain=grain,
+            day__gte=period.start_date,
+            day__lt=period.end_date,
         )
+        .order_by()
+        .values("fact", "value")
+        .annotate(**{name: Sum(name) for name in DRIVER_MEASURES})
+    )
+    rows = list(rows)
+    ids = {int(row["value"]) for row in rows if row["fact"] == "category" and row["value"]}
+    names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    merged: dict = defaultdict(lambda: dict.fromkeys(DRIVER_MEASURES, 0))
+    for row in rows:
+        value = row["value"]
+        if row["fact"] == "category" and value is not None:
+            value = names.get(int(value))
+        target = merged[(row["fact"], value)]
+        for name in DRIVER_MEASURES:
+            target[name] += row[name]
+    result: dict = defaultdict(list)
+    for (fact, value), measures in merged.items():
+        result[fact].append({"value": value, **measures})
     return result
 
 

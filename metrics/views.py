@@ -881,6 +881,11 @@ def _page(request, *, agent: User | None):
     }
     if not form.is_valid():
         return render(request, "metrics/dashboard.html", context, status=400)
+    with kpis.one_reading():
+        return _render_page(request, form, context, agent)
+
+
+def _render_page(request, form, context: dict, agent: User | None):
     period = form.kpi_period()
     board = Dashboard(period, form.kpi_filters(agent))
     query = form.query()
@@ -890,7 +895,7 @@ def _page(request, *, agent: User | None):
             "cards": board.cards(),
             "charts": board.chart_data(),
             "driver_tables": board.driver_tables(),
-            "agent_table": None if own else board.agent_table(),
+            "agent_table": None if agent is not None else board.agent_table(),
             "period_text": _period_text(period),
             "previous_text": _period_text(period.previous()),
             "custom": form.preset == CUSTOM,
@@ -933,7 +938,8 @@ def export(request, table: str):
         )
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     period = form.kpi_period()
-    data = Dashboard(period, form.kpi_filters(agent)).table(table)
+    with kpis.one_reading():
+        data = Dashboard(period, form.kpi_filters(agent)).table(table)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     # The byte-order mark tells Excel the file is UTF-8 (accents come out right).
     response.write("\ufeff")

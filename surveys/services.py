@@ -45,6 +45,7 @@ from .models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from .signals import invitation_sent
 
 log = logging.getLogger(__name__)
 
@@ -236,13 +237,20 @@ def deliver_invitation(invitation_id: int) -> bool:
         )
         return False
     # Only a SENDING row becomes SENT: a withdrawal during the SMTP talk stays a withdrawal.
-    SurveyInvitation.objects.filter(pk=invitation_id, status=InvitationStatus.SENDING).update(
-        status=InvitationStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=attempts,
-        lease_until=None,
-        last_error="",
-    )
+    with transaction.atomic():  # the metrics' change mark commits with the sent_at
+        sent = SurveyInvitation.objects.filter(
+            pk=invitation_id, status=InvitationStatus.SENDING
+        ).update(
+            status=InvitationStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=attempts,
+            lease_until=None,
+            last_error="",
+        )
+        if sent:
+            invitation_sent.send(
+                sender=SurveyInvitation, invitation_id=invitation_id, ticket_id=invitation.ticket_id
+            )
     return True
 
 

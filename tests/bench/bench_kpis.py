@@ -116,27 +116,28 @@ class Floor:
               FROM cases_customer)
         SELECT * FROM r, i, c, z, b, k"""  # noqa: S608
 
-    def week(self, column: str) -> str:
-        return f"date_trunc('week', {column} AT TIME ZONE '{self.tz}')"
+    def week(self, column: str, day: bool = False) -> str:
+        return f"date_trunc('{'day' if day else 'week'}', {column} AT TIME ZONE '{self.tz}')"
 
-    def survey_series_sql(self, team=None) -> str:
+    def survey_series_sql(self, team=None, day=False) -> str:
         t = self._team(team)
         return f"""
-        WITH r AS (SELECT {self.week("answered_at")} AS g, {SURVEY_COUNTS}
+        WITH r AS (SELECT {self.week("answered_at", day)} AS g, {SURVEY_COUNTS}
                    FROM surveys_surveyresponse
                    WHERE answered_at >= %(s)s AND answered_at < %(e)s{t} GROUP BY 1),
-        i AS (SELECT {self.week("sent_at")} AS g, count(*) AS sent FROM surveys_surveyinvitation
+        i AS (SELECT {self.week("sent_at", day)} AS g, count(*) AS sent
+              FROM surveys_surveyinvitation
               WHERE sent_at >= %(s)s AND sent_at < %(e)s{t} GROUP BY 1)
         SELECT * FROM r FULL JOIN i USING (g)"""  # noqa: S608
 
-    def created_series_sql(self, team=None) -> str:
+    def created_series_sql(self, team=None, day=False) -> str:
         return f"""
-        SELECT {self.week("created_at")} AS g, {CREATED_COUNTS} FROM cases_ticket
+        SELECT {self.week("created_at", day)} AS g, {CREATED_COUNTS} FROM cases_ticket
         WHERE created_at >= %(s)s AND created_at < %(e)s{self._team(team)} GROUP BY 1"""  # noqa: S608
 
-    def resolved_series_sql(self, team=None) -> str:
+    def resolved_series_sql(self, team=None, day=False) -> str:
         return f"""
-        SELECT {self.week("resolved_at")} AS g, {RESOLVED_COUNTS} FROM cases_ticket
+        SELECT {self.week("resolved_at", day)} AS g, {RESOLVED_COUNTS} FROM cases_ticket
         WHERE status IN ('resolved', 'closed') AND resolved_at >= %(s)s
           AND resolved_at < %(e)s{self._team(team)} GROUP BY 1"""  # noqa: S608
 
@@ -224,6 +225,7 @@ def cases(period, team: int):
 
     floor = Floor(kpis.zone().key)
     p, prev = params(period), params(period.previous())
+    month = kpis.Period.of(period.end_date - timedelta(days=30), period.end_date)
     f = kpis.Filters(team=team)
     return [
         (
@@ -257,7 +259,21 @@ def cases(period, team: int):
             [(floor.drivers_sql(), p)],
         ),
         (
-            "dashboard data (metrics.views.Dashboard)",
+            "dashboard, last 30 days (the page's default)",
+            lambda: dashboard(month),
+            [
+                (floor.summary_sql(), params(month)),
+                (floor.summary_sql(), params(month.previous())),
+                (floor.survey_series_sql(day=True), params(month)),
+                (floor.created_series_sql(day=True), params(month)),
+                (floor.resolved_series_sql(day=True), params(month)),
+                (floor.drivers_sql(), params(month)),
+                (floor.agents_sql(), params(month)),
+                (floor.channel_volume_sql(), params(month)),
+            ],
+        ),
+        (
+            "dashboard, 1 year (metrics.views.Dashboard)",
             lambda: dashboard(period),
             [
                 (floor.summary_sql(), p),
@@ -325,21 +341,37 @@ def check_floor_matches(period) -> None:
     assert abs(got["frt_median"] - summary["frt"]["median"]) <= 1
 
 
+def refresh_cost(now) -> str:
+    """What the beat's refresh costs: the last 1 000 tickets (about a day of this desk)
+    marked changed, then applied — their days' rollups recomputed."""
+    from cases.models import Ticket
+    from metrics import rollups
+    from metrics.models import RollupChange
+
+    recent = Ticket.objects.order_by("-created_at").values_list("pk", flat=True)[:1000]
+    RollupChange.objects.bulk_create(RollupChange(ticket_id=pk) for pk in recent)
+    started = time.perf_counter()
+    applied = rollups.refresh()
+    return f"{applied:,} changed tickets applied in {(time.perf_counter() - started) * 1000:.0f} ms"
+
+
 def report(size: int, rows: list) -> None:
-    header = ("measure", "engine", "queries", "floor", "queries", "ratio")
+    header = ("measure", "engine", "queries", "live", "queries", "floor", "queries", "ratio")
     lines = [header] + [
         (
             name,
             f"{engine * 1000:.0f} ms",
             str(eq),
+            f"{live * 1000:.0f} ms",
+            str(lq),
             f"{floor * 1000:.0f} ms",
             str(fq),
             f"{engine / floor:.2f}×",
         )
-        for name, engine, eq, floor, fq in rows
+        for name, engine, eq, live, lq, floor, fq in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    print(f"\n{size:,} tickets")
+    print(f"\n{size:,} tickets (engine: rollups; live: the same engine with METRICS_ROLLUPS off)")
     for i, line in enumerate(lines):
         print(
             "| "
@@ -371,10 +403,11 @@ def main() -> int:
         django.setup()
         from django.core.management import call_command
         from django.db import connection
+        from django.test.utils import override_settings
         from django.utils import timezone
 
         from cases.models import Team
-        from metrics import kpis, seed
+        from metrics import kpis, rollups, seed
 
         call_command("migrate", verbosity=0)
         with connection.cursor() as cursor:
@@ -396,12 +429,24 @@ def main() -> int:
             )
             check_floor_matches(period)
             team = Team.objects.get(name=seed.TEAMS[0][0]).pk
+            started = time.monotonic()
+            rollups.rebuild()
+            print(f"rollups rebuilt in {time.monotonic() - started:.1f} s", flush=True)
+            print(f"refresh after changes: {refresh_cost(now)}", flush=True)
             rows = []
             for label, engine_fn, statements in cases(period, team):
                 engine, engine_queries = measure(engine_fn, args.runs)
+                with override_settings(METRICS_ROLLUPS=False):
+                    live, live_queries = measure(engine_fn, args.runs)
                 floor, floor_queries = measure(lambda s=statements: run_sql(s), args.runs)
-                rows.append((label, engine, engine_queries, floor, floor_queries))
-                print(f"  {label}: {engine * 1000:.0f} ms vs {floor * 1000:.0f} ms", flush=True)
+                rows.append(
+                    (label, engine, engine_queries, live, live_queries, floor, floor_queries)
+                )
+                print(
+                    f"  {label}: {engine * 1000:.0f} ms (live {live * 1000:.0f} ms) "
+                    f"vs {floor * 1000:.0f} ms",
+                    flush=True,
+                )
             report(size, rows)
     finally:
         from django.db import connections

@@ -7,11 +7,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from metrics import kpis
+from metrics import kpis, rollups
 from metrics.forms import DashboardFilterForm, preset_range
 from metrics.views import Column, Table
 from surveys.models import SurveyInvitation
@@ -470,10 +472,23 @@ def test_every_formula_trigger_in_a_text_cell_gets_a_leading_quote(text):
 # --- bounded work -----------------------------------------------------------------------------
 
 # Every query of the page, whatever the data: session, user and role (3), the navigation's
-# follow-up count (1), the filter form's choices (3), agent names (1), and the engine's
-# aggregates: two summaries (2 × 8), three time series (3 × 2), channels (2), drivers (6) and
-# the per-agent breakdown (6).
-MAX_QUERIES = 44
+# follow-up count (1), the filter form's choices (3), agent names (1), whether the rollups
+# answer (1), and the engine's aggregates read live: two summaries (2 × 8), three time series
+# (3 × 2), channels (2), drivers (6) and the per-agent breakdown (6).
+MAX_QUERIES = 45
+# From the rollups: fewer aggregates (drivers in one), plus the percentile reads.
+MAX_ROLLUP_QUERIES = 45
+
+
+def a_busy_quarter(ana, bruno, carla, team_n2, handled):
+    for day in range(0, 80, 4):
+        at = timezone.now() - timedelta(days=day, hours=2)
+        for agent in (ana, bruno):
+            handled(agent, at=at, csat=day % 5 + 1, nps=day % 11, ces=day % 7 + 1)
+        category = CategoryFactory(name=f"C{day}")
+        make_ticket(
+            by=carla, team=team_n2, assignee=carla, at=at, channel="email", category=category
+        )
 
 
 def test_the_query_count_does_not_grow_with_the_data(
@@ -484,18 +499,30 @@ def test_the_query_count_does_not_grow_with_the_data(
     with django_assert_max_num_queries(MAX_QUERIES):
         assert client.get(DASHBOARD, {"period": "90"}).status_code == 200
 
-    for day in range(0, 80, 4):
-        at = timezone.now() - timedelta(days=day, hours=2)
-        for agent in (ana, bruno):
-            handled(agent, at=at, csat=day % 5 + 1, nps=day % 11, ces=day % 7 + 1)
-        category = CategoryFactory(name=f"C{day}")
-        make_ticket(
-            by=carla, team=team_n2, assignee=carla, at=at, channel="email", category=category
-        )
+    a_busy_quarter(ana, bruno, carla, team_n2, handled)
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(DASHBOARD, {"period": "90"})
     assert response.status_code == 200
     assert cards(response)["volume"]["value"] == "61"
+
+
+def test_the_page_reads_the_rollups_once_built_with_the_same_figures(
+    client, marta, ana, bruno, carla, team_n2, handled
+):
+    client.force_login(marta)
+    a_busy_quarter(ana, bruno, carla, team_n2, handled)
+    live = client.get(DASHBOARD, {"period": "90"})
+    live_agents = rows_of(client.get(export("agents"), {"period": "90"}))
+    rollups.rebuild()
+
+    with CaptureQueriesContext(connection) as queries:
+        built = client.get(DASHBOARD, {"period": "90"})
+
+    assert len(queries) <= MAX_ROLLUP_QUERIES
+    assert any("metrics_createdrollup" in query["sql"] for query in queries)
+    assert cards(built) == cards(live)
+    assert charts(built) == charts(live)
+    assert rows_of(client.get(export("agents"), {"period": "90"})) == live_agents
 
 
 # --- languages --------------------------------------------------------------------------------

@@ -1,0 +1,527 @@
+"""The KPI rollups: per-day aggregates the engine reads instead of scanning a year of tickets.
+
+Kept incrementally. Every save of a ticket, survey answer or invitation writes a
+`RollupChange` in the same transaction (metrics/receivers.py); `refresh()` takes the
+pending changes, rewrites the `TicketFact` of each changed ticket, and recomputes every
+rollup of every day the change touched — the days the ticket was counted on before
+(from its old fact) and after (from its new one), and the days of its survey answers and
+invitations. The beat runs `refresh()` every minute; the engine runs it too, before it
+reads, when a few changes are pending, so a figure never lags the tickets
+(`ensure_fresh()`). Until `rebuild()` has run once the engine reads live.
+
+Every rollup is computed with the engine's own expressions (kpis.SecondsBetween, the
+drivers' buckets, local days in TIME_ZONE), and tests check rollup answers against live
+answers and against a plain-Python reference (tests/metrics/).
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate
+from django.utils import timezone
+
+from cases.models import Ticket
+from surveys.models import SurveyInvitation, SurveyResponse
+
+from . import kpis
+from .models import (
+    DIMENSION_COLUMNS,
+    DRIVER_GRAINS,
+    DURATION_BUCKETS,
+    GRAINS,
+    SCORES,
+    CreatedRollup,
+    DriverRollup,
+    ResolvedRollup,
+    RollupChange,
+    RollupState,
+    SentRollup,
+    SurveyRollup,
+    TicketFact,
+    grain_key,
+)
+
+# Above this many pending changes a reader does not wait for the refresh: it reads live and
+# leaves the work to the beat (a bulk import, say).
+SYNC_REFRESH_LIMIT = 2000
+CLOSED = [str(status) for status in kpis.CLOSED_STATUSES]
+
+
+# --- marking changes (metrics/receivers.py) ---------------------------------------------------
+
+
+def enabled() -> bool:
+    return getattr(settings, "METRICS_ROLLUPS", True)
+
+
+def mark_ticket(ticket_id: int) -> None:
+    if enabled():
+        RollupChange.objects.create(ticket_id=ticket_id)
+
+
+def mark_day(moment) -> None:
+    if enabled() and moment is not None:
+        RollupChange.objects.create(day=timezone.localdate(moment, kpis.zone()))
+
+
+# --- reading: are the rollups usable right now? -----------------------------------------------
+
+
+def is_built() -> bool:
+    return RollupState.objects.filter(pk=1, built_at__isnull=False).exists()
+
+
+def ensure_fresh() -> bool:
+    """True when the rollups are built and no change is pending (refreshing a few pending
+    changes first). False means: read live."""
+    if not enabled():
+        return False
+    state = (
+        RollupState.objects.filter(pk=1, built_at__isnull=False)
+        .annotate(pending=Exists(RollupChange.objects.all()))
+        .values_list("pending", flat=True)
+        .first()
+    )
+    if state is None:
+        return False
+    if not state:
+        return True
+    if RollupChange.objects.count() > SYNC_REFRESH_LIMIT:
+        return False
+    refresh()
+    return not RollupChange.objects.exists()
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _locked_state() -> RollupState:
+    RollupState.objects.get_or_create(pk=1)
+    return RollupState.objects.select_for_update().get(pk=1)
+
+
+def rebuild() -> dict:
+    """Recompute every fact and every rollup from the tickets and surveys (the first build,
+    or after a bulk load that bypassed the services)."""
+    with transaction.atomic():
+        state = _locked_state()
+        seen = list(RollupChange.objects.values_list("pk", flat=True))
+        TicketFact.objects.all().delete()
+        _insert_facts(Ticket.objects.all())
+        for model in (CreatedRollup, ResolvedRollup, SurveyRollup, SentRollup, DriverRollup):
+            model.objects.all().delete()
+        _insert_rollups(days=None)
+        _delete_changes(seen)
+        state.built_at = state.refreshed_at = timezone.now()
+        state.save()
+    _vacuum()
+    return _counts()
+
+
+def _vacuum() -> None:
+    """After a bulk rewrite, PostgreSQL needs fresh statistics to plan the readings and a
+    visibility map for the percentile walk's index-only scans (VACUUM cannot run inside a
+    transaction: skipped there, autovacuum catches up)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [TicketFact, CreatedRollup, ResolvedRollup, SurveyRollup, SentRollup, DriverRollup]
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def refresh(limit: int | None = None) -> int:
+    """Apply pending changes (at most `limit` of them); returns how many were applied."""
+    with transaction.atomic():
+        state = _locked_state()
+        if state.built_at is None:
+            return 0
+        changes = list(RollupChange.objects.order_by("pk").values_list("pk", "ticket_id", "day"))
+        if limit is not None:
+            changes = changes[:limit]
+        if not changes:
+            return 0
+        tickets = {ticket for _, ticket, _ in changes if ticket is not None}
+        days = {day for _, _, day in changes if day is not None}
+        days |= _fact_days(tickets)  # where the tickets were counted until now
+        TicketFact.objects.filter(ticket_id__in=tickets).delete()
+        _insert_facts(Ticket.objects.filter(pk__in=tickets))
+        days |= _fact_days(tickets)  # … and where they count now
+        days |= _survey_days(tickets)
+        _delete_rollups(days)
+        _insert_rollups(days)
+        _delete_changes([pk for pk, _, _ in changes])
+        state.refreshed_at = timezone.now()
+        state.save(update_fields=["refreshed_at"])
+    return len(changes)
+
+
+def _counts() -> dict:
+    return {
+        "facts": TicketFact.objects.count(),
+        **{
+            model._meta.model_name: model.objects.count()
+            for model in (CreatedRollup, ResolvedRollup, SurveyRollup, SentRollup, DriverRollup)
+        },
+    }
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _delete_changes(pks: list[int]) -> None:
+    for chunk in _chunks(pks):
+        RollupChange.objects.filter(pk__in=chunk).delete()
+
+
+def _fact_days(tickets: set[int]) -> set[date]:
+    days = set()
+    for chunk in _chunks(sorted(tickets)):
+        for created, resolved in TicketFact.objects.filter(ticket_id__in=chunk).values_list(
+            "created_day", "resolved_day"
+        ):
+            days.add(created)
+            if resolved is not None:
+                days.add(resolved)
+    return days
+
+
+def _survey_days(tickets: set[int]) -> set[date]:
+    days = set()
+    for chunk in _chunks(sorted(tickets)):
+        for model, field in ((SurveyResponse, "answered_at"), (SurveyInvitation, "sent_at")):
+            moments = model.objects.filter(ticket_id__in=chunk, **{f"{field}__isnull": False})
+            days |= {
+                timezone.localdate(m, kpis.zone()) for m in moments.values_list(field, flat=True)
+            }
+    return days
+
+
+def _delete_rollups(days: set[date]) -> None:
+    for model in (CreatedRollup, ResolvedRollup, SurveyRollup, SentRollup, DriverRollup):
+        for chunk in _chunks(sorted(days)):
+            model.objects.filter(day__in=chunk).delete()
+
+
+def _moments_on(field: str, days: Iterable[date]) -> Q:
+    """`field` falls on one of `days` (local), as ranges an index can use."""
+    q = Q()
+    for first, last in _runs(sorted(days)):
+        q |= Q(
+            **{
+                f"{field}__gte": kpis.local_midnight(first),
+                f"{field}__lt": kpis.local_midnight(last + timedelta(days=1)),
+            }
+        )
+    return q
+
+
+def _runs(days: list[date]) -> Iterable[tuple[date, date]]:
+    """Consecutive days as (first, last) pairs."""
+    start = previous = None
+    for day in days:
+        if start is None:
+            start = previous = day
+        elif day == previous + timedelta(days=1):
+            previous = day
+        else:
+            yield start, previous
+            start = previous = day
+    if start is not None:
+        yield start, previous
+
+
+# --- SQL: INSERT … SELECT from the engine's own expressions -----------------------------------
+
+
+def _bucket_case(column: str) -> str:
+    whens = " ".join(
+        f"WHEN {column} < {upper} THEN {index}" for index, upper in enumerate(DURATION_BUCKETS[1:])
+    )
+    return f"CASE WHEN {column} IS NULL THEN NULL {whens} ELSE {len(DURATION_BUCKETS) - 1} END"
+
+
+FACT_COLUMNS = [
+    "ticket_id",
+    "created_day",
+    "resolved_day",
+    "team_id",
+    "agent_id",
+    "channel",
+    "category_id",
+    "priority",
+    "escalated",
+    "reopened",
+    "first_contact",
+    "frt_seconds",
+    "art_seconds",
+]
+
+
+def _insert_facts(tickets: QuerySet) -> None:
+    closed = Q(status__in=CLOSED)
+    facts = (
+        tickets.order_by()
+        .annotate(
+            f_created_day=TruncDate("created_at", tzinfo=kpis.zone()),
+            f_resolved_day=Case(
+                When(closed, then=TruncDate("resolved_at", tzinfo=kpis.zone())), default=None
+            ),
+            f_escalated=ExpressionWrapper(Q(escalation_count__gt=0), BooleanField()),
+            f_reopened=ExpressionWrapper(Q(reopen_count__gt=0), BooleanField()),
+            f_first_contact=ExpressionWrapper(
+                Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1),
+                BooleanField(),
+            ),
+            f_frt=kpis.SecondsBetween(F("first_response_at"), F("created_at")),
+            f_art=Case(
+                When(closed, then=kpis.SecondsBetween(F("resolved_at"), F("created_at"))),
+                default=None,
+            ),
+        )
+        .values(
+            "id",
+            "f_created_day",
+            "f_resolved_day",
+            "team_id",
+            "assignee_id",
+            "channel",
+            "category_id",
+            "priority",
+            "f_escalated",
+            "f_reopened",
+            "f_first_contact",
+            "f_frt",
+            "f_art",
+        )
+    )
+    sql, params = facts.query.sql_with_params()
+    q = connection.ops.quote_name
+    inner = [
+        "id",
+        "f_created_day",
+        "f_resolved_day",
+        "team_id",
+        "assignee_id",
+        "channel",
+        "category_id",
+        "priority",
+        "f_escalated",
+        "f_reopened",
+        "f_first_contact",
+        "f_frt",
+        "f_art",
+    ]
+    selected = ", ".join(f"t.{q(name)}" for name in inner)
+    columns = ", ".join(q(c) for c in [*FACT_COLUMNS, "frt_bucket", "art_bucket"])
+    table = q(TicketFact._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {selected}, "  # noqa: S608
+            f"{_bucket_case('t.' + q('f_frt'))}, {_bucket_case('t.' + q('f_art'))} "
+            f"FROM ({sql}) AS t",
+            params,
+        )
+
+
+def _dimension_values(grain: tuple, sources: dict) -> dict:
+    """k_<dimension> annotations: the source column for dimensions in the grain, NULL
+    (meaning "all") for the others."""
+    values = {}
+    for dimension in DIMENSION_COLUMNS:
+        field = CharField() if dimension in ("channel", "priority") else BigIntegerField()
+        values[f"k_{dimension}"] = (
+            F(sources[dimension]) if dimension in grain else Cast(Value(None), field)
+        )
+    return values
+
+
+KEY_COLUMNS = ["grain", "day", "team_id", "agent_id", "channel", "category_id", "priority"]
+KEY_ALIASES = ["k_grain", "k_day", *(f"k_{d}" for d in DIMENSION_COLUMNS)]
+FACT_DIMENSIONS = {
+    "team": "team_id",
+    "agent": "agent_id",
+    "channel": "channel",
+    "category": "category_id",
+    "priority": "priority",
+}
+SURVEY_DIMENSIONS = {
+    "team": "team_id",
+    "agent": "agent_id",
+    "channel": "ticket__channel",
+    "category": "ticket__category_id",
+    "priority": "ticket__priority",
+}
+
+
+def _grouped(
+    queryset: QuerySet, day, grain: tuple, sources: dict, measures: dict, extra=None
+) -> QuerySet:
+    keys = {
+        "k_grain": Value(grain_key(grain), output_field=CharField()),
+        "k_day": day,
+        **_dimension_values(grain, sources),
+        **(extra or {}),
+    }
+    return (
+        queryset.order_by()
+        .annotate(**keys)
+        .values(*keys)
+        .annotate(**{f"m_{name}": expression for name, expression in measures.items()})
+    )
+
+
+def _histogram(kind: str) -> dict:
+    return {
+        f"{kind}_h{index:02d}": Count("pk", filter=Q(**{f"{kind}_bucket": index}))
+        for index in range(len(DURATION_BUCKETS))
+    }
+
+
+def _microseconds(field: str) -> Sum:
+    return Coalesce(Sum(Cast(Round(F(field) * 1_000_000), BigIntegerField())), 0)
+
+
+def _insert_rollups(days: set[date] | None) -> None:
+    """The rollups of `days` (None: of all history)."""
+    if days is not None and not days:
+        return
+    facts = TicketFact.objects.all()
+    created = facts if days is None else facts.filter(created_day__in=sorted(days))
+    resolved = facts.filter(resolved_day__isnull=False)
+    if days is not None:
+        resolved = resolved.filter(resolved_day__in=sorted(days))
+    responses = SurveyResponse.objects.all()
+    invitations = SurveyInvitation.objects.filter(sent_at__isnull=False)
+    if days is not None:
+        responses = responses.filter(_moments_on("answered_at", days))
+        invitations = invitations.filter(_moments_on("sent_at", days))
+
+    _write(
+        CreatedRollup,
+        created,
+        F("created_day"),
+        FACT_DIMENSIONS,
+        {
+            "volume": Count("pk"),
+            "escalated": Count("pk", filter=Q(escalated=True)),
+            "awaiting": Count("pk", filter=Q(frt_seconds__isnull=True)),
+            "frt_n": Count("frt_seconds"),
+            "frt_sum_us": _microseconds("frt_seconds"),
+            **_histogram("frt"),
+        },
+    )
+    _write(
+        ResolvedRollup,
+        resolved,
+        F("resolved_day"),
+        FACT_DIMENSIONS,
+        {
+            "resolved": Count("pk"),
+            "fcr": Count("pk", filter=Q(first_contact=True)),
+            "reopened": Count("pk", filter=Q(reopened=True)),
+            "art_n": Count("art_seconds"),
+            "art_sum_us": _microseconds("art_seconds"),
+            **_histogram("art"),
+        },
+    )
+    answered_day = TruncDate("answered_at", tzinfo=kpis.zone())
+    scores = {
+        f"{question}_{score}": Count("pk", filter=Q(**{question: score}))
+        for question, values in SCORES.items()
+        for score in values
+    }
+    _write(
+        SurveyRollup,
+        responses,
+        answered_day,
+        SURVEY_DIMENSIONS,
+        {
+            "responses": Count("pk"),
+            "csat_n": Count("csat"),
+            "csat_sum": Coalesce(Sum("csat"), 0),
+            "ces_n": Count("ces"),
+            "ces_sum": Coalesce(Sum("ces"), 0),
+            "nps_n": Count("nps"),
+            **scores,
+        },
+    )
+    _write(
+        SentRollup,
+        invitations,
+        TruncDate("sent_at", tzinfo=kpis.zone()),
+        SURVEY_DIMENSIONS,
+        {"sent": Count("pk")},
+    )
+    driver_measures = {
+        "responses": Count("pk"),
+        "csat_n": Count("csat"),
+        "csat_good": Count("pk", filter=Q(csat__gte=4)),
+        "nps_n": Count("nps"),
+        "promoters": Count("pk", filter=Q(nps__gte=9)),
+        "detractors": Count("pk", filter=Q(nps__lte=6)),
+        "ces_n": Count("ces"),
+        "ces_sum": Coalesce(Sum("ces"), 0),
+    }
+    for fact in kpis.DRIVER_NAMES:
+        queryset, value = kpis.driver_values(responses, fact, category_as="id")
+        _write(
+            DriverRollup,
+            queryset,
+            answered_day,
+            SURVEY_DIMENSIONS,
+            driver_measures,
+            grains=DRIVER_GRAINS,
+            extra={
+                "k_fact": Value(fact, output_field=CharField()),
+                "k_value": Cast(value, CharField()),
+            },
+        )
+
+
+def _write(model, queryset, day, sources, measures, grains=GRAINS, extra=None) -> None:
+    extra = extra or {}
+    columns = [*KEY_COLUMNS, *(name.removeprefix("k_") for name in extra), *measures]
+    aliases = [*KEY_ALIASES, *extra, *(f"m_{name}" for name in measures)]
+    selects = [
+        _grouped(queryset, day, grain, sources, measures, extra).values(*aliases)
+        for grain in grains
+    ]
+    _execute_insert_aliased(model, columns, aliases, selects)
+
+
+def _execute_insert_aliased(model, columns, aliases, selects) -> None:
+    q = connection.ops.quote_name
+    parts, params = [], []
+    picked = ", ".join(q(alias) for alias in aliases)
+    for number, queryset in enumerate(selects):
+        sql, values = queryset.query.sql_with_params()
+        parts.append(f"SELECT {picked} FROM ({sql}) AS part{number}")  # noqa: S608
+        params.extend(values)
+    table = q(model._meta.db_table)
+    with connection.cursor() as cursor:
+        # The parts are Django's own compiled queries; every value travels in `params`.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "  # noqa: S608
+            + " UNION ALL ".join(parts),
+            params,
+        )
