@@ -70,10 +70,12 @@ def grain_key(dimensions) -> str:
 
 
 class RollupState(models.Model):
-    """One row: whether the rollups have been built (until then the engine reads live)."""
+    """One row: whether the rollups have been built (until then the engine reads live), and
+    in which TIME_ZONE their days are (another one makes them unusable until rebuilt)."""
 
     built_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("rollup state")

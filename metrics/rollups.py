@@ -14,11 +14,12 @@ drivers' buckets, local days in TIME_ZONE), and tests check rollup answers again
 answers and against a plain-Python reference (tests/metrics/).
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -58,6 +59,8 @@ from .models import (
     grain_key,
 )
 
+log = logging.getLogger(__name__)
+
 # Above this many pending changes a reader does not wait for the refresh: it reads live and
 # leaves the work to the beat (a bulk import, say).
 SYNC_REFRESH_LIMIT = 2000
@@ -84,8 +87,13 @@ def mark_day(moment) -> None:
 # --- reading: are the rollups usable right now? -----------------------------------------------
 
 
+def _built() -> QuerySet:
+    """The state row if the rollups are built for the current TIME_ZONE's days."""
+    return RollupState.objects.filter(pk=1, built_at__isnull=False, time_zone=settings.TIME_ZONE)
+
+
 def is_built() -> bool:
-    return RollupState.objects.filter(pk=1, built_at__isnull=False).exists()
+    return _built().exists()
 
 
 def ensure_fresh() -> bool:
@@ -94,7 +102,7 @@ def ensure_fresh() -> bool:
     if not enabled():
         return False
     state = (
-        RollupState.objects.filter(pk=1, built_at__isnull=False)
+        _built()
         .annotate(pending=Exists(RollupChange.objects.all()))
         .values_list("pending", flat=True)
         .first()
@@ -105,7 +113,11 @@ def ensure_fresh() -> bool:
         return True
     if RollupChange.objects.count() > SYNC_REFRESH_LIMIT:
         return False
-    refresh()
+    try:
+        refresh()
+    except DatabaseError:  # e.g. a lock wait that ran out: this reading goes live instead
+        log.warning("KPI rollup refresh failed; reading live", exc_info=True)
+        return False
     return not RollupChange.objects.exists()
 
 
@@ -130,6 +142,7 @@ def rebuild() -> dict:
         _insert_rollups(days=None)
         _delete_changes(seen)
         state.built_at = state.refreshed_at = timezone.now()
+        state.time_zone = settings.TIME_ZONE
         state.save()
     _vacuum()
     return _counts()
@@ -151,7 +164,7 @@ def refresh(limit: int | None = None) -> int:
     """Apply pending changes (at most `limit` of them); returns how many were applied."""
     with transaction.atomic():
         state = _locked_state()
-        if state.built_at is None:
+        if state.built_at is None or state.time_zone != settings.TIME_ZONE:
             return 0
         changes = list(RollupChange.objects.order_by("pk").values_list("pk", "ticket_id", "day"))
         if limit is not None:

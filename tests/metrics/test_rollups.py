@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import override_settings
 
 from cases import services
@@ -304,3 +304,27 @@ def test_two_refreshes_at_once_apply_each_change_once(ana, bruno, team_n1):
     assert sorted(applied) == [0, pending]  # one applied everything, the other found nothing
     assert CreatedRollup.objects.filter(grain="", day=MONDAY.date()).count() == 1
     assert_same_as_live()
+
+
+def test_rollups_of_another_time_zone_are_not_read_until_rebuilt(desk, settings):
+    rollups.rebuild()
+    settings.TIME_ZONE = "America/Santiago"  # other local days: the rollups' days are wrong
+
+    assert not kpis._rollups_usable()
+    assert tasks.refresh_rollups() == -1  # the beat rebuilds them in the new zone's days
+    assert kpis._rollups_usable()
+
+
+def test_a_refresh_that_fails_leaves_the_reading_to_the_live_queries(
+    desk, ana, team_n1, monkeypatch
+):
+    rollups.rebuild()
+    make_ticket(by=ana, team=team_n1, at=MONDAY + timedelta(hours=8))
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(rollups, "refresh", locked)
+    assert not kpis._rollups_usable()
+    assert kpis.summary(WEEK)["volume"] == len(desk) + 1  # the new ticket counts, live
+    assert RollupChange.objects.exists()  # still pending for the beat
