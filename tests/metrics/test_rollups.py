@@ -63,6 +63,20 @@ def assert_same_as_live(team=None, agent=None, period=WEEK):
         assert from_rollups == computed_live
 
 
+@pytest.fixture(autouse=True)
+def _walk(monkeypatch):
+    """Small desks would take the direct percentile path: walk the histograms by default."""
+    monkeypatch.setattr(kpis, "DIRECT_PERCENTILE_ROWS", 0)
+
+
+@pytest.fixture(params=["walk", "direct"])
+def percentiles(request, monkeypatch):
+    """Both ways to a median from the rollups: the rank walk and percentile_cont."""
+    if request.param == "direct":
+        monkeypatch.setattr(kpis, "DIRECT_PERCENTILE_ROWS", 10**9)
+    return request.param
+
+
 @pytest.fixture
 def desk(ana, bruno, carla, team_n1, team_n2, settings):
     """A week of tickets: answered at different speeds, some resolved, one escalated to
@@ -101,7 +115,7 @@ def desk(ana, bruno, carla, team_n1, team_n2, settings):
     return tickets
 
 
-def test_rebuilt_rollups_answer_what_the_live_queries_answer(desk, team_n1, ana):
+def test_rebuilt_rollups_answer_what_the_live_queries_answer(desk, team_n1, ana, percentiles):
     rollups.rebuild()
 
     assert TicketFact.objects.count() == len(desk)
@@ -122,7 +136,9 @@ def test_every_change_is_marked_in_its_own_transaction(ana, team_n1):
     assert RollupChange.objects.filter(ticket_id=ticket.pk).exists()
 
 
-def test_changes_are_applied_before_the_next_reading(desk, ana, bruno, carla, team_n1, team_n2):
+def test_changes_are_applied_before_the_next_reading(
+    desk, ana, bruno, carla, team_n1, team_n2, percentiles
+):
     rollups.rebuild()
     first, second, third = desk[2], desk[0], desk[4]  # resolved, open, resolved
     later = MONDAY + timedelta(days=6, hours=8)
@@ -180,7 +196,7 @@ def test_deleted_tickets_and_answers_leave_the_rollups(desk, team_n1):
     assert not TicketFact.objects.filter(ticket_id=desk[2].pk).exists()
 
 
-def test_medians_interpolate_across_histogram_buckets(ana, team_n1):
+def test_medians_interpolate_across_histogram_buckets(ana, team_n1, percentiles):
     """59 s and 61 s fall in different buckets: the median of the two is 60 s."""
     for seconds in (59, 61, 61.5, 3 * 3600, 40 * 86400):
         at = MONDAY + timedelta(hours=10)
@@ -203,7 +219,7 @@ def test_medians_interpolate_across_histogram_buckets(ana, team_n1):
         ([100, 100, 100, 7 * 86400], 0.5, 100),
     ],
 )
-def test_the_rank_walk_is_percentile_cont(ana, team_n1, values, p, expected):
+def test_the_rank_walk_is_percentile_cont(ana, team_n1, values, p, expected, percentiles):
     for seconds in values:
         at = MONDAY + timedelta(hours=10)
         ticket = make_ticket(by=ana, team=team_n1, at=at)
