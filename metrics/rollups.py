@@ -114,8 +114,8 @@ def ensure_fresh() -> bool:
     if RollupChange.objects.count() > SYNC_REFRESH_LIMIT:
         return False
     try:
-        refresh()
-    except DatabaseError:  # e.g. a lock wait that ran out: this reading goes live instead
+        refresh(wait=False)
+    except DatabaseError:  # the beat holds the lock (or it timed out): this reading goes live
         log.warning("KPI rollup refresh failed; reading live", exc_info=True)
         return False
     return not RollupChange.objects.exists()
@@ -124,9 +124,11 @@ def ensure_fresh() -> bool:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _locked_state() -> RollupState:
+def _locked_state(wait: bool = True) -> RollupState:
+    """The state row, locked: one refresher at a time. A reader does not wait for the beat's
+    rebuild (minutes on a large desk): `wait=False` fails at once instead."""
     RollupState.objects.get_or_create(pk=1)
-    return RollupState.objects.select_for_update().get(pk=1)
+    return RollupState.objects.select_for_update(nowait=not wait).get(pk=1)
 
 
 def rebuild() -> dict:
@@ -160,10 +162,10 @@ def _vacuum() -> None:
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def refresh(limit: int | None = None) -> int:
+def refresh(limit: int | None = None, wait: bool = True) -> int:
     """Apply pending changes (at most `limit` of them); returns how many were applied."""
     with transaction.atomic():
-        state = _locked_state()
+        state = _locked_state(wait)
         if state.built_at is None or state.time_zone != settings.TIME_ZONE:
             return 0
         changes = list(RollupChange.objects.order_by("pk").values_list("pk", "ticket_id", "day"))

@@ -3,6 +3,7 @@ exactly what the live queries answer; when they cannot (not built, too far behin
 question they do not hold) the engine reads live."""
 
 import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from cases import services
 from cases.models import Ticket
 from metrics import kpis, rollups, tasks
 from metrics.kpis import Filters, Grouping, Period
-from metrics.models import CreatedRollup, RollupChange, TicketFact
+from metrics.models import CreatedRollup, RollupChange, RollupState, TicketFact
 from surveys.models import SurveyInvitation, SurveyResponse
 from surveys.services import answer_survey, deliver_invitation
 from tests.factories import CategoryFactory, CustomerFactory, make_ticket
@@ -344,3 +345,33 @@ def test_a_refresh_that_fails_leaves_the_reading_to_the_live_queries(
     assert not kpis._rollups_usable()
     assert kpis.summary(WEEK)["volume"] == len(desk) + 1  # the new ticket counts, live
     assert RollupChange.objects.exists()  # still pending for the beat
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_does_not_wait_while_the_beat_holds_the_rollups(ana, team_n1):
+    rollups.rebuild()
+    make_ticket(by=ana, team=team_n1, at=MONDAY + timedelta(hours=8))  # a pending change
+    holding, release = threading.Event(), threading.Event()
+
+    def beat():  # a long rebuild, say
+        try:
+            with transaction.atomic():
+                RollupState.objects.select_for_update().get(pk=1)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        started = time.monotonic()
+        assert not kpis._rollups_usable()  # at once, not after the beat's 30 s
+        assert kpis.summary(WEEK)["volume"] == 1  # read live, the new ticket included
+        assert time.monotonic() - started < 10
+    finally:
+        release.set()
+        thread.join()
+    assert kpis._rollups_usable()  # the lock is free: the reading applies the change itself
