@@ -27,6 +27,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     F,
     FloatField,
     Func,
@@ -36,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from cases.models import ACTIVE_STATUSES, Category, Customer, Status, Ticket
 from surveys.models import SurveyInvitation, SurveyResponse
@@ -382,6 +383,13 @@ def _rollup_group(group: Grouping | None, day: str = "day"):
     return F(FILTER_COLUMNS[group.by])
 
 
+def _day_group(group: Grouping | None, day: str):
+    """`_rollup_group` for a raw cursor: time buckets as plain dates (PostgreSQL's
+    date_trunc of a date is a UTC timestamp, which the ORM, not a cursor, turns back)."""
+    expression = _rollup_group(group, day)
+    return Cast(expression, DateField()) if group is not None and group.interval else expression
+
+
 def _rollup_rows(model, grain: str, period: Period, filters: Filters, group) -> QuerySet:
     return (
         model.objects.filter(
@@ -491,7 +499,7 @@ def _small_duration_stats(kind: str, rows: list, period: Period, filters: Filter
             **{f"{day}__gte": period.start_date, f"{day}__lt": period.end_date},
         )
         .order_by()
-        .annotate(g=_rollup_group(group, day), v=F(f"{kind}_seconds"))
+        .annotate(g=_day_group(group, day), v=F(f"{kind}_seconds"))
         .values("g", "v")
     )
     percentiles = _stats_query(facts, group)
