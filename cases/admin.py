@@ -1,8 +1,22 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Customer, CustomerNotification, Team, Ticket, TicketEvent, User
+from .models import (
+    BusinessCalendar,
+    Category,
+    Channel,
+    Customer,
+    CustomerNotification,
+    Holiday,
+    SLAPolicy,
+    Team,
+    Ticket,
+    TicketEvent,
+    User,
+    WorkingHours,
+)
 
 
 @admin.register(User)
@@ -11,7 +25,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("groups", "is_active", "teams")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Pulso"), {"fields": ("language",)}),
+        (_("Pulso"), {"fields": ("language", "is_available")}),
     )
 
     @admin.display(description=_("role"))
@@ -21,7 +35,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "level", "is_active")
+    list_display = ("name", "level", "calendar", "assignment", "is_active")
     list_filter = ("level", "is_active")
     filter_horizontal = ("members",)
     search_fields = ("name",)
@@ -74,3 +88,60 @@ class TicketEventAdmin(ReadOnlyAdmin):
 class CustomerNotificationAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "kind", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "kind")
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "always_open")
+    inlines = [WorkingHoursInline, HolidayInline]
+    search_fields = ("name",)
+
+
+class SLAPolicyForm(forms.ModelForm):
+    channels = forms.TypedMultipleChoiceField(
+        label=_("only these channels"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every channel."),
+    )
+
+    class Meta:
+        model = SLAPolicy
+        fields = [
+            "name",
+            "priority",
+            "first_response_minutes",
+            "resolution_minutes",
+            "categories",
+            "teams",
+            "channels",
+            "escalate_to",
+            "is_active",
+        ]
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    form = SLAPolicyForm
+    list_display = (
+        "name",
+        "priority",
+        "first_response_minutes",
+        "resolution_minutes",
+        "escalate_to",
+        "is_active",
+    )
+    list_filter = ("priority", "is_active")
+    filter_horizontal = ("categories", "teams")
+    search_fields = ("name",)

@@ -5,9 +5,11 @@ Models hold fields, constraints and small derived properties. Every state change
 """
 
 from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -45,6 +47,11 @@ class User(AbstractUser):
     # The Monday of the last week whose digest went out: claimed before sending, so two
     # workers never send the same week twice.
     weekly_digest_sent_for = models.DateField(null=True, blank=True, editable=False)
+    is_available = models.BooleanField(
+        _("available"),
+        default=True,
+        help_text=_("Receives automatically assigned cases."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -74,6 +81,97 @@ class User(AbstractUser):
         return self.role in (Role.MANAGER, Role.ADMIN)
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(_("Unknown time zone: %(zone)s."), params={"zone": value}) from error
+
+
+class BusinessCalendar(models.Model):
+    """When a team works: SLA clocks count only these hours (cases/business_time.py)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="America/Bogota",
+        validators=[validate_time_zone],
+        help_text=_("Working hours are wall-clock times in this zone, e.g. America/Bogota."),
+    )
+    always_open = models.BooleanField(
+        _("24×7"), default=False, help_text=_("Every hour counts; working hours are ignored.")
+    )
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WorkingHours(models.Model):
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("calendar")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="working_hours_close_after"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=_("calendar"),
+    )
+    day = models.DateField(_("day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "day"], name="holiday_once_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.name}".strip()
+
+
+class AssignmentMode(models.TextChoices):
+    OFF = "off", _("Off")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_OPEN = "least_open", _("Fewest open tickets")
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     level = models.PositiveSmallIntegerField(
@@ -86,6 +184,31 @@ class Team(models.Model):
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams",
+        verbose_name=_("business calendar"),
+        help_text=_("The hours its SLA clocks count. None: around the clock."),
+    )
+    assignment = models.CharField(
+        _("automatic assignment"),
+        max_length=20,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.OFF,
+        help_text=_("New and escalated cases go to an available member."),
+    )
+    # Round robin: the member who got the last case (the next one gets the following case).
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -185,6 +308,52 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class SLAPolicy(models.Model):
+    """Targets for one priority, optionally narrowed to categories, teams or channels. The
+    most specific active policy that matches a ticket applies (cases/sla.py)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response target (minutes)"), validators=[MinValueValidator(1)]
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution target (minutes)"), validators=[MinValueValidator(1)]
+    )
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="+", verbose_name=_("only these categories")
+    )
+    teams = models.ManyToManyField(
+        Team, blank=True, related_name="+", verbose_name=_("only these teams")
+    )
+    channels = models.JSONField(
+        _("only these channels"), default=list, blank=True, help_text=_("Empty: every channel.")
+    )
+    escalate_to = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalate breaches to"),
+        help_text=_("Empty: the support level goes up and the team stays."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["priority", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        unknown = [c for c in self.channels or [] if c not in Channel.values]
+        if not isinstance(self.channels, list) or unknown:
+            raise ValidationError({"channels": _("Use a list of channel codes.")})
+
+
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 MAX_LEVEL = 3
 
@@ -237,6 +406,29 @@ class Ticket(models.Model):
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0)
     public_agent_replies = models.PositiveIntegerField(_("public agent replies"), default=0)
     resolution = models.TextField(_("resolution"), blank=True)
+    # SLA clocks (cases/sla.py); only services set them.
+    sla_policy = models.ForeignKey(
+        SLAPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        editable=False,
+        verbose_name=_("SLA policy"),
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # When 80 % of each target has run: the breach check warns the assignee then.
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The resolution clock stops while pending or resolved; the working seconds it stood
+    # still push the resolution due time back.
+    sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_seconds = models.FloatField(default=0, editable=False)
+    first_response_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Incremented by every change: lets a client say "I acted on what I saw" (409 otherwise).
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -262,6 +454,17 @@ class Ticket(models.Model):
             models.Index(fields=["status", "team"], name="ticket_status_team"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+            # the breach check: active tickets by their next deadline
+            models.Index(
+                fields=["first_response_warn_at"],
+                name="ticket_first_response_warn",
+                condition=models.Q(first_response_at__isnull=True),
+            ),
+            models.Index(
+                fields=["resolution_warn_at"],
+                name="ticket_resolution_warn",
+                condition=models.Q(status__in=["new", "open"]),
+            ),
         ]
 
     def __str__(self):
@@ -347,6 +550,9 @@ class EventKind(models.TextChoices):
     SURVEY_ANSWERED = "survey_answered", _("Survey answered")
     FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up opened")
     FOLLOW_UP_UPDATED = "follow_up_updated", _("Follow-up updated")
+    SLA_APPLIED = "sla_applied", _("SLA deadlines set")
+    SLA_WARNING = "sla_warning", _("SLA deadline near")
+    SLA_BREACHED = "sla_breached", _("SLA deadline missed")
 
 
 class TicketEvent(models.Model):

@@ -5,8 +5,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from .emails import TRANSIENT_ERRORS
 from .models import CustomerNotification
-from .services import notifications
+from .services import deadlines, notifications
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +27,24 @@ def enqueue_customer_notification(notification_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_customer_notifications() -> int:
     return notifications.enqueue_due_notifications(enqueue_customer_notification)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def check_sla() -> dict:
+    """Beat, every minute: warn at 80 %, escalate and alert on a breach (idempotent)."""
+    return dict(deadlines.check_deadlines(notify=enqueue_sla_alert))
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=60,
+    max_retries=5,
+)
+def send_sla_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int]) -> int:
+    return deadlines.send_alert(ticket_id, clock, stage, user_ids)
+
+
+def enqueue_sla_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int]) -> None:
+    send_sla_alert.delay(ticket_id, clock, stage, user_ids)

@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.send_reminders_and_expire",
         "schedule": env_float("SURVEY_HOUSEKEEPING_SECONDS", 300.0),
     },
+    "cases-check-sla": {
+        "task": "cases.tasks.check_sla",
+        "schedule": env_float("SLA_CHECK_SECONDS", 60.0),
+    },
     "metrics-refresh-rollups": {
         "task": "metrics.tasks.refresh_rollups",
         "schedule": env_float("ROLLUP_REFRESH_SECONDS", 60.0),

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import lifecycle
+from .. import lifecycle, sla
 from ..errors import ConflictError, PermissionDenied, ValidationError
 from ..lifecycle import Action
 from ..models import (
@@ -71,10 +71,38 @@ def _lock(ticket: Ticket, by, expected_version: int | None) -> Ticket:
     return locked
 
 
+# A change to any of these re-picks the SLA policy and recomputes the due times.
+SLA_INPUTS = {"team", "category", "priority", "channel"}
+
+
 def _save(ticket: Ticket, fields: Iterable[str], at: datetime) -> None:
+    """Save a change; the SLA clocks follow it (status: stop / restart the resolution clock;
+    classification or team: new policy and due times, recorded in the timeline)."""
+    fields = [*fields]
+    moved = False
+    if "status" in fields:
+        moved = sla.follow_status(ticket, at)
+    if SLA_INPUTS.intersection(fields):
+        moved = sla.set_deadlines(ticket) or moved
     ticket.version += 1
     ticket.updated_at = max(at, ticket.updated_at) if ticket.updated_at else at
-    ticket.save(update_fields=[*fields, "version", "updated_at"])
+    ticket.save(update_fields=[*fields, *sla.DEADLINE_FIELDS, "version", "updated_at"])
+    if moved:
+        _sla_event(ticket, at)
+
+
+def _sla_event(ticket: Ticket, at: datetime) -> None:
+    """The timeline's record of new SLA deadlines (the system's doing: no actor)."""
+    policy = ticket.sla_policy
+    _event(
+        ticket,
+        None,
+        EventKind.SLA_APPLIED,
+        at,
+        policy=policy.name if policy else None,
+        first_response_due=ticket.first_response_due_at.isoformat() if policy else None,
+        resolution_due=ticket.resolution_due_at.isoformat() if policy else None,
+    )
 
 
 def _event(ticket: Ticket, by, kind: str, at: datetime, **data) -> TicketEvent:
@@ -174,6 +202,7 @@ def register_ticket(
         ticket.assignee = assignee
     elif auto_assign and team is not None:
         ticket.assignee = least_loaded_agent(team)
+    sla.set_deadlines(ticket)
     ticket.save()
     _event(
         ticket,
@@ -197,6 +226,8 @@ def register_ticket(
             previous=None,
             auto=assignee is None,
         )
+    if ticket.sla_policy_id:
+        _sla_event(ticket, at)
     if acknowledge and customer.email:
         notification = CustomerNotification.objects.create(
             ticket=ticket, kind=NotificationKind.TICKET_RECEIVED, send_after=at

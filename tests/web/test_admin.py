@@ -18,6 +18,10 @@ PAGES = [
     "admin:cases_customer_add",
     "admin:cases_ticket_changelist",
     "admin:cases_ticketevent_changelist",
+    "admin:cases_businesscalendar_changelist",
+    "admin:cases_businesscalendar_add",
+    "admin:cases_slapolicy_changelist",
+    "admin:cases_slapolicy_add",
 ]
 
 
@@ -31,7 +35,13 @@ def test_an_admin_can_create_a_team_with_members(client, adrian, ana):
     client.force_login(adrian)
     response = client.post(
         reverse("admin:cases_team_add"),
-        {"name": "Soporte VIP", "level": 2, "is_active": "on", "members": [ana.pk]},
+        {
+            "name": "Soporte VIP",
+            "level": 2,
+            "is_active": "on",
+            "members": [ana.pk],
+            "assignment": "off",
+        },
     )
     assert response.status_code == 302
     assert ana.teams.filter(name="Soporte VIP", level=2).exists()

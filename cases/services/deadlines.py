@@ -1,0 +1,149 @@
+"""The SLA breach check (Celery beat every minute; `manage.py check_sla` by hand).
+
+For each clock — first response, resolution — it finds the tickets whose warning time or due
+time has passed and were not yet warned or marked breached, and handles each in its own
+transaction with the row locked (`SKIP LOCKED`: a ticket another worker is handling is
+left to it), re-checking the condition under the lock. So one breach escalates once however
+often the check runs or however many workers run it.
+
+- at 80 % of a target: the assignee is warned (e-mail) and the timeline says so;
+- at 100 %: the breach is recorded, the ticket escalates one support level (to the team the
+  policy names, if any) when the lifecycle and the level allow, and the assignee and the
+  team's managers are e-mailed.
+"""
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..emails import send_templated_email
+from ..errors import TransitionError, ValidationError
+from ..models import ACTIVE_STATUSES, MAX_LEVEL, EventKind, Status, Ticket, User
+from .tickets import _event, escalate_ticket
+
+log = logging.getLogger(__name__)
+
+CLOCKS = ("first_response", "resolution")
+BATCH = 1000  # tickets per clock and stage per run; the next run takes the rest
+
+
+def _running(clock: str) -> Q:
+    """Tickets whose `clock` is still running."""
+    if clock == "first_response":
+        return Q(first_response_at__isnull=True, status__in=ACTIVE_STATUSES)
+    return Q(status__in=[Status.NEW, Status.OPEN])  # pending and resolved stop it
+
+
+def _passed(clock: str, stage: str, now: datetime) -> Q:
+    moment, mark = ("warn_at", "warned_at") if stage == "warning" else ("due_at", "breached_at")
+    return _running(clock) & Q(**{f"{clock}_{moment}__lte": now, f"{clock}_{mark}__isnull": True})
+
+
+def check_deadlines(now: datetime | None = None, notify=None) -> Counter:
+    """Warn and escalate what is due. `notify(ticket_id, clock, stage, user_ids)` is called
+    on commit for each e-mail to send (the task in production)."""
+    now = now or timezone.now()
+    counts: Counter = Counter()
+    for clock in CLOCKS:
+        for stage in ("warning", "breach"):
+            due = (
+                Ticket.objects.filter(_passed(clock, stage, now))
+                .order_by(f"{clock}_{'warn_at' if stage == 'warning' else 'due_at'}")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            for pk in list(due):
+                if _handle(pk, clock, stage, now, notify):
+                    counts[f"{clock}_{stage}"] += 1
+    return counts
+
+
+@transaction.atomic
+def _handle(pk: int, clock: str, stage: str, now: datetime, notify) -> bool:
+    ticket = (
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("sla_policy", "assignee", "team")
+        .filter(_passed(clock, stage, now), pk=pk)
+        .first()
+    )
+    if ticket is None:  # handled by another run, or no longer running
+        return False
+    fields = [f"{clock}_warned_at"]
+    setattr(ticket, f"{clock}_warned_at", getattr(ticket, f"{clock}_warned_at") or now)
+    if stage == "breach":
+        setattr(ticket, f"{clock}_breached_at", now)
+        fields.append(f"{clock}_breached_at")
+    ticket.save(update_fields=fields)
+    due = getattr(ticket, f"{clock}_due_at")
+    _event(
+        ticket,
+        None,
+        EventKind.SLA_BREACHED if stage == "breach" else EventKind.SLA_WARNING,
+        now,
+        clock=clock,
+        due=due.isoformat(),
+        policy=ticket.sla_policy.name if ticket.sla_policy else None,
+    )
+    recipients = [ticket.assignee] if ticket.assignee and ticket.assignee.email else []
+    if stage == "breach":
+        _escalate(ticket, clock, now)
+        recipients += _team_managers(ticket)
+    user_ids = sorted({user.pk for user in recipients})
+    if notify is not None and user_ids:
+        transaction.on_commit(lambda: notify(ticket.pk, clock, stage, user_ids), robust=True)
+    return True
+
+
+def _escalate(ticket: Ticket, clock: str, now: datetime) -> None:
+    """One level up, to the policy's team if it names one — when the lifecycle and the
+    level allow; the breach is recorded either way."""
+    if ticket.level >= MAX_LEVEL:
+        return
+    policy = ticket.sla_policy
+    target = policy.escalate_to if policy and policy.escalate_to_id else None
+    reason = (
+        _("First response deadline missed (SLA).")
+        if clock == "first_response"
+        else _("Resolution deadline missed (SLA).")
+    )
+    try:
+        escalate_ticket(ticket=ticket, by=None, reason=reason, team=target, at=now)
+    except (TransitionError, ValidationError) as error:
+        log.info("SLA breach on %s not escalated: %s", ticket.reference, error)
+
+
+def _team_managers(ticket: Ticket) -> list[User]:
+    """The managers who are members of the ticket's team; every manager when none is."""
+    managers = User.objects.filter(is_active=True, groups__name="Manager").exclude(email="")
+    of_team = managers.filter(teams=ticket.team_id) if ticket.team_id else managers.none()
+    return list((of_team if of_team.exists() else managers).distinct())
+
+
+def send_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int]) -> int:
+    """E-mail the warning or the breach to each person, in their language. A transient
+    SMTP error propagates (the task retries the whole alert; a rare duplicate beats a lost
+    breach notice)."""
+    ticket = Ticket.objects.select_related("sla_policy", "team", "assignee").get(pk=ticket_id)
+    sent = 0
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).exclude(email=""):
+        send_templated_email(
+            name="sla-alert",
+            to=user.email,
+            language=user.language,
+            context={
+                "ticket": ticket,
+                "user": user,
+                "clock": clock,
+                "breach": stage == "breach",
+                "due": getattr(ticket, f"{clock}_due_at"),
+                "link": reverse("cases:ticket_detail", args=[ticket.pk]),
+            },
+            headers={"X-Pulso-Ticket": ticket.reference, "Auto-Submitted": "auto-generated"},
+        )
+        sent += 1
+    return sent
