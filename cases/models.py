@@ -424,7 +424,7 @@ class Ticket(models.Model):
     # The resolution clock stops while pending or resolved; the working seconds it stood
     # still push the resolution due time back.
     sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sla_paused_seconds = models.FloatField(default=0, editable=False)
+    sla_paused_seconds = models.FloatField(default=0, db_default=0, editable=False)
     first_response_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
