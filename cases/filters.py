@@ -5,9 +5,12 @@ The FilterSet narrows a queryset it is given — always a queue built on
 the form and ignored, never a server error.
 """
 
+from datetime import UTC, datetime
+
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -33,8 +36,38 @@ SORT_FIELDS = {
     "updated": "updated_at",
     "priority": "priority_rank",
     "status": "status_rank",
+    "deadline": "next_deadline",
 }
 DEFAULT_SORT = "-created"
+
+
+# Sorts tickets without a running SLA clock after every ticket with one.
+_NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _next_deadline() -> Least:
+    """The nearest running SLA due time (first response while unanswered; resolution while
+    new or open), as the queue's "SLA" sort uses it."""
+    first = Case(
+        When(
+            first_response_at__isnull=True,
+            first_response_due_at__isnull=False,
+            status__in=ACTIVE_STATUSES,
+            then=F("first_response_due_at"),
+        ),
+        default=Value(_NO_DEADLINE),
+        output_field=DateTimeField(),
+    )
+    resolution = Case(
+        When(
+            resolution_due_at__isnull=False,
+            status__in=[Status.NEW, Status.OPEN],
+            then=F("resolution_due_at"),
+        ),
+        default=Value(_NO_DEADLINE),
+        output_field=DateTimeField(),
+    )
+    return Least(first, resolution)
 
 
 def _rank(field: str, ranks: dict[str, int]) -> Case:
@@ -117,6 +150,8 @@ class TicketFilter(django_filters.FilterSet):
             queryset = queryset.annotate(priority_rank=_rank("priority", _PRIORITY_RANK))
         elif key == "status_rank":
             queryset = queryset.annotate(status_rank=_rank("status", _STATUS_RANK))
+        elif key == "next_deadline":
+            queryset = queryset.annotate(next_deadline=_next_deadline())
         direction = "-" if sort.startswith("-") else ""
         return queryset.order_by(f"{direction}{key}", f"{direction}pk")
 

@@ -110,3 +110,15 @@ def clock(due: datetime | None, done: datetime | None, paused: bool, now: dateti
         return {"state": "met" if done <= due else "missed", "due": due}
     left = (due - now).total_seconds()
     return {"state": "paused" if paused else "running", "due": due, "left": left}
+
+
+def running_clocks(ticket: Ticket) -> list[tuple[str, datetime, datetime | None]]:
+    """(clock, due, warn at) of each clock still running, the nearest first."""
+    clocks = []
+    if ticket.first_response_due_at and ticket.first_response_at is None and ticket.is_active:
+        clocks.append(
+            ("first_response", ticket.first_response_due_at, ticket.first_response_warn_at)
+        )
+    if ticket.resolution_due_at and ticket.status in (Status.NEW, Status.OPEN):
+        clocks.append(("resolution", ticket.resolution_due_at, ticket.resolution_warn_at))
+    return sorted(clocks, key=lambda clock: clock[1])

@@ -2,10 +2,12 @@
 column headers. Everything goes through format_html, so user data comes out escaped."""
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from .. import sla
 from ..models import Channel, Priority, Status, Ticket
 
 register = template.Library()
@@ -96,4 +98,70 @@ def sort_header(context, key, label):
         params.urlencode(),
         label,
         format_html(' <i class="bi {}" aria-hidden="true"></i>', icon) if icon else "",
+    )
+
+
+def duration_text(seconds: float) -> str:
+    """Human units for an SLA clock: 2 d 3 h, 3 h 12 min, 45 min, < 1 min."""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("< 1 min")
+
+
+def _clock_badge(clock: str, due, warn_at, now) -> str:
+    name = _("First response") if clock == "first_response" else _("Resolution")
+    left = (due - now).total_seconds()
+    if left <= 0:
+        css, text = "text-bg-danger sla-breached", _("Overdue by %s") % duration_text(left)
+    elif warn_at is not None and now >= warn_at:
+        css, text = "text-bg-warning sla-warning", _("%s left") % duration_text(left)
+    else:
+        css, text = "text-bg-light border sla-running", _("%s left") % duration_text(left)
+    return format_html(
+        '<span class="badge {}" title="{}: {}">{}</span>',
+        css,
+        name,
+        timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+        text,
+    )
+
+
+@register.simple_tag
+def sla_badge(ticket):
+    """The queue's SLA cell: the nearest running deadline — time left, a warning badge from
+    80 % of the target, a danger badge once missed; nothing without a running clock."""
+    clocks = sla.running_clocks(ticket)
+    if not clocks:
+        return ""
+    clock, due, warn_at = clocks[0]
+    return _clock_badge(clock, due, warn_at, timezone.now())
+
+
+@register.simple_tag
+def sla_clock(ticket, clock):
+    """One clock on the ticket page: time left or overdue while running, paused while the
+    ticket waits on the customer, met or missed once done."""
+    due = getattr(ticket, f"{clock}_due_at")
+    if due is None:
+        return "—"
+    running = {name: warn for name, _due, warn in sla.running_clocks(ticket)}
+    if clock in running:
+        return _clock_badge(clock, due, running[clock], timezone.now())
+    if clock == "resolution" and ticket.status == Status.PENDING:
+        return format_html(
+            '<span class="badge text-bg-secondary sla-paused">{}</span>', _("Paused")
+        )
+    done = ticket.first_response_at if clock == "first_response" else ticket.resolved_at
+    met = done is not None and done <= due
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        "text-bg-success sla-met" if met else "text-bg-danger sla-missed",
+        _("Met") if met else _("Missed"),
     )
