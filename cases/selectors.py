@@ -2,7 +2,16 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import ACTIVE_STATUSES, ROLE_GROUPS, Customer, Role, Team, Ticket, User
+from .models import (
+    ACTIVE_STATUSES,
+    ROLE_GROUPS,
+    AssignmentMode,
+    Customer,
+    Role,
+    Team,
+    Ticket,
+    User,
+)
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -53,6 +62,29 @@ def least_loaded_agent(team: Team) -> User | None:
         .order_by("load", "id")
         .first()
     )
+
+
+def next_agent_for(team: Team) -> User | None:
+    """Who gets the team's next case under its automatic assignment: among its available
+    active members, round robin (the one after the last assigned, by id) or the fewest
+    open tickets. None when the team assigns by hand or nobody is available.
+    Precondition for round robin: the team row is locked (two cases never take one turn)."""
+    members = staff_users().filter(teams=team, is_available=True).distinct()
+    if team.assignment == AssignmentMode.ROUND_ROBIN:
+        ordered = members.order_by("id")
+        after = ordered.filter(id__gt=team.last_assigned_id or 0).first()
+        return after or ordered.first()
+    if team.assignment == AssignmentMode.LEAST_OPEN:
+        return (
+            members.annotate(
+                load=Count(
+                    "assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES)
+                )
+            )
+            .order_by("load", "id")
+            .first()
+        )
+    return None
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:

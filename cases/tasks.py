@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from . import services
 from .emails import TRANSIENT_ERRORS
 from .models import CustomerNotification
 from .services import deadlines, notifications
@@ -48,3 +49,9 @@ def send_sla_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int]) 
 
 def enqueue_sla_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int]) -> None:
     send_sla_alert.delay(ticket_id, clock, stage, user_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def close_resolved_tickets() -> int:
+    """Beat, hourly: resolved tickets close after AUTO_CLOSE_DAYS without a customer reply."""
+    return services.close_resolved_tickets()

@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.send_reminders_and_expire",
         "schedule": env_float("SURVEY_HOUSEKEEPING_SECONDS", 300.0),
     },
+    "cases-close-resolved": {
+        "task": "cases.tasks.close_resolved_tickets",
+        "schedule": env_float("AUTO_CLOSE_CHECK_SECONDS", 3600.0),
+    },
     "cases-check-sla": {
         "task": "cases.tasks.check_sla",
         "schedule": env_float("SLA_CHECK_SECONDS", 60.0),
@@ -310,6 +314,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Surveys (issue 3; every SURVEY_* comes from the environment variable of the same name) --
+# Resolved tickets close on their own after this many days without a customer reply.
+AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 7)
+
 # KPI rollups (metrics/rollups.py): per-day aggregates kept by the beat; the engine reads
 # them for whole-day periods once built. Off: every KPI is computed live.
 METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)

@@ -10,17 +10,19 @@ Common shape of every function that changes an existing ticket:
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import lifecycle, sla
-from ..errors import ConflictError, PermissionDenied, ValidationError
+from ..errors import ConflictError, PermissionDenied, TransitionError, ValidationError
 from ..lifecycle import Action
 from ..models import (
     MAX_LEVEL,
+    AssignmentMode,
     Category,
     Channel,
     Customer,
@@ -35,7 +37,7 @@ from ..models import (
     TicketEvent,
     User,
 )
-from ..selectors import assignable_agents, can_see_ticket, least_loaded_agent
+from ..selectors import assignable_agents, can_see_ticket, least_loaded_agent, next_agent_for
 from ..signals import is_replaying, ticket_reopened, ticket_resolved
 
 SUBJECT_MAX = 200
@@ -135,6 +137,18 @@ def _check_assignee(ticket: Ticket, assignee: User) -> None:
         )
 
 
+def _automatic_assignee(team: Team | None) -> User | None:
+    """The team's automatic assignment (off, round robin, fewest open tickets) among its
+    available members; the team row is locked so that two cases never take one turn."""
+    if team is None or team.assignment == AssignmentMode.OFF:
+        return None
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    agent = next_agent_for(team)
+    if agent is not None and team.assignment == AssignmentMode.ROUND_ROBIN:
+        Team.objects.filter(pk=team.pk).update(last_assigned=agent)
+    return agent
+
+
 def _default_team(category: Category | None) -> Team | None:
     if category is not None and category.default_team_id and category.default_team.is_active:
         return category.default_team
@@ -202,6 +216,8 @@ def register_ticket(
         ticket.assignee = assignee
     elif auto_assign and team is not None:
         ticket.assignee = least_loaded_agent(team)
+    else:
+        ticket.assignee = _automatic_assignee(team)
     sla.set_deadlines(ticket)
     ticket.save()
     _event(
@@ -455,12 +471,18 @@ def escalate_ticket(
     ticket.level += 1
     ticket.escalation_count += 1
     fields = ["level", "escalation_count"]
+    handed_to = None
     if team is not None and team != old_team:
         ticket.team = team
         fields.append("team")
         if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
             ticket.assignee = None
             fields.append("assignee")
+        if ticket.assignee_id is None:
+            handed_to = _automatic_assignee(team)
+            if handed_to is not None:
+                ticket.assignee = handed_to
+                fields = [*dict.fromkeys([*fields, "assignee"])]
     _save(ticket, fields, at)
     _event(
         ticket,
@@ -472,8 +494,19 @@ def escalate_ticket(
         reason=reason,
         from_team=old_team.name if old_team else None,
         to_team=ticket.team.name if ticket.team else None,
-        unassigned="assignee" in fields,
+        unassigned="assignee" in fields and handed_to is None,
     )
+    if handed_to is not None:
+        _event(
+            ticket,
+            by,
+            EventKind.ASSIGNED,
+            at,
+            assignee=handed_to.display_name,
+            assignee_id=handed_to.pk,
+            previous=None,
+            auto=True,
+        )
     return ticket
 
 
@@ -584,3 +617,22 @@ def close_ticket(
     _save(ticket, ["status", "closed_at"], at)
     _event(ticket, by, EventKind.CLOSED, at, **{"from": move.source, "to": move.target})
     return ticket
+
+
+def close_resolved_tickets(now: datetime | None = None, days: int | None = None) -> int:
+    """Close tickets resolved at least `days` (AUTO_CLOSE_DAYS) ago. A customer reply would
+    have reopened the ticket, so a still-resolved ticket had none. One transaction per
+    ticket; a ticket someone reopens meanwhile is refused by the lifecycle and left open."""
+    now = now or timezone.now()
+    days = settings.AUTO_CLOSE_DAYS if days is None else days
+    due = Ticket.objects.filter(
+        status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days)
+    ).values_list("pk", flat=True)
+    closed = 0
+    for pk in list(due[:5000]):
+        try:
+            close_ticket(ticket=Ticket(pk=pk), by=None, at=now)
+        except TransitionError:
+            continue
+        closed += 1
+    return closed

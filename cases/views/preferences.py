@@ -16,15 +16,23 @@ class PreferencesForm(forms.Form):
     weekly_digest = forms.BooleanField(
         label=gettext_lazy("Send me the weekly KPI digest by e-mail"), required=False
     )
+    is_available = forms.BooleanField(
+        label=gettext_lazy("Available: my teams may assign me new cases automatically"),
+        required=False,
+    )
 
 
 @login_required
 def preferences(request):
-    """The signed-in person's own settings (language, weekly digest)."""
+    """The signed-in person's own settings (language, weekly digest, availability)."""
     user = request.user
     form = PreferencesForm(
         request.POST or None,
-        initial={"language": user.language, "weekly_digest": user.weekly_digest},
+        initial={
+            "language": user.language,
+            "weekly_digest": user.weekly_digest,
+            "is_available": user.is_available,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
