@@ -725,6 +725,57 @@ def _resolved_in(period: Period, filters: Filters) -> QuerySet:
     )
 
 
+def _sla_clocks() -> dict[str, tuple[Q, Q]]:
+    """KPI.md's SLA compliance, over tickets that had a policy: a clock counts once decided —
+    answered / resolved, or marked breached by the check — and is met when done by its due
+    time (and never marked breached, for the resolution). {clock: (decided, met)}."""
+    closed = Q(status__in=CLOSED_STATUSES)
+    first_decided = Q(first_response_due_at__isnull=False) & (
+        Q(first_response_at__isnull=False) | Q(first_response_breached_at__isnull=False)
+    )
+    first_met = Q(first_response_at__lte=F("first_response_due_at"))
+    resolution_decided = Q(resolution_due_at__isnull=False) & (
+        closed | Q(resolution_breached_at__isnull=False)
+    )
+    resolution_met = (
+        closed & Q(resolved_at__lte=F("resolution_due_at")) & Q(resolution_breached_at__isnull=True)
+    )
+    return {"first": (first_decided, first_met), "resolution": (resolution_decided, resolution_met)}
+
+
+SLA_CLOCKS = _sla_clocks()
+
+
+def _sla_counts_live() -> dict:
+    (first_decided, first_met), (res_decided, res_met) = SLA_CLOCKS.values()
+    return {
+        "sla_first_n": Count("pk", filter=first_decided),
+        "sla_first_met": Count("pk", filter=first_decided & first_met),
+        "sla_resolution_n": Count("pk", filter=res_decided),
+        "sla_resolution_met": Count("pk", filter=res_decided & res_met),
+        "sla_breached": Count("pk", filter=(first_decided & ~first_met) | (res_decided & ~res_met)),
+    }
+
+
+SLA_MEASURES = (
+    "sla_first_n",
+    "sla_first_met",
+    "sla_resolution_n",
+    "sla_resolution_met",
+    "sla_breached",
+)
+
+
+def _sla_values(row: dict) -> dict:
+    return {
+        "first_response_percent": percent(row["sla_first_met"], row["sla_first_n"]),
+        "resolution_percent": percent(row["sla_resolution_met"], row["sla_resolution_n"]),
+        "breached": row["sla_breached"],
+        "first_response_count": row["sla_first_n"],
+        "resolution_count": row["sla_resolution_n"],
+    }
+
+
 def created_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
     """Volume, escalation rate and FRT (all placed by `created_at`)."""
     grain = _rollup_grain(period, filters, group)
@@ -734,6 +785,7 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
                 volume=_total("volume"),
                 escalated=_total("escalated"),
                 awaiting=_total("awaiting"),
+                **{name: _total(name) for name in SLA_MEASURES},
                 **_histogram_totals("frt"),
             )
         )
@@ -746,6 +798,7 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
                 volume=Count("pk"),
                 escalated=Count("pk", filter=Q(escalation_count__gt=0)),
                 awaiting=Count("pk", filter=Q(first_response_at__isnull=True)),
+                **_sla_counts_live(),
             )
         )
         frt = duration_stats(
@@ -763,6 +816,7 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
             "escalated": row["escalated"],
             "escalation_rate": percent(row["escalated"], row["volume"]),
             "frt": {**frt.get(key, EMPTY_DURATION), "awaiting_first_response": row["awaiting"]},
+            "sla": _sla_values(row),
         }
     return result
 
@@ -914,6 +968,7 @@ def _summary(period: Period, filters: Filters) -> dict:
         "art": resolved["art"],
         "fcr": resolved["fcr"],
         "escalation_rate": created["escalation_rate"],
+        "sla": created["sla"],
         "reopen_rate": resolved["reopen_rate"],
         "backlog": backlog(period.end, filters)[None],
         "churn_rate": customers["churn_rate"],
@@ -928,6 +983,13 @@ def _empty_created() -> dict:
         "escalated": 0,
         "escalation_rate": None,
         "frt": {**EMPTY_DURATION, "awaiting_first_response": 0},
+        "sla": {
+            "first_response_percent": None,
+            "resolution_percent": None,
+            "breached": 0,
+            "first_response_count": 0,
+            "resolution_count": 0,
+        },
     }
 
 
@@ -951,6 +1013,9 @@ KPIS = {
     "responses": ("survey", lambda v: v["responses"]),
     "volume": ("created", lambda v: v["volume"]),
     "escalation_rate": ("created", lambda v: v["escalation_rate"]),
+    "sla_first_response": ("created", lambda v: v["sla"]["first_response_percent"]),
+    "sla_resolution": ("created", lambda v: v["sla"]["resolution_percent"]),
+    "sla_breached": ("created", lambda v: v["sla"]["breached"]),
     "frt": ("created", lambda v: v["frt"]["mean"]),
     "frt_median": ("created", lambda v: v["frt"]["median"]),
     "frt_p90": ("created", lambda v: v["frt"]["p90"]),

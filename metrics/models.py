@@ -122,6 +122,9 @@ class TicketFact(models.Model):
     escalated = models.BooleanField()
     reopened = models.BooleanField()
     first_contact = models.BooleanField()  # never escalated, never reopened, ≤ 1 public reply
+    # SLA clocks: True met, False missed, None no policy or not decided yet
+    sla_first = models.BooleanField(null=True)
+    sla_resolution = models.BooleanField(null=True)
     frt_seconds = models.FloatField(null=True)
     frt_bucket = models.SmallIntegerField(null=True)
     art_seconds = models.FloatField(null=True)
@@ -198,6 +201,11 @@ class CreatedRollup(Rollup):
     awaiting = models.PositiveIntegerField(default=0)
     frt_n = models.PositiveIntegerField(default=0)
     frt_sum_us = models.BigIntegerField(default=0)  # microseconds: sums stay exact
+    sla_first_n = models.PositiveIntegerField(default=0)
+    sla_first_met = models.PositiveIntegerField(default=0)
+    sla_resolution_n = models.PositiveIntegerField(default=0)
+    sla_resolution_met = models.PositiveIntegerField(default=0)
+    sla_breached = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("created rollup")

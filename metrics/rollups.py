@@ -287,9 +287,22 @@ FACT_COLUMNS = [
     "escalated",
     "reopened",
     "first_contact",
+    "sla_first",
+    "sla_resolution",
     "frt_seconds",
     "art_seconds",
 ]
+
+
+def _sla_clock(clock: tuple[Q, Q]) -> Case:
+    """True met, False missed, NULL without a policy or not decided yet (kpis.SLA_CLOCKS)."""
+    decided, met = clock
+    return Case(
+        When(decided & met, then=Value(True)),
+        When(decided, then=Value(False)),
+        default=Value(None),
+        output_field=BooleanField(null=True),
+    )
 
 
 def _insert_facts(tickets: QuerySet) -> None:
@@ -307,6 +320,8 @@ def _insert_facts(tickets: QuerySet) -> None:
                 Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1),
                 BooleanField(),
             ),
+            f_sla_first=_sla_clock(kpis.SLA_CLOCKS["first"]),
+            f_sla_resolution=_sla_clock(kpis.SLA_CLOCKS["resolution"]),
             f_frt=kpis.SecondsBetween(F("first_response_at"), F("created_at")),
             f_art=Case(
                 When(closed, then=kpis.SecondsBetween(F("resolved_at"), F("created_at"))),
@@ -325,6 +340,8 @@ def _insert_facts(tickets: QuerySet) -> None:
             "f_escalated",
             "f_reopened",
             "f_first_contact",
+            "f_sla_first",
+            "f_sla_resolution",
             "f_frt",
             "f_art",
         )
@@ -343,6 +360,8 @@ def _insert_facts(tickets: QuerySet) -> None:
         "f_escalated",
         "f_reopened",
         "f_first_contact",
+        "f_sla_first",
+        "f_sla_resolution",
         "f_frt",
         "f_art",
     ]
@@ -442,6 +461,11 @@ def _insert_rollups(days: set[date] | None) -> None:
             "awaiting": Count("pk", filter=Q(frt_seconds__isnull=True)),
             "frt_n": Count("frt_seconds"),
             "frt_sum_us": _microseconds("frt_seconds"),
+            "sla_first_n": Count("sla_first"),
+            "sla_first_met": Count("pk", filter=Q(sla_first=True)),
+            "sla_resolution_n": Count("sla_resolution"),
+            "sla_resolution_met": Count("pk", filter=Q(sla_resolution=True)),
+            "sla_breached": Count("pk", filter=Q(sla_first=False) | Q(sla_resolution=False)),
             **_histogram("frt"),
         },
     )

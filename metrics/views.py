@@ -187,6 +187,11 @@ SAMPLES = {
     "first_response": ngettext_lazy(
         "%(count)s ticket with a first response", "%(count)s tickets with a first response", "n"
     ),
+    "sla": ngettext_lazy(
+        "%(count)s ticket measured against its SLA",
+        "%(count)s tickets measured against their SLA",
+        "n",
+    ),
     "open": ngettext_lazy(
         "%(count)s ticket open at the end", "%(count)s tickets open at the end", "n"
     ),
@@ -328,6 +333,33 @@ KPI_CARDS = (
         ),
         "created",
         lambda s: s["volume"],
+    ),
+    Kpi(
+        "sla_first_response",
+        gettext_lazy("SLA: first response on time"),
+        "percent",
+        "higher",
+        lambda s: s["sla"]["first_response_percent"],
+        gettext_lazy(
+            "100 × first responses given by the due time of the SLA policy that applied / "
+            "first responses given or overdue; tickets placed by their creation."
+        ),
+        "sla",
+        lambda s: s["sla"]["first_response_count"],
+    ),
+    Kpi(
+        "sla_resolution",
+        gettext_lazy("SLA: resolution on time"),
+        "percent",
+        "higher",
+        lambda s: s["sla"]["resolution_percent"],
+        gettext_lazy(
+            "100 × resolutions by the due time of the SLA policy that applied (the clock "
+            "stopped while pending) / resolutions and overdue tickets; tickets placed by their "
+            "creation."
+        ),
+        "sla",
+        lambda s: s["sla"]["resolution_count"],
     ),
     Kpi(
         "reopen_rate",
@@ -599,8 +631,17 @@ class Dashboard:
 
     # --- what the page shows ---
 
+    def shown_kpis(self) -> list[Kpi]:
+        """Every card, except the SLA ones on a desk whose tickets have no SLA clocks (KPI.md:
+        only where SLA policies exist)."""
+        return [
+            kpi
+            for kpi in KPI_CARDS
+            if kpi.sample != "sla" or kpi.count(self.current) or kpi.count(self.previous)
+        ]
+
     def cards(self) -> list[dict]:
-        return [card(kpi, self.current, self.previous) for kpi in KPI_CARDS]
+        return [card(kpi, self.current, self.previous) for kpi in self.shown_kpis()]
 
     def bucket_label(self, day: date) -> str:
         return date_format(day, "M Y" if self.interval == "month" else "j M")
@@ -656,7 +697,7 @@ class Dashboard:
             ],
         )
         units = {"percent": "%", "duration": _("seconds"), "count": "", "score1": "", "score2": ""}
-        for kpi in KPI_CARDS:
+        for kpi in self.shown_kpis():
             now, before = kpi.read(self.current), kpi.read(self.previous)
             change = difference(now, before, kpi.unit)
             table.rows.append(

@@ -36,6 +36,9 @@ SAMPLE_SIZES = {
     "responses": lambda d: d["responses"],
     "volume": lambda d: d["volume"],
     "escalation_rate": lambda d: d["volume"],
+    "sla_first_response": lambda d: d["sla"]["first_response_count"],
+    "sla_resolution": lambda d: d["sla"]["resolution_count"],
+    "sla_breached": lambda d: d["volume"],
     "frt": lambda d: d["frt"]["count"],
     "frt_median": lambda d: d["frt"]["count"],
     "frt_p90": lambda d: d["frt"]["count"],
@@ -48,8 +51,9 @@ SAMPLE_SIZES = {
 }
 KPI_HELP = _(
     "csat, nps, ces, response_rate and responses are placed by the answer's date; volume, "
-    "escalation_rate and frt by the ticket's creation; art, fcr, reopen_rate and resolved by "
-    "the latest resolution. frt and art are means in seconds; *_median and *_p90 too."
+    "escalation_rate, frt and the sla_* KPIs by the ticket's creation; art, fcr, reopen_rate and "
+    "resolved by the latest resolution. frt and art are means in seconds; *_median and *_p90 "
+    "too."
 )
 
 
@@ -226,6 +230,14 @@ class MetricsCustomersOutput(serializers.Serializer):
     E = serializers.IntegerField(help_text=_("Active at the end."))
 
 
+class MetricsSlaOutput(serializers.Serializer):
+    first_response_percent = percent(_("First responses on time / first responses decided."))
+    resolution_percent = percent(_("Resolutions on time / resolutions decided."))
+    breached = serializers.IntegerField(help_text=_("Tickets that missed a deadline."))
+    first_response_count = serializers.IntegerField()
+    resolution_count = serializers.IntegerField()
+
+
 class MetricsSummaryOutput(serializers.Serializer):
     period = MetricsPeriodOutput()
     csat = MetricsCsatOutput()
@@ -238,6 +250,7 @@ class MetricsSummaryOutput(serializers.Serializer):
     art = MetricsDurationOutput(help_text=_("Resolution time of the latest resolution, seconds."))
     fcr = MetricsFcrOutput()
     escalation_rate = percent()
+    sla = MetricsSlaOutput(help_text=_("SLA compliance of the tickets created in the period."))
     reopen_rate = percent()
     backlog = MetricsBacklogOutput()
     churn_rate = percent(_("All customers: the ticket filters do not apply."))

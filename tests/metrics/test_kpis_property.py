@@ -446,6 +446,14 @@ def ref_created(tickets: list[SimTicket]) -> dict:
             **durations([elapsed(t.first_response_at, t.created_at) for t in answered]),
             "awaiting_first_response": len(tickets) - len(answered),
         },
+        # the random desks have no SLA policies (tests/cases/test_sla.py covers them)
+        "sla": {
+            "first_response_percent": None,
+            "resolution_percent": None,
+            "breached": 0,
+            "first_response_count": 0,
+            "resolution_count": 0,
+        },
     }
 
 
@@ -602,6 +610,7 @@ class Reference:
             "art": resolved["art"],
             "fcr": resolved["fcr"],
             "escalation_rate": created["escalation_rate"],
+            "sla": created["sla"],
             "reopen_rate": resolved["reopen_rate"],
             "backlog": ref_backlog(
                 [t for t in self.desk.tickets if self.ticket_matches(t)], self.period.end
@@ -677,6 +686,9 @@ HEADLINE = {
     "responses": ("survey", ("responses",)),
     "volume": ("created", ("volume",)),
     "escalation_rate": ("created", ("escalation_rate",)),
+    "sla_first_response": ("created", ("sla", "first_response_percent")),
+    "sla_resolution": ("created", ("sla", "resolution_percent")),
+    "sla_breached": ("created", ("sla", "breached")),
     "frt": ("created", ("frt", "mean")),
     "frt_median": ("created", ("frt", "median")),
     "frt_p90": ("created", ("frt", "p90")),
