@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -28,18 +29,24 @@ from django.utils import timezone
 from . import services
 from .models import (
     ROLE_GROUPS,
+    AssignmentMode,
+    BusinessCalendar,
     Category,
     Channel,
     Customer,
+    Holiday,
     Language,
     Priority,
     Role,
+    SLAPolicy,
     Status,
     Team,
     Ticket,
     TicketEvent,
     User,
+    WorkingHours,
 )
+from .services.deadlines import check_deadlines
 from .signals import replaying_history
 
 SEED = 20250317
@@ -764,10 +771,53 @@ def _create_customers(rng: random.Random, today: date) -> tuple[list[Customer], 
     return customers, churned
 
 
+# The demo's SLA: levels 1 and 2 work office hours in Bogotá (Colombia's fixed-date
+# holidays off), level 3 is on call around the clock. (first response, resolution) minutes.
+SLA_POLICIES = [
+    ("Urgente", Priority.URGENT, 30, 4 * 60),
+    ("Alta", Priority.HIGH, 60, 8 * 60),
+    ("Normal", Priority.NORMAL, 4 * 60, 24 * 60),
+    ("Baja", Priority.LOW, 8 * 60, 72 * 60),
+]
+FIXED_HOLIDAYS = [(1, 1, "Año Nuevo"), (5, 1, "Día del Trabajo"), (7, 20, "Independencia"),
+                  (8, 7, "Batalla de Boyacá"), (12, 8, "Inmaculada Concepción"),
+                  (12, 25, "Navidad")]  # fmt: skip
+
+
+def _sla_setup(teams: dict[int, Team], today: date) -> None:
+    calendar, created = BusinessCalendar.objects.get_or_create(
+        name="Oficina Bogotá", defaults={"time_zone": "America/Bogota"}
+    )
+    if created:
+        for weekday in range(5):
+            WorkingHours.objects.create(
+                calendar=calendar, weekday=weekday, opens=dt_time(8), closes=dt_time(18)
+            )
+        WorkingHours.objects.create(
+            calendar=calendar, weekday=5, opens=dt_time(9), closes=dt_time(13)
+        )
+        for year in (today.year - 1, today.year, today.year + 1):
+            for month, day, name in FIXED_HOLIDAYS:
+                Holiday.objects.create(calendar=calendar, day=date(year, month, day), name=name)
+    for level in (1, 2):
+        teams[level].calendar = calendar
+        teams[level].save(update_fields=["calendar"])
+    for name, priority, first, resolution in SLA_POLICIES:
+        SLAPolicy.objects.get_or_create(
+            name=name,
+            defaults={
+                "priority": priority,
+                "first_response_minutes": first,
+                "resolution_minutes": resolution,
+            },
+        )
+
+
 def _build_world(rng: random.Random, today: date) -> World:
     teams = {}
     for name, level in TEAMS:
         teams[level], _created = Team.objects.get_or_create(name=name, defaults={"level": level})
+    _sla_setup(teams, today)
     agents, managers = _create_staff(teams)
     categories = []
     for name, description, level, escalation in CATEGORIES:
@@ -1127,6 +1177,10 @@ def load_demo(
             customer = _customer_for(rng, world, moment, weights)
             age_days = (now - moment).total_seconds() / 86400
             Story(world, rng, moment, customer, _outcome(rng, age_days)).plan().play(now)
+        # What the breach check would have done by now (history: no e-mails); from now on
+        # level 1 hands new cases out in turn.
+        check_deadlines(now=now)
+        Team.objects.filter(level=1).update(assignment=AssignmentMode.ROUND_ROBIN)
     return summary(elapsed=time.monotonic() - started)
 
 
