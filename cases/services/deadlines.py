@@ -44,13 +44,16 @@ def _passed(clock: str, stage: str, now: datetime) -> Q:
     moment, mark = ("warn_at", "warned_at") if stage == "warning" else ("due_at", "breached_at")
     # The warning time always comes first: also asking for it lets a breach search use the
     # partial index on the warning time instead of reading every open ticket.
-    return _running(clock) & Q(
+    passed = _running(clock) & Q(
         **{
             f"{clock}_warn_at__lte": now,
             f"{clock}_{moment}__lte": now,
             f"{clock}_{mark}__isnull": True,
         }
     )
+    if stage == "warning":  # already past due: the breach notice says it all
+        passed &= Q(**{f"{clock}_due_at__gt": now})
+    return passed
 
 
 def check_deadlines(now: datetime | None = None, notify=None) -> Counter:
