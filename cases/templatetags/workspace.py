@@ -1,6 +1,8 @@
 """Small presentation helpers of the workspace templates: badges, choice labels, sortable
 column headers. Everything goes through format_html, so user data comes out escaped."""
 
+from datetime import datetime
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
@@ -99,6 +101,15 @@ def sort_header(context, key, label):
         label,
         format_html(' <i class="bi {}" aria-hidden="true"></i>', icon) if icon else "",
     )
+
+
+@register.filter
+def iso_datetime(value):
+    """An ISO timestamp kept in an event's data, as a datetime for the `date` filter."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def duration_text(seconds: float) -> str:

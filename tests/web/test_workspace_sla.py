@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import SLAPolicy
+from cases.services import deadlines
 from tests.factories import CustomerFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,15 @@ def test_the_ticket_page_shows_both_clocks_and_the_policy(client, ana, team_n1, 
     resolution = html.split("sla-resolution")[1].split("</dd>")[0]
     assert "sla-met" in first
     assert "sla-running" in resolution and "7 h 30 min left" in resolution
+
+
+def test_the_timeline_tells_the_sla_story(client, ana, team_n1, policy):
+    ticket = opened(ana, team_n1, 65, "Forgotten case")
+    with time_machine.travel(NOW, tick=False):
+        deadlines.check_deadlines()
+    client.force_login(ana)
+
+    html = client.get(reverse("cases:ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert "SLA policy High 1 h / 8 h: first response due" in html
+    assert "First response deadline missed (due" in html
