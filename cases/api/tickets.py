@@ -71,6 +71,24 @@ class TicketCustomerOutput(serializers.Serializer):
     language = serializers.CharField()
 
 
+class TicketSlaOutput(serializers.Serializer):
+    policy = serializers.IntegerField(
+        source="sla_policy_id", allow_null=True, help_text=_("The SLA policy that applies.")
+    )
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Moves later by the working time spent pending.")
+    )
+    first_response_breached_at = serializers.DateTimeField(allow_null=True)
+    resolution_breached_at = serializers.DateTimeField(allow_null=True)
+    paused = serializers.SerializerMethodField(
+        help_text=_("True while the resolution clock stands still (pending or resolved).")
+    )
+
+    def get_paused(self, ticket: Ticket) -> bool:
+        return ticket.sla_paused_at is not None
+
+
 class TicketOutput(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField(help_text=_("PUL-000123: how people quote the ticket."))
@@ -97,6 +115,7 @@ class TicketOutput(serializers.Serializer):
     first_response_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    sla = TicketSlaOutput(source="*", help_text=_("SLA clocks; all null without a policy."))
 
     @extend_schema_field(
         serializers.ListField(

@@ -1,9 +1,9 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
-from cases.models import Customer, EventKind, Status, Ticket
+from cases.models import Customer, EventKind, SLAPolicy, Status, Ticket
 from tests.factories import CategoryFactory, CustomerFactory, make_ticket
 
 from .helpers import bring_to, url
@@ -12,7 +12,7 @@ TICKET_FIELDS = {
     "id", "reference", "subject", "description", "status", "priority", "channel", "category",
     "level", "team", "assignee", "customer", "resolution", "version", "escalation_count",
     "reopen_count", "public_agent_replies", "allowed_actions", "created_at", "updated_at",
-    "first_response_at", "resolved_at", "closed_at",
+    "first_response_at", "resolved_at", "closed_at", "sla",
 }  # fmt: skip
 
 
@@ -53,6 +53,25 @@ class TestRegisteringATicket:
         assert "reply" in body["allowed_actions"] and "close" not in body["allowed_actions"]
         assert ticket.events.get().kind == EventKind.CREATED
         assert ticket.events.get().actor == ana
+        assert body["sla"] == {
+            "policy": None, "first_response_due_at": None, "resolution_due_at": None,
+            "first_response_breached_at": None, "resolution_breached_at": None, "paused": False,
+        }  # fmt: skip
+
+    def test_a_ticket_under_an_sla_policy_shows_its_clocks(self, as_ana, team_n1):
+        policy = SLAPolicy.objects.create(
+            name="High", priority="high", first_response_minutes=60, resolution_minutes=480
+        )
+        response = as_ana.post(
+            url("ticket-list"), new_ticket_body(team=team_n1.pk, priority="high"), format="json"
+        )
+        assert response.status_code == 201, response.json()
+        sla = response.json()["sla"]
+        ticket = Ticket.objects.get(pk=response.json()["id"])
+        assert sla["policy"] == policy.pk
+        due = datetime.fromisoformat(sla["first_response_due_at"])
+        assert due == ticket.created_at + timedelta(hours=1)  # no calendar: around the clock
+        assert sla["paused"] is False and sla["first_response_breached_at"] is None
 
     def test_an_existing_customer_is_found_by_email_in_any_case(self, as_ana, team_n1, customer):
         response = as_ana.post(
