@@ -87,6 +87,15 @@ def next_agent_for(team: Team) -> User | None:
     return None
 
 
+def team_managers(team_id: int | None) -> list[User]:
+    """Who hears about a team's problems (SLA breaches, unhappy customers): its members who
+    are managers, or every manager when it has none; only people with an e-mail."""
+    managers = User.objects.filter(is_active=True, groups__name=ROLE_GROUPS[Role.MANAGER])
+    managers = managers.exclude(email="")
+    of_team = managers.filter(teams=team_id) if team_id else managers.none()
+    return list((of_team if of_team.exists() else managers).distinct())
+
+
 def customers_visible_to(user) -> QuerySet[Customer]:
     if not getattr(user, "is_authenticated", False) or user.role is None:
         return Customer.objects.none()

@@ -294,6 +294,26 @@ FACT_COLUMNS = [
 ]
 
 
+# What each FACT_COLUMNS column is selected from (a Ticket field or an annotation below).
+FACT_SOURCES = [
+    "id",
+    "f_created_day",
+    "f_resolved_day",
+    "team_id",
+    "assignee_id",
+    "channel",
+    "category_id",
+    "priority",
+    "f_escalated",
+    "f_reopened",
+    "f_first_contact",
+    "f_sla_first",
+    "f_sla_resolution",
+    "f_frt",
+    "f_art",
+]
+
+
 def _sla_clock(clock: tuple[Q, Q]) -> Case:
     """True met, False missed, NULL without a policy or not decided yet (kpis.SLA_CLOCKS)."""
     decided, met = clock
@@ -328,44 +348,11 @@ def _insert_facts(tickets: QuerySet) -> None:
                 default=None,
             ),
         )
-        .values(
-            "id",
-            "f_created_day",
-            "f_resolved_day",
-            "team_id",
-            "assignee_id",
-            "channel",
-            "category_id",
-            "priority",
-            "f_escalated",
-            "f_reopened",
-            "f_first_contact",
-            "f_sla_first",
-            "f_sla_resolution",
-            "f_frt",
-            "f_art",
-        )
+        .values(*FACT_SOURCES)
     )
     sql, params = facts.query.sql_with_params()
     q = connection.ops.quote_name
-    inner = [
-        "id",
-        "f_created_day",
-        "f_resolved_day",
-        "team_id",
-        "assignee_id",
-        "channel",
-        "category_id",
-        "priority",
-        "f_escalated",
-        "f_reopened",
-        "f_first_contact",
-        "f_sla_first",
-        "f_sla_resolution",
-        "f_frt",
-        "f_art",
-    ]
-    selected = ", ".join(f"t.{q(name)}" for name in inner)
+    selected = ", ".join(f"t.{q(name)}" for name in FACT_SOURCES)
     columns = ", ".join(q(c) for c in [*FACT_COLUMNS, "frt_bucket", "art_bucket"])
     table = q(TicketFact._meta.db_table)
     with connection.cursor() as cursor:

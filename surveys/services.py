@@ -31,6 +31,7 @@ from cases.emails import (
     send_templated_email,
 )
 from cases.models import EventKind, Role, Ticket, TicketEvent, User
+from cases.selectors import team_managers
 from cases.services import record_ticket_event
 
 from .errors import AlreadyAnswered, FollowUpError, InvalidAnswer, InvitationNotFound, SurveyExpired
@@ -461,10 +462,7 @@ def _record_answer(
 
 def managers_to_alert(follow_up: FollowUp) -> list[User]:
     """The managers of the follow-up's team; every manager when the team has none."""
-    managers = User.objects.filter(is_active=True, groups__name="Manager").exclude(email="")
-    of_team = managers.filter(teams=follow_up.team_id) if follow_up.team_id else managers.none()
-    chosen = of_team if of_team.exists() else managers
-    return list(chosen.distinct())
+    return team_managers(follow_up.team_id)
 
 
 def deliver_follow_up_alert(follow_up_id: int) -> bool:

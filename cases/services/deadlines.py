@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from ..emails import send_templated_email
 from ..errors import TransitionError, ValidationError
 from ..models import ACTIVE_STATUSES, MAX_LEVEL, EventKind, Status, Ticket, User
+from ..selectors import team_managers
 from .tickets import _event, escalate_ticket
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _handle(pk: int, clock: str, stage: str, now: datetime, notify) -> bool:
     recipients = [ticket.assignee] if ticket.assignee and ticket.assignee.email else []
     if stage == "breach":
         _escalate(ticket, clock, now)
-        recipients += _team_managers(ticket)
+        recipients += team_managers(ticket.team_id)
     user_ids = sorted({user.pk for user in recipients})
     if notify is not None and user_ids:
         transaction.on_commit(lambda: notify(ticket.pk, clock, stage, user_ids), robust=True)
@@ -126,13 +127,6 @@ def _escalate(ticket: Ticket, clock: str, now: datetime) -> None:
         escalate_ticket(ticket=ticket, by=None, reason=reason, team=target, at=now)
     except (TransitionError, ValidationError) as error:
         log.info("SLA breach on %s not escalated: %s", ticket.reference, error)
-
-
-def _team_managers(ticket: Ticket) -> list[User]:
-    """The managers who are members of the ticket's team; every manager when none is."""
-    managers = User.objects.filter(is_active=True, groups__name="Manager").exclude(email="")
-    of_team = managers.filter(teams=ticket.team_id) if ticket.team_id else managers.none()
-    return list((of_team if of_team.exists() else managers).distinct())
 
 
 def send_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int]) -> int:
