@@ -10,6 +10,7 @@ from .models import (
     Customer,
     CustomerNotification,
     Holiday,
+    InboundEmail,
     SLAPolicy,
     Team,
     Ticket,
@@ -145,3 +146,13 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     list_filter = ("priority", "is_active")
     filter_horizontal = ("categories", "teams")
     search_fields = ("name",)
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    """What the mailbox received; quarantined messages with their reason."""
+
+    list_display = ("received_at", "outcome", "sender", "subject", "ticket", "reason")
+    list_filter = ("outcome",)
+    search_fields = ("sender", "subject", "message_id")
+    exclude = ("raw",)

@@ -638,3 +638,40 @@ class CustomerNotification(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.ticket_id} ({self.status})"
+
+
+class InboundOutcome(models.TextChoices):
+    CREATED = "created", _("New ticket")
+    THREADED = "threaded", _("Added to a ticket")
+    IGNORED = "ignored", _("Ignored (automatic mail)")
+    QUARANTINED = "quarantined", _("Quarantined")
+
+
+class InboundEmail(models.Model):
+    """Every message the support mailbox received and what became of it: a new ticket, a
+    reply on one, ignored as automatic mail, or kept in quarantine with the reason (never
+    dropped silently). The Message-ID makes a message count once."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True, null=True)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=InboundOutcome.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("ticket"),
+    )
+    raw = models.BinaryField(_("raw message"), editable=False)
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()}: {self.subject or self.message_id}"

@@ -22,6 +22,7 @@ PAGES = [
     "admin:cases_businesscalendar_add",
     "admin:cases_slapolicy_changelist",
     "admin:cases_slapolicy_add",
+    "admin:cases_inboundemail_changelist",
 ]
 
 
