@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from cases.csv_safety import neutralise
 from cases.models import Category, Channel, Priority, Role, Team, User
 from cases.views.workspace import staff_required
-from surveys.views.responses import neutralise
 
 from . import kpis
 from .forms import CUSTOM, DashboardFilterForm

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cases.csv_safety import neutralise
 from cases.models import Channel, Priority
 from cases.views.workspace import staff_required
 
@@ -91,16 +92,6 @@ def response_list(request):
 
 
 # --- the CSV export ---------------------------------------------------------------------------
-
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def neutralise(value) -> str:
-    """A text cell as a spreadsheet will show it, never run it: a leading quote before
-    anything a spreadsheet would take for a formula (RELIABILITY.md, CSV export)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
 
 
 class _Echo:

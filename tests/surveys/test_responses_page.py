@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
+from cases.csv_safety import neutralise
 from cases.models import Channel, Priority
 from surveys.filters import ResponseFilter
 from surveys.models import InvitationStatus, SurveyInvitation, SurveyResponse
 from surveys.selectors import response_summary, responses_visible_to
 from surveys.services import answer_survey
-from surveys.views.responses import neutralise
 from tests.factories import AgentFactory, CustomerFactory, UserFactory, make_ticket
 
 LIST_URL = reverse("surveys:response_list")
