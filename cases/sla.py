@@ -102,16 +102,6 @@ def follow_status(ticket: Ticket, at: datetime) -> bool:
     return set_deadlines(ticket)
 
 
-def clock(due: datetime | None, done: datetime | None, paused: bool, now: datetime) -> dict:
-    """What a clock shows: met / missed once done, otherwise time left (negative: overdue)."""
-    if due is None:
-        return {"state": "none"}
-    if done is not None:
-        return {"state": "met" if done <= due else "missed", "due": due}
-    left = (due - now).total_seconds()
-    return {"state": "paused" if paused else "running", "due": due, "left": left}
-
-
 def running_clocks(ticket: Ticket) -> list[tuple[str, datetime, datetime | None]]:
     """(clock, due, warn at) of each clock still running, the nearest first."""
     clocks = []

@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .. import sla
+from ..humanize import duration_text
 from ..models import Channel, Priority, Status, Ticket
 
 register = template.Library()
@@ -112,29 +113,16 @@ def iso_datetime(value):
         return None
 
 
-def duration_text(seconds: float) -> str:
-    """Human units for an SLA clock: 2 d 3 h, 3 h 12 min, 45 min, < 1 min."""
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    if minutes:
-        return _("%(minutes)d min") % {"minutes": minutes}
-    return _("< 1 min")
-
-
 def _clock_badge(clock: str, due, warn_at, now) -> str:
     name = _("First response") if clock == "first_response" else _("Resolution")
     left = (due - now).total_seconds()
+    amount = duration_text(left, seconds_below_a_minute=False)
     if left <= 0:
-        css, text = "text-bg-danger sla-breached", _("Overdue by %s") % duration_text(left)
+        css, text = "text-bg-danger sla-breached", _("Overdue by %s") % amount
     elif warn_at is not None and now >= warn_at:
-        css, text = "text-bg-warning sla-warning", _("%s left") % duration_text(left)
+        css, text = "text-bg-warning sla-warning", _("%s left") % amount
     else:
-        css, text = "text-bg-light border sla-running", _("%s left") % duration_text(left)
+        css, text = "text-bg-light border sla-running", _("%s left") % amount
     return format_html(
         '<span class="badge {}" title="{}: {}">{}</span>',
         css,

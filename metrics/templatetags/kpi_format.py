@@ -2,7 +2,8 @@
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+
+from cases.humanize import duration_text
 
 register = template.Library()
 
@@ -10,19 +11,7 @@ register = template.Library()
 @register.filter
 def duration(seconds) -> str:
     """3 h 12 min, 2 d 4 h, 45 s — or — for no value."""
-    if seconds is None:
-        return "—"
-    seconds = int(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    if minutes:
-        return _("%(m)d min") % {"m": minutes}
-    return _("%(s)d s") % {"s": secs}
+    return "—" if seconds is None else duration_text(seconds)
 
 
 @register.filter
