@@ -51,9 +51,10 @@ def test_the_queue_shows_time_left_warning_and_overdue(client, ana, team_n1, pol
     with time_machine.travel(NOW, tick=False):
         html = client.get(QUEUE_URL, {"status": ["new", "open"]}).content.decode()
 
-    assert "sla-running" in row_of(html, "Fresh case") and "50 min left" in html
-    assert "sla-warning" in row_of(html, "Nearly due") and "10 min left" in html
-    assert "sla-breached" in row_of(html, "Late case") and "Overdue by 10 min" in html
+    fresh, nearly, late = (row_of(html, s) for s in ("Fresh case", "Nearly due", "Late case"))
+    assert "sla-running" in fresh and "50 min left" in fresh
+    assert "sla-warning" in nearly and "10 min left" in nearly
+    assert "sla-breached" in late and "Overdue by 10 min" in late
     assert "badge" not in row_of(html, "No policy").split("sla-cell")[1].split("</td>")[0]
 
 
