@@ -1,16 +1,21 @@
+from collections import Counter
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    Attachment,
     BusinessCalendar,
     Category,
     Channel,
     Customer,
-    CustomerNotification,
     Holiday,
     InboundEmail,
+    InboundOutcome,
+    OutboundEmail,
     SLAPolicy,
     Team,
     Ticket,
@@ -18,6 +23,7 @@ from .models import (
     User,
     WorkingHours,
 )
+from .services.inbound import reprocess
 
 
 @admin.register(User)
@@ -26,7 +32,10 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("groups", "is_active", "teams")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Pulso"), {"fields": ("language", "is_available")}),
+        (
+            _("Pulso"),
+            {"fields": ("language", "is_available", "notify_assigned", "notify_escalated")},
+        ),
     )
 
     @admin.display(description=_("role"))
@@ -85,8 +94,8 @@ class TicketEventAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket", "actor")
 
 
-@admin.register(CustomerNotification)
-class CustomerNotificationAdmin(ReadOnlyAdmin):
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "kind", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "kind")
 
@@ -150,9 +159,37 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(InboundEmail)
 class InboundEmailAdmin(ReadOnlyAdmin):
-    """What the mailbox received; quarantined messages with their reason."""
+    """What the mailbox received; quarantined messages with their reason. An admin can
+    read a message as it arrived and take it in again (after a fix, or when it was not
+    machine mail after all)."""
 
     list_display = ("received_at", "outcome", "sender", "subject", "ticket", "reason")
     list_filter = ("outcome",)
     search_fields = ("sender", "subject", "message_id")
     exclude = ("raw",)
+    readonly_fields = ("raw_message",)
+    actions = ["take_in_again"]
+
+    @admin.display(description=_("raw message (first 64 KB)"))
+    def raw_message(self, obj):
+        text = bytes(obj.raw[:65536]).decode("utf-8", errors="replace")
+        return format_html('<pre style="white-space: pre-wrap; max-height: 40em">{}</pre>', text)
+
+    @admin.action(description=_("Take the selected quarantined or ignored messages in again"))
+    def take_in_again(self, request, queryset):
+        outcomes = Counter()
+        for record in queryset.filter(
+            outcome__in=[InboundOutcome.QUARANTINED, InboundOutcome.IGNORED]
+        ):
+            outcomes[str(InboundOutcome(reprocess(record).outcome).label)] += 1
+        summary = ", ".join(f"{label}: {count}" for label, count in sorted(outcomes.items()))
+        self.message_user(request, summary or _("Nothing to take in again."))
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("filename", "ticket", "content_type", "size", "inline", "created_at")
+    list_filter = ("inline",)
+    search_fields = ("filename", "ticket__subject")
+    list_select_related = ("ticket",)
+    exclude = ("file",)

@@ -18,7 +18,16 @@ def header_safe(text: str) -> str:
     return _HEADER_BREAKS.sub(" ", text).strip()
 
 
-def send_templated_email(*, name: str, to: str, context: dict, language: str, headers=None):
+def send_templated_email(
+    *,
+    name: str,
+    to: str,
+    context: dict,
+    language: str,
+    headers=None,
+    from_email: str | None = None,
+    reply_to: list[str] | None = None,
+):
     """Render the triple in `language` and send it. Raises what the mail backend raises."""
     with translation.override(language):
         context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
@@ -29,8 +38,10 @@ def send_templated_email(*, name: str, to: str, context: dict, language: str, he
         subject=subject,
         body=text,
         to=[to],
-        headers=headers or {},
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        # Which of our e-mails this is: for mail filters, support staff and tests.
+        headers={"X-Pulso-Mail": name, **(headers or {})},
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        reply_to=reply_to,
     )
     message.attach_alternative(html, "text/html")
     message.send()

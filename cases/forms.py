@@ -177,6 +177,12 @@ class TicketCreateForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     company = forms.CharField(label=_("Company"), max_length=150, required=False)
+    acknowledge = forms.BooleanField(
+        label=_("E-mail the customer a confirmation with the case's reference and link"),
+        required=False,
+        initial=True,
+        help_text=_("Their answers to it are added to the case."),
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=_textarea(6))
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
@@ -239,6 +245,7 @@ class TicketCreateForm(forms.Form):
             "team": data["team"],
             "assignee": assignee,
             "auto_assign": data["auto_assign"],
+            "acknowledge": data["acknowledge"],
         }
 
 

@@ -4,6 +4,7 @@ Models hold fields, constraints and small derived properties. Every state change
 `cases.services`; nothing else assigns `Ticket.status` or the denormalised counters.
 """
 
+import uuid
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +52,12 @@ class User(AbstractUser):
         _("available"),
         default=True,
         help_text=_("Receives automatically assigned cases."),
+    )
+    notify_assigned = models.BooleanField(
+        _("e-mail me when a ticket is assigned to me"), default=True
+    )
+    notify_escalated = models.BooleanField(
+        _("e-mail me when a ticket is escalated to my team"), default=True
     )
 
     class Meta:
@@ -604,7 +611,20 @@ class TicketAccessToken(models.Model):
 
 
 class NotificationKind(models.TextChoices):
+    # To the customer
     TICKET_RECEIVED = "ticket_received", _("Case received")
+    AGENT_REPLY = "agent_reply", _("Reply to the customer")
+    TICKET_RESOLVED = "ticket_resolved", _("Case resolved")
+    # To an agent
+    TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
+    TICKET_ESCALATED = "ticket_escalated", _("Ticket escalated to the team")
+
+
+CUSTOMER_KINDS = (
+    NotificationKind.TICKET_RECEIVED,
+    NotificationKind.AGENT_REPLY,
+    NotificationKind.TICKET_RESOLVED,
+)
 
 
 class NotificationStatus(models.TextChoices):
@@ -614,12 +634,27 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class CustomerNotification(models.Model):
-    """Outbox row for an e-mail to a customer: written in the transaction that causes it,
-    sent by a Celery task that claims it, swept up again if the broker lost the task."""
+class OutboundEmail(models.Model):
+    """Outbox row for an e-mail about a ticket — to its customer (`recipient` empty) or to
+    an agent: written in the transaction that causes it, sent by a Celery task that claims
+    it, swept up again if the broker lost the task. Its Message-ID is fixed when the row is
+    written, so a customer's answer threads back onto the ticket and a resend is the same
+    message."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the ticket's customer."),
+    )
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    message_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
@@ -632,12 +667,16 @@ class CustomerNotification(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        verbose_name = _("customer e-mail")
-        verbose_name_plural = _("customer e-mails")
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
         indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]
 
     def __str__(self):
         return f"{self.kind} {self.ticket_id} ({self.status})"
+
+    @property
+    def to_customer(self) -> bool:
+        return self.recipient_id is None
 
 
 class InboundOutcome(models.TextChoices):
@@ -675,3 +714,42 @@ class InboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()}: {self.subject or self.message_id}"
+
+
+def attachment_path(instance, filename) -> str:
+    """A random name: what the sender called the file never reaches the file system."""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file that came with a customer's e-mail (an attachment or an image inline in its
+    text). Stored under a random name; served only to who may see the ticket, and as a
+    download unless it is a plain raster image (cases/views/attachments.py)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    reply = models.ForeignKey(
+        Reply,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        help_text=_("Empty: it came with the message that opened the ticket."),
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    inline = models.BooleanField(_("inline image"), default=False)
+    content_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.filename

@@ -107,7 +107,7 @@ _MESSAGE_EVENTS = {EventKind.REPLIED, EventKind.NOTE, EventKind.CUSTOMER_REPLIED
 
 def ticket_timeline(ticket: Ticket) -> list[TimelineItem]:
     """Replies, notes and events of a ticket merged in time order (two queries)."""
-    replies = list(ticket.replies.select_related("author"))
+    replies = list(ticket.replies.select_related("author").prefetch_related("attachments"))
     events = list(ticket.events.select_related("actor"))
     moves = {
         e.data.get("reply_id"): {"from": e.data["from"], "to": e.data["to"]}

@@ -7,27 +7,28 @@ from django.utils import timezone
 
 from . import services
 from .emails import TRANSIENT_ERRORS
-from .models import CustomerNotification
-from .services import deadlines, notifications
+from .models import OutboundEmail
+from .services import deadlines, mailbox, notifications
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_customer_notification(notification_id: int) -> bool:
-    return notifications.deliver_customer_notification(notification_id)
+def send_notification(notification_id: int) -> bool:
+    """One outbox e-mail; retries live in the row (back-off, then the sweep)."""
+    return notifications.deliver_notification(notification_id)
 
 
-def enqueue_customer_notification(notification_id: int) -> None:
+def enqueue_notification(notification_id: int) -> None:
     """Publish the send task and note when, so the sweep does not re-publish it at once.
     A broker error propagates; `on_commit(..., robust=True)` logs it and the sweep retries."""
-    send_customer_notification.delay(notification_id)
-    CustomerNotification.objects.filter(pk=notification_id).update(enqueued_at=timezone.now())
+    send_notification.delay(notification_id)
+    OutboundEmail.objects.filter(pk=notification_id).update(enqueued_at=timezone.now())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_customer_notifications() -> int:
-    return notifications.enqueue_due_notifications(enqueue_customer_notification)
+    return notifications.enqueue_due_notifications(enqueue_notification)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -55,3 +56,12 @@ def enqueue_sla_alert(ticket_id: int, clock: str, stage: str, user_ids: list[int
 def close_resolved_tickets() -> int:
     """Beat, hourly: resolved tickets close after AUTO_CLOSE_DAYS without a customer reply."""
     return services.close_resolved_tickets()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=80, time_limit=110)
+def poll_mailbox() -> dict:
+    """Beat, every IMAP_POLL_SECONDS: take in the support mailbox's new messages (no-op
+    without IMAP_HOST). A run that fails leaves its messages unread for the next one."""
+    if not mailbox.configured():
+        return {}
+    return dict(mailbox.poll())

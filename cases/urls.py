@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, workspace
+from .views import attachments, customers, workspace
 
 app_name = "cases"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("tickets/", workspace.queue, name="queue"),
     path("tickets/new/", workspace.ticket_create, name="ticket_create"),
     path("tickets/<int:pk>/", workspace.ticket_detail, name="ticket_detail"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_id>/",
+        attachments.staff_download,
+        name="attachment",
+    ),
     path("tickets/<int:pk>/<slug:action>/", workspace.ticket_action, name="ticket_action"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/", customers.customer_create, name="customer_create"),

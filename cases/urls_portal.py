@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import portal
+from .views import attachments, portal
 
 app_name = "portal"
 
@@ -8,4 +8,9 @@ urlpatterns = [
     path("", portal.new_case, name="new_case"),
     path("thanks/", portal.case_submitted, name="case_submitted"),
     path("c/<str:token>/", portal.ticket, name="ticket"),
+    path(
+        "c/<str:token>/files/<int:attachment_id>/",
+        attachments.customer_download,
+        name="attachment",
+    ),
 ]

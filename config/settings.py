@@ -2,6 +2,7 @@
 variable of the same name; the defaults run the embedded mode (SQLite, a filesystem Celery
 broker, e-mail to files) from a fresh clone with nothing else installed."""
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -167,6 +168,31 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pulso <soporte@pulso.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The support mailbox: customers' answers go there (Reply-To), and mail from it is never taken
+# in as a customer's (no loops). Defaults to DEFAULT_FROM_EMAIL's address.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL") or parseaddr(DEFAULT_FROM_EMAIL)[1]
+
+# --- E-mail in (cases/services/inbound.py) ----------------------------------------------------
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 25 * 1024 * 1024)
+INBOUND_ATTACHMENT_MAX_BYTES = env_int("INBOUND_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+INBOUND_ATTACHMENTS_MAX = env_int("INBOUND_ATTACHMENTS_MAX", 20)
+# At most this many automatic confirmations to one address an hour: a robot that answers
+# every confirmation without saying it is a robot still gets no endless loop.
+INBOUND_ACK_LIMIT = env_int("INBOUND_ACK_LIMIT", 5)
+# Shared secret of POST /api/v1/inbound-email/ (Bearer token or Basic password); empty: off.
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET")
+# An IMAP mailbox the beat polls; IMAP_HOST empty: no polling.
+IMAP_HOST = env_str("IMAP_HOST")
+IMAP_PORT = env_int("IMAP_PORT", 993 if env_bool("IMAP_SSL", True) else 143)
+IMAP_USER = env_str("IMAP_USER")
+IMAP_PASSWORD = env_str("IMAP_PASSWORD")
+IMAP_SSL = env_bool("IMAP_SSL", True)
+IMAP_STARTTLS = env_bool("IMAP_STARTTLS", False)
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+# Where read messages go; empty: they stay in IMAP_FOLDER, marked as read.
+IMAP_PROCESSED_FOLDER = env_str("IMAP_PROCESSED_FOLDER")
+IMAP_TIMEOUT = env_int("IMAP_TIMEOUT", 30)
+IMAP_BATCH = env_int("IMAP_BATCH", 100)
 
 # --- Security ---------------------------------------------------------------------------------
 _https = SITE_URL.startswith("https://")
@@ -299,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
     "cases-check-sla": {
         "task": "cases.tasks.check_sla",
         "schedule": env_float("SLA_CHECK_SECONDS", 60.0),
+    },
+    "cases-poll-mailbox": {
+        "task": "cases.tasks.poll_mailbox",
+        "schedule": env_float("IMAP_POLL_SECONDS", 60.0),
     },
     "metrics-refresh-rollups": {
         "task": "metrics.tasks.refresh_rollups",

@@ -1,5 +1,8 @@
 """Test settings: everything as in production except what is named here."""
 
+import tempfile
+from pathlib import Path
+
 from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,3 +19,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments the tests store go to a throwaway folder, not var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pulso-test-media-"))

@@ -178,6 +178,7 @@ _ERRORS = {
             "Refused by the lifecycle, or the ticket changed since `version`; nothing written."
         ),
     ),
+    413: OpenApiResponse(DetailOutput, description=_("The request body is too large.")),
     429: OpenApiResponse(DetailOutput, description=_("Too many requests.")),
 }
 

@@ -8,7 +8,9 @@ import django_filters
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -42,6 +44,7 @@ from ..services import (
     resume_ticket,
     set_pending,
 )
+from ..views.attachments import attachment_response
 from .common import (
     IdField,
     StaffApi,
@@ -127,6 +130,22 @@ class TicketOutput(serializers.Serializer):
         return lifecycle.allowed_actions(ticket.status)
 
 
+class AttachmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reply = serializers.IntegerField(
+        source="reply_id", allow_null=True, help_text=_("Null: it came with the first message.")
+    )
+    filename = serializers.CharField()
+    content_type = serializers.CharField(help_text=_("As the sender declared it."))
+    size = serializers.IntegerField()
+    inline = serializers.BooleanField(help_text=_("An image shown inside the message's text."))
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text=_("Where to download it."))
+
+    def get_url(self, attachment) -> str:
+        return reverse("api:ticket-attachment", args=[attachment.ticket_id, attachment.pk])
+
+
 class ReplyOutput(serializers.Serializer):
     id = serializers.IntegerField()
     ticket = serializers.IntegerField(source="ticket_id")
@@ -135,6 +154,7 @@ class ReplyOutput(serializers.Serializer):
     public = serializers.BooleanField(help_text=_("False for an internal note."))
     by_customer = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+    attachments = AttachmentOutput(many=True, source="attachments.all")
 
 
 def _ticket_response(ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
@@ -462,7 +482,7 @@ class TicketReplyListCreateApi(StaffApi):
     )
     def get(self, request, id: int):
         ticket = get_visible_ticket(request.user, id)
-        replies = ticket.replies.select_related("author")
+        replies = ticket.replies.select_related("author").prefetch_related("attachments")
         return Response(ReplyOutput(replies, many=True).data)
 
     @extend_schema(
@@ -506,3 +526,29 @@ class TicketEventListApi(StaffApi):
         ticket = get_visible_ticket(request.user, id)
         events = ticket.events.select_related("actor")
         return Response(TicketEventOutput(events, many=True).data)
+
+
+class TicketAttachmentListApi(StaffApi):
+    """The files customers sent with their e-mails on this ticket, oldest first."""
+
+    @extend_schema(
+        operation_id="tickets_attachments_list",
+        responses={200: AttachmentOutput(many=True), **error_responses(404)},
+    )
+    def get(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        return Response(AttachmentOutput(ticket.attachments.all(), many=True).data)
+
+
+class TicketAttachmentApi(StaffApi):
+    """One file, as a download (`application/octet-stream`) unless it is a PNG, JPEG, GIF
+    or WebP image whose bytes say so."""
+
+    @extend_schema(
+        operation_id="tickets_attachments_download",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(404)},
+    )
+    def get(self, request, id: int, attachment_id: int):
+        ticket = get_visible_ticket(request.user, id)
+        attachment = get_object_or_404(ticket.attachments, pk=attachment_id)
+        return attachment_response(attachment)

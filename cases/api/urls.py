@@ -3,7 +3,7 @@ contract: `api:<name>`."""
 
 from django.urls import path
 
-from . import auth, customers, directory, tickets
+from . import auth, customers, directory, inbound, tickets
 
 app_name = "api"
 
@@ -32,4 +32,15 @@ urlpatterns = [
     path("tickets/<int:id>/resolve/", tickets.TicketResolveApi.as_view(), name="ticket-resolve"),
     path("tickets/<int:id>/reopen/", tickets.TicketReopenApi.as_view(), name="ticket-reopen"),
     path("tickets/<int:id>/close/", tickets.TicketCloseApi.as_view(), name="ticket-close"),
+    path(
+        "tickets/<int:id>/attachments/",
+        tickets.TicketAttachmentListApi.as_view(),
+        name="ticket-attachments",
+    ),
+    path(
+        "tickets/<int:id>/attachments/<int:attachment_id>/",
+        tickets.TicketAttachmentApi.as_view(),
+        name="ticket-attachment",
+    ),
+    path("inbound-email/", inbound.InboundEmailApi.as_view(), name="inbound-email"),
 ]

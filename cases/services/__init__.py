@@ -4,7 +4,7 @@ the ticket it changes, checks the lifecycle table, writes a TicketEvent, and rai
 
 from .customers import find_or_create_customer, update_customer
 from .notifications import (
-    deliver_customer_notification,
+    deliver_notification,
     enqueue_due_notifications,
     issue_access_token,
     ticket_for_access_token,
@@ -35,7 +35,7 @@ __all__ = [
     "classify_ticket",
     "close_resolved_tickets",
     "close_ticket",
-    "deliver_customer_notification",
+    "deliver_notification",
     "enqueue_due_notifications",
     "escalate_ticket",
     "find_or_create_customer",

@@ -1,43 +1,59 @@
-"""Inbound e-mail: one RFC 5322 message from the support mailbox becomes a new ticket, a
-customer reply on its ticket, nothing (automatic mail: auto-replies, bounces, out-of-office,
-bulk), or a quarantined message with the reason. Every message is recorded once
-(`InboundEmail`, unique Message-ID), so a mailbox read twice creates nothing twice.
+"""Inbound e-mail: one RFC 5322 message from the support mailbox — polled over IMAP, piped
+in by the MTA (`manage.py ingest_email`) or posted to the inbound endpoint — becomes a new
+ticket, a customer reply on its ticket, nothing (automatic mail, our own mail coming back),
+or a quarantined message with the reason. Every message is recorded once (`InboundEmail`,
+unique Message-ID, or a fingerprint of the bytes when it has none), so a mailbox read twice
+or a webhook delivered twice creates nothing twice — also when two workers race.
 
-Threading: a reply finds its ticket through `In-Reply-To` / `References` (Message-IDs of
-earlier messages of the same ticket) or the reference in the subject (`[PUL-000123]`),
-and only when it comes from the ticket's own customer — anyone else who quotes a reference
-opens a new case instead of writing on somebody else's.
+Threading: a reply finds its ticket through `In-Reply-To` / `References` (the Message-IDs of
+the ticket's earlier messages, ours included) or the reference in the subject
+(`[PUL-000123]`), and only when it comes from the ticket's own customer — anyone else who
+quotes a reference opens a new case instead of writing on somebody else's.
+
+An agent who forwards a customer's message to the support address opens the case for that
+customer (the forwarded `From:`), registered by the agent.
 """
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from email import policy
+from datetime import timedelta
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import getaddresses
-from html.parser import HTMLParser
+from email.utils import parseaddr
+from functools import partial
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from .. import mailparse
 from ..errors import TransitionError
-from ..models import Channel, InboundEmail, InboundOutcome, Status, Ticket, parse_reference
+from ..models import (
+    Attachment,
+    Channel,
+    InboundEmail,
+    InboundOutcome,
+    Language,
+    NotificationKind,
+    OutboundEmail,
+    Reply,
+    Status,
+    Ticket,
+    User,
+    parse_reference,
+)
+from ..selectors import staff_users
 from .customers import find_or_create_customer
 from .tickets import add_customer_reply, register_ticket
 
 log = logging.getLogger(__name__)
 
-MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
-AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|bounces?)[@+]", re.I)
-# Where a reply's quoted history starts (Gmail, Apple Mail, Outlook, in English and Spanish).
-QUOTE_STARTS = re.compile(
-    r"^\s*(On .+ wrote:|El .+ escribió:|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Mensaje "
-    r"original\s*-{2,}|From: .+|De: .+|Begin forwarded message:)\s*$",
-    re.IGNORECASE,
-)
 SUBJECT_MAX = 200
+DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -48,207 +64,267 @@ class Ingested:
 
 
 def ingest_email(raw: bytes) -> Ingested:
-    """Take one raw message. Never raises for a bad message: it ends in quarantine."""
-    limit = getattr(settings, "INBOUND_EMAIL_MAX_BYTES", 25 * 1024 * 1024)
-    if len(raw) > limit:
-        return _record(raw, None, InboundOutcome.QUARANTINED, reason="too large")
+    """Take one raw message. Never raises for a bad message: it ends in quarantine. (A
+    database that is down does raise: the caller keeps the message and tries again.)
+    What the desk adds to a message's text is written in the desk's language, whoever's
+    request or worker takes it in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _ingest(raw)
+
+
+def _ingest(raw: bytes) -> Ingested:
+    received_at = timezone.now()
+    if len(raw) > settings.INBOUND_EMAIL_MAX_BYTES:
+        too_large = f"too large ({len(raw)} bytes)"
+        fingerprint = mailparse.fingerprint_id(raw)
+        if InboundEmail.objects.filter(message_id=fingerprint).exists():
+            return Ingested(DUPLICATE, InboundEmail.objects.get(message_id=fingerprint))
+        return _record(
+            raw, None, InboundOutcome.QUARANTINED, fingerprint, received_at, reason=too_large
+        )
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
-        message_id = _message_ids(message.get("Message-ID", ""))[:1]
-        message_id = message_id[0] if message_id else None
+        message = mailparse.parse(raw)
+        message_id = mailparse.first_message_id(message) or mailparse.fingerprint_id(raw)
     except Exception as error:  # noqa: BLE001 — any parser failure means quarantine
-        return _record(raw, None, InboundOutcome.QUARANTINED, reason=f"unreadable: {error}")
-    if message_id:
-        existing = InboundEmail.objects.filter(message_id=message_id).first()
-        if existing is not None:
-            return Ingested("duplicate", existing, existing.ticket)
+        return _record(
+            raw, None, InboundOutcome.QUARANTINED, mailparse.fingerprint_id(raw), received_at,
+            reason=f"unreadable: {error}"[:255],
+        )  # fmt: skip
+    existing = InboundEmail.objects.filter(message_id=message_id).first()
+    if existing is not None:
+        return Ingested(DUPLICATE, existing, existing.ticket)
+    stored: list[str] = []
     try:
-        return _handle(raw, message, message_id)
+        return _handle(raw, message, message_id, received_at, stored)
+    except IntegrityError:
+        _forget_files(stored)
+        existing = InboundEmail.objects.filter(message_id=message_id).first()
+        if existing is None:
+            raise
+        return Ingested(DUPLICATE, existing, existing.ticket)  # another worker took it
     except Exception as error:  # noqa: BLE001 — kept with the reason, never dropped
+        _forget_files(stored)
         log.warning("Inbound message %s quarantined: %s", message_id, error)
         return _record(
-            raw, message, InboundOutcome.QUARANTINED, message_id, reason=f"failed: {error}"[:255]
-        )
+            raw, message, InboundOutcome.QUARANTINED, message_id, received_at,
+            reason=f"failed: {error}"[:255],
+        )  # fmt: skip
 
 
-def _handle(raw: bytes, message: EmailMessage, message_id: str | None) -> Ingested:
-    automatic = _automatic(message)
-    if automatic:
-        return _record(raw, message, InboundOutcome.IGNORED, message_id, reason=automatic)
-    name, address = _sender(message)
-    if not address:
-        return _record(
-            raw, message, InboundOutcome.QUARANTINED, message_id, reason="no sender address"
-        )
-    subject = _header(message, "Subject")[:SUBJECT_MAX].strip()
-    body = trim_quoted(body_text(message))
+def reprocess(record: InboundEmail) -> Ingested:
+    """Take a quarantined or ignored message in again (after a fix, or when it was not
+    machine mail after all): its record is replaced by what the message becomes now."""
+    if record.outcome not in (InboundOutcome.QUARANTINED, InboundOutcome.IGNORED):
+        return Ingested(DUPLICATE, record, record.ticket)
+    raw = bytes(record.raw)
     with transaction.atomic():
-        ticket = _thread(message, subject, address)
+        InboundEmail.objects.filter(pk=record.pk).delete()
+        return ingest_email(raw)
+
+
+def _handle(raw: bytes, message: EmailMessage, message_id: str, received_at, stored) -> Ingested:
+    record = partial(_record, raw, message, message_id=message_id, received_at=received_at)
+    automatic = mailparse.automatic_reason(message)
+    if automatic:
+        return record(InboundOutcome.IGNORED, reason=automatic)
+    name, address = mailparse.sender(message)
+    if not address:
+        return record(InboundOutcome.QUARANTINED, reason="no sender address")
+    if _from_this_desk(address):
+        return record(InboundOutcome.IGNORED, reason="sent by this desk (loop)")
+    subject = " ".join(mailparse.header(message, "Subject").split())[:SUBJECT_MAX]
+    content = mailparse.read_content(message)
+    with transaction.atomic():
+        ticket, why_not = _thread(message, subject, address)
+        if why_not:
+            return record(InboundOutcome.IGNORED, reason=why_not)
         if ticket is not None:
+            notes = []
+            files = _acceptable_files(content.files, notes)
+            body = _with_notes(content.reply_text, notes) or (
+                _("(No text: see the attachments.)") if files else subject or "…"
+            )
             try:
-                add_customer_reply(ticket=ticket, body=body or subject or "…")
+                reply = add_customer_reply(ticket=ticket, body=body)
             except TransitionError:
-                ticket = None  # closed: the customer's new message is a new case
+                ticket = None  # closed meanwhile: the customer's new message is a new case
             else:
-                return _record(raw, message, InboundOutcome.THREADED, message_id, ticket=ticket)
-        customer = find_or_create_customer(email=address, name=name or address)
-        ticket = register_ticket(
-            by=None,
-            customer=customer,
-            subject=subject or body[:80] or "(no subject)",
-            description=body or subject or "(empty message)",
-            channel=Channel.EMAIL,
-            acknowledge=True,
-        )
-        return _record(raw, message, InboundOutcome.CREATED, message_id, ticket=ticket)
+                _store_files(ticket, reply, files, stored)
+                return record(InboundOutcome.THREADED, ticket=ticket, reason="; ".join(notes))
+        return _new_case(record, message, subject, name, address, content, stored)
 
 
-def _record(raw, message, outcome, message_id=None, *, reason="", ticket=None) -> Ingested:
+def _new_case(record, message, subject, name, address, content, stored) -> Ingested:
+    by = None
+    staff = _staff_member(address)
+    if staff is not None and mailparse.is_forward(subject, content.text):
+        original_name, original_address = mailparse.forwarded_sender(content)
+        if original_address and not _from_this_desk(original_address):
+            by, name, address = staff, original_name, original_address
+            subject = mailparse.strip_forward_prefix(subject)
+    notes = []
+    files = _acceptable_files(content.files, notes)
+    description = _with_notes(content.text, notes) or (
+        _("(No text: see the attachments.)") if files else subject or _("(empty message)")
+    )
+    customer = find_or_create_customer(
+        email=address, name=name or address, language=_language(message)
+    )
+    acknowledge = _may_acknowledge(customer)
+    if not acknowledge:
+        notes.append("no confirmation sent (too many to this address in the last hour)")
+    ticket = register_ticket(
+        by=by,
+        customer=customer,
+        subject=subject or description.split("\n", 1)[0][:80] or _("(no subject)"),
+        description=description,
+        channel=Channel.EMAIL,
+        acknowledge=acknowledge,
+    )
+    _store_files(ticket, None, files, stored)
+    if by is not None:
+        notes.insert(0, f"forwarded by {by.username}")
+    return record(InboundOutcome.CREATED, ticket=ticket, reason="; ".join(notes))
+
+
+def _record(raw, message, outcome, message_id, received_at, *, reason="", ticket=None) -> Ingested:
     sender = subject = ""
     if message is not None:
-        try:
-            sender = _sender(message)[1]
-            subject = _header(message, "Subject")
-        except Exception:  # noqa: BLE001, S110 — a header too broken to read stays empty
-            pass
-    record = InboundEmail.objects.create(
-        message_id=message_id,
-        sender=sender[:254],
-        subject=subject[:255],
-        outcome=outcome,
-        reason=reason,
-        ticket=ticket,
-        raw=raw,
-        received_at=timezone.now(),
-    )
+        sender = mailparse.sender(message)[1] or mailparse.header(message, "From")
+        subject = mailparse.header(message, "Subject")
+    try:
+        with transaction.atomic():
+            record = InboundEmail.objects.create(
+                message_id=message_id,
+                sender=sender[:254],
+                subject=subject[:255],
+                outcome=outcome,
+                reason=reason[:255],
+                ticket=ticket,
+                raw=raw,
+                received_at=received_at,
+            )
+    except IntegrityError:
+        if outcome in (InboundOutcome.CREATED, InboundOutcome.THREADED):
+            raise  # undo the ticket or reply too: the other worker's record stands
+        existing = InboundEmail.objects.get(message_id=message_id)
+        return Ingested(DUPLICATE, existing, existing.ticket)
     return Ingested(outcome, record, ticket)
 
 
-# --- reading the message ----------------------------------------------------------------------
+# --- who and where ---------------------------------------------------------------------------
 
 
-def _header(message: EmailMessage, name: str) -> str:
-    return str(message.get(name, "") or "").replace("\r", " ").replace("\n", " ")
+def _from_this_desk(address: str) -> bool:
+    own = {settings.SUPPORT_EMAIL.lower(), parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+    return address.lower() in own
 
 
-def _message_ids(value) -> list[str]:
-    return MESSAGE_ID.findall(str(value or ""))
+def _staff_member(address: str) -> User | None:
+    return staff_users().filter(email__iexact=address).first()
 
 
-def _sender(message: EmailMessage) -> tuple[str, str]:
-    for name, address in getaddresses([_header(message, "Reply-To") or _header(message, "From")]):
-        if "@" in address:
-            return name.strip(), address.strip().lower()
-    return "", ""
-
-
-def _automatic(message: EmailMessage) -> str:
-    """Why this is machine mail that must never open a case or get an answer ('' if not)."""
-    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
-    if auto_submitted and auto_submitted != "no":
-        return f"Auto-Submitted: {auto_submitted}"
-    precedence = _header(message, "Precedence").strip().lower()
-    if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"Precedence: {precedence}"
-    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id"):
-        if message.get(name) and not (
-            name == "X-Auto-Response-Suppress" and "oof" not in _header(message, name).lower()
-        ):
-            return f"{name} header"
-    if message.get_content_type() == "multipart/report":
-        return "delivery report"
-    sender = _header(message, "Return-Path") + " " + _header(message, "From")
-    for _name, address in getaddresses([sender]):
-        if AUTOMATIC_SENDERS.match(address or ""):
-            return f"automatic sender {address}"
-    return ""
-
-
-def body_text(message: EmailMessage) -> str:
-    """The message's text: its plain-text part, else its HTML part as text; attachments and
-    inline images are not text."""
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, ValueError):  # unknown or lying charset
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
-    if not isinstance(content, str):
-        return ""
-    if part.get_content_type() == "text/html":
-        content = html_to_text(content)
-    return content.replace("\r\n", "\n").strip()
-
-
-class _Text(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
-    SKIP = {"script", "style", "head", "title"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Text of an HTML mail (kept as text: nothing of the sender's markup reaches a page)."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def trim_quoted(text: str) -> str:
-    """The new part of a reply: up to where the quoted history starts; trailing `>` lines
-    dropped."""
-    kept = []
-    for line in text.splitlines():
-        if QUOTE_STARTS.match(line):
-            break
-        kept.append(line)
-    while kept and (kept[-1].startswith(">") or not kept[-1].strip()):
-        kept.pop()
-    return "\n".join(kept).strip() or text.strip()
-
-
-def _thread(message: EmailMessage, subject: str, address: str) -> Ticket | None:
-    """The ticket this message answers, if it comes from that ticket's customer."""
-    ids = _message_ids(_header(message, "In-Reply-To")) + _message_ids(
-        _header(message, "References")
-    )
-    candidates = list(
-        InboundEmail.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
-            "ticket_id", flat=True
+def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket | None, str]:
+    """The ticket this message answers, if it comes from that ticket's customer; or why the
+    message is to be ignored ('' otherwise)."""
+    ids = mailparse.references(message)
+    candidates = []
+    if ids:
+        ours = OutboundEmail.objects.filter(message_id__in=ids).values_list(
+            "ticket_id", "recipient_id"
         )
-    )
+        for ticket_id, recipient_id in ours:
+            if recipient_id is not None:
+                return None, "answer to a notification sent to an agent"
+            candidates.append(ticket_id)
+        candidates += InboundEmail.objects.filter(
+            message_id__in=ids, ticket__isnull=False
+        ).values_list("ticket_id", flat=True)
     prefix = re.escape(settings.TICKET_REFERENCE_PREFIX)
+    # Our Message-IDs name their ticket: they still thread when the row that sent them is
+    # gone (an outbox cleaned up, a desk restored from a backup).
+    domain = re.escape(settings.SUPPORT_EMAIL.rpartition("@")[2].lower())
+    own = re.compile(rf"\.({prefix}-\d+)@{domain}$", re.IGNORECASE)
+    references = [m.group(1) for m in map(own.search, ids) if m]
     match = re.search(rf"\b{prefix}-\d+\b", subject, re.IGNORECASE)
-    if match:
-        pk = parse_reference(match.group(0))
+    for reference in [*references, *([match.group(0)] if match else [])]:
+        pk = parse_reference(reference)
         if pk:
             candidates.append(pk)
-    for pk in candidates:
+    for pk in dict.fromkeys(candidates):
         ticket = Ticket.objects.select_related("customer").filter(pk=pk).first()
         if ticket and ticket.customer.email.lower() == address and ticket.status != Status.CLOSED:
-            return ticket
-    return None
+            return ticket, ""
+    return None, ""
+
+
+def _language(message: EmailMessage) -> str:
+    """A new customer's language from the client's Content-Language (Outlook sets it)."""
+    code = mailparse.header(message, "Content-Language").strip().lower()[:2]
+    return code if code in Language.values else ""
+
+
+def _may_acknowledge(customer) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    recent = OutboundEmail.objects.filter(
+        ticket__customer=customer, kind=NotificationKind.TICKET_RECEIVED, created_at__gte=since
+    ).count()
+    return recent < settings.INBOUND_ACK_LIMIT
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+def _acceptable_files(files: list[mailparse.MailFile], notes: list[str]):
+    """The files the desk keeps; each one left out is named in `notes` (the raw message,
+    kept in full with the InboundEmail record, still has it)."""
+    kept = []
+    limit = settings.INBOUND_ATTACHMENT_MAX_BYTES
+    for mail_file in files:
+        if not mail_file.content:
+            notes.append(
+                _("Attachment not kept: %(name)s is empty.") % {"name": mail_file.filename}
+            )
+        elif len(mail_file.content) > limit:
+            notes.append(
+                _("Attachment not kept: %(name)s is larger than %(limit)s MB.")
+                % {"name": mail_file.filename, "limit": f"{limit / 1024 / 1024:g}"}
+            )
+        elif len(kept) >= settings.INBOUND_ATTACHMENTS_MAX:
+            notes.append(
+                _("Attachment not kept: %(name)s (more than %(count)d attachments).")
+                % {"name": mail_file.filename, "count": settings.INBOUND_ATTACHMENTS_MAX}
+            )
+        else:
+            kept.append(mail_file)
+    return kept
+
+
+def _with_notes(text: str, notes: list[str]) -> str:
+    return "\n\n".join(part for part in [text.strip(), *(f"[{note}]" for note in notes)] if part)
+
+
+def _store_files(ticket: Ticket, reply: Reply | None, files, stored: list[str]) -> None:
+    for mail_file in files:
+        attachment = Attachment(
+            ticket=ticket,
+            reply=reply,
+            filename=mail_file.filename,
+            content_type=mail_file.content_type,
+            size=len(mail_file.content),
+            sha256=hashlib.sha256(mail_file.content).hexdigest(),
+            inline=mail_file.inline,
+            content_id=mail_file.content_id,
+        )
+        attachment.file.save(mail_file.filename, ContentFile(mail_file.content), save=False)
+        stored.append(attachment.file.name)
+        attachment.save()
+
+
+def _forget_files(names: list[str]) -> None:
+    """Files written for a message whose transaction rolled back."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            log.warning("Could not delete the orphaned attachment file %s", name)

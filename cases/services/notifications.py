@@ -1,14 +1,26 @@
-"""Customer e-mails through an outbox (RELIABILITY.md): the row is written with the change
+"""E-mails about tickets through an outbox (RELIABILITY.md): the row is written with the change
 that causes it, a Celery task claims and sends it, a periodic sweep re-enqueues what the
-broker lost. A retry never mails twice: the claim is a conditional UPDATE."""
+broker lost. A retry never mails twice: the claim is a conditional UPDATE.
+
+To the customer, in their language: the confirmation of a new case, every public reply and
+the resolution — each with the reference in the subject, a private link to the case, and
+`Message-ID` / `In-Reply-To` / `References` that keep the conversation one thread in their
+mail client and bring their answer back onto the ticket (`Reply-To`: the support mailbox).
+To agents, in theirs: a ticket assigned to them, a ticket escalated to their team — unless
+they switched that off. Nothing is queued while history is replayed (demo data, imports).
+"""
 
 import hashlib
 import logging
 import secrets
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.core.mail import BadHeaderError
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -17,23 +29,40 @@ from ..emails import (
     MAX_ATTEMPTS,
     TRANSIENT_ERRORS,
     describe_error,
+    header_safe,
     is_transient,
     retry_delay,
     send_templated_email,
 )
 from ..models import (
-    CustomerNotification,
+    EventKind,
+    InboundEmail,
+    InboundOutcome,
     NotificationKind,
     NotificationStatus,
+    OutboundEmail,
+    Reply,
     Ticket,
     TicketAccessToken,
+    User,
 )
+from ..signals import is_replaying
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 REENQUEUE_AFTER = timedelta(minutes=2)
-_TEMPLATES = {NotificationKind.TICKET_RECEIVED: "ticket-received"}
+REFERENCES_KEPT = 10  # the first message of the thread and the latest ones
+_TEMPLATES = {
+    NotificationKind.TICKET_RECEIVED: "ticket-received",
+    NotificationKind.AGENT_REPLY: "agent-reply",
+    NotificationKind.TICKET_RESOLVED: "ticket-resolved",
+    NotificationKind.TICKET_ASSIGNED: "ticket-assigned",
+    NotificationKind.TICKET_ESCALATED: "ticket-escalated",
+}
+
+
+# --- customer links ---------------------------------------------------------------------------
 
 
 def hash_token(token: str) -> str:
@@ -63,41 +92,176 @@ def ticket_for_access_token(token: str) -> Ticket | None:
     return access.ticket
 
 
+# --- queueing (called by the ticket services, inside their transaction) -----------------------
+
+
+def _mail_domain() -> str:
+    return settings.SUPPORT_EMAIL.rpartition("@")[2] or "pulso.localhost"
+
+
+def new_message_id(ticket: Ticket) -> str:
+    """Unguessable, and naming the ticket (without angle brackets, as stored)."""
+    return f"{secrets.token_hex(10)}.{ticket.reference.lower()}@{_mail_domain()}"
+
+
+def queue_email(
+    *,
+    ticket: Ticket,
+    kind: str,
+    recipient: User | None = None,
+    reply: Reply | None = None,
+    at: datetime | None = None,
+) -> OutboundEmail | None:
+    """Write the outbox row and publish its task once the transaction commits. None when
+    nothing is to be sent: history being replayed, nobody to send it to."""
+    if is_replaying():
+        return None
+    if recipient is None and not ticket.customer.email:
+        return None
+    if recipient is not None and (not recipient.is_active or not recipient.email):
+        return None
+    notification = OutboundEmail.objects.create(
+        ticket=ticket,
+        kind=kind,
+        recipient=recipient,
+        reply=reply,
+        message_id=new_message_id(ticket),
+        send_after=at or timezone.now(),
+    )
+    from ..tasks import enqueue_notification
+
+    transaction.on_commit(lambda: enqueue_notification(notification.pk), robust=True)
+    return notification
+
+
+def notify_assignee(ticket: Ticket, *, by: User | None, at: datetime) -> None:
+    """The new assignee hears of it, unless they took the ticket themselves or said no."""
+    assignee = ticket.assignee
+    if assignee is None or (by is not None and by.pk == assignee.pk):
+        return
+    if assignee.notify_assigned:
+        queue_email(ticket=ticket, kind=NotificationKind.TICKET_ASSIGNED, recipient=assignee, at=at)
+
+
+def notify_team_of_escalation(ticket: Ticket, *, by: User | None, at: datetime) -> None:
+    """Members of the team a ticket was escalated to hear of it — but not who escalated it
+    and not its new assignee (who gets the assignment e-mail)."""
+    if ticket.team_id is None:
+        return
+    members = ticket.team.members.filter(is_active=True, notify_escalated=True).exclude(email="")
+    skip = {by.pk if by else None, ticket.assignee_id}
+    for member in members.order_by("id"):
+        if member.pk not in skip:
+            queue_email(
+                ticket=ticket, kind=NotificationKind.TICKET_ESCALATED, recipient=member, at=at
+            )
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
 def _claim(notification_id: int) -> bool:
     now = timezone.now()
     claimable = Q(status=NotificationStatus.PENDING, send_after__lte=now) | Q(
         status=NotificationStatus.SENDING, lease_until__lt=now
     )
     return bool(
-        CustomerNotification.objects.filter(claimable, pk=notification_id).update(
+        OutboundEmail.objects.filter(claimable, pk=notification_id).update(
             status=NotificationStatus.SENDING, lease_until=now + LEASE
         )
     )
 
 
-def deliver_customer_notification(notification_id: int) -> bool:
+def _thread_ids(notification: OutboundEmail) -> list[str]:
+    """Message-IDs of the conversation so far, oldest first: the customer's e-mails on the
+    ticket and what we sent them before this one."""
+    ticket_id = notification.ticket_id
+    theirs = InboundEmail.objects.filter(
+        ticket_id=ticket_id,
+        outcome__in=[InboundOutcome.CREATED, InboundOutcome.THREADED],
+        message_id__isnull=False,
+    ).exclude(message_id__endswith="@pulso.invalid")
+    ours = OutboundEmail.objects.filter(
+        ticket_id=ticket_id, recipient__isnull=True, message_id__isnull=False
+    ).filter(Q(status=NotificationStatus.SENT) | Q(created_at__lt=notification.created_at))
+    dated = [(at, mid) for at, mid in theirs.values_list("received_at", "message_id")]
+    dated += [(at, mid) for at, mid in ours.values_list("created_at", "message_id")]
+    ids = [mid for _at, mid in sorted(dated) if mid != notification.message_id]
+    ids = list(dict.fromkeys(ids))
+    return ids[:1] + ids[1:][-(REFERENCES_KEPT - 1) :] if ids else []
+
+
+def _headers(notification: OutboundEmail) -> dict[str, str]:
+    ticket = notification.ticket
+    headers = {"X-Pulso-Ticket": ticket.reference}
+    if notification.message_id:
+        headers["Message-ID"] = f"<{notification.message_id}>"
+    if notification.kind != NotificationKind.AGENT_REPLY:
+        headers["Auto-Submitted"] = "auto-generated"  # RFC 3834: robots must not answer
+    if notification.to_customer:
+        thread = _thread_ids(notification)
+        if thread:
+            headers["In-Reply-To"] = f"<{thread[-1]}>"
+            headers["References"] = " ".join(f"<{mid}>" for mid in thread)
+    return headers
+
+
+def _from_address(notification: OutboundEmail) -> str:
+    """An agent's reply comes from them by name, at the desk's address."""
+    reply = notification.reply
+    if notification.kind == NotificationKind.AGENT_REPLY and reply and reply.author_id:
+        name = f"{reply.author.first_name or reply.author.display_name} · {settings.SITE_NAME}"
+        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.SUPPORT_EMAIL
+        return str(Address(display_name=header_safe(name), addr_spec=address))
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def _compose(notification: OutboundEmail, token: str | None) -> dict:
+    ticket = notification.ticket
+    context = {"ticket": ticket, "reply": notification.reply}
+    if notification.to_customer:
+        customer = ticket.customer
+        context |= {
+            "customer": customer,
+            "link": reverse("portal:ticket", kwargs={"token": token}),
+            "by_email": ticket.channel == "email",
+        }
+        to, language, reply_to = customer.email, customer.language, [settings.SUPPORT_EMAIL]
+    else:
+        user = notification.recipient
+        context |= {"user": user, "link": reverse("cases:ticket_detail", args=[ticket.pk])}
+        if notification.kind == NotificationKind.TICKET_ESCALATED:
+            context["escalation"] = (
+                ticket.events.filter(kind=EventKind.ESCALATED, at__lte=notification.created_at)
+                .order_by("-at", "-id")
+                .first()
+            )
+        to, language, reply_to = user.email, user.language, None
+    return {
+        "name": _TEMPLATES[notification.kind],
+        "to": to,
+        "language": language,
+        "context": context,
+        "headers": _headers(notification),
+        "from_email": _from_address(notification),
+        "reply_to": reply_to,
+    }
+
+
+def deliver_notification(notification_id: int) -> bool:
     """Send one outbox e-mail if nobody else is sending it. True when this call sent it."""
     if not _claim(notification_id):
         return False
-    notification = CustomerNotification.objects.select_related("ticket", "ticket__customer").get(
-        pk=notification_id
-    )
-    ticket, customer = notification.ticket, notification.ticket.customer
+    notification = OutboundEmail.objects.select_related(
+        "ticket", "ticket__customer", "ticket__team", "ticket__assignee", "recipient",
+        "reply", "reply__author",
+    ).get(pk=notification_id)  # fmt: skip
     attempts = notification.attempts + 1
     token = None
     try:
-        token = issue_access_token(ticket)
-        send_templated_email(
-            name=_TEMPLATES[notification.kind],
-            to=customer.email,
-            language=customer.language,
-            context={
-                "ticket": ticket,
-                "customer": customer,
-                "link": reverse("portal:ticket", kwargs={"token": token}),
-            },
-            headers={"X-Pulso-Ticket": ticket.reference, "Auto-Submitted": "auto-generated"},
-        )
+        if notification.to_customer:
+            token = issue_access_token(notification.ticket)
+        send_templated_email(**_compose(notification, token))
     except Exception as error:
         if token is not None:  # a link nobody received must not stay valid
             TicketAccessToken.objects.filter(token_hash=hash_token(token)).delete()
@@ -106,7 +270,7 @@ def deliver_customer_notification(notification_id: int) -> bool:
             error, (smtplib.SMTPException, BadHeaderError, *TRANSIENT_ERRORS)
         ):
             log.exception("Unexpected error sending notification %s", notification_id)
-        CustomerNotification.objects.filter(pk=notification_id).update(
+        OutboundEmail.objects.filter(pk=notification_id).update(
             status=NotificationStatus.PENDING if transient else NotificationStatus.FAILED,
             attempts=attempts,
             # Back off in the row, not in a Celery countdown: the sweep picks it up when due.
@@ -115,7 +279,7 @@ def deliver_customer_notification(notification_id: int) -> bool:
             last_error=describe_error(error),
         )
         return False
-    CustomerNotification.objects.filter(pk=notification_id).update(
+    OutboundEmail.objects.filter(pk=notification_id).update(
         status=NotificationStatus.SENT,
         sent_at=timezone.now(),
         attempts=attempts,
@@ -129,7 +293,7 @@ def enqueue_due_notifications(enqueue) -> int:
     """Hand every due, not recently enqueued notification to `enqueue(id)` — the safety net
     for tasks a broker outage lost. Returns how many were handed over."""
     now = timezone.now()
-    due = CustomerNotification.objects.filter(
+    due = OutboundEmail.objects.filter(
         Q(status=NotificationStatus.PENDING, send_after__lte=now)
         & (
             Q(enqueued_at__isnull=True)

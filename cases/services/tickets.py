@@ -26,7 +26,6 @@ from ..models import (
     Category,
     Channel,
     Customer,
-    CustomerNotification,
     EventKind,
     NotificationKind,
     Priority,
@@ -39,6 +38,7 @@ from ..models import (
 )
 from ..selectors import assignable_agents, can_see_ticket, least_loaded_agent, next_agent_for
 from ..signals import is_replaying, ticket_reopened, ticket_resolved
+from .notifications import notify_assignee, notify_team_of_escalation, queue_email
 
 SUBJECT_MAX = 200
 UNSET = object()
@@ -244,13 +244,9 @@ def register_ticket(
         )
     if ticket.sla_policy_id:
         _sla_event(ticket, at)
-    if acknowledge and customer.email:
-        notification = CustomerNotification.objects.create(
-            ticket=ticket, kind=NotificationKind.TICKET_RECEIVED, send_after=at
-        )
-        from ..tasks import enqueue_customer_notification
-
-        transaction.on_commit(lambda: enqueue_customer_notification(notification.pk), robust=True)
+    if acknowledge:
+        queue_email(ticket=ticket, kind=NotificationKind.TICKET_RECEIVED, at=at)
+    notify_assignee(ticket, by=by, at=at)
     return ticket
 
 
@@ -331,6 +327,7 @@ def assign_ticket(
         previous=previous,
         auto=False,
     )
+    notify_assignee(ticket, by=by, at=at)
     return ticket
 
 
@@ -362,6 +359,7 @@ def auto_assign_ticket(
         previous=previous,
         auto=True,
     )
+    notify_assignee(ticket, by=by, at=at)
     return ticket
 
 
@@ -404,6 +402,8 @@ def add_reply(
         reply_id=reply.pk,
         **({"from": move.source, "to": move.target} if move.changes_status else {}),
     )
+    if public:
+        queue_email(ticket=ticket, kind=NotificationKind.AGENT_REPLY, reply=reply, at=at)
     return reply
 
 
@@ -507,6 +507,9 @@ def escalate_ticket(
             previous=None,
             auto=True,
         )
+        notify_assignee(ticket, by=by, at=at)
+    if "team" in fields:
+        notify_team_of_escalation(ticket, by=by, at=at)
     return ticket
 
 
@@ -573,6 +576,7 @@ def resolve_ticket(
     ticket_resolved.send(
         sender=Ticket, ticket=ticket, by=by, at=at, event=event, replay=is_replaying()
     )
+    queue_email(ticket=ticket, kind=NotificationKind.TICKET_RESOLVED, at=at)
     return ticket
 
 

@@ -6,16 +6,30 @@ from ..errors import ValidationError
 from ..models import Language
 
 
-def update_preferences(*, user, language: str, weekly_digest: bool, is_available=None):
-    """A person's own settings: the language Pulso speaks to them, the weekly digest, and
-    whether their teams' automatic assignment may pick them."""
+def update_preferences(
+    *,
+    user,
+    language: str,
+    weekly_digest: bool,
+    is_available=None,
+    notify_assigned=None,
+    notify_escalated=None,
+):
+    """A person's own settings: the language Pulso speaks to them, the weekly digest,
+    whether their teams' automatic assignment may pick them, and whether they are e-mailed
+    when a ticket is assigned to them or escalated to their team."""
     if language not in Language.values:
         raise ValidationError(_("Unknown language."), field="language")
     user.language = language
     user.weekly_digest = bool(weekly_digest)
     fields = ["language", "weekly_digest"]
-    if is_available is not None:
-        user.is_available = bool(is_available)
-        fields.append("is_available")
+    for name, value in (
+        ("is_available", is_available),
+        ("notify_assigned", notify_assigned),
+        ("notify_escalated", notify_escalated),
+    ):
+        if value is not None:
+            setattr(user, name, bool(value))
+            fields.append(name)
     user.save(update_fields=fields)
     return user

@@ -135,12 +135,12 @@ def ticket(request, token):
     if case is None:
         raise Http404
     with _customer_language(request, case.customer):
-        response = _ticket_page(request, case)
+        response = _ticket_page(request, case, token)
         response["Content-Language"] = translation.get_language()
     return _private(response)
 
 
-def _ticket_page(request, case):
+def _ticket_page(request, case, token):
     status = 200
     form = CustomerReplyForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -155,7 +155,12 @@ def _ticket_page(request, case):
         else:
             messages.success(request, _("Thank you. Your message was added to your case."))
             return redirect(request.path)
-    replies = case.replies.filter(public=True).select_related("author").order_by("created_at", "id")
+    replies = (
+        case.replies.filter(public=True)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
     return render(
         request,
         "portal/ticket.html",
@@ -163,6 +168,8 @@ def _ticket_page(request, case):
             "ticket": case,
             "customer_status": CUSTOMER_STATUS[case.status],
             "replies": replies,
+            "opening_files": case.attachments.filter(reply__isnull=True),
+            "token": token,
             "can_reply": lifecycle.is_allowed(Action.CUSTOMER_REPLY, case.status),
             "form": form,
         },

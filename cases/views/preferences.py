@@ -20,11 +20,19 @@ class PreferencesForm(forms.Form):
         label=gettext_lazy("Available: my teams may assign me new cases automatically"),
         required=False,
     )
+    notify_assigned = forms.BooleanField(
+        label=gettext_lazy("E-mail me when a ticket is assigned to me"), required=False
+    )
+    notify_escalated = forms.BooleanField(
+        label=gettext_lazy("E-mail me when a ticket is escalated to one of my teams"),
+        required=False,
+    )
 
 
 @login_required
 def preferences(request):
-    """The signed-in person's own settings (language, weekly digest, availability)."""
+    """The signed-in person's own settings (language, weekly digest, availability, which
+    e-mails about tickets they get)."""
     user = request.user
     form = PreferencesForm(
         request.POST or None,
@@ -32,6 +40,8 @@ def preferences(request):
             "language": user.language,
             "weekly_digest": user.weekly_digest,
             "is_available": user.is_available,
+            "notify_assigned": user.notify_assigned,
+            "notify_escalated": user.notify_escalated,
         },
     )
     if request.method == "POST" and form.is_valid():

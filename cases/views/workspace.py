@@ -272,6 +272,7 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
         "ticket": ticket,
         "forms": forms,
         "timeline": ticket_timeline(ticket),
+        "opening_files": ticket.attachments.filter(reply__isnull=True),
         "history": customer_history(user, ticket.customer_id, exclude=ticket.pk),
     }
 

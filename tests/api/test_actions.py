@@ -62,7 +62,7 @@ class TestReplies:
         assert response.json() == {
             "id": reply.pk, "ticket": ticket.pk, "author": {"id": ana.pk, "name": "Ana Pérez"},
             "body": "We are on it.", "public": True, "by_customer": False,
-            "created_at": response.json()["created_at"],
+            "created_at": response.json()["created_at"], "attachments": [],
         }  # fmt: skip
         ticket.refresh_from_db()
         assert ticket.status == Status.OPEN and ticket.first_response_at is not None

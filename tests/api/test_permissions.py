@@ -8,9 +8,10 @@ role authenticates with a knox token, as API clients do. A refused call writes n
 a row here."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import Customer, Reply, Status, Ticket, TicketEvent
+from cases.models import Attachment, Customer, Reply, Status, Ticket, TicketEvent
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey, token_for
 from tests.factories import (
@@ -103,6 +104,12 @@ MATRIX = [
     ("ticket-reopen",    "POST",  "B",    401,  403,   404,    200,    200,    200),
     ("ticket-close",     "POST",  "A",    401,  403,   200,    404,    200,    200),
     ("ticket-close",     "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-attachments", "GET", "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-attachments", "GET", "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-attachment", "GET",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-attachment", "GET",  "B",    401,  403,   404,    200,    200,    200),
+    # the mail relay's endpoint knows no roles: only the shared secret opens it
+    ("inbound-email",    "POST",  None,   401,  401,   401,    401,    401,    401),
     # surveys: the token is the customer's credential; the closed loop is managers' work
     ("survey-answer",    "POST",  "tok",  201,  201,   201,    201,    201,    201),
     ("response-list",    "GET",   None,   401,  403,   200,    200,    200,    200),
@@ -166,7 +173,17 @@ def target(world, name, obj):
     team = world["team_a" if obj == "A" else "team_b"]
     ticket = make_ticket(by=owner, team=team)
     ticket = bring_to(ticket, NEEDS.get(name, Status.NEW), by=owner)
+    if name == "ticket-attachment":
+        return url(name, ticket.pk, attachment_on(ticket).pk)
     return url(name, ticket.pk)
+
+
+def attachment_on(ticket) -> Attachment:
+    attachment = Attachment(
+        ticket=ticket, filename="photo.png", content_type="image/png", size=4, sha256="0" * 64
+    )
+    attachment.file.save("photo.png", ContentFile(b"\x89PNG"), save=True)
+    return attachment
 
 
 def survey_target(world, name, obj):
@@ -184,7 +201,8 @@ def survey_target(world, name, obj):
 
 
 @pytest.mark.parametrize(("name", "method", "obj", "role", "expected"), CASES)
-def test_permission_matrix(world, name, method, obj, role, expected):
+def test_permission_matrix(world, settings, name, method, obj, role, expected):
+    settings.INBOUND_EMAIL_SECRET = "relay-secret"  # a secret nobody in the matrix holds
     path = target(world, name, obj)
     user = world["users"].get(role)
     # The token endpoint is called without credentials: the role is in the body.

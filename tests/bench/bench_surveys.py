@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(BASE_DIR))
 
-from tests.surveys.smtp import LoopbackSMTP, WorkerProcess, smtp_environment  # noqa: E402
+from tests.surveys.smtp import SURVEY_MAILS, LoopbackSMTP, WorkerProcess, smtp_environment  # noqa: E402
 
 
 def parse_args():
@@ -294,7 +294,7 @@ def main() -> int:
         os.environ["DATABASE_URL"] = create_postgres_database(admin_url, scratch_db)
     else:
         os.environ.pop("DATABASE_URL", None)  # the embedded SQLite in the scratch VAR_DIR
-    smtp = LoopbackSMTP().start()
+    smtp = LoopbackSMTP(kinds=SURVEY_MAILS).start()
     os.environ.update(smtp_environment(smtp))
     queue = f"pulso-bench-{os.getpid()}"
     app = None

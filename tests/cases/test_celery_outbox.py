@@ -8,7 +8,7 @@ from django.core import mail
 from kombu.exceptions import OperationalError
 
 from cases import tasks
-from cases.models import CustomerNotification, NotificationStatus
+from cases.models import NotificationStatus, OutboundEmail
 from config.celery import app
 from tests.factories import make_ticket
 
@@ -39,10 +39,10 @@ def wait_for(condition, timeout=20.0):
 @pytest.mark.django_db(transaction=True)
 def test_a_web_case_confirmation_is_sent_once_by_a_real_worker(real_worker, customer, team_n1):
     ticket = make_ticket(by=None, customer=customer, channel="web", acknowledge=True)
-    notification = CustomerNotification.objects.get(ticket=ticket)
+    notification = OutboundEmail.objects.get(ticket=ticket)
     assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the e-mail"
     # A duplicate delivery of the same task changes nothing.
-    tasks.send_customer_notification.delay(notification.pk)
+    tasks.send_notification.delay(notification.pk)
     time.sleep(1)
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT
@@ -57,10 +57,10 @@ def test_a_broker_outage_delays_the_confirmation_but_never_loses_it(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_customer_notification, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(by=None, customer=customer, channel="web", acknowledge=True)
-    notification = CustomerNotification.objects.get(ticket=ticket)
+    notification = OutboundEmail.objects.get(ticket=ticket)
     assert notification.status == NotificationStatus.PENDING
     assert notification.enqueued_at is None
     assert mail.outbox == []

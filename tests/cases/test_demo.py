@@ -16,8 +16,8 @@ from cases.models import (
     Category,
     Channel,
     Customer,
-    CustomerNotification,
     EventKind,
+    OutboundEmail,
     Priority,
     Reply,
     Role,
@@ -139,7 +139,7 @@ def test_load_demo_builds_a_consistent_desk_once(settings):
 
     # Nothing was e-mailed.
     assert mail.outbox == []
-    assert not CustomerNotification.objects.exists()
+    assert not OutboundEmail.objects.exists()
 
     # A second run adds nothing.
     counts = (

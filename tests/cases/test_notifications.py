@@ -13,14 +13,14 @@ from django.core.mail import BadHeaderError
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
-from cases.models import Channel, CustomerNotification, NotificationStatus
-from cases.services import deliver_customer_notification, register_ticket
+from cases.models import Channel, NotificationStatus, OutboundEmail
+from cases.services import deliver_notification, register_ticket
 from cases.services.notifications import REENQUEUE_AFTER
-from cases.tasks import send_customer_notification, sweep_customer_notifications
+from cases.tasks import send_notification, sweep_customer_notifications
 from tests.factories import CustomerFactory
 
 
-def acknowledged_case(customer, **kwargs) -> CustomerNotification:
+def acknowledged_case(customer, **kwargs) -> OutboundEmail:
     """A web case with its confirmation queued. The on-commit hook never runs here (the test
     transaction is not committed): exactly what a lost task looks like."""
     kwargs.setdefault("subject", "Cannot log in")
@@ -32,7 +32,7 @@ def acknowledged_case(customer, **kwargs) -> CustomerNotification:
         acknowledge=True,
         **kwargs,
     )
-    return CustomerNotification.objects.get(ticket=ticket)
+    return OutboundEmail.objects.get(ticket=ticket)
 
 
 def failing_send(error):
@@ -62,7 +62,7 @@ def test_a_customer_without_email_gets_no_confirmation(db):
         description="Call me back.",
         acknowledge=True,
     )
-    assert not CustomerNotification.objects.filter(ticket=ticket).exists()
+    assert not OutboundEmail.objects.filter(ticket=ticket).exists()
 
 
 def test_a_transient_smtp_error_leaves_the_email_pending_for_a_later_try(customer):
@@ -70,7 +70,7 @@ def test_a_transient_smtp_error_leaves_the_email_pending_for_a_later_try(custome
     before = timezone.now()
 
     with failing_send(smtplib.SMTPServerDisconnected("Connection unexpectedly closed")):
-        assert deliver_customer_notification(notification.pk) is False
+        assert deliver_notification(notification.pk) is False
 
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.PENDING
@@ -80,10 +80,10 @@ def test_a_transient_smtp_error_leaves_the_email_pending_for_a_later_try(custome
     assert "SMTPServerDisconnected" in notification.last_error
     assert mail.outbox == []
     # Not due yet: a delivery now does nothing.
-    assert deliver_customer_notification(notification.pk) is False
+    assert deliver_notification(notification.pk) is False
 
     with time_machine.travel(notification.send_after + timedelta(seconds=1)):
-        assert deliver_customer_notification(notification.pk) is True
+        assert deliver_notification(notification.pk) is True
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT
     assert notification.attempts == 2
@@ -94,7 +94,7 @@ def test_a_transient_smtp_error_leaves_the_email_pending_for_a_later_try(custome
 def test_an_smtp_4xx_answer_is_retried_later(customer):
     notification = acknowledged_case(customer)
     with failing_send(smtplib.SMTPResponseException(451, b"Try again later")):
-        deliver_customer_notification(notification.pk)
+        deliver_notification(notification.pk)
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.PENDING
     assert notification.attempts == 1
@@ -112,23 +112,23 @@ def test_an_smtp_4xx_answer_is_retried_later(customer):
 def test_a_permanent_error_marks_the_email_failed(customer, error):
     notification = acknowledged_case(customer)
     with failing_send(error):
-        assert deliver_customer_notification(notification.pk) is False
+        assert deliver_notification(notification.pk) is False
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.FAILED
     assert notification.attempts == 1
     assert notification.last_error
     # A failed e-mail is never picked up again.
     with time_machine.travel(timezone.now() + timedelta(days=1)):
-        assert deliver_customer_notification(notification.pk) is False
+        assert deliver_notification(notification.pk) is False
         assert sweep_customer_notifications() == 0
     assert mail.outbox == []
 
 
 def test_delivering_the_same_email_twice_sends_it_once(customer):
     notification = acknowledged_case(customer)
-    assert deliver_customer_notification(notification.pk) is True
-    assert deliver_customer_notification(notification.pk) is False
-    send_customer_notification.delay(notification.pk)
+    assert deliver_notification(notification.pk) is True
+    assert deliver_notification(notification.pk) is False
+    send_notification.delay(notification.pk)
     assert len(mail.outbox) == 1
 
 
@@ -138,11 +138,11 @@ def test_a_second_worker_cannot_claim_an_email_that_is_being_sent(customer):
     original = locmem.EmailBackend.send_messages
 
     def send_while_another_worker_tries(self, messages):
-        raced.append(deliver_customer_notification(notification.pk))
+        raced.append(deliver_notification(notification.pk))
         return original(self, messages)
 
     with patch.object(locmem.EmailBackend, "send_messages", send_while_another_worker_tries):
-        assert deliver_customer_notification(notification.pk) is True
+        assert deliver_notification(notification.pk) is True
 
     assert raced == [False]
     assert len(mail.outbox) == 1
@@ -151,10 +151,10 @@ def test_a_second_worker_cannot_claim_an_email_that_is_being_sent(customer):
 def test_an_email_whose_sender_died_is_sent_once_its_lease_expires(customer):
     notification = acknowledged_case(customer)
     # A worker claimed it and was killed before sending.
-    CustomerNotification.objects.filter(pk=notification.pk).update(
+    OutboundEmail.objects.filter(pk=notification.pk).update(
         status=NotificationStatus.SENDING, lease_until=timezone.now() + timedelta(minutes=5)
     )
-    assert deliver_customer_notification(notification.pk) is False
+    assert deliver_notification(notification.pk) is False
     assert sweep_customer_notifications() == 0
 
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
@@ -180,7 +180,7 @@ def test_the_sweep_re_enqueues_a_pending_email_whose_task_was_lost(customer):
 
 def test_the_sweep_leaves_a_recently_enqueued_email_to_its_task(customer):
     notification = acknowledged_case(customer)
-    CustomerNotification.objects.filter(pk=notification.pk).update(enqueued_at=timezone.now())
+    OutboundEmail.objects.filter(pk=notification.pk).update(enqueued_at=timezone.now())
 
     assert sweep_customer_notifications() == 0
     assert mail.outbox == []
@@ -197,7 +197,7 @@ def test_line_breaks_in_the_subject_or_name_stay_out_of_the_headers(db, breaker)
     )
     notification = acknowledged_case(customer, subject=f"Hi{breaker}Bcc: evil@example.com")
 
-    assert deliver_customer_notification(notification.pk) is True
+    assert deliver_notification(notification.pk) is True
 
     (message,) = mail.outbox
     assert message.to == ["eve@example.com"]
@@ -213,7 +213,7 @@ def test_line_breaks_in_the_subject_or_name_stay_out_of_the_headers(db, breaker)
 def test_the_confirmation_is_written_in_the_customers_language(db):
     english = CustomerFactory(name="John Smith", email="john@example.com", language="en")
     notification = acknowledged_case(english)
-    deliver_customer_notification(notification.pk)
+    deliver_notification(notification.pk)
     (message,) = mail.outbox
     assert message.subject.startswith(f"[{notification.ticket.reference}] We received your case")
     assert "Hello John Smith," in message.body
@@ -223,7 +223,7 @@ def test_the_confirmation_is_written_in_the_customers_language(db):
 def test_the_html_email_escapes_the_subject_and_name(db):
     customer = CustomerFactory(name="<b>Mallory</b>", email="m@example.com", language="en")
     notification = acknowledged_case(customer, subject="<img src=x onerror=alert(1)>")
-    deliver_customer_notification(notification.pk)
+    deliver_notification(notification.pk)
     html = mail.outbox[0].alternatives[0][0]
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -16,8 +16,8 @@ from django.utils import timezone
 from cases.models import (
     Category,
     Customer,
-    CustomerNotification,
     EventKind,
+    OutboundEmail,
     Reply,
     Status,
     Team,
@@ -242,7 +242,7 @@ def test_importing_sends_nothing_and_leaves_no_invitation_to_send(
         status__in=[InvitationStatus.PENDING, InvitationStatus.SENDING]
     ).exists()
     assert SurveyInvitation.objects.count() == 2  # the two surveys of the history, no more
-    assert not CustomerNotification.objects.exists()
+    assert not OutboundEmail.objects.exists()
     # The unhappy answer opens its follow-up, but nobody is alerted about the past.
     follow_up = FollowUp.objects.get()
     t2 = ImportedRecord.objects.get(type="ticket", external_id="T-2").object_id

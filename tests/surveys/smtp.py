@@ -3,7 +3,7 @@ socket: an SMTP server (aiosmtpd) that records what it receives, a real Celery w
 this process (`celery_worker_in_this_process`), and one in its own process group that can be
 SIGKILLed whole (`WorkerProcess`).
 
-    with LoopbackSMTP() as smtp:
+    with LoopbackSMTP(kinds=SURVEY_MAILS) as smtp:
         point_django_at(settings, smtp)      # Django's SMTP backend → 127.0.0.1:<free port>
         ...
         assert smtp.wait_for(1)
@@ -30,6 +30,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# The surveys app's e-mails (X-Pulso-Mail), apart from the case e-mails a resolution also sends.
+SURVEY_MAILS = {"survey-invitation", "survey-reminder", "follow-up-alert"}
 # aiosmtpd logs every SMTP command at INFO; only its warnings are worth reading.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
@@ -69,11 +71,15 @@ class _Controller(Controller):
 
 
 class LoopbackSMTP:
-    """Collects every message it receives; thread-safe; waits for counts."""
+    """Collects every message it receives; thread-safe; waits for counts. With `kinds`, only
+    those of our e-mails (their `X-Pulso-Mail` header, e.g. "survey-invitation") are counted;
+    the others are accepted and kept in `others`."""
 
     host = "127.0.0.1"
 
-    def __init__(self):
+    def __init__(self, kinds: set[str] | None = None):
+        self.kinds = kinds
+        self.others: list[Received] = []
         self.received: list[Received] = []
         self._changed = threading.Condition()
         self._controller = _Controller(_Handler(self), hostname=self.host, port=0)
@@ -97,6 +103,9 @@ class LoopbackSMTP:
 
     def _record(self, received: Received) -> None:
         with self._changed:
+            if self.kinds is not None and received.message["X-Pulso-Mail"] not in self.kinds:
+                self.others.append(received)
+                return
             self.received.append(received)
             self._changed.notify_all()
 
@@ -132,6 +141,7 @@ class LoopbackSMTP:
     def clear(self) -> None:
         with self._changed:
             self.received.clear()
+            self.others.clear()
 
 
 def point_django_at(settings, smtp: LoopbackSMTP) -> None:

@@ -15,6 +15,7 @@ from config.celery import app
 from surveys.models import FollowUp, FollowUpStatus, InvitationStatus, SurveyInvitation
 from tests.factories import make_ticket
 from tests.surveys.smtp import (
+    SURVEY_MAILS,
     LoopbackSMTP,
     celery_worker_in_this_process,
     html_part,
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def smtp(settings):
-    with LoopbackSMTP() as server:
+    with LoopbackSMTP(kinds=SURVEY_MAILS) as server:
         point_django_at(settings, server)
         yield server
 
@@ -55,12 +56,16 @@ def test_a_resolution_mails_one_survey_that_the_customer_answers_and_a_manager_f
     case_services.add_reply(ticket=ticket, by=ana, body="Here is the fix.")
     case_services.resolve_ticket(ticket=ticket, by=ana, resolution="Replaced the toner.")
 
-    # Exactly one e-mail reaches the SMTP server, for the customer.
+    # Exactly one survey e-mail reaches the SMTP server, for the customer (beside the reply
+    # and the resolution, which the customer gets as e-mails of the case).
     assert smtp.wait_for(1, timeout=20), "no survey e-mail arrived"
     invitation = SurveyInvitation.objects.get(ticket=ticket)
     assert wait_until(lambda: refreshed_status(invitation) == InvitationStatus.SENT)
     time.sleep(1)  # a duplicate would arrive now
     assert smtp.count() == 1
+    assert sorted(r.message["X-Pulso-Mail"] for r in smtp.others) == [
+        "agent-reply", "ticket-resolved"
+    ]  # fmt: skip
     [received] = smtp.received
     assert received.rcpt_tos == [customer.email]
     message = received.message

@@ -23,6 +23,7 @@ from surveys.services import REENQUEUE_AFTER
 from surveys.tasks import send_invitation, sweep_invitations
 from tests.factories import CustomerFactory, make_ticket
 from tests.surveys.smtp import (
+    SURVEY_MAILS,
     LoopbackSMTP,
     WorkerProcess,
     celery_worker_in_this_process,
@@ -40,7 +41,7 @@ MAX_RESOLVE_SECONDS = 3.5
 
 @pytest.fixture
 def smtp(settings):
-    with LoopbackSMTP() as server:
+    with LoopbackSMTP(kinds=SURVEY_MAILS) as server:
         point_django_at(settings, server)
         yield server
 

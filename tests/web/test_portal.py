@@ -12,9 +12,9 @@ from django.urls import reverse
 from cases.models import (
     Channel,
     Customer,
-    CustomerNotification,
     EventKind,
     NotificationStatus,
+    OutboundEmail,
     Reply,
     Status,
     Ticket,
@@ -135,7 +135,7 @@ def test_a_customer_opens_a_case_and_follows_the_link_from_the_confirmation_emai
     assert f"{settings.SITE_URL}{link}" in message.body
     html_body = message.alternatives[0][0]
     assert f'href="{settings.SITE_URL}{link}"' in html_body
-    assert CustomerNotification.objects.get(ticket=ticket).status == NotificationStatus.SENT
+    assert OutboundEmail.objects.get(ticket=ticket).status == NotificationStatus.SENT
 
     page = client.get(link)
     assert page.status_code == 200

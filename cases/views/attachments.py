@@ -1,0 +1,76 @@
+"""Serving the files customers sent. Whatever a file claims to be, the browser never runs
+it: only PNG, JPEG, GIF and WebP images whose bytes really are one are shown inline; every
+other file — HTML, SVG, PDF, a polyglot — is a download of type application/octet-stream,
+with `nosniff` and a sandboxing Content-Security-Policy. The name is the sender's, cleaned
+(cases/mailparse.py) and encoded by Django in the Content-Disposition header.
+
+Who may download: staff who can see the ticket (workspace and API), and the customer
+through the private link of their case (portal)."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from ..models import Attachment, Ticket
+from ..selectors import tickets_visible_to
+from ..services import ticket_for_access_token
+from .portal import _private, _rate_limited
+from .workspace import staff_required
+
+# Raster images a browser shows and cannot execute, with the bytes each must start with.
+INLINE_IMAGES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+
+
+def shows_inline(attachment: Attachment) -> bool:
+    signatures = INLINE_IMAGES.get(attachment.content_type)
+    if not signatures:
+        return False
+    with attachment.file.open("rb") as handle:
+        head = handle.read(16)
+    if attachment.content_type == "image/webp":
+        return head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    return head.startswith(signatures)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    try:
+        inline = shows_inline(attachment)
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment_of(ticket: Ticket, attachment_id: int) -> Attachment:
+    return get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
+
+
+@staff_required
+@require_GET
+def staff_download(request, pk: int, attachment_id: int):
+    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
+    return attachment_response(_attachment_of(ticket, attachment_id))
+
+
+@require_GET
+@_rate_limited("CUSTOMER_LINK_RATE")
+def customer_download(request, token: str, attachment_id: int):
+    ticket = ticket_for_access_token(token)
+    if ticket is None:
+        raise Http404
+    return _private(attachment_response(_attachment_of(ticket, attachment_id)))
