@@ -291,7 +291,7 @@ class _HTMLText(HTMLParser):
             return
         if tag in self.SKIP and self.skipping:
             self.skipping -= 1
-        elif tag in self.BLOCKS:
+        elif tag in self.BLOCKS and tag != "li":
             self.parts.append("\n")
         elif tag == "a" and self.links:
             href = self.links.pop()
@@ -381,7 +381,13 @@ def clean_filename(name: str, content_type: str, index: int) -> str:
     kept. Markup in it stays text (templates escape it)."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    # Line breaks and controls become spaces; invisible format characters (a right-to-left
+    # override that turns "fdp.exe" around) go.
+    name = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in name
+        if unicodedata.category(ch) not in ("Cf", "Co", "Cs", "Cn")
+    )
     name = " ".join(name.split()).lstrip(". ")
     if not name:
         extension = mimetypes.guess_extension(content_type) or ""

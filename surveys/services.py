@@ -31,6 +31,7 @@ from cases.emails import (
     send_templated_email,
 )
 from cases.models import EventKind, Role, Ticket, TicketEvent, User
+from cases.publishing import publish_on_commit
 from cases.selectors import team_managers
 from cases.services import record_ticket_event
 
@@ -135,7 +136,7 @@ def schedule_survey(*, ticket: Ticket, event: TicketEvent, at: datetime) -> Surv
     if settings.SURVEY_SEND_DELAY <= 0:
         from .tasks import enqueue_invitation
 
-        transaction.on_commit(lambda: enqueue_invitation(invitation.pk), robust=True)
+        publish_on_commit(enqueue_invitation, invitation.pk)
     return invitation
 
 
@@ -395,7 +396,7 @@ def answer_survey(
     if follow_up is not None:
         from .tasks import enqueue_follow_up_alert
 
-        transaction.on_commit(lambda: enqueue_follow_up_alert(follow_up.pk), robust=True)
+        publish_on_commit(enqueue_follow_up_alert, follow_up.pk)
     return response
 
 

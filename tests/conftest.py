@@ -7,6 +7,7 @@ Team "Especialistas N3" (level 3): nobody yet. Manager Marta, admin Adrián.
 import pytest
 from django.core.cache import cache
 
+from cases import publishing
 from cases.models import Role
 from tests.factories import (
     AgentFactory,
@@ -22,6 +23,7 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    publishing.reset()  # a broker failure of an earlier test is not this one's
     yield
     cache.clear()
 

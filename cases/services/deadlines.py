@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from ..emails import send_templated_email
 from ..errors import TransitionError, ValidationError
 from ..models import ACTIVE_STATUSES, MAX_LEVEL, EventKind, Status, Ticket, User
+from ..publishing import publish_on_commit
 from ..selectors import team_managers
 from .tickets import _event, escalate_ticket
 
@@ -107,7 +108,7 @@ def _handle(pk: int, clock: str, stage: str, now: datetime, notify) -> bool:
         recipients += team_managers(ticket.team_id)
     user_ids = sorted({user.pk for user in recipients})
     if notify is not None and user_ids:
-        transaction.on_commit(lambda: notify(ticket.pk, clock, stage, user_ids), robust=True)
+        publish_on_commit(notify, ticket.pk, clock, stage, user_ids)
     return True
 
 

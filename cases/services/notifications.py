@@ -20,7 +20,6 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import BadHeaderError
-from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +45,7 @@ from ..models import (
     TicketAccessToken,
     User,
 )
+from ..publishing import publish_on_commit
 from ..signals import is_replaying
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def queue_email(
     )
     from ..tasks import enqueue_notification
 
-    transaction.on_commit(lambda: enqueue_notification(notification.pk), robust=True)
+    publish_on_commit(enqueue_notification, notification.pk)
     return notification
 
 

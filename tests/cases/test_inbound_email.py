@@ -2,15 +2,17 @@
 replies on their tickets, nothing (automatic mail), or quarantine — each recorded once."""
 
 import io
+import threading
 from base64 import b64encode
 
 import pytest
+from django.core import mail as outbox
 from django.core.management import call_command
 
 from cases import services
 from cases.mailparse import html_to_text, trim_quoted
 from cases.models import InboundEmail, Reply, Status, Ticket
-from cases.services.inbound import ingest_email
+from cases.services.inbound import ingest_email, reprocess
 from tests.factories import CustomerFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +250,160 @@ def test_quote_trimming_keeps_the_new_text():
     )
     assert trim_quoted("> only a quote") == "> only a quote"  # nothing new: keep it all
     assert html_to_text("<p>a</p><p>b</p>") == "a\n\nb"
+
+
+# --- attachments, loops, forwards, races ---------------------------------------------------------
+
+
+def with_files(*files, message_id="<att@x>", sender="lucia@example.com") -> bytes:
+    parts = ["--m\r\nContent-Type: text/plain\r\n\r\nFiles attached.\r\n"]
+    for name, content in files:
+        parts.append(
+            f"--m\r\nContent-Type: application/octet-stream\r\n"
+            f'Content-Disposition: attachment; filename="{name}"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n" + b64encode(content).decode() + "\r\n"
+        )
+    return mail(
+        {
+            "From": sender,
+            "Subject": "Logs",
+            "Message-ID": message_id,
+            "Content-Type": "multipart/mixed; boundary=m",
+        },
+        "".join(parts) + "--m--\r\n",
+    )
+
+
+def test_an_attachment_over_the_limit_is_named_in_the_text_not_kept(settings):
+    settings.INBOUND_ATTACHMENT_MAX_BYTES = 1024 * 1024
+    result = ingest_email(with_files(("small.log", b"ok"), ("huge.zip", b"0" * (1024 * 1024 + 1))))
+
+    ticket = result.ticket
+    assert list(ticket.attachments.values_list("filename", "size")) == [("small.log", 2)]
+    assert "[Attachment not kept: huge.zip is larger than 1 MB.]" in ticket.description
+    assert result.record.reason == "Attachment not kept: huge.zip is larger than 1 MB."
+    assert b"huge.zip" in bytes(result.record.raw)  # the message itself is kept whole
+
+
+def test_more_attachments_than_allowed_keep_the_first_ones(settings):
+    settings.INBOUND_ATTACHMENTS_MAX = 2
+    files = [(f"page-{n}.txt", b"x") for n in range(1, 4)]
+    ticket = ingest_email(with_files(*files)).ticket
+    assert list(ticket.attachments.values_list("filename", flat=True)) == [
+        "page-1.txt", "page-2.txt"
+    ]  # fmt: skip
+    assert "page-3.txt (more than 2 attachments)" in ticket.description
+
+
+def test_files_of_a_reply_belong_to_that_reply(ana, team_n1):
+    ticket = ingest_email(gmail_new()).ticket
+    reply = with_files(("photo.jpg", b"\xff\xd8\xff"), message_id="<r@x>").replace(
+        b"Subject: Logs", f"Subject: Re: [{ticket.reference}]".encode()
+    )
+    assert ingest_email(reply).outcome == "threaded"
+    [attachment] = ticket.attachments.all()
+    assert attachment.reply == ticket.replies.get()
+    assert ticket.replies.get().body == "Files attached."
+
+
+def test_mail_from_the_desks_own_address_is_never_taken_in(settings):
+    settings.SUPPORT_EMAIL = "soporte@pulso.example"
+    result = ingest_email(gmail_new(sender="Soporte <SOPORTE@pulso.example>"))
+    assert (result.outcome, result.record.reason) == ("ignored", "sent by this desk (loop)")
+    assert not Ticket.objects.exists()
+
+
+def test_a_sender_who_keeps_writing_gets_at_most_a_few_confirmations_an_hour(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.INBOUND_ACK_LIMIT = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        results = [ingest_email(gmail_new(message_id=f"<loop{n}@x>")) for n in range(4)]
+    assert [r.outcome for r in results] == ["created"] * 4  # every message is kept as a case
+    confirmations = [
+        m for m in outbox.outbox if m.extra_headers["X-Pulso-Mail"] == "ticket-received"
+    ]
+    assert len(confirmations) == 2
+    assert results[3].record.reason.startswith("no confirmation sent")
+
+
+def test_an_agent_forwarding_a_customers_mail_opens_the_case_for_the_customer(ana, team_n1):
+    forward = mail(
+        {"From": f"Ana <{ana.email}>", "Subject": "Fwd: Factura duplicada", "Message-ID": "<f@x>"},
+        "Please take this one.\r\n\r\n---------- Forwarded message ---------\r\n"
+        "From: Pedro Páramo <pedro@example.com>\r\nDate: Mon, 3 Mar 2025\r\n"
+        "Subject: Factura duplicada\r\n\r\nMe cobraron dos veces.\r\n",
+    )
+    ticket = ingest_email(forward).ticket
+    assert (ticket.customer.email, ticket.customer.name) == ("pedro@example.com", "Pedro Páramo")
+    assert ticket.subject == "Factura duplicada"
+    assert "Me cobraron dos veces." in ticket.description
+    assert ticket.events.get(kind="created").actor == ana
+
+
+def test_a_customer_forwarding_something_stays_the_customer():
+    forward = mail(
+        {"From": "lucia@example.com", "Subject": "Fwd: Phishing?", "Message-ID": "<p@x>"},
+        "Is this you?\r\n\r\n---------- Forwarded message ---------\r\n"
+        "From: Fake <fake@evil.example>\r\n\r\nClick here.\r\n",
+    )
+    assert ingest_email(forward).ticket.customer.email == "lucia@example.com"
+
+
+def test_a_quarantined_message_can_be_taken_in_again(ana, team_n1):
+    first = ingest_email(mail({"Subject": "Who?", "Message-ID": "<q@x>"}))
+    assert first.outcome == "quarantined"
+    fixed = bytes(first.record.raw).replace(b"Subject:", b"From: who@example.com\r\nSubject:")
+    InboundEmail.objects.filter(pk=first.record.pk).update(raw=fixed)  # as if the parser improved
+
+    again = reprocess(InboundEmail.objects.get(pk=first.record.pk))
+
+    assert again.outcome == "created"
+    assert InboundEmail.objects.get().outcome == "created"
+
+
+def test_a_new_customer_gets_the_language_their_mail_client_declares():
+    english = mail(
+        {"From": "john@example.com", "Subject": "Help", "Message-ID": "<en@x>",
+         "Content-Language": "en-US"},
+    )  # fmt: skip
+    assert ingest_email(english).ticket.customer.language == "en"
+
+
+def test_a_display_name_with_encoded_line_breaks_cannot_smuggle_an_address():
+    message = mail(
+        {
+            "From": "=?UTF-8?B?U29wb3J0ZQ0KQmNjOiB2aWN0aW1hQGV4YW1wbGUub3Jn?= <pablo@example.net>",
+            "Subject": "Hola",
+            "Message-ID": "<inj@x>",
+        }
+    )
+    customer = ingest_email(message).ticket.customer
+    assert customer.email == "pablo@example.net"
+    assert customer.name == "Soporte Bcc: victima@example.org"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_taking_in_the_same_message_at_once_open_one_case():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (DATABASE_URL)")
+    barrier = threading.Barrier(8)
+    raw = gmail_new(message_id="<race@x>")
+
+    def take_in(_):
+        barrier.wait()
+        try:
+            return ingest_email(raw).outcome
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(take_in, range(8)))
+
+    assert outcomes == ["created"] + ["duplicate"] * 7
+    assert Ticket.objects.count() == 1 and InboundEmail.objects.count() == 1

@@ -23,6 +23,8 @@ PAGES = [
     "admin:cases_slapolicy_changelist",
     "admin:cases_slapolicy_add",
     "admin:cases_inboundemail_changelist",
+    "admin:cases_outboundemail_changelist",
+    "admin:cases_attachment_changelist",
 ]
 
 
