@@ -31,7 +31,7 @@ run: setup  ## Start web + Celery worker + beat on the embedded default
 test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if DATABASE_URL/REDIS_URL are set)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine figures if DATABASE_URL is PostgreSQL
+bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine figures if DATABASE_URL is PostgreSQL; inbound e-mail figures: embedded, then PostgreSQL if DATABASE_URL is PostgreSQL
 	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 		echo "$(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)  # PostgreSQL + Redis"; \
@@ -40,6 +40,11 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
 		echo "$(PY) tests/bench/bench_kpis.py $(KPI_BENCH_ARGS)  # PostgreSQL"; \
 		$(PY) tests/bench/bench_kpis.py $(KPI_BENCH_ARGS);; \
+	esac
+	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS)
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+		echo "$(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS)  # PostgreSQL"; \
+		$(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS);; \
 	esac
 
 lint: install

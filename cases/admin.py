@@ -96,8 +96,16 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "kind", "status", "attempts", "sent_at", "last_error")
+    """Every e-mail about a ticket and how its sending went (failed ones with the error)."""
+
+    list_display = ("ticket", "kind", "to", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "kind")
+    list_select_related = ("ticket", "ticket__customer", "recipient")
+    search_fields = ("message_id", "ticket__customer__email", "recipient__email")
+
+    @admin.display(description=_("to"))
+    def to(self, obj):
+        return obj.recipient.email if obj.recipient_id else obj.ticket.customer.email
 
 
 class WorkingHoursInline(admin.TabularInline):

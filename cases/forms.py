@@ -9,7 +9,7 @@ from . import lifecycle
 from .errors import CasesError
 from .lifecycle import Action
 from .models import Category, Channel, Customer, Language, Priority, Team, Ticket
-from .selectors import assignable_agents, staff_users
+from .selectors import assignable_agents, customers_with_email, staff_users
 
 
 def add_service_error(form: forms.Form, exc: CasesError) -> None:
@@ -275,7 +275,7 @@ class CustomerForm(forms.Form):
         if (
             email
             and self.instance is None
-            and Customer.objects.filter(email__iexact=email).exists()
+            and customers_with_email(email).exists()
         ):
             raise forms.ValidationError(_("A customer with this e-mail already exists."))
         return email

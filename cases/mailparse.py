@@ -66,8 +66,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
 
-def parse(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw)
+def parse(raw: bytes, *, headers_only: bool = False) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
 
 
 def header(message: EmailMessage, name: str) -> str:

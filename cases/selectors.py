@@ -1,6 +1,7 @@
 """Read-only queries. `tickets_visible_to` is the one place that decides who sees what."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Lower
 
 from .models import (
     ACTIVE_STATUSES,
@@ -94,6 +95,16 @@ def team_managers(team_id: int | None) -> list[User]:
     managers = managers.exclude(email="")
     of_team = managers.filter(teams=team_id) if team_id else managers.none()
     return list((of_team if of_team.exists() else managers).distinct())
+
+
+def customers_with_email(email: str) -> QuerySet[Customer]:
+    """The customer with this e-mail, whatever its case — through the unique index on
+    LOWER(email) (`email__iexact` would read the whole table)."""
+    return (
+        Customer.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value((email or "").strip())))
+        .exclude(email="")
+    )
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:

@@ -84,6 +84,7 @@ from cases.models import (
     Ticket,
     User,
 )
+from cases.selectors import customers_with_email
 from cases.signals import replaying_history
 from surveys.errors import InvalidAnswer, SurveyError
 from surveys.models import SCALES, FollowUpStatus, Question
@@ -808,7 +809,7 @@ class _Writer:
             try:
                 with transaction.atomic():
                     existing = (
-                        Customer.objects.filter(email__iexact=data["email"]).first()
+                        customers_with_email(data["email"]).first()
                         if data["email"]
                         else None
                     )

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from ..models import Customer, Language
-from ..selectors import customers_visible_to
+from ..selectors import customers_visible_to, customers_with_email
 from ..services import find_or_create_customer, update_customer
 from .common import StaffApi, StaffListApi, StrictInputSerializer, error_responses
 
@@ -64,7 +64,7 @@ class CustomerListCreateApi(StaffListApi):
         def validate_email(self, value):
             # The database refuses a second customer with this e-mail in any case; say so on
             # the field instead of handing back the existing customer.
-            if value and Customer.objects.filter(email__iexact=value.strip()).exists():
+            if value and customers_with_email(value).exists():
                 raise serializers.ValidationError(_("A customer with this e-mail already exists."))
             return value
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import ValidationError
 from ..models import Customer, Language
+from ..selectors import customers_with_email
 
 _EDITABLE = ("name", "email", "phone", "company", "language", "active_since", "churned_at")
 
@@ -26,7 +27,7 @@ def find_or_create_customer(
             company=company.strip(),
             language=language or Language.SPANISH,
         )
-    existing = Customer.objects.filter(email__iexact=email).first()
+    existing = customers_with_email(email).first()
     if existing:
         return existing
     try:
@@ -40,7 +41,7 @@ def find_or_create_customer(
             )
     except IntegrityError:
         # Another request created the same customer a moment ago.
-        return Customer.objects.get(email__iexact=email)
+        return customers_with_email(email).get()
 
 
 @transaction.atomic
@@ -50,7 +51,7 @@ def update_customer(*, customer: Customer, **changes) -> Customer:
         raise ValidationError(_("Unknown customer fields: %s") % ", ".join(sorted(unknown)))
     if "email" in changes:
         changes["email"] = _clean_email(changes["email"])
-        clash = Customer.objects.filter(email__iexact=changes["email"]).exclude(pk=customer.pk)
+        clash = customers_with_email(changes["email"]).exclude(pk=customer.pk)
         if changes["email"] and clash.exists():
             raise ValidationError(_("A customer with this e-mail already exists."), field="email")
     churned, since = (
