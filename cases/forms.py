@@ -272,11 +272,7 @@ class CustomerForm(forms.Form):
     def clean_email(self):
         # Creating a customer whose e-mail is taken would quietly reuse the other one; say so.
         email = self.cleaned_data["email"].strip()
-        if (
-            email
-            and self.instance is None
-            and customers_with_email(email).exists()
-        ):
+        if email and self.instance is None and customers_with_email(email).exists():
             raise forms.ValidationError(_("A customer with this e-mail already exists."))
         return email
 

@@ -809,9 +809,7 @@ class _Writer:
             try:
                 with transaction.atomic():
                     existing = (
-                        customers_with_email(data["email"]).first()
-                        if data["email"]
-                        else None
+                        customers_with_email(data["email"]).first() if data["email"] else None
                     )
                     if existing is not None:
                         customer = existing

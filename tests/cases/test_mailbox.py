@@ -191,4 +191,3 @@ def test_a_poll_already_running_is_not_doubled(settings, monkeypatch):
     settings.IMAP_HOST = "127.0.0.1"
     cache.add(mailbox.LOCK_KEY, "other-run", 60)
     assert mailbox.poll() == {"busy": 1}
-

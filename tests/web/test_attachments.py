@@ -20,15 +20,13 @@ BOUNDARY = "b1"
 
 def message_with(*files, sender="lucia@example.com", message_id="<files@mail.example>") -> bytes:
     """A customer's e-mail carrying `files`: (name, content type, bytes[, disposition])."""
-    parts = [
-        f"--{BOUNDARY}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the files.\r\n"
-    ]
+    parts = [f"--{BOUNDARY}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the files.\r\n"]
     for name, content_type, content, *disposition in files:
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         parts.append(
-            f"--{BOUNDARY}\r\nContent-Type: {content_type}; name=\"{quoted}\"\r\n"
+            f'--{BOUNDARY}\r\nContent-Type: {content_type}; name="{quoted}"\r\n'
             f"Content-Disposition: {disposition[0] if disposition else 'attachment'}; "
-            f"filename=\"{quoted}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            f'filename="{quoted}"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
             + b64encode(content).decode()
             + "\r\n"
         )
@@ -89,9 +87,7 @@ def test_a_file_name_with_markup_is_text_on_the_page_and_quoted_in_the_header(
     client.force_login(ana)
     attachment = file_named(case_with_files, '"><svg onload=alert(1)>.jpg')
     response = client.get(staff_url(attachment))
-    assert response["Content-Disposition"] == (
-        'inline; filename="\\"><svg onload=alert(1)>.jpg"'
-    )
+    assert response["Content-Disposition"] == ('inline; filename="\\"><svg onload=alert(1)>.jpg"')
     page = client.get(reverse("cases:ticket_detail", args=[case_with_files.pk])).content.decode()
     assert "<svg onload" not in page
     assert "&quot;&gt;&lt;svg onload=alert(1)&gt;.jpg" in page
