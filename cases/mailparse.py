@@ -130,9 +130,13 @@ def first_message_id(message: EmailMessage) -> str | None:
     return ids[0][:255] if ids else None
 
 
+FINGERPRINT_DOMAIN = "pulso.invalid"
+
+
 def fingerprint_id(raw: bytes) -> str:
-    """Stands in for a missing Message-ID, so a message without one still counts once."""
-    return f"sha256-{hashlib.sha256(raw).hexdigest()}@pulso.invalid"
+    """Stands in for a missing Message-ID, so a message without one still counts once (and
+    never goes out as a reference in the headers of our e-mails)."""
+    return f"sha256-{hashlib.sha256(raw).hexdigest()}@{FINGERPRINT_DOMAIN}"
 
 
 def references(message: EmailMessage) -> list[str]:

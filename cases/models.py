@@ -716,6 +716,16 @@ class InboundEmail(models.Model):
         return f"{self.get_outcome_display()}: {self.subject or self.message_id}"
 
 
+# Raster images a browser shows and cannot execute, with the bytes each must start with
+# (cases/views/attachments.py checks them before serving one inline).
+IMAGE_SIGNATURES = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+
+
 def attachment_path(instance, filename) -> str:
     """A random name: what the sender called the file never reaches the file system."""
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
@@ -753,3 +763,8 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        """Declared as an image the page may show (the bytes are checked when served)."""
+        return self.content_type in IMAGE_SIGNATURES

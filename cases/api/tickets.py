@@ -44,7 +44,7 @@ from ..services import (
     resume_ticket,
     set_pending,
 )
-from ..views.attachments import attachment_response
+from ..views.attachments import attachment_of, attachment_response
 from .common import (
     IdField,
     StaffApi,
@@ -550,5 +550,4 @@ class TicketAttachmentApi(StaffApi):
     )
     def get(self, request, id: int, attachment_id: int):
         ticket = get_visible_ticket(request.user, id)
-        attachment = get_object_or_404(ticket.attachments, pk=attachment_id)
-        return attachment_response(attachment)
+        return attachment_response(attachment_of(ticket, attachment_id))

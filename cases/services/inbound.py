@@ -48,6 +48,7 @@ from ..models import (
 )
 from ..selectors import staff_users
 from .customers import find_or_create_customer
+from .notifications import reference_in_message_id
 from .tickets import add_customer_reply, register_ticket
 
 log = logging.getLogger(__name__)
@@ -242,22 +243,23 @@ def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket |
         candidates += InboundEmail.objects.filter(
             message_id__in=ids, ticket__isnull=False
         ).values_list("ticket_id", flat=True)
+    references = [reference_in_message_id(mid) for mid in ids]
     prefix = re.escape(settings.TICKET_REFERENCE_PREFIX)
-    # Our Message-IDs name their ticket: they still thread when the row that sent them is
-    # gone (an outbox cleaned up, a desk restored from a backup).
-    domain = re.escape(settings.SUPPORT_EMAIL.rpartition("@")[2].lower())
-    own = re.compile(rf"\.({prefix}-\d+)@{domain}$", re.IGNORECASE)
-    references = [m.group(1) for m in map(own.search, ids) if m]
     match = re.search(rf"\b{prefix}-\d+\b", subject, re.IGNORECASE)
-    for reference in [*references, *([match.group(0)] if match else [])]:
-        pk = parse_reference(reference)
+    for reference in [*references, match.group(0) if match else None]:
+        pk = parse_reference(reference) if reference else None
         if pk:
             candidates.append(pk)
-    for pk in dict.fromkeys(candidates):
-        ticket = Ticket.objects.select_related("customer").filter(pk=pk).first()
-        if ticket and ticket.customer.email.lower() == address and ticket.status != Status.CLOSED:
-            return ticket, ""
-    return None, ""
+    # Of the tickets named, the first that is this customer's and still takes replies.
+    theirs = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.filter(pk__in=candidates)
+        .exclude(status=Status.CLOSED)
+        .select_related("customer")
+        if ticket.customer.email.lower() == address
+    }
+    ticket = next((theirs[pk] for pk in candidates if pk in theirs), None)
+    return ticket, ""
 
 
 def _language(message: EmailMessage) -> str:

@@ -12,6 +12,7 @@ they switched that off. Nothing is queued while history is replayed (demo data, 
 
 import hashlib
 import logging
+import re
 import secrets
 import smtplib
 from datetime import datetime, timedelta
@@ -33,7 +34,9 @@ from ..emails import (
     retry_delay,
     send_templated_email,
 )
+from ..mailparse import FINGERPRINT_DOMAIN
 from ..models import (
+    Channel,
     EventKind,
     InboundEmail,
     InboundOutcome,
@@ -102,6 +105,15 @@ def _mail_domain() -> str:
 def new_message_id(ticket: Ticket) -> str:
     """Unguessable, and naming the ticket (without angle brackets, as stored)."""
     return f"{secrets.token_hex(10)}.{ticket.reference.lower()}@{_mail_domain()}"
+
+
+def reference_in_message_id(message_id: str) -> str | None:
+    """The ticket reference one of our Message-IDs names (`new_message_id`), or None: an
+    answer still threads when the row that sent it is gone (a restored backup)."""
+    prefix = re.escape(settings.TICKET_REFERENCE_PREFIX)
+    domain = re.escape(_mail_domain())
+    match = re.search(rf"\.({prefix}-\d+)@{domain}$", message_id, re.IGNORECASE)
+    return match.group(1) if match else None
 
 
 def queue_email(
@@ -174,13 +186,14 @@ def _claim(notification_id: int) -> bool:
 
 def _thread_ids(notification: OutboundEmail) -> list[str]:
     """Message-IDs of the conversation so far, oldest first: the customer's e-mails on the
-    ticket and what we sent them before this one."""
+    ticket and ours to them that were sent or queued before this one (a retry sent after a
+    later e-mail lists that one too: the customer has it)."""
     ticket_id = notification.ticket_id
     theirs = InboundEmail.objects.filter(
         ticket_id=ticket_id,
         outcome__in=[InboundOutcome.CREATED, InboundOutcome.THREADED],
         message_id__isnull=False,
-    ).exclude(message_id__endswith="@pulso.invalid")
+    ).exclude(message_id__endswith=f"@{FINGERPRINT_DOMAIN}")
     ours = OutboundEmail.objects.filter(
         ticket_id=ticket_id, recipient__isnull=True, message_id__isnull=False
     ).filter(Q(status=NotificationStatus.SENT) | Q(created_at__lt=notification.created_at))
@@ -224,7 +237,7 @@ def _compose(notification: OutboundEmail, token: str | None) -> dict:
         context |= {
             "customer": customer,
             "link": reverse("portal:ticket", kwargs={"token": token}),
-            "by_email": ticket.channel == "email",
+            "by_email": ticket.channel == Channel.EMAIL,
         }
         to, language, reply_to = customer.email, customer.language, [settings.SUPPORT_EMAIL]
     else:

@@ -11,23 +11,15 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from ..models import Attachment, Ticket
+from ..models import IMAGE_SIGNATURES, Attachment, Ticket
 from ..selectors import tickets_visible_to
 from ..services import ticket_for_access_token
 from .portal import _private, _rate_limited
 from .workspace import staff_required
 
-# Raster images a browser shows and cannot execute, with the bytes each must start with.
-INLINE_IMAGES = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-}
-
 
 def shows_inline(attachment: Attachment) -> bool:
-    signatures = INLINE_IMAGES.get(attachment.content_type)
+    signatures = IMAGE_SIGNATURES.get(attachment.content_type)
     if not signatures:
         return False
     with attachment.file.open("rb") as handle:
@@ -56,7 +48,8 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     return response
 
 
-def _attachment_of(ticket: Ticket, attachment_id: int) -> Attachment:
+def attachment_of(ticket: Ticket, attachment_id: int) -> Attachment:
+    """A file of this ticket (404 for another ticket's, whoever asks)."""
     return get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
 
 
@@ -64,7 +57,7 @@ def _attachment_of(ticket: Ticket, attachment_id: int) -> Attachment:
 @require_GET
 def staff_download(request, pk: int, attachment_id: int):
     ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
-    return attachment_response(_attachment_of(ticket, attachment_id))
+    return attachment_response(attachment_of(ticket, attachment_id))
 
 
 @require_GET
@@ -73,4 +66,4 @@ def customer_download(request, token: str, attachment_id: int):
     ticket = ticket_for_access_token(token)
     if ticket is None:
         raise Http404
-    return _private(attachment_response(_attachment_of(ticket, attachment_id)))
+    return _private(attachment_response(attachment_of(ticket, attachment_id)))
