@@ -9,24 +9,33 @@ export PULSO_BIND
 
 .PHONY: install run setup test test-fast lint format bench check-deploy messages clean
 
+# Every step says what it is doing (the first run installs for about half a minute).
+SAY := @printf 'pulso: %s\n'
+
 $(UV):
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(SAY) "creating the tools environment (.tools) with uv $(UV_VERSION)..."
+	@$(PYTHON) -m venv .tools
+	@.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
-	touch $@
+	$(SAY) "installing the locked dependencies (uv.lock) into .venv..."
+	@UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
+	@touch $@
 
 install: $(VENV)/.synced  ## Create .venv with the locked dependencies
 
 setup: install  ## Migrate, collect static files, load demo data in the embedded mode
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py load_demo --if-embedded
+	$(SAY) "migrating the database..."
+	@$(PY) manage.py migrate --no-input
+	$(SAY) "collecting static files..."
+	@$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(SAY) "loading the demo support desk (embedded mode, first run only)..."
+	@$(PY) manage.py load_demo --if-embedded
 
-run: setup  ## Start web + Celery worker + beat on the embedded default
+run: setup  ## Start web + Celery worker + beat (each restarted if it dies) on the embedded default
+	$(SAY) "starting web, worker and beat (config/runner.py; Ctrl+C stops them)..."
 	@$(PY) manage.py welcome
-	$(VENV)/bin/honcho start -f Procfile
+	@exec $(PY) -m config.runner
 
 test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if DATABASE_URL/REDIS_URL are set)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -2,7 +2,9 @@
 
 import os
 import secrets
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -43,3 +45,36 @@ def secret_key_from_env_or_file(path: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+# Where `make run` listens unless PULSO_BIND says otherwise (gunicorn's --bind syntax).
+DEFAULT_BIND = "127.0.0.1:8000"
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::", "*"}  # noqa: S104 (recognised, not bound to)
+
+
+def site_url_for_bind(bind: str) -> str:
+    """The http:// URL people reach a server bound to `bind` (HOST:PORT, [IPv6]:PORT, HOST)
+    at. All interfaces (0.0.0.0, [::]) are reached from elsewhere by the machine's name; a
+    Unix socket or an inherited descriptor says nothing: the default then."""
+    bind = bind.strip()
+    if bind.startswith(("unix:", "fd://")):
+        return f"http://{DEFAULT_BIND}"
+    if bind.startswith("["):
+        host, _, rest = bind[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif bind.count(":") == 1:
+        host, _, port = bind.partition(":")
+    else:
+        host, port = bind, ""
+    port = port or "8000"  # gunicorn's default
+    if host in _WILDCARD_HOSTS:
+        host = socket.gethostname().lower() or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def host_of(url: str) -> str:
+    """The host of `url` as ALLOWED_HOSTS spells it (IPv6 in brackets)."""
+    host = urlsplit(url).hostname or ""
+    return f"[{host}]" if ":" in host else host

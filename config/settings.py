@@ -2,26 +2,48 @@
 variable of the same name; the defaults run the embedded mode (SQLite, a filesystem Celery
 broker, e-mail to files) from a fresh clone with nothing else installed."""
 
+from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_float, env_int, env_list, env_str, secret_key_from_env_or_file
+from .client_ip import trusted_networks
+from .env import (
+    DEFAULT_BIND,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    host_of,
+    secret_key_from_env_or_file,
+    site_url_for_bind,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Every folder a process writes, made here in every mode: no process may die at its start on a
+# folder it expected (celery beat does not make its schedule's; the runner logs to log/).
+for _folder in ("celery", "log", "mail", "media", "staticfiles"):
+    (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = secret_key_from_env_or_file(VAR_DIR / "secret_key")
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMBEDDED = not env_str("DATABASE_URL")
+# The address of every link in an e-mail. In the embedded mode it follows where `make run`
+# listens (PULSO_BIND), unless set.
+SITE_URL = env_str(
+    "SITE_URL",
+    site_url_for_bind(env_str("PULSO_BIND", DEFAULT_BIND)) if EMBEDDED else "http://127.0.0.1:8000",
+).rstrip("/")
+# Loopback, and the host SITE_URL names (so that a PULSO_BIND of another address answers).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{host_of(SITE_URL)}")
 SITE_NAME = "Pulso"
 TICKET_REFERENCE_PREFIX = env_str("TICKET_REFERENCE_PREFIX", "PUL")
-EMBEDDED = not env_str("DATABASE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,7 +128,7 @@ else:
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits live here) ---------------------------------------------------------
+# --- Cache (rate limits live in their own alias) ---------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -114,16 +136,39 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
+        # Redis, counting in the process while Redis is down or frozen (config/ratelimit_cache.py).
+        "ratelimit": {
+            "BACKEND": "config.ratelimit_cache.FailSafeRedisCache",
+            "LOCATION": REDIS_URL,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# The embedded mode runs a single web process, where a local-memory cache counts correctly.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ratelimit",
+        },
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
+# The embedded mode runs a single web process, where a local-memory cache counts correctly;
+# with Redis the fail-safe cache counts with Redis's atomic SET NX + INCR (not a backend
+# django-ratelimit knows by name, hence W001).
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.W001"] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+)
 # The KPI facts' covering indexes carry INCLUDE columns for PostgreSQL's index-only scans;
 # SQLite builds the same indexes without them, as it should.
 SILENCED_SYSTEM_CHECKS += ["models.W040"]
 RATELIMIT_VIEW = "cases.views.errors.rate_limited"
+# A refused form (expired or missing CSRF token) gets Pulso's page, in the visitor's language.
+CSRF_FAILURE_VIEW = "cases.views.errors.csrf_failure"
+# Every rate limit keys on the client's address (config/client_ip.py): REMOTE_ADDR, or behind
+# these reverse proxies (addresses or CIDR networks), the X-Forwarded-For address they saw.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+trusted_networks(tuple(TRUSTED_PROXIES))  # a wrong entry stops the start, named
+RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "cases.User"
@@ -148,7 +193,6 @@ USE_TZ = True
 # --- Static -----------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -234,14 +278,21 @@ REST_FRAMEWORK = {
     ],
     # DRF's default is AllowAny: every endpoint is closed unless it opens itself.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # page from 1, page_size from 1 (at most 100); anything else is a 400 / 404 (see the class).
+    "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cases.api.common.PulsoAutoSchema",
+    # OPTIONS describes each view's InputSerializer (DRF's default needs get_serializer()).
+    "DEFAULT_METADATA_CLASS": "cases.api.metadata.PulsoMetadata",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env_str("API_AUTH_THROTTLE", "10/min")},
 }
-REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
+# API tokens expire this many days after they are issued (or refreshed, by exchanging a valid
+# token at /api/v1/auth/token/refresh/ for a new one).
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1: API tokens expire.")
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pulso API",
     "DESCRIPTION": "Tickets, customers and teams of the Pulso support desk.",
@@ -271,9 +322,12 @@ if REDIS_URL:
         "unacked_restore_throttle": 1,
     }
 else:
+    # A folder as the broker: kombu's file-system transport with every file written whole and
+    # each message taken once (config/broker.py; kombu's own hands out half-written files).
     _broker_dir = VAR_DIR / "celery" / "broker"
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    for _folder in ("processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "pulsofs://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -283,11 +337,28 @@ else:
         # The folder is polled; kombu's default 1 s caps a worker near 1 task/s (measured).
         "polling_interval": 0.1,
     }
+    # Remote control (celery inspect / control) gives every worker a fan-out queue in the folder
+    # that outlives a killed worker and keeps filling; nothing in Pulso uses it.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
+# How long a sender holds an outbox row (cases/services/send_attempts.py): a row whose sender
+# died is sent by another worker once it runs out. It must outlast every live send. EMAIL_TIMEOUT
+# bounds each SMTP step, not the conversation (a server that trickles bytes never trips it);
+# the hard time limit bounds the whole task (prefork kills the child), so the lease must exceed
+# it, plus a margin for the pool noticing the limit and for clocks that differ between hosts.
+OUTBOX_LEASE_MARGIN_SECONDS = 10
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+if OUTBOX_LEASE_SECONDS < CELERY_TASK_TIME_LIMIT + OUTBOX_LEASE_MARGIN_SECONDS:
+    raise ImproperlyConfigured(
+        f"OUTBOX_LEASE_SECONDS={OUTBOX_LEASE_SECONDS} is too short: a send may run until "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s) kills it, and a lease that ends "
+        "first lets a second worker send the same e-mail again. Use at least "
+        f"{CELERY_TASK_TIME_LIMIT + OUTBOX_LEASE_MARGIN_SECONDS}."
+    )
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
@@ -366,8 +437,21 @@ SURVEY_TOKEN_KEY = env_str("SURVEY_TOKEN_KEY") or SECRET_KEY
 
 # --- Pulso ------------------------------------------------------------------------------------
 PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "5/h")
+# Failed passwords (cases/login_guard.py; the login form, the admin's and the API's token
+# endpoint share them): per account and client address (tight); per account from any address
+# (once spent, it refuses only the addresses that tried the account, never a new one: the
+# owner still gets in); per client address over all accounts.
 LOGIN_RATE = env_str("LOGIN_RATE", "10/5m")
+LOGIN_ACCOUNT_RATE = env_str("LOGIN_ACCOUNT_RATE", "20/h")
+LOGIN_IP_RATE = env_str("LOGIN_IP_RATE", "30/h")
 CUSTOMER_LINK_RATE = env_str("CUSTOMER_LINK_RATE", "60/m")
+# A customer's private link opens their case until this many days after it closed (a link
+# sent later, on request: after it was sent); agents can withdraw a case's links sooner.
+CUSTOMER_LINK_DAYS_AFTER_CLOSE = env_int("CUSTOMER_LINK_DAYS_AFTER_CLOSE", 90)
+# "Send me a new link" on an expired link's page: per client IP, and at most one e-mail a
+# case in this many minutes (always to the address on file).
+CUSTOMER_LINK_RESEND_RATE = env_str("CUSTOMER_LINK_RESEND_RATE", "5/h")
+CUSTOMER_LINK_RESEND_MINUTES = env_int("CUSTOMER_LINK_RESEND_MINUTES", 60)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,5 @@
 """Printed by `make run` before the processes start: where to go and how to log in."""
 
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -15,8 +13,8 @@ class Command(BaseCommand):
     help = "Print the URL and the demo logins."
 
     def handle(self, *args, **options):
-        bind = os.environ.get("PULSO_BIND", "127.0.0.1:8000")
-        url = f"http://{bind}/"
+        # Where people go: SITE_URL, which in the embedded mode follows PULSO_BIND.
+        url = f"{settings.SITE_URL}/"
         line = "=" * 64
         self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"Pulso: {url}"))
