@@ -2,6 +2,8 @@
 
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Lower
+from django.utils import timezone
+from knox.models import AuthToken
 
 from .models import (
     ACTIVE_STATUSES,
@@ -111,3 +113,21 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     if not getattr(user, "is_authenticated", False) or user.role is None:
         return Customer.objects.none()
     return Customer.objects.all()
+
+
+# A token's public name: the start of the SHA-512 hash knox stores, never part of the secret
+# (knox's token_key is the secret's first characters).
+API_TOKEN_ID_LENGTH = 16
+
+
+def api_token_id(token: AuthToken) -> str:
+    return token.digest[:API_TOKEN_ID_LENGTH]
+
+
+def api_tokens_of(user) -> QuerySet[AuthToken]:
+    """A person's API tokens that still work, newest first."""
+    return (
+        AuthToken.objects.filter(user=user)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created")
+    )

@@ -1,5 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from cases.api.errors import NotFoundApi
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -7,4 +9,6 @@ urlpatterns = [
     path("", include("surveys.api.urls")),
     path("", include("metrics.api.urls")),
     path("", include("cases.api.urls")),
+    # Last: any other /api/v1/ URL is a JSON 404, not Django's HTML page.
+    re_path(r"^", NotFoundApi.as_view()),
 ]

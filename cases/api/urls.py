@@ -9,6 +9,9 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.TokenCreateApi.as_view(), name="auth-token"),
+    path("auth/token/refresh/", auth.TokenRefreshApi.as_view(), name="auth-token-refresh"),
+    path("auth/tokens/", auth.TokenListApi.as_view(), name="auth-tokens"),
+    path("auth/tokens/<str:token_id>/", auth.TokenDetailApi.as_view(), name="auth-token-detail"),
     path("auth/logout/", auth.TokenLogoutApi.as_view(), name="auth-logout"),
     path("auth/logout-all/", auth.TokenLogoutAllApi.as_view(), name="auth-logout-all"),
     path("me/", auth.MeApi.as_view(), name="me"),

@@ -1,20 +1,18 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
+
+from ..forms_auth import LoginForm
 
 
-@method_decorator(
-    ratelimit(key="ip", rate=lambda g, r: settings.LOGIN_RATE, method="POST", block=True),
-    name="post",
-)
-@method_decorator(
-    ratelimit(
-        key="post:username", rate=lambda g, r: settings.LOGIN_RATE, method="POST", block=True
-    ),
-    name="post",
-)
 class LoginView(auth_views.LoginView):
-    """Django's login with a per-IP and per-username rate limit (Django has none)."""
+    """Django's login under Pulso's password budgets (`cases.login_guard`): a refused attempt
+    is a 429 with Retry-After, on the form that keeps the username typed."""
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response

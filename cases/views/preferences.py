@@ -1,14 +1,19 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from cases.errors import ValidationError
 from cases.models import Language
+from cases.selectors import api_token_id, api_tokens_of
 from cases.services import update_preferences
+from cases.services.api_tokens import revoke_api_token
 
 
 class PreferencesForm(forms.Form):
@@ -32,7 +37,7 @@ class PreferencesForm(forms.Form):
 @login_required
 def preferences(request):
     """The signed-in person's own settings (language, weekly digest, availability, which
-    e-mails about tickets they get)."""
+    e-mails about tickets they get), and their API tokens."""
     user = request.user
     form = PreferencesForm(
         request.POST or None,
@@ -62,4 +67,23 @@ def preferences(request):
             )
             return response
     status = 400 if request.method == "POST" else 200
-    return render(request, "cases/preferences.html", {"form": form}, status=status)
+    tokens = [
+        {"id": api_token_id(token), "created": token.created, "expiry": token.expiry}
+        for token in api_tokens_of(user)
+    ]
+    context = {
+        "form": form,
+        "api_tokens": tokens,
+        "api_token_days": settings.API_TOKEN_TTL_DAYS,
+    }
+    return render(request, "cases/preferences.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revoke_api_token_view(request, token_id: str):
+    """Revoke one of the signed-in person's API tokens (someone else's is a 404)."""
+    if not revoke_api_token(user=request.user, token_id=token_id):
+        raise Http404
+    messages.success(request, _("The API token is revoked: it no longer works."))
+    return redirect("preferences")
