@@ -3,19 +3,26 @@ from collections import Counter
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .errors import PermissionDenied as ServicePermissionDenied
+from .forms_auth import AdminLoginForm
 from .models import (
     Attachment,
     BusinessCalendar,
     Category,
     Channel,
     Customer,
+    CustomerChange,
     Holiday,
     InboundEmail,
     InboundOutcome,
     OutboundEmail,
+    OutboundEmailAttempt,
+    Role,
+    SendAttempt,
     SLAPolicy,
     Team,
     Ticket,
@@ -23,11 +30,50 @@ from .models import (
     User,
     WorkingHours,
 )
+from .services.customers import update_customer
 from .services.inbound import reprocess
+
+
+def is_admin(user) -> bool:
+    """Admins (the Admin group or a superuser) manage accounts; managers do not."""
+    return bool(user.is_active and user.role == Role.ADMIN)
+
+
+def _plain_agent(user: User) -> bool:
+    """An account a manager may change: an agent, with no admin access of their own."""
+    return user.role == Role.AGENT and not user.is_superuser and not user.is_staff
+
+
+# What a manager may change of an agent's account: their name, language, availability for
+# automatic assignment, e-mail preferences, and whether the account is active. Roles
+# (groups), superuser and staff status, permissions, username, e-mail address and password
+# are admins' alone, as are new accounts; managers place agents in teams under Teams.
+MANAGER_USER_FIELDS = (
+    "first_name",
+    "last_name",
+    "language",
+    "is_available",
+    "notify_assigned",
+    "notify_escalated",
+    "is_active",
+)
+
+
+class ManagerUserForm(forms.ModelForm):
+    """The only user form a manager gets: no password, role, group or permission field, so
+    a crafted POST has nothing to land in."""
+
+    class Meta:
+        model = User
+        fields = MANAGER_USER_FIELDS
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Admins: everything Django's user admin does. Managers: every account read-only, and
+    agents' accounts limited to MANAGER_USER_FIELDS — enforced in the permissions, the
+    form and the password view, not only hidden."""
+
     list_display = ("username", "display_name", "email", "role_label", "is_active")
     list_filter = ("groups", "is_active", "teams")
     fieldsets = (
@@ -37,10 +83,69 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("language", "is_available", "notify_assigned", "notify_escalated")},
         ),
     )
+    manager_fieldsets = (
+        (None, {"fields": ("username", "role_label", "teams_label")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Pulso"),
+            {
+                "fields": (
+                    "language",
+                    "is_available",
+                    "notify_assigned",
+                    "notify_escalated",
+                    "is_active",
+                )
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
 
     @admin.display(description=_("role"))
     def role_label(self, obj):
-        return obj.role or "—"
+        return Role(obj.role).label if obj.role else "—"
+
+    @admin.display(description=_("teams"))
+    def teams_label(self, obj):
+        return ", ".join(team.name for team in obj.teams.all()) or "—"
+
+    def has_add_permission(self, request):
+        return is_admin(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return is_admin(request.user) or obj is None or _plain_agent(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_admin(request.user) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        return super().get_actions(request) if is_admin(request.user) else {}
+
+    def get_fieldsets(self, request, obj=None):
+        if is_admin(request.user):
+            return super().get_fieldsets(request, obj)
+        return self.manager_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if is_admin(request.user):
+            return super().get_readonly_fields(request, obj)
+        return ("username", "role_label", "teams_label", "email", "last_login", "date_joined")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if not is_admin(request.user):
+            kwargs["form"] = ManagerUserForm
+            kwargs["fields"] = [
+                f for f in MANAGER_USER_FIELDS if f not in self.get_readonly_fields(request, obj)
+            ]
+        return super().get_form(request, obj, **kwargs)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Only admins set passwords here; everyone changes their own with the old one."""
+        if not is_admin(request.user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Team)
@@ -58,12 +163,48 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class CustomerChangeInline(admin.TabularInline):
+    """Who changed the customer's details, read-only, for whoever may see the customer."""
+
+    model = CustomerChange
+    extra = 0
+    can_delete = False
+    fields = ("at", "by", "changes")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(Customer).has_view_permission(request, obj)
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    """A change goes through `update_customer`, as in the workspace: recorded, and a new
+    e-mail address announced to the old one."""
+
     list_display = ("name", "email", "company", "language", "active_since", "churned_at")
     list_filter = ("language",)
     search_fields = ("name", "email", "company", "phone")
     date_hierarchy = "created_at"
+    inlines = [CustomerChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            update_customer(customer=obj, by=request.user, **changes)
+        except ServicePermissionDenied as exc:
+            raise PermissionDenied(exc.message) from exc
+        return None
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -94,17 +235,101 @@ class TicketEventAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket", "actor")
 
 
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdmin):
-    """Every e-mail about a ticket and how its sending went (failed ones with the error)."""
+class SendAttemptsInline(admin.TabularInline):
+    """An outbox row's send attempts, read-only, for whoever may see the row: who tried,
+    when, holding which lease, and how it ended (abandoned: the sender died mid-send)."""
 
-    list_display = ("ticket", "kind", "to", "status", "attempts", "sent_at", "last_error")
-    list_filter = ("status", "kind")
-    list_select_related = ("ticket", "ticket__customer", "recipient")
-    search_fields = ("message_id", "ticket__customer__email", "recipient__email")
+    extra = 0
+    can_delete = False
+    fields = ("number", "outcome", "started_at", "finished_at", "sender", "lease_until", "error")
+    readonly_fields = fields
+    ordering = ("started_at", "id")
+
+    @admin.display(description=_("sending process"))
+    def sender(self, obj: SendAttempt) -> str:
+        return f"{obj.hostname}:{obj.pid}"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
+
+
+class PossibleDuplicateFilter(admin.SimpleListFilter):
+    """Rows whose e-mail may have reached the recipient twice (see SendAttemptsAdmin)."""
+
+    title = _("possible duplicate")
+    parameter_name = "possible_duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(possible_duplicate=self.value() == "yes")
+        return queryset
+
+
+class SendAttemptsAdmin(admin.ModelAdmin):
+    """An outbox's admin: the attempts inline and a "possible duplicate" flag — two attempts
+    at one e-mail that were sent or abandoned (a sender that died may have sent it)."""
+
+    attempt_model: type[SendAttempt]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(possible_duplicate=self.attempt_model.possible_duplicate())
+        )
+
+    @admin.display(description=_("possible duplicate"), boolean=True, ordering="possible_duplicate")
+    def possible_duplicate(self, obj) -> bool:
+        return obj.possible_duplicate
+
+
+class OutboundEmailAttemptInline(SendAttemptsInline):
+    model = OutboundEmailAttempt
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(SendAttemptsAdmin, ReadOnlyAdmin):
+    """Every e-mail about a ticket and how its sending went (failed ones with the error,
+    each try with its outcome)."""
+
+    attempt_model = OutboundEmailAttempt
+    inlines = [OutboundEmailAttemptInline]
+    list_display = (
+        "ticket",
+        "kind",
+        "to",
+        "status",
+        "attempts",
+        "possible_duplicate",
+        "sent_at",
+        "last_error",
+    )
+    list_filter = ("status", PossibleDuplicateFilter, "kind")
+    readonly_fields = ("possible_duplicate",)
+    list_select_related = ("ticket", "ticket__customer", "recipient", "customer")
+    search_fields = (
+        "message_id",
+        "ticket__customer__email",
+        "recipient__email",
+        "to_address",
+    )
 
     @admin.display(description=_("to"))
     def to(self, obj):
+        if obj.to_address:
+            return obj.to_address
         return obj.recipient.email if obj.recipient_id else obj.ticket.customer.email
 
 
@@ -201,3 +426,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
     search_fields = ("filename", "ticket__subject")
     list_select_related = ("ticket",)
     exclude = ("file",)
+
+
+# The admin's login counts passwords in the workspace login's budgets (cases/login_guard.py).
+admin.site.login_form = AdminLoginForm

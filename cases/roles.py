@@ -1,7 +1,9 @@
 """The three roles as Django groups with model permissions, kept in step after every migrate.
 
 Pulso's own views decide by role (`User.role`); the permissions make the Django admin
-match: agents may not use it, managers manage people and reference data, admins everything.
+match: agents may not use it, managers manage reference data and customers, see everyone
+and change agents' everyday settings (cases/admin.py `UserAdmin` narrows "change user" to
+that), and read the outbox; admins everything.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -25,9 +27,16 @@ ROLE_PERMISSIONS = {
         ("cases", "view_ticketevent"),
     },
 }
-ROLE_PERMISSIONS[Role.MANAGER] = ROLE_PERMISSIONS[Role.AGENT] | {
-    ("cases", f"{verb}_{model}") for model in _MANAGER_MODELS for verb in ("view", "add", "change")
-}
+ROLE_PERMISSIONS[Role.MANAGER] = (
+    ROLE_PERMISSIONS[Role.AGENT]
+    | {
+        ("cases", f"{verb}_{model}")
+        for model in _MANAGER_MODELS
+        for verb in ("view", "add", "change")
+    }
+    # The outbox, read-only (the admin never changes it): a failed e-mail is theirs to see.
+    | {("cases", "view_outboundemail")}
+)
 
 
 def ensure_role_groups(**kwargs) -> None:

@@ -1,6 +1,8 @@
-"""Customer pages of the workspace: list and search, profile with case history, create, edit."""
+"""Customer pages of the workspace: list and search, profile with case history and the
+record of changes, create, edit (under the edit policy of `services.customers`)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -8,12 +10,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import services
 from ..errors import CasesError
+from ..errors import PermissionDenied as ServicePermissionDenied
 from ..forms import CustomerEditForm, CustomerForm, CustomerSearchForm, add_service_error
+from ..models import Customer
 from ..queues import customer_tickets, customers_with_counts
 from ..selectors import customers_visible_to
 from .workspace import staff_required
 
 PAGE_SIZE = 25
+CHANGES_SHOWN = 50
 
 
 @staff_required
@@ -30,6 +35,27 @@ def customer_list(request):
     )
 
 
+def _changes(customer: Customer) -> list[dict]:
+    """The latest recorded changes, each field with its label: who, when, old → new."""
+    fields = {field.name: field for field in Customer._meta.fields}
+
+    def row(name: str, old, new) -> tuple:
+        field = fields.get(name)
+        if field is None:
+            return name, old, new
+        shown = dict(field.choices or ())
+        return field.verbose_name, shown.get(old, old), shown.get(new, new)
+
+    return [
+        {
+            "at": change.at,
+            "by": change.by,
+            "rows": [row(name, old, new) for name, (old, new) in change.changes.items()],
+        }
+        for change in customer.audit.select_related("by")[:CHANGES_SHOWN]
+    ]
+
+
 @staff_required
 @require_GET
 def customer_detail(request, pk):
@@ -41,6 +67,8 @@ def customer_detail(request, pk):
             "nav": "customers",
             "customer": customer,
             "tickets": customer_tickets(request.user, customer),
+            "may_edit": services.may_edit_customer(request.user, customer),
+            "changes": _changes(customer),
         },
     )
 
@@ -69,13 +97,19 @@ def customer_create(request):
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk):
     customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    if not services.may_edit_customer(request.user, customer):
+        raise PermissionDenied(
+            _("You cannot edit this customer: none of their cases is in your teams.")
+        )
     if request.method == "POST":
         form = CustomerEditForm(request.POST, instance=customer)
     else:
         form = CustomerEditForm(instance=customer)
     if form.is_bound and form.is_valid():
         try:
-            services.update_customer(customer=customer, **form.changes())
+            services.update_customer(customer=customer, by=request.user, **form.changes())
+        except ServicePermissionDenied as exc:
+            raise PermissionDenied(exc.message) from exc
         except CasesError as exc:
             add_service_error(form, exc)
         else:

@@ -1,5 +1,7 @@
 """The public customer portal: open a case without an account, and follow it through the
-private link the confirmation e-mail carries. No login; the link's token is the key.
+private link the confirmation e-mail carries. No login; the link's token is the key. An
+expired or withdrawn link gets a page that offers a new link by e-mail — always to the
+case's customer address on file, never to one the visitor types.
 
 Every view is thin: parse the form, call one service, render or redirect (PRG).
 """
@@ -23,11 +25,13 @@ from ..forms_portal import CustomerReplyForm, NewCaseForm
 from ..lifecycle import Action
 from ..models import Channel, Language, Status
 from ..services import (
+    access_for_token,
     add_customer_reply,
     find_or_create_customer,
     register_ticket,
-    ticket_for_access_token,
+    request_new_link,
 )
+from ..services.customer_links import LinkState
 
 SESSION_SUBMITTED = "portal_submitted"
 
@@ -130,10 +134,25 @@ def _customer_language(request, customer):
 def ticket(request, token):
     """The case as its customer sees it: public conversation only, and a reply box while the
     lifecycle lets the customer reply. Unknown, malformed and truncated tokens all get the
-    same plain 404."""
-    case = ticket_for_access_token(token)
-    if case is None:
+    same plain 404; an expired or withdrawn link the page that offers a new one (410), in
+    the visitor's language — they may not be the customer — and showing nothing of the
+    case."""
+    access = access_for_token(token)
+    if access is None:
         raise Http404
+    if not access.usable:
+        response = render(
+            request,
+            "portal/link_gone.html",
+            {
+                "token": token,
+                "revoked": access.state is LinkState.REVOKED,
+                "link_days": settings.CUSTOMER_LINK_DAYS_AFTER_CLOSE,
+            },
+            status=410,
+        )
+        return _private(response)
+    case = access.ticket
     with _customer_language(request, case.customer):
         response = _ticket_page(request, case, token)
         response["Content-Language"] = translation.get_language()
@@ -175,3 +194,19 @@ def _ticket_page(request, case, token):
         },
         status=status,
     )
+
+
+@require_http_methods(["POST"])
+@_rate_limited("CUSTOMER_LINK_RESEND_RATE")
+def new_link(request, token):
+    """The expired link page's button. The same answer whatever the token and whether an
+    e-mail left, so it tells nobody anything about a case or its customer."""
+    request_new_link(token)
+    return redirect("portal:new_link_sent")
+
+
+@require_http_methods(["GET", "HEAD"])
+def new_link_sent(request):
+    response = render(request, "portal/new_link_sent.html")
+    response["Cache-Control"] = "no-store, private"
+    return response
