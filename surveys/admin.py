@@ -5,10 +5,21 @@ e-mail must be visible to them), whatever the model permissions of their group s
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin import ReadOnlyAdmin
+from cases.admin import (
+    PossibleDuplicateFilter,
+    ReadOnlyAdmin,
+    SendAttemptsAdmin,
+    SendAttemptsInline,
+)
 from cases.models import Role
 
-from .models import FollowUp, FollowUpNote, SurveyInvitation, SurveyResponse
+from .models import (
+    FollowUp,
+    FollowUpNote,
+    SurveyInvitation,
+    SurveyInvitationAttempt,
+    SurveyResponse,
+)
 
 _LOOKERS = (Role.MANAGER, Role.ADMIN)
 
@@ -27,20 +38,29 @@ class ManagersLookAdmin(ReadOnlyAdmin):
         return self._looks(request) or super().has_module_permission(request)
 
 
+class SurveyInvitationAttemptInline(SendAttemptsInline):
+    model = SurveyInvitationAttempt
+    fields = ("mail", *SendAttemptsInline.fields)
+    readonly_fields = fields
+
+
 @admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(ManagersLookAdmin):
+class SurveyInvitationAdmin(SendAttemptsAdmin, ManagersLookAdmin):
+    attempt_model = SurveyInvitationAttempt
+    inlines = [SurveyInvitationAttemptInline]
     list_display = (
         "ticket",
         "customer",
         "status",
         "attempts",
+        "possible_duplicate",
         "last_error",
         "send_after",
         "sent_at",
         "reminder_sent_at",
         "answered_at",
     )
-    list_filter = ("status", "language", "team")
+    list_filter = ("status", PossibleDuplicateFilter, "from_history", "language", "team")
     search_fields = ("customer__email", "customer__name", "ticket__subject")
     list_select_related = ("ticket", "customer")
     date_hierarchy = "created_at"
@@ -61,12 +81,14 @@ class SurveyInvitationAdmin(ManagersLookAdmin):
         "lease_until",
         "enqueued_at",
         "attempts",
+        "possible_duplicate",
         "last_error",
         "sent_at",
         "reminder_sent_at",
         "answered_at",
         "withdrawn_at",
         "withdrawn_reason",
+        "from_history",
     )
 
 

@@ -20,11 +20,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 from cases.emails import MAX_ATTEMPTS, retry_delay
+from cases.services.send_attempts import lease
 from surveys import services
 from surveys.errors import SurveyExpired
 from surveys.models import FollowUp, InvitationStatus, SurveyInvitation
 from surveys.services import (
-    LEASE,
     REENQUEUE_AFTER,
     deliver_invitation,
     invitation_for_token,
@@ -98,7 +98,11 @@ def test_while_one_sender_holds_the_lease_a_second_one_backs_off(invitation):
     with due(invitation), patch.object(locmem.EmailBackend, "send_messages", send_and_race):
         assert deliver_invitation(invitation.pk) is True
         now = timezone.now()
-    assert seen == {"status": InvitationStatus.SENDING, "lease_until": now + LEASE, "second": False}
+    assert seen == {
+        "status": InvitationStatus.SENDING,
+        "lease_until": now + lease(),
+        "second": False,
+    }
     assert len(mail.outbox) == 1
     assert refreshed(invitation).status == InvitationStatus.SENT
 
@@ -110,13 +114,13 @@ def test_a_sender_that_died_holding_the_lease_is_replaced_by_the_sweep_once_it_e
     with due(invitation):
         claimed_at = timezone.now()
         SurveyInvitation.objects.filter(pk=invitation.pk).update(
-            status=InvitationStatus.SENDING, lease_until=claimed_at + LEASE
+            status=InvitationStatus.SENDING, lease_until=claimed_at + lease()
         )
-    with time_machine.travel(claimed_at + LEASE - timedelta(seconds=1), tick=False):
+    with time_machine.travel(claimed_at + lease() - timedelta(seconds=1), tick=False):
         assert sweep_invitations() == 0
         assert deliver_invitation(invitation.pk) is False
     assert mail.outbox == []
-    with time_machine.travel(claimed_at + LEASE + timedelta(seconds=1), tick=False):
+    with time_machine.travel(claimed_at + lease() + timedelta(seconds=1), tick=False):
         assert sweep_invitations() == 1
     assert refreshed(invitation).status == InvitationStatus.SENT
     assert [m.to for m in mail.outbox] == [[customer.email]]
