@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
@@ -21,6 +22,9 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ FORWARD_START = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 FORWARD_FROM = re.compile(r"^\s*\*?(From|De|Von)\s*:\*?\s*(?P<value>.+?)\s*$", re.I | re.M)
+# Something that looks like an address in a line of text (a forwarded block's From line).
+ADDRESS_LIKE = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
 FORWARD_SUBJECT = re.compile(r"^\s*((fwd?|rv|tr|wg|enc)\s*:\s*)+", re.IGNORECASE)
 SIGNATURE_PARTS = {"application/pgp-signature", "application/pkcs7-signature"}
 SIGNATURE_PARTS |= {"application/x-pkcs7-signature"}
@@ -106,19 +112,111 @@ def _decode_words(value: str) -> str:
         return value
 
 
-def addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
-    """(display name, address) pairs of an address header. When the parser refuses the
-    header, the undecoded value is split first and only then are the names decoded: a name
-    that decodes to "…\r\nBcc: victim@…" must not become an address."""
+class UntrustedAddress(ValueError):
+    """An address header that does not name one address beyond doubt: an encoded word where
+    the address belongs, address syntax hidden inside an encoded word, a header two parsers
+    read differently, two From headers. The message goes to quarantine with this reason."""
+
+
+# An RFC 2047 encoded word, from "=?" to the "?=" that ends its text — as CPython's header
+# parser takes one in, spaces and brackets between them included.
+ENCODED_WORD = re.compile(r"=\?[^?]*\?[A-Za-z]\?.*?\?=", re.DOTALL)
+# Inside an encoded word of an address header these are address syntax to a reader that does
+# not decode (the receiving server, which checked the From domain) and plain text to one that
+# does: no mail client writes them there, only someone playing the two readers off.
+ADDRESS_SYNTAX = re.compile(r'[\s<>@,;:"\\()\[\]]')
+# A structured header (its parser) for any address header, Return-Path included.
+_ADDRESS_HEADER = "reply-to"
+# Far beyond any real From or Reply-To; finding encoded words costs more with the length.
+ADDRESS_HEADER_MAX = 8000
+
+
+def _legacy_getaddresses(value: str) -> list[tuple[str, str]]:
+    """email.utils.getaddresses, the same on every 3.11 release: the 3.11.10 security update
+    made `strict=True` the default (it blanks some headers the older releases split)."""
     try:
-        value = message.get(name)
-        found = [(a.display_name, a.addr_spec) for a in getattr(value, "addresses", ())]
-    except Exception:  # noqa: BLE001 — fall back to the raw header
-        found = []
-    if not found:
-        raw = _raw_header(message, name, decode=False)
-        found = [(_decode_words(display), address) for display, address in getaddresses([raw])]
-    return [(unescape_bytes(display), unescape_bytes(address)) for display, address in found]
+        return getaddresses([value], strict=False)
+    except TypeError:  # before 3.11.10: no `strict`, and this behaviour
+        return getaddresses([value])
+
+
+def _unfolded(value: str) -> str:
+    return re.sub(r"[\r\n]+", " ", re.sub(r"\r?\n(?=[ \t])", "", value)).strip()
+
+
+def _raw_values(message: EmailMessage, name: str) -> list[str]:
+    return [str(raw) for key, raw in message.raw_items() if key.lower() == name.lower()]
+
+
+def read_addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header, the address taken only from the
+    header's own structure. The structure is read before any encoded word is decoded: each
+    encoded word stands in as an opaque atom while two independent parsers (the header
+    registry of policy.default and the older email.utils one) split the header, and the
+    display names are decoded afterwards. Raises UntrustedAddress when an encoded word holds
+    address syntax or takes the place of an address, when the parsers disagree, or when an
+    address is not one mail can be sent to. Entries without an address are left out."""
+    values = _raw_values(message, name)
+    if not values:
+        return []
+    if len(values) > 1:
+        raise UntrustedAddress(f"{len(values)} {name} headers")
+    value = unescape_bytes(_unfolded(values[0]))
+    if len(value) > ADDRESS_HEADER_MAX:
+        raise UntrustedAddress(f"{name}: longer than {ADDRESS_HEADER_MAX} characters")
+    words = ENCODED_WORD.findall(value)
+    if any(ADDRESS_SYNTAX.search(word) for word in words):
+        raise UntrustedAddress(f"{name}: address syntax inside an encoded word")
+    nonce = f"pulsoew{uuid.uuid4().hex}"
+    stand_ins = {f"{nonce}n{index}z": word for index, word in enumerate(words)}
+    numbers = iter(range(len(words)))
+    marked = ENCODED_WORD.sub(lambda _match: f"{nonce}n{next(numbers)}z", value)
+    try:
+        parsed = policy.default.header_factory(_ADDRESS_HEADER, marked)
+        modern = [(a.display_name, a.addr_spec) for a in parsed.addresses]
+    except Exception as error:  # noqa: BLE001 — a header the parser refuses is untrusted
+        raise UntrustedAddress(f"{name}: unreadable ({error})"[:200]) from error
+    legacy = _legacy_getaddresses(marked)
+    for _display, address in modern + legacy:
+        if nonce in address or "=?" in address:
+            raise UntrustedAddress(f"{name}: an encoded word where the address belongs")
+    if _distinct(modern) != _distinct(legacy):
+        raise UntrustedAddress(f"{name}: the header reads as two different addresses")
+    found = []
+    for display, address in modern:
+        if "@" not in address:
+            continue
+        if not _sendable(address):
+            raise UntrustedAddress(f"{name}: not an address mail can go to: {address}"[:200])
+        for stand_in, word in stand_ins.items():
+            display = display.replace(stand_in, word)
+        found.append((_decode_words(display) if words else display, address))
+    return found
+
+
+def _distinct(pairs: list[tuple[str, str]]) -> list[str]:
+    return list(dict.fromkeys(address.lower() for _name, address in pairs if "@" in address))
+
+
+def _sendable(address: str) -> bool:
+    """A plain local@domain the desk can write to: no quoted local part, no domain literal,
+    nothing Django's EmailField (the customer's address) would refuse."""
+    if re.search(r'["\s<>\[\]\\\x00-\x1f\x7f]', address):
+        return False
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
+    """read_addresses for a header that decides nothing about whom to answer (Return-Path,
+    to tell machine mail): an untrusted header simply has no addresses."""
+    try:
+        return read_addresses(message, name)
+    except UntrustedAddress:
+        return []
 
 
 def message_ids(value) -> list[str]:
@@ -147,15 +245,28 @@ def references(message: EmailMessage) -> list[str]:
 
 
 def sender(message: EmailMessage) -> tuple[str, str]:
-    """(name, address) of whom an answer goes to: Reply-To, else From. Line breaks in the
-    name become spaces."""
-    for name in ("Reply-To", "From"):
-        for display, address in addresses(message, name):
-            address = address.strip()
-            if "@" in address and not re.search(r"[\s<>\x00-\x1f]", address):
-                display = re.sub(r"[\r\n\u2028\u2029\x00]+", " ", display or "")
-                return " ".join(display.split())[:150], address.lower()
+    """(name, address) of whom an answer goes to: Reply-To, else From; ('', '') when neither
+    names an address. Both headers must be trustworthy (UntrustedAddress otherwise), and From
+    names one author. Line breaks in the name become spaces."""
+    reply_to = read_addresses(message, "Reply-To")
+    authors = read_addresses(message, "From")
+    if len(_distinct(authors)) > 1:
+        raise UntrustedAddress("From: more than one address")
+    for display, address in reply_to + authors:
+        display = re.sub(r"[\r\n\u2028\u2029\x00]+", " ", display or "")
+        return " ".join(display.split())[:150], address.lower()
     return "", ""
+
+
+def sender_text(message: EmailMessage) -> str:
+    """Who sent it, to show: the address, or the raw From header when it names none that
+    can be trusted (encoded words left as they came)."""
+    try:
+        address = sender(message)[1]
+    except UntrustedAddress:
+        address = ""
+    values = _raw_values(message, "From")
+    return address or unescape_bytes(_unfolded(values[0] if values else ""))
 
 
 def automatic_reason(message: EmailMessage) -> str:
@@ -484,11 +595,10 @@ def read_content(message: EmailMessage) -> MailContent:
     text = drop_mobile_footer(cut_at_marker(_text_of(body, trim=False)))
     reply_text = trim_quoted(_text_of(body, trim=True))
     for inner in forwarded:  # forwarded as an attachment: its text belongs to the case
-        name, address = sender(inner)
         inner_text = _text_of(_body_part(inner), trim=False)
         if inner_text:
             text += (
-                f"\n\n---------- Forwarded message ----------\nFrom: {name} <{address}>\n"
+                f"\n\n---------- Forwarded message ----------\nFrom: {_who(inner)}\n"
                 f"Subject: {header(inner, 'Subject')}\n\n{inner_text}"
             )
     for index, mail_file in enumerate(files, start=1):
@@ -502,7 +612,10 @@ def is_forward(subject: str, text: str) -> bool:
 
 def forwarded_sender(content: MailContent) -> tuple[str, str]:
     """Whom a forwarded message was originally from: the attached message's sender, or the
-    first `From:` line of the forwarded block in the text. ('', '') when there is none."""
+    first `From:` line of the forwarded block in the text. ('', '') when there is none.
+    UntrustedAddress when the attached message's headers are, or when the From line names
+    more than one address (its client wrote a hostile display name out decoded: "Evil
+    <victim@…> <real@…>")."""
     for inner in content.forwarded:
         name, address = sender(inner)
         if address:
@@ -515,10 +628,24 @@ def forwarded_sender(content: MailContent) -> tuple[str, str]:
     if not found:
         return "", ""
     value = found.group("value").replace("[mailto:", "<").replace("]", ">")
+    named = list(dict.fromkeys(a.lower() for a in ADDRESS_LIKE.findall(value)))
+    if len(named) > 1:
+        raise UntrustedAddress("forwarded message: its From line names more than one address")
     name, address = parseaddr(value)
-    if "@" not in address:
+    address = address.strip().lower()
+    if [address] != named or not _sendable(address):
         return "", ""
-    return " ".join(name.strip(" \"'*").split())[:150], address.strip().lower()
+    return " ".join(name.strip(" \"'*").split())[:150], address
+
+
+def _who(message: EmailMessage) -> str:
+    """'Name <address>' of a forwarded message's sender, for the text; its raw From header
+    when that names nobody beyond doubt."""
+    try:
+        name, address = sender(message)
+    except UntrustedAddress:
+        return sender_text(message)
+    return f"{name} <{address}>" if address else sender_text(message)
 
 
 def strip_forward_prefix(subject: str) -> str:

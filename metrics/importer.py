@@ -13,11 +13,11 @@ Three steps, every problem kept with its line number:
    survey is sent: teams, customers, agents, then the tickets in order of creation, each in
    its own savepoint — `register_ticket`, then every event through its service with `at=`
    (`add_reply`, `add_customer_reply`, `escalate_ticket`, `set_pending`, `resume_ticket`,
-   `assign_ticket`, `resolve_ticket`, `reopen_ticket`, `close_ticket`), then its survey
-   through `record_survey_history`. A step the lifecycle or any other service rule refuses
-   makes that ticket invalid and rolls back only its savepoint, so one run finds every
-   problem. With any problem the whole transaction is rolled back — unless `skip_invalid`:
-   then the valid records stay and the invalid ones are listed.
+   `assign_ticket`, `resolve_ticket`, `reopen_ticket`, `close_ticket`), each survey through
+   `record_survey_history` at its place among them. A step the lifecycle or any other
+   service rule refuses makes that ticket invalid and rolls back only its savepoint, so one
+   run finds every problem. With any problem the whole transaction is rolled back — unless
+   `skip_invalid`: then the valid records stay and the invalid ones are listed.
 
 Decisions where IMPORT.md is silent:
 - Idempotency: every record written or adopted gets an `ImportedRecord(type, external_id)`.
@@ -47,9 +47,16 @@ Decisions where IMPORT.md is silent:
   unassign) are accepted.
 - Events are listed in time order (equal times keep their order), none before the ticket's
   creation; the list order is the replay order.
-- A survey needs a ticket that ends resolved or closed and is about its last resolution;
-  `sent_at` may not precede that resolution, `answered_at` not precede `sent_at`, and scores
-  without `answered_at` are an error. An unhappy answer opens its follow-up (nobody alerted).
+- A survey is about the last resolution before its `sent_at` (none: an error) and takes its
+  place in the timeline there. When the customer or an agent reopened the ticket after that
+  resolution, the reopening withdraws it as it does live (`withdraw_surveys`): unanswered, it
+  ends expired with `withdrawn_at` and a "survey withdrawn" event, and still counts as sent
+  for the response rate; answered before the reopening, the answer stands (with its
+  follow-up). A survey sent at or after that reopening, or answered at or after it, is an
+  error: live, the link no longer works then. `survey` may also be a list, in `sent_at` order,
+  for a ticket surveyed after each of several resolutions (one survey per resolution at most).
+  `answered_at` may not precede `sent_at`, and scores without `answered_at` are an error. An
+  unhappy answer opens its follow-up (nobody alerted).
 - Unknown fields are errors: a misspelt "asignee" must not silently drop the assignee.
 - Messages are English, for the operator at the terminal, like Django's own commands.
 """
@@ -189,6 +196,9 @@ class Survey:
     ces: int | None
     nps: int | None
     comment: str
+    # The reopening that withdrew it, when one followed its resolution (and it was not
+    # answered by then): its time, for the invitation's state at that moment.
+    reopened_at: datetime | None = None
 
 
 @dataclass
@@ -438,11 +448,55 @@ def _clean_event(raw, number: int, record: Record, now: datetime) -> Event | Non
     return event
 
 
-def _clean_survey(raw, record: Record, now: datetime, events: list[Event]) -> Survey | None:
+def _clean_surveys(raw, record: Record, now: datetime, events: list[Event]) -> list[Survey]:
+    """The ticket's survey, or its surveys in time order (one per resolution at most)."""
+    many = isinstance(raw, list)
+    surveys = []
+    for number, item in enumerate(raw if many else [raw], start=1):
+        where = f"survey {number}: " if many else "survey: "
+        survey = _clean_survey(item, record, now, events, where)
+        if survey is not None:
+            surveys.append(survey)
+    times = [s.sent_at for s in surveys if s.sent_at]
+    if times != sorted(times):
+        record.errors.append('survey: the surveys must be listed in the order of "sent_at"')
+    about = [_resolution_before(events, s.sent_at) for s in surveys if s.sent_at]
+    numbers = [resolution.number for resolution in about if resolution is not None]
+    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+        record.errors.append(
+            f"survey: two surveys follow the resolution of event {number}; a resolution has "
+            "one survey at most"
+        )
+    return surveys
+
+
+def _resolution_before(events: list[Event], moment: datetime) -> Event | None:
+    """The last resolution at or before `moment`: the one a survey sent then is about."""
+    resolutions = [e for e in events if e.kind == "resolved" and e.at and e.at <= moment]
+    return resolutions[-1] if resolutions else None
+
+
+def _reopening_after(events: list[Event], resolution: Event) -> Event | None:
+    """The event that reopened the ticket after this resolution, if any: an agent's
+    `reopened` or the customer's reply (which reopens a resolved ticket, as live)."""
+    for event in events[events.index(resolution) + 1 :]:
+        if event.kind == "resolved":
+            return None
+        if event.kind == "reopened" or (event.kind == "reply" and event.by == BY_CUSTOMER):
+            return event
+    return None
+
+
+def _clean_survey(
+    raw, record: Record, now: datetime, events: list[Event], where: str
+) -> Survey | None:
+    """One survey, about the last resolution before it was sent. A reopening after that
+    resolution withdraws it, as live (surveys.services.withdraw_surveys): it must have been
+    sent before the reopening, and an answer stands only if given before it."""
     if not isinstance(raw, dict):
-        record.errors.append("survey: not a JSON object")
+        record.errors.append(f"{where}not a JSON object")
         return None
-    f = _Fields(raw, record.errors, now, "survey: ")
+    f = _Fields(raw, record.errors, now, where)
     f.only({"sent_at", "answered_at", "csat", "ces", "nps", "comment"})
     survey = Survey(
         sent_at=f.timestamp("sent_at", required=True),
@@ -456,16 +510,40 @@ def _clean_survey(raw, record: Record, now: datetime, events: list[Event]) -> Su
         for key in ("csat", "ces", "nps", "comment"):
             if raw.get(key) not in (None, ""):
                 f.error(f'"{key}" is given but "answered_at" is not (an unanswered survey)')
+    if survey.sent_at and survey.answered_at and survey.answered_at < survey.sent_at:
+        f.error('"answered_at" is before "sent_at"')
     resolutions = [e for e in events if e.kind == "resolved" and e.at]
     if not any(e.kind == "resolved" for e in events):
         f.error("no event resolves the ticket, so it cannot have been surveyed")
-    elif survey.sent_at and resolutions and survey.sent_at < resolutions[-1].at:
+        return survey
+    if survey.sent_at is None or not resolutions:
+        return survey
+    resolution = _resolution_before(events, survey.sent_at)
+    if resolution is None:
+        first = resolutions[0]
         f.error(
-            f'"sent_at" ({survey.sent_at.isoformat()}) is before the last resolution '
-            f"(event {resolutions[-1].number}, {resolutions[-1].at.isoformat()})"
+            f'"sent_at" ({survey.sent_at.isoformat()}) is before the first resolution '
+            f"(event {first.number}, {first.at.isoformat()})"
         )
-    if survey.sent_at and survey.answered_at and survey.answered_at < survey.sent_at:
-        f.error('"answered_at" is before "sent_at"')
+        return survey
+    reopening = _reopening_after(events, resolution)
+    if reopening is None or reopening.at is None:
+        return survey
+    reopened = f"event {reopening.number} ({reopening.kind} at {reopening.at.isoformat()})"
+    if survey.sent_at >= reopening.at:
+        f.error(
+            f'"sent_at" ({survey.sent_at.isoformat()}) is not before {reopened}, which reopened '
+            f"the ticket resolved by event {resolution.number}: a reopening withdraws the "
+            "survey of that resolution before it is sent"
+        )
+    elif survey.answered_at and survey.answered_at >= reopening.at:
+        f.error(
+            f'"answered_at" ({survey.answered_at.isoformat()}) is not before {reopened}, '
+            "which reopened the ticket and withdrew the survey: only an answer given before "
+            "the reopening stands"
+        )
+    elif survey.answered_at is None:
+        survey.reopened_at = reopening.at
     return survey
 
 
@@ -485,7 +563,7 @@ def _clean_ticket(f: _Fields, record: Record) -> None:
         "assignee": f.ref("assignee"),
         "created_at": f.timestamp("created_at", required=True),
         "events": [],
-        "survey": None,
+        "surveys": [],
     }
     raw_events = f.raw.get("events")
     if raw_events is not None and not isinstance(raw_events, list):
@@ -507,7 +585,7 @@ def _clean_ticket(f: _Fields, record: Record) -> None:
             )
         previous, previous_name = event.at, f"event {event.number}"
     if f.raw.get("survey") is not None:
-        data["survey"] = _clean_survey(f.raw["survey"], record, f.now, data["events"])
+        data["surveys"] = _clean_surveys(f.raw["survey"], record, f.now, data["events"])
     record.data = data
 
 
@@ -814,7 +892,7 @@ class _Writer:
                     if existing is not None:
                         customer = existing
                         if since and since < existing.active_since:
-                            services.update_customer(customer=existing, active_since=since)
+                            services.update_customer(customer=existing, by=None, active_since=since)
                     else:
                         customer = services.find_or_create_customer(
                             email=data["email"],
@@ -826,7 +904,7 @@ class _Writer:
                         changes = {"active_since": since, "churned_at": data["churned_at"]}
                         changes = {k: v for k, v in changes.items() if v}
                         if changes:
-                            services.update_customer(customer=customer, **changes)
+                            services.update_customer(customer=customer, by=None, **changes)
             except CasesError as error:
                 self._invalid(record, error.message)
                 continue
@@ -917,7 +995,12 @@ class _Writer:
             )
         except CasesError as error:
             raise _Refused(f"the ticket cannot be registered: {error.message}") from error
+        # Each survey takes its place in the timeline — after the resolution it follows and
+        # everything before it was sent — so a later reopening withdraws it as it does live.
+        surveys = list(data["surveys"])
         for event in data["events"]:
+            while surveys and surveys[0].sent_at < event.at:
+                self._record_survey(ticket, surveys.pop(0))
             try:
                 self._play(ticket, event)
             except CasesError as error:
@@ -925,8 +1008,8 @@ class _Writer:
                     f"event {event.number} ({event.kind} at {event.at.isoformat()}) is refused: "
                     f"{error.message}"
                 ) from error
-        if data["survey"] is not None:
-            self._record_survey(ticket, data["survey"])
+        for survey in surveys:
+            self._record_survey(ticket, survey)
         return ticket
 
     def _play(self, ticket: Ticket, event: Event) -> None:
@@ -958,12 +1041,14 @@ class _Writer:
 
     def _record_survey(self, ticket: Ticket, survey: Survey) -> None:
         ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
-        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-            raise _Refused(
-                f"survey: the ticket ends {ticket.status}; only a resolved or closed ticket "
-                "can have been surveyed"
-            )
-        resolution = ticket.events.filter(kind=EventKind.RESOLVED).select_related("actor").last()
+        if ticket.status not in (Status.RESOLVED, Status.CLOSED):  # validation rules it out
+            raise _Refused(f"survey: sent while the ticket was {ticket.status}")
+        resolution = (
+            ticket.events.filter(kind=EventKind.RESOLVED)
+            .select_related("actor")
+            .order_by("at", "pk")
+            .last()
+        )
         try:
             record_survey_history(
                 ticket=ticket,
@@ -981,7 +1066,10 @@ class _Writer:
                     if survey.answered_at and survey.answered_at < self.now - FOLLOW_UP_WINDOW
                     else FollowUpStatus.OPEN
                 ),
-                now=self.now,
+                # Unanswered and then withdrawn by a reopening: its state is the one it had
+                # when the ticket reopened (sent, or expired already), which the replayed
+                # reopening then withdraws, as live.
+                now=min(self.now, survey.reopened_at) if survey.reopened_at else self.now,
             )
         except InvalidAnswer as error:
             details = (m if k == "__all__" else f'"{k}": {m}' for k, m in error.errors.items())

@@ -17,6 +17,7 @@ customer (the forwarded `From:`), registered by the agent.
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -130,13 +131,34 @@ def _handle(raw: bytes, message: EmailMessage, message_id: str, received_at, sto
     automatic = mailparse.automatic_reason(message)
     if automatic:
         return record(InboundOutcome.IGNORED, reason=automatic)
-    name, address = mailparse.sender(message)
+    try:
+        # The address comes from the headers' structure only, never out of a decoded name.
+        name, address = mailparse.sender(message)
+    except mailparse.UntrustedAddress as error:
+        return record(InboundOutcome.QUARANTINED, reason=str(error))
     if not address:
         return record(InboundOutcome.QUARANTINED, reason="no sender address")
     if _from_this_desk(address):
         return record(InboundOutcome.IGNORED, reason="sent by this desk (loop)")
     subject = " ".join(mailparse.header(message, "Subject").split())[:SUBJECT_MAX]
     content = mailparse.read_content(message)
+    try:
+        return _file(record, message, subject, name, address, content, stored)
+    except mailparse.UntrustedAddress as error:  # a forwarded original's sender
+        _forget_files(stored)
+        return record(InboundOutcome.QUARANTINED, reason=str(error))
+
+
+def _file(
+    record: Callable[..., Ingested],
+    message: EmailMessage,
+    subject: str,
+    name: str,
+    address: str,
+    content: mailparse.MailContent,
+    stored: list[str],
+) -> Ingested:
+    """A reply on the customer's ticket, or a new case."""
     with transaction.atomic():
         ticket, why_not = _thread(message, subject, address)
         if why_not:
@@ -193,7 +215,7 @@ def _new_case(record, message, subject, name, address, content, stored) -> Inges
 def _record(raw, message, outcome, message_id, received_at, *, reason="", ticket=None) -> Ingested:
     sender = subject = ""
     if message is not None:
-        sender = mailparse.sender(message)[1] or mailparse.header(message, "From")
+        sender = mailparse.sender_text(message)
         subject = mailparse.header(message, "Subject")
     try:
         with transaction.atomic():
@@ -239,7 +261,8 @@ def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket |
         for ticket_id, recipient_id in ours:
             if recipient_id is not None:
                 return None, "answer to a notification sent to an agent"
-            candidates.append(ticket_id)
+            if ticket_id is not None:  # None: a notice about the customer, not a case
+                candidates.append(ticket_id)
         candidates += InboundEmail.objects.filter(
             message_id__in=ids, ticket__isnull=False
         ).values_list("ticket_id", flat=True)

@@ -10,8 +10,8 @@ from django.core import mail as outbox
 from django.core.management import call_command
 
 from cases import services
-from cases.mailparse import html_to_text, trim_quoted
-from cases.models import InboundEmail, Reply, Status, Ticket
+from cases.mailparse import html_to_text, parse, trim_quoted
+from cases.models import Customer, InboundEmail, OutboundEmail, Reply, Status, Ticket
 from cases.services.inbound import ingest_email, reprocess
 from tests.factories import CustomerFactory, make_ticket
 
@@ -381,6 +381,98 @@ def test_a_display_name_with_encoded_line_breaks_cannot_smuggle_an_address():
     customer = ingest_email(message).ticket.customer
     assert customer.email == "pablo@example.net"
     assert customer.name == "Soporte Bcc: victima@example.org"
+
+
+def _deliver_everything() -> list:
+    """Send every queued e-mail as the worker would; the messages as they left."""
+    for notification in OutboundEmail.objects.all():
+        services.deliver_notification(notification.pk)
+    return list(outbox.outbox)
+
+
+def _head(message) -> bytes:
+    return message.message().as_bytes().replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+
+
+def test_an_address_out_of_an_encoded_name_never_gets_the_case_nor_the_confirmation():
+    # The name decodes to 'Banco <alertas@victima.example>'; the address is diego's.
+    name = b64encode(b"Banco <alertas@victima.example>").decode()
+    result = ingest_email(
+        mail({"From": f"=?UTF-8?B?{name}?= <diego@example.org>", "Subject": "Hola",
+              "Message-ID": "<b64@x>"})
+    )  # fmt: skip
+
+    assert result.outcome == "created"
+    assert (result.ticket.customer.email, result.ticket.customer.name) == (
+        "diego@example.org",
+        "Banco <alertas@victima.example>",
+    )
+    sent = _deliver_everything()
+    assert [m.recipients() for m in sent] == [["diego@example.org"]]
+    assert b"victima" not in _head(sent[0])
+
+
+@pytest.mark.parametrize(
+    ("sender", "reason"),
+    [
+        # CPython's header parser takes the encoded word into the local part: victima@…
+        ("=?UTF-8?Q?victima=40example=2Eorg?= hector@example.net",
+         "From: an encoded word where the address belongs"),
+        # PHP's mb_encode_mimeheader() over the whole value: no address outside the word
+        ("=?UTF-8?B?TGF1cmEgPHZpY3RpbWFAZXhhbXBsZS5vcmc+?=",
+         "From: an encoded word where the address belongs"),
+        ("=?UTF-8?Q?Soporte <victima@example.org>?= <ines@example.com>",
+         "From: address syntax inside an encoded word"),
+    ],
+    ids=["before-bare-address", "whole-header", "raw-brackets"],
+)  # fmt: skip
+def test_a_sender_hidden_in_an_encoded_word_is_quarantined_with_the_reason(sender, reason):
+    result = ingest_email(mail({"From": sender, "Subject": "Hola", "Message-ID": "<ew@x>"}))
+
+    assert (result.outcome, result.record.reason) == ("quarantined", reason)
+    assert result.record.sender == sender  # as it came, for the admin to judge
+    assert not Customer.objects.exists() and not OutboundEmail.objects.exists()
+    assert _deliver_everything() == []
+
+
+def test_an_agents_forward_of_a_hostile_from_line_is_quarantined(ana, team_n1):
+    # The forwarding client wrote the original's encoded name out decoded.
+    forward = mail(
+        {"From": f"Ana <{ana.email}>", "Subject": "Fwd: Pago", "Message-ID": "<fh@x>"},
+        "Revisen esto.\r\n\r\n---------- Forwarded message ---------\r\n"
+        "From: Soporte <victima@example.org> <hector@example.net>\r\n"
+        "Subject: Pago\r\n\r\nCambien mi cuenta.\r\n",
+    )
+    result = ingest_email(forward)
+    assert result.outcome == "quarantined"
+    assert result.record.reason == "forwarded message: its From line names more than one address"
+    assert not Ticket.objects.exists()
+
+
+def test_hostile_names_and_subjects_never_make_a_header_of_outgoing_mail(ana, team_n1):
+    # A display name and a subject with encoded CR LF, a Bcc line and an encoded word inside.
+    name = b64encode(b"Evil\r\nBcc: victima@example.org\r\n=?UTF-8?Q?x?=").decode()
+    subject = b64encode(b"Hola\r\nBcc: otra@example.org\r\nX-Evil: 1").decode()
+    result = ingest_email(
+        mail({"From": f"=?UTF-8?B?{name}?= <pablo@example.net>",
+              "Subject": f"=?UTF-8?B?{subject}?=", "Message-ID": "<hx@x>"})
+    )  # fmt: skip
+    ticket = result.ticket
+    ana.first_name = "Ana\r\nBcc: victima@example.org"
+    ana.save()
+    services.assign_ticket(ticket=ticket, by=ana, assignee=ana)
+    services.add_reply(ticket=Ticket.objects.get(pk=ticket.pk), by=ana, body="Hola", public=True)
+
+    sent = _deliver_everything()
+
+    assert len(sent) == 2  # the confirmation and the agent's reply
+    for message in sent:
+        assert message.recipients() == ["pablo@example.net"]
+        wire = parse(message.message().as_bytes())
+        assert not {"bcc", "cc", "x-evil"} & {name.lower() for name in wire.keys()}  # noqa: SIM118
+        assert wire.get_all("To") == ["pablo@example.net"]
+        assert wire["From"].addresses[0].addr_spec == "soporte@pulso.localhost"
+        assert str(wire["Subject"]).endswith("Hola Bcc: otra@example.org X-Evil: 1")  # one line
 
 
 @pytest.mark.postgres

@@ -4,16 +4,20 @@ machine mail, or quarantine — with the right customer, the new text only, and 
 
 Gmail, Outlook desktop and Outlook.com, Apple Mail and iPhone, Thunderbird, Yahoo, Samsung,
 HTML-only, seven charsets, attachments named in RFC 2231 / 2047, inline images, forwards,
-out-of-office replies, bounces, newsletters, broken MIME, no sender, no Message-ID, S/MIME."""
+out-of-office replies, bounces, newsletters, broken MIME, no sender, no Message-ID, S/MIME —
+and senders that hide address syntax in encoded display names (the `spoof` entries): the case
+goes to the header's real address, or to quarantine, never to an address out of a name."""
 
 import json
 import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 
 from cases.mailparse import clean_filename
-from cases.models import InboundEmail, Ticket
+from cases.models import Customer, InboundEmail, OutboundEmail, Ticket
+from cases.services import deliver_notification
 from cases.services.inbound import ingest_email
 from tests.factories import AgentFactory, CustomerFactory, make_ticket
 
@@ -61,6 +65,8 @@ def test_each_message_of_the_corpus_becomes_what_it_should(entry, team_n1, ana):
     assert result.outcome == entry["expected_outcome"], result.record.reason
     if ticket is not None and entry["expected_outcome"] == "threaded":
         assert result.ticket == ticket
+    if entry.get("spoof"):
+        assert_no_decoy_is_used(entry, result)
     if result.outcome not in ("created", "threaded"):
         assert not Ticket.objects.exclude(pk=getattr(ticket, "pk", None)).exists()
         assert result.record.raw  # kept as it came
@@ -96,6 +102,24 @@ def test_each_message_of_the_corpus_becomes_what_it_should(entry, team_n1, ana):
         assert attachment.file.size == attachment.size
     for empty in (a for a in entry["attachments"] if a["size"] == 0):
         assert f"{empty['filename']} is empty" in text
+
+
+def assert_no_decoy_is_used(entry, result):
+    """An address out of a decoded name never becomes a customer nor gets an e-mail: the
+    confirmation goes to the header's real address, or the message waits in quarantine."""
+    spoof = entry["spoof"]
+    if spoof["reason"]:
+        assert result.record.reason == spoof["reason"]
+        assert not Customer.objects.exists() and not OutboundEmail.objects.exists()
+    for notification in OutboundEmail.objects.all():
+        deliver_notification(notification.pk)
+    recipients = {address for message in mail.outbox for address in message.recipients()}
+    assert recipients == ({entry["sender"]} if entry["sender"] else set())
+    assert not Customer.objects.filter(email__in=spoof["decoys"]).exists()
+    for message in mail.outbox:  # the name may be in the greeting, never in a header
+        head = message.message().as_bytes().replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+        assert not any(decoy.encode() in head for decoy in spoof["decoys"]), head
+        assert b"\nbcc:" not in head.lower()
 
 
 def test_a_message_without_message_id_read_twice_opens_one_case(team_n1):

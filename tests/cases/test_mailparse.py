@@ -1,6 +1,8 @@
 """Reading mail (cases/mailparse.py): the new text of a reply however its client quotes, HTML
 as readable text, file names fit to show, machine mail told apart from people's."""
 
+from base64 import b64encode
+
 import pytest
 
 from cases import mailparse
@@ -139,3 +141,131 @@ def test_a_forwarded_messages_first_sender_is_found_in_outlooks_bracket_style():
         reply_text="FYI",
     )
     assert mailparse.forwarded_sender(content) == ("Pedro", "pedro@example.com")
+
+
+# --- who sent it: the address from the header's structure, never out of a decoded name ------
+
+
+def q(text: str) -> str:
+    """An RFC 2047 Q encoded word, every byte but letters and digits encoded."""
+    body = "".join(chr(b) if chr(b).isalnum() else f"={b:02X}" for b in text.encode())
+    return f"=?UTF-8?Q?{body}?="
+
+
+def b(text: str) -> str:
+    return f"=?UTF-8?B?{b64encode(text.encode()).decode()}?="
+
+
+JOSE = "jose@example.com"
+IN_ADDRESS = "From: an encoded word where the address belongs"
+TWO_READINGS = "From: the header reads as two different addresses"
+NOT_SENDABLE = "From: not an address mail can go to:"
+
+
+@pytest.mark.parametrize(
+    ("headers", "sender"),
+    [
+        # address syntax inside a properly encoded name stays part of the name
+        (f"From: {q('Mesa de ayuda: victima@example.org')} <carlos@example.com>",
+         ("Mesa de ayuda: victima@example.org", "carlos@example.com")),
+        (f"From: {b('Banco <alertas@victima.example>')} <diego@example.org>",
+         ("Banco <alertas@victima.example>", "diego@example.org")),
+        (f"From: {q('victima@example.org, Sofía')} <sofia@example.net>",
+         ("victima@example.org, Sofía", "sofia@example.net")),
+        (f"From: {q('Equipo: victima@example.org;')} <andres@example.com>",
+         ("Equipo: victima@example.org;", "andres@example.com")),
+        (f"From: {q(chr(34) + 'victima@example.org' + chr(34))} <martina@example.com>",
+         ('"victima@example.org"', "martina@example.com")),
+        (f"From: {b('Evil' + chr(13) + chr(10) + 'Bcc: victima@example.org')} <pablo@example.net>",
+         ("Evil Bcc: victima@example.org", "pablo@example.net")),
+        (f"From: Ana <ana@home.example>\r\nReply-To: {q('Pagos <pagos@victima.example>')} "
+         "<ana@work.example>", ("Pagos <pagos@victima.example>", "ana@work.example")),
+        # what honest clients write
+        ('From: "=?utf-8?Q?Jos=C3=A9_P=C3=A9rez?=" <Jose@Example.com>', ("José Pérez", JOSE)),
+        ("From: =?iso-8859-1?Q?P=E9rez=2C_Jos=E9?= <jose@example.com>", ("Pérez, José", JOSE)),
+        ("From: =?utf-8?Q?Jos=C3=A9?=\r\n =?utf-8?Q?_P=C3=A9rez?=<jose@example.com>",
+         ("José Pérez", JOSE)),
+        ("From: john.doe@example.com <john.doe@example.com>", ("", "john.doe@example.com")),
+        ("From: John Q. Public <jqp@example.com>", ("John Q. Public", "jqp@example.com")),
+        (f"From: jqp@example.com ({q('x <victima@example.org>')})", ("", "jqp@example.com")),
+    ],
+    ids=[
+        "colon", "angle-brackets-b", "comma", "semicolon-group", "quotes", "crlf-bcc-b",
+        "reply-to", "quoted-encoded-word", "outlook-last-first", "folded-words", "address-as-name",
+        "plain", "comment",
+    ],
+)  # fmt: skip
+def test_an_encoded_display_name_never_gives_the_address(headers, sender):
+    assert mailparse.sender(parse(headers)) == sender
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        (f"From: {q('Laura <laura@example.com>')}", IN_ADDRESS),
+        (f"From: {b('attacker@evil.example')}", IN_ADDRESS),
+        (f"From: {q('victima@example.org')} hector@example.net", IN_ADDRESS),
+        (f"From: {q('victima@example.org')}@example.net", IN_ADDRESS),
+        (f"From: real@{q('evil.example')}", IN_ADDRESS),
+        (f"From: Ana <ana@example.com>\r\nReply-To: {q('Pagos <pagos@victima.example>')}",
+         "Reply-To: an encoded word where the address belongs"),
+        ("From: =?UTF-8?Q?Soporte <victima@example.org>?= <ines@example.com>",
+         "From: address syntax inside an encoded word"),
+        ("From: =?UTF-8?Q?Soporte_victima@example.org?= <ines@example.com>",
+         "From: address syntax inside an encoded word"),
+        ("From: bob@example.org <alice@example.org>", TWO_READINGS),
+        ("From: Evil <victima@example.org> <real@example.com>", TWO_READINGS),
+        ("From: alice@example.org)<bob@example.org>", TWO_READINGS),
+        ("From: victima@example.org, real@example.com", "From: more than one address"),
+        ("From: real@example.com\r\nFrom: victima@example.org", "2 From headers"),
+        ('From: "john smith"@example.com', f'{NOT_SENDABLE} "john smith"@example.com'),
+        ("From: real@[192.0.2.1]", f"{NOT_SENDABLE} real@[192.0.2.1]"),
+    ],
+    ids=[
+        "whole-header-q", "whole-header-b", "before-bare-address", "local-part", "domain",
+        "reply-to-whole-header", "raw-brackets", "raw-at-sign", "unquoted-address-name",
+        "two-angle-addrs", "cve-2023-27043", "two-authors", "two-from-headers", "quoted-local-part",
+        "domain-literal",
+    ],
+)  # fmt: skip
+def test_a_header_that_names_nobody_beyond_doubt_is_untrusted(headers, reason):
+    message = parse(headers)
+    with pytest.raises(mailparse.UntrustedAddress) as untrusted:
+        mailparse.sender(message)
+    assert str(untrusted.value) == reason
+    assert mailparse.automatic_reason(message) == ""  # never raises for machine-mail checks
+
+
+def test_an_untrusted_sender_is_shown_as_it_came():
+    message = parse(f"From: {q('victima@example.org')}\r\n hector@example.net")
+    assert mailparse.sender_text(message) == f"{q('victima@example.org')} hector@example.net"
+
+
+@pytest.mark.parametrize(
+    ("line", "sender"),
+    [
+        ("From: Pedro <pedro@example.com>", ("Pedro", "pedro@example.com")),
+        ("From: pedro@example.com <pedro@example.com>", ("", "pedro@example.com")),
+        ("De: Pedro [mailto:Pedro@Example.com]", ("Pedro", "pedro@example.com")),
+    ],
+)
+def test_a_forwarded_blocks_from_line_gives_its_one_address(line, sender):
+    text = f"FYI\n\n---------- Forwarded message ---------\n{line}\nDate: Mon\n\nHelp"
+    content = mailparse.MailContent(text=text, reply_text="FYI")
+    assert mailparse.forwarded_sender(content) == sender
+
+
+def test_a_forwarded_blocks_from_line_with_two_addresses_is_untrusted():
+    # The forwarding client wrote a hostile display name out decoded.
+    text = (
+        "FYI\n\n---------- Forwarded message ---------\n"
+        "From: Soporte <victima@example.org> <real@example.com>\nDate: Mon\n\nHelp"
+    )
+    with pytest.raises(mailparse.UntrustedAddress):
+        mailparse.forwarded_sender(mailparse.MailContent(text=text, reply_text="FYI"))
+
+
+def test_an_absurdly_long_address_header_is_untrusted_quickly():
+    message = parse("From: " + "=?a?b?x " * 20000 + "<real@example.com>")
+    with pytest.raises(mailparse.UntrustedAddress, match="From: longer than 8000 characters"):
+        mailparse.sender(message)

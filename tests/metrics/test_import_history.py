@@ -8,11 +8,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from cases import services
 from cases.models import (
     Category,
     Customer,
@@ -25,8 +27,11 @@ from cases.models import (
     TicketEvent,
     User,
 )
+from metrics.kpis import Filters, Period
+from metrics.kpis import summary as kpi_summary
 from metrics.models import ImportedRecord
 from surveys.models import FollowUp, InvitationStatus, Source, SurveyInvitation, SurveyResponse
+from surveys.services import answer_survey, deliver_invitation, expire_invitations
 
 pytestmark = pytest.mark.django_db
 
@@ -449,6 +454,343 @@ def test_a_survey_without_answered_at_was_sent_but_never_answered(tmp_path):
     assert (new.sent_at, new.answered_at, new.status) == (recent, None, InvitationStatus.SENT)
 
 
+# --- surveys and reopenings: as live work gives them -----------------------------------------
+
+PERIOD = Period.of(date(2025, 3, 1), date(2025, 5, 1))
+SURVEY_EVENTS = {EventKind.SURVEY_WITHDRAWN, EventKind.SURVEY_ANSWERED, EventKind.FOLLOW_UP_OPENED}
+
+
+@pytest.fixture
+def live_surveys(settings):
+    settings.SURVEY_SEND_DELAY = 600
+    settings.SURVEY_THROTTLE_DAYS = 7
+    settings.SURVEY_SAMPLE_RATE = 1.0
+    settings.SURVEY_EXPIRY_DAYS = 30
+
+
+class Live:
+    """The same history worked through the live services, the clock set to each step."""
+
+    def __init__(self, agent: User, team: Team, email: str):
+        self.agent = agent
+        self.customer = Customer.objects.create(email=email, name="Ana Pérez")
+        self.ticket = services.register_ticket(
+            by=None,
+            customer=self.customer,
+            subject="Factura duplicada",
+            description="Me cobraron dos veces",
+            channel="email",
+            team=team,
+            assignee=agent,
+            at=utc("2025-03-01T10:00:00Z"),
+        )
+
+    def fresh(self) -> Ticket:
+        return Ticket.objects.get(pk=self.ticket.pk)
+
+    def reply(self, at: str) -> None:
+        services.add_reply(ticket=self.fresh(), by=self.agent, body="Ya está.", at=utc(at))
+
+    def resolve(self, at: str, resolution: str = "Reverso aplicado") -> None:
+        services.resolve_ticket(
+            ticket=self.fresh(), by=self.agent, resolution=resolution, at=utc(at)
+        )
+
+    def customer_reply(self, at: str) -> None:
+        services.add_customer_reply(ticket=self.fresh(), body="Sigue igual", at=utc(at))
+
+    def reopen(self, at: str) -> None:
+        services.reopen_ticket(ticket=self.fresh(), by=self.agent, reason="Faltó", at=utc(at))
+
+    def send_due_surveys(self, at: str) -> None:
+        """What the beat and the worker do at that moment: expire, then send what is due."""
+        with time_machine.travel(utc(at), tick=False):
+            expire_invitations()
+            due = SurveyInvitation.objects.filter(
+                ticket=self.ticket, status=InvitationStatus.PENDING, send_after__lte=utc(at)
+            )
+            for invitation in due:
+                assert deliver_invitation(invitation.pk)
+
+    def answer(self, at: str, **scores) -> None:
+        invitation = SurveyInvitation.objects.filter(ticket=self.ticket).latest("created_at")
+        answer_survey(invitation=invitation, at=utc(at), **scores)
+
+
+def imported(external_id: str) -> Ticket:
+    return Ticket.objects.get(
+        pk=ImportedRecord.objects.get(type="ticket", external_id=external_id).object_id
+    )
+
+
+def survey_trail(ticket: Ticket) -> dict:
+    """What a ticket's surveys became: each invitation's state and times, its answer, the
+    survey events on the timeline, and every event kind in order."""
+    invitations = ticket.survey_invitations.order_by("created_at", "pk")
+    return {
+        "invitations": list(
+            invitations.values_list(
+                "status",
+                "created_at",
+                "resolved_at",
+                "sent_at",
+                "withdrawn_at",
+                "withdrawn_reason",
+                "answered_at",
+                "agent__username",
+                "team__name",
+            )
+        ),  # fmt: skip
+        "answers": list(
+            SurveyResponse.objects.filter(ticket=ticket)
+            .order_by("pk")
+            .values_list("answered_at", "csat", "ces", "nps", "comment")
+        ),
+        "follow_ups": list(FollowUp.objects.filter(ticket=ticket).values_list("reasons")),
+        "survey_events": [
+            (e.kind, e.at, e.data.get("was_sent"))
+            for e in ticket.events.order_by("at", "pk")
+            if e.kind in SURVEY_EVENTS
+        ],
+        # A history lists the surveys there were, not why there was none (live's "survey
+        # skipped" for a customer surveyed in the last days has no counterpart).
+        "kinds": [
+            e.kind for e in ticket.events.order_by("at", "pk") if e.kind != EventKind.SURVEY_SKIPPED
+        ],
+        "status": (ticket.status, ticket.reopen_count, ticket.resolved_at),
+    }
+
+
+def kpis(ticket: Ticket) -> dict:
+    return kpi_summary(PERIOD, Filters(customer=ticket.customer_id))
+
+
+def test_a_survey_withdrawn_by_a_reopening_and_the_next_ones_answer_import_as_live_gives_them(
+    tmp_path, team_n1, ana, live_surveys
+):
+    # Live: resolved, surveyed, the customer writes back (reopens: the unanswered survey is
+    # withdrawn), resolved again, surveyed again, and this second survey is answered.
+    live = Live(ana, team_n1, "live@example.com")
+    live.reply("2025-03-01T11:00:00Z")
+    live.resolve("2025-03-01T12:00:00Z")
+    live.send_due_surveys("2025-03-01T12:10:00Z")
+    live.customer_reply("2025-03-02T09:00:00Z")
+    live.reply("2025-03-02T11:00:00Z")
+    live.resolve("2025-03-02T12:00:00Z", "Reverso hecho")
+    live.send_due_surveys("2025-03-02T12:10:00Z")
+    live.answer("2025-03-03T08:00:00Z", csat=4, ces=6, nps=9, comment="Bien")
+    # The same history, imported.
+    lines = [
+        customer("c-imp", email="imported@example.com"),
+        agent("a-ana", username="ana"),
+        ticket(
+            "T-1",
+            *resolved_events(),
+            event("reply", "2025-03-02T09:00:00Z", by="customer", body="Sigue igual"),
+            event("reply", "2025-03-02T11:00:00Z", by="a-ana", body="Ya está."),
+            event("resolved", "2025-03-02T12:00:00Z", by="a-ana", resolution="Reverso hecho"),
+            customer="c-imp",
+            assignee="a-ana",
+            survey=[
+                {"sent_at": "2025-03-01T12:10:00Z"},
+                {"sent_at": "2025-03-02T12:10:00Z", "answered_at": "2025-03-03T08:00:00Z"}
+                | {"csat": 4, "ces": 6, "nps": 9, "comment": "Bien"},
+            ],
+        ),
+    ]
+    lines[2]["events"][:2] = [
+        event("reply", "2025-03-01T11:00:00Z", by="a-ana", body="Ya está."),
+        event("resolved", "2025-03-01T12:00:00Z", by="a-ana", resolution="Reverso aplicado"),
+    ]
+
+    run(write(tmp_path, lines))
+
+    history = imported("T-1")
+    assert survey_trail(history) == survey_trail(live.fresh())
+    first, second = history.survey_invitations.order_by("created_at")
+    assert (first.status, first.sent_at, first.withdrawn_at, first.withdrawn_reason) == (
+        InvitationStatus.EXPIRED,
+        utc("2025-03-01T12:10:00Z"),
+        utc("2025-03-02T09:00:00Z"),
+        "ticket_reopened",
+    )
+    assert (second.status, second.response.csat) == (InvitationStatus.ANSWERED, 4)
+    figures = kpis(history)
+    assert figures == kpis(live.fresh())
+    # Both invitations were sent; one was answered (KPI.md: answered / sent in the period).
+    assert (figures["surveys_sent"], figures["response_rate"], figures["csat"]["percent"]) == (
+        2,
+        50.0,
+        100.0,
+    )
+
+
+def test_the_dashboards_rollups_give_the_imported_reopening_the_live_figures(
+    tmp_path, team_n1, ana, live_surveys
+):
+    """The same comparison without filters, where the dashboard reads its per-day rollups:
+    the live desk's figures, then the live ticket deleted and the history imported."""
+    call_command("refresh_rollups", "--rebuild", stdout=io.StringIO())  # as the beat does
+    live = Live(ana, team_n1, "live@example.com")
+    live.reply("2025-03-01T11:00:00Z")
+    live.resolve("2025-03-01T12:00:00Z")
+    live.send_due_surveys("2025-03-01T12:10:00Z")
+    live.reopen("2025-03-02T09:00:00Z")
+    live.resolve("2025-03-02T12:00:00Z", "Reverso hecho")
+    live.send_due_surveys("2025-03-02T12:10:00Z")
+    live.answer("2025-03-03T08:00:00Z", csat=2, nps=6)
+    unfiltered = ("customers", "churn_rate", "retention_rate")  # whole-desk customer counts
+
+    def figures() -> dict:
+        return {k: v for k, v in kpi_summary(PERIOD).items() if k not in unfiltered}
+
+    expected = figures()
+    live.fresh().delete()
+    lines = [
+        customer("c-imp", email="imported@example.com"),
+        agent("a-ana", username="ana"),
+        ticket(
+            "T-1",
+            event("reply", "2025-03-01T11:00:00Z", by="a-ana", body="Ya está."),
+            event("resolved", "2025-03-01T12:00:00Z", by="a-ana", resolution="Reverso aplicado"),
+            event("reopened", "2025-03-02T09:00:00Z", by="a-ana", reason="Faltó"),
+            event("resolved", "2025-03-02T12:00:00Z", by="a-ana", resolution="Reverso hecho"),
+            customer="c-imp",
+            assignee="a-ana",
+            survey=[
+                {"sent_at": "2025-03-01T12:10:00Z"},
+                {"sent_at": "2025-03-02T12:10:00Z", "answered_at": "2025-03-03T08:00:00Z"}
+                | {"csat": 2, "nps": 6},
+            ],
+        ),
+    ]
+
+    run(write(tmp_path, lines))
+
+    assert figures() == expected
+    assert (expected["surveys_sent"], expected["response_rate"], expected["nps"]["score"]) == (
+        2,
+        50.0,
+        -100.0,
+    )
+    assert expected["reopen_rate"] == 100.0
+
+
+def test_an_answered_survey_followed_by_a_reopening_keeps_its_answer(
+    tmp_path, team_n1, ana, live_surveys
+):
+    # Live: surveyed and answered unhappy, then the customer reopens, and the case is
+    # resolved again a week later (a second survey would go to someone surveyed 7 days ago:
+    # no, the throttle skips it).
+    live = Live(ana, team_n1, "live@example.com")
+    live.reply("2025-03-01T11:00:00Z")
+    live.resolve("2025-03-01T12:00:00Z")
+    live.send_due_surveys("2025-03-01T12:10:00Z")
+    live.answer("2025-03-01T12:40:00Z", csat=2, nps=3, comment="Sigue mal")
+    live.customer_reply("2025-03-01T13:00:00Z")
+    live.reply("2025-03-02T11:00:00Z")
+    live.resolve("2025-03-02T12:00:00Z", "Reverso hecho")
+    lines = [
+        customer("c-imp", email="imported@example.com"),
+        agent("a-ana", username="ana"),
+        ticket(
+            "T-1",
+            event("reply", "2025-03-01T11:00:00Z", by="a-ana", body="Ya está."),
+            event("resolved", "2025-03-01T12:00:00Z", by="a-ana", resolution="Reverso aplicado"),
+            event("reply", "2025-03-01T13:00:00Z", by="customer", body="Sigue igual"),
+            event("reply", "2025-03-02T11:00:00Z", by="a-ana", body="Ya está."),
+            event("resolved", "2025-03-02T12:00:00Z", by="a-ana", resolution="Reverso hecho"),
+            customer="c-imp",
+            assignee="a-ana",
+            survey={"sent_at": "2025-03-01T12:10:00Z", "answered_at": "2025-03-01T12:40:00Z"}
+            | {"csat": 2, "nps": 3, "comment": "Sigue mal"},
+        ),
+    ]
+
+    run(write(tmp_path, lines))
+
+    history = imported("T-1")
+    assert survey_trail(history) == survey_trail(live.fresh())
+    assert live.fresh().events.filter(kind=EventKind.SURVEY_SKIPPED).count() == 1  # throttled
+    invitation = history.survey_invitations.get()
+    assert (invitation.status, invitation.withdrawn_at) == (InvitationStatus.ANSWERED, None)
+    assert (invitation.response.csat, invitation.response.comment) == (2, "Sigue mal")
+    assert FollowUp.objects.get(ticket=history).reasons == ["detractor", "unhappy_csat"]
+    figures = kpis(history)
+    assert figures == kpis(live.fresh())
+    assert (figures["surveys_sent"], figures["response_rate"], figures["csat"]["percent"]) == (
+        1,
+        100.0,
+        0.0,
+    )
+
+
+def test_a_ticket_that_ends_reopened_keeps_its_answer_or_its_withdrawn_survey(tmp_path):
+    lines = [
+        customer(),
+        agent(),
+        ticket(
+            "T-answered",
+            *resolved_events(),
+            event("reply", "2025-03-01T13:00:00Z", by="customer", body="Sigue mal"),
+            survey={"sent_at": "2025-03-01T12:30:00Z", "answered_at": "2025-03-01T12:40:00Z"}
+            | {"csat": 2},
+        ),
+        ticket(
+            "T-unanswered",
+            *resolved_events(),
+            event("reopened", "2025-03-02T09:00:00Z", reason="Faltó el reverso"),
+            survey={"sent_at": "2025-03-01T12:30:00Z"},
+        ),
+    ]
+
+    run(write(tmp_path, lines))
+
+    answered, unanswered = imported("T-answered"), imported("T-unanswered")
+    assert answered.status == unanswered.status == Status.OPEN
+    kept = answered.survey_invitations.get()
+    assert (kept.status, kept.response.csat) == (InvitationStatus.ANSWERED, 2)
+    withdrawn = unanswered.survey_invitations.get()
+    assert (withdrawn.status, withdrawn.sent_at, withdrawn.withdrawn_at) == (
+        InvitationStatus.EXPIRED,
+        utc("2025-03-01T12:30:00Z"),
+        utc("2025-03-02T09:00:00Z"),
+    )
+    assert unanswered.events.get(kind=EventKind.SURVEY_WITHDRAWN).data["was_sent"] is True
+
+
+def test_a_survey_expired_before_the_reopening_is_not_withdrawn_as_live(
+    tmp_path, team_n1, ana, live_surveys
+):
+    live = Live(ana, team_n1, "live@example.com")
+    live.reply("2025-03-01T11:00:00Z")
+    live.resolve("2025-03-01T12:00:00Z")
+    live.send_due_surveys("2025-03-01T12:10:00Z")
+    live.send_due_surveys("2025-04-05T00:00:00Z")  # the beat expires it after 30 days
+    live.reopen("2025-04-10T09:00:00Z")
+    lines = [
+        customer("c-imp", email="imported@example.com"),
+        agent("a-ana", username="ana"),
+        ticket(
+            "T-1",
+            event("reply", "2025-03-01T11:00:00Z", by="a-ana", body="Ya está."),
+            event("resolved", "2025-03-01T12:00:00Z", by="a-ana", resolution="Reverso aplicado"),
+            event("reopened", "2025-04-10T09:00:00Z", by="a-ana", reason="Faltó"),
+            customer="c-imp",
+            assignee="a-ana",
+            survey={"sent_at": "2025-03-01T12:10:00Z"},
+        ),
+    ]
+
+    run(write(tmp_path, lines))
+
+    history = imported("T-1")
+    assert survey_trail(history) == survey_trail(live.fresh())
+    invitation = history.survey_invitations.get()
+    assert (invitation.status, invitation.withdrawn_at) == (InvitationStatus.EXPIRED, None)
+    assert kpis(history) == kpis(live.fresh())
+
+
 # --- validation -------------------------------------------------------------------------------
 
 BASE = [customer(), agent()]  # lines 1 and 2; the case's lines follow
@@ -587,16 +929,52 @@ VALIDATION_CASES = {
         line=3,
         message="survey: no event resolves the ticket",
     ),
-    "a survey on a ticket that ends open": _case(
+    "a survey answered after the reopening withdrew it": _case(
         ticket(
             "T-1",
             *resolved_events(),
             event("reply", "2025-03-01T13:00:00Z", by="customer", body="Sigue mal"),
-            survey={"sent_at": "2025-03-01T12:30:00Z", "answered_at": "2025-03-01T12:40:00Z"}
+            survey={"sent_at": "2025-03-01T12:30:00Z", "answered_at": "2025-03-01T14:00:00Z"}
             | {"csat": 2},
         ),
         line=3,
-        message="survey: the ticket ends open",
+        message='survey: "answered_at" (2025-03-01T14:00:00+00:00) is not before event 3 (reply '
+        "at 2025-03-01T13:00:00+00:00), which reopened the ticket and withdrew the survey",
+    ),
+    "a survey sent after the reopening": _case(
+        ticket(
+            "T-1",
+            *resolved_events(),
+            event("reopened", "2025-03-01T13:00:00Z", reason="Faltó"),
+            survey={"sent_at": "2025-03-01T13:30:00Z"},
+        ),
+        line=3,
+        message='survey: "sent_at" (2025-03-01T13:30:00+00:00) is not before event 3 (reopened',
+    ),
+    "two surveys after one resolution": _case(
+        ticket(
+            "T-1",
+            *resolved_events(),
+            survey=[{"sent_at": "2025-03-01T12:30:00Z"}, {"sent_at": "2025-03-01T12:40:00Z"}],
+        ),
+        line=3,
+        message="survey: two surveys follow the resolution of event 2",
+    ),
+    "surveys out of order": _case(
+        ticket(
+            "T-1",
+            *resolved_events(),
+            event("reopened", "2025-03-02T09:00:00Z", reason="Faltó"),
+            *resolved_events("2025-03-02"),
+            survey=[{"sent_at": "2025-03-02T12:30:00Z"}, {"sent_at": "2025-03-01T12:30:00Z"}],
+        ),
+        line=3,
+        message='survey: the surveys must be listed in the order of "sent_at"',
+    ),
+    "a bad survey in a list": _case(
+        ticket("T-1", *resolved_events(), survey=[{"sent_at": "2025-03-01T12:30:00Z"}, 7]),
+        line=3,
+        message="survey 2: not a JSON object",
     ),
     "a survey score off its scale": _case(
         ticket(
@@ -611,7 +989,7 @@ VALIDATION_CASES = {
     "a survey sent before the resolution": _case(
         ticket("T-1", *resolved_events(), survey={"sent_at": "2025-03-01T11:30:00Z"}),
         line=3,
-        message='survey: "sent_at" (2025-03-01T11:30:00+00:00) is before the last resolution',
+        message='survey: "sent_at" (2025-03-01T11:30:00+00:00) is before the first resolution',
     ),
     "an answer without any score": _case(
         ticket(

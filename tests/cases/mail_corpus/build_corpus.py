@@ -2981,6 +2981,472 @@ def outlook_smime_signed():
     )
 
 
+# --- addresses hidden in encoded words ------------------------------------------------------------
+# A display name is an RFC 2047 encoded word whose decoded text is address syntax (a colon, a
+# comma, angle brackets, a semicolon, quotes, an address). The sender is whoever the header's
+# own structure names — what the receiving server checked — never what comes out of a
+# decoded name; a header that names nobody beyond doubt is quarantined with the reason.
+
+
+def plain_message(headers: list[str], text: str) -> bytes:
+    return entity(
+        [
+            *headers,
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding: 8bit",
+        ],
+        text.encode(),
+    )
+
+
+def spoof(header: str, decoys: list[str], reason: str | None = None) -> dict:
+    """The header playing tricks, the addresses that only appear once its encoded words are
+    decoded (they must never become the customer nor get an e-mail), and the quarantine
+    reason (None: the message is taken in under the header's real address)."""
+    return {"header": header, "decoys": decoys, "reason": reason}
+
+
+@message
+def phpmailer_name_with_colon():
+    subject = "Actualización de datos bancarios para el pago de la factura 2025-0412"
+    name = "Mesa de ayuda: victima@example.org"
+    message_id = "8f3c2a91d4e7b6c5a0f1e2d3c4b5a697@mailer.example.com"
+    text = lines(
+        "Buenos días,",
+        "",
+        "Les informamos que a partir de este mes nuestra cuenta para pagos cambió. Por favor "
+        "confirmen que actualizaron los datos bancarios antes de pagar la factura 2025-0412.",
+        "",
+        "Carlos Méndez",
+        "Cuentas por cobrar",
+        "",
+    )
+    headers = [
+        "Date: Mon, 17 Mar 2025 08:02:11 -0500",
+        f"To: {SUPPORT}",
+        f"From: {ew(name)} <carlos.mendez@example.com>",
+        f"Subject: {ew(subject)}",
+        f"Message-ID: <{message_id}>",
+        "X-Mailer: PHPMailer 6.9.1 (https://github.com/PHPMailer/PHPMailer)",
+    ]
+    return plain_message(headers, text), entry(
+        file="31-from-q-name-colon-address.eml",
+        client="PHPMailer 6.9 (a script that sets the display name)",
+        shape="single text/plain; From display name a Q encoded word that decodes to "
+        "'Mesa de ayuda: victima@example.org'",
+        kind="new",
+        expected_outcome="created",
+        message_id=message_id,
+        sender="carlos.mendez@example.com",
+        sender_name=name,
+        subject=subject,
+        body_must_contain=["nuestra cuenta para pagos cambió"],
+        spoof=spoof("From", ["victima@example.org"]),
+        notes=(
+            "A colon and an address inside the encoded name: decoded first and parsed after, "
+            "the header reads as the group 'Mesa de ayuda:' holding victima@example.org. The "
+            "address is carlos.mendez@example.com, the only one outside the encoded word."
+        ),
+    )
+
+
+@message
+def smtplib_name_with_angle_brackets_b():
+    subject = "Bloqueo preventivo de tu cuenta"
+    name = "Banco Andino <alertas@victima.example>"
+    message_id = "174220118305.31337.4471201983@vps-diego.example.org"
+    text = lines(
+        "Hola, recibí este aviso y no sé si es de ustedes.",
+        "¿Pueden confirmar si mi cuenta del portal está bloqueada?",
+        "",
+        "Diego",
+        "",
+    )
+    headers = [
+        'Content-Type: text/plain; charset="utf-8"',
+        "MIME-Version: 1.0",
+        "Content-Transfer-Encoding: 8bit",
+        f"Subject: {subject}",
+        f"From: {ew(name, mode='B')} <diego.paz@example.org>",
+        f"To: {SUPPORT}",
+        "Date: Mon, 17 Mar 2025 13:21:58 +0000",
+        f"Message-ID: <{message_id}>",
+    ]
+    raw = entity(headers, text.encode())
+    return raw, entry(
+        file="32-from-b-name-angle-brackets.eml",
+        client="Python smtplib script (email.message.EmailMessage, name set by hand)",
+        shape="single text/plain; From display name a B encoded word that decodes to "
+        "'Banco Andino <alertas@victima.example>'",
+        kind="new",
+        expected_outcome="created",
+        message_id=message_id,
+        sender="diego.paz@example.org",
+        sender_name=name,
+        subject=subject,
+        body_must_contain=["¿Pueden confirmar si mi cuenta del portal está bloqueada?"],
+        spoof=spoof("From", ["alertas@victima.example"]),
+        notes=(
+            "Angle brackets inside a base64 encoded name: decoded first, the header has two "
+            "angle-addrs. The address is diego.paz@example.org."
+        ),
+    )
+
+
+@message
+def roundcube_name_with_comma():
+    subject = "Consulta sobre mi plan"
+    name = "victima@example.org, Sofía Ríos"
+    message_id = "b41e7d0c9a2f3e58d6c1a7b9e0f24c3d@webmail.example.net"
+    text = lines(
+        "Hola,",
+        "",
+        "Quisiera saber si mi plan incluye el módulo de encuestas o si tengo que contratarlo "
+        "aparte.",
+        "",
+        "Saludos,",
+        "Sofía",
+        "",
+    )
+    headers = [
+        "MIME-Version: 1.0",
+        "Date: Tue, 18 Mar 2025 10:44:09 -0300",
+        f"From: {ew(name)} <sofia.rios@example.net>",
+        f"To: {SUPPORT}",
+        f"Subject: {subject}",
+        f"Message-ID: <{message_id}>",
+        "X-Sender: sofia.rios@example.net",
+        "User-Agent: Roundcube Webmail/1.6.9",
+        "Content-Type: text/plain; charset=UTF-8; format=flowed",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    return entity(headers, text.encode()), entry(
+        file="33-from-q-name-comma-list.eml",
+        client="Roundcube Webmail 1.6 (identity name edited to hold an address and a comma)",
+        shape="single text/plain flowed; From display name a Q encoded word that decodes to "
+        "'victima@example.org, Sofía Ríos'",
+        kind="new",
+        expected_outcome="created",
+        message_id=message_id,
+        sender="sofia.rios@example.net",
+        sender_name=name,
+        subject=subject,
+        body_must_contain=["si mi plan incluye el módulo de encuestas"],
+        spoof=spoof("From", ["victima@example.org"]),
+        notes=(
+            "A comma inside the encoded name: decoded first, the header is a list of two "
+            "mailboxes, victima@example.org first. The address is sofia.rios@example.net."
+        ),
+    )
+
+
+@message
+def reply_to_name_with_semicolon_group():
+    subject = "Factura duplicada"
+    reply_name = "Equipo: victima@example.org;"
+    message_id = "CAB7xQ2m+Fh0Lw9Nc3Rt5Yv8Kp1Sd4Gj6Zb2Ue7Ha0Wo5Ri@mail.gmail.com"
+    text = lines(
+        "Hola,",
+        "",
+        "Me llegó la factura 2025-0388 dos veces y el banco me cobró las dos. ¿Me pueden "
+        "devolver el segundo cobro?",
+        "",
+        "Andrés Gil",
+        "",
+    )
+    headers = [
+        "MIME-Version: 1.0",
+        "Date: Tue, 18 Mar 2025 16:12:40 -0500",
+        f"Reply-To: {ew(reply_name)} <andres.gil@example.com>",
+        f"Message-ID: <{message_id}>",
+        f"Subject: {subject}",
+        "From: =?UTF-8?Q?Andr=C3=A9s_Gil?= <andres.gil@example.com>",
+        f"To: {SUPPORT}",
+    ]
+    return plain_message(headers, text), entry(
+        file="34-reply-to-q-name-semicolon-group.eml",
+        client="Scripted sender in Gmail's header order (Reply-To name set by hand)",
+        shape="single text/plain; Reply-To display name a Q encoded word that decodes to the "
+        "group syntax 'Equipo: victima@example.org;'",
+        kind="new",
+        expected_outcome="created",
+        message_id=message_id,
+        sender="andres.gil@example.com",
+        sender_name=reply_name,
+        subject=subject,
+        body_must_contain=["el banco me cobró las dos"],
+        spoof=spoof("Reply-To", ["victima@example.org"]),
+        notes=(
+            "Colon and semicolon inside the encoded Reply-To name: decoded first, it is a "
+            "group holding victima@example.org. The answer goes to andres.gil@example.com."
+        ),
+    )
+
+
+@message
+def reply_to_b_name_with_quotes_and_line_break():
+    subject = "No me llega el código de verificación"
+    reply_name = '"victima@example.org" <victima@example.org>\r\nBcc: otra@example.org'
+    message_id = "20250319091502.7Qd2kLx9@mta.example.com"
+    text = lines(
+        "Buenos días,",
+        "",
+        "Intento entrar al portal y el código de verificación por SMS no me llega.",
+        "Mi número termina en 4471.",
+        "",
+        "Martina López",
+        "",
+    )
+    headers = [
+        "Return-Path: <martina.lopez@example.com>",
+        "Date: Wed, 19 Mar 2025 09:15:02 -0600",
+        "From: =?UTF-8?Q?Martina_L=C3=B3pez?= <martina.lopez@example.com>",
+        f"Reply-To: {ew(reply_name, mode='B')} <martina.lopez@example.com>",
+        f"To: {SUPPORT}",
+        f"Subject: {ew(subject)}",
+        f"Message-ID: <{message_id}>",
+        "X-Mailer: Microsoft CDO for Windows 2000",
+    ]
+    return plain_message(headers, text), entry(
+        file="35-reply-to-b-name-quotes-line-break.eml",
+        client="Windows CDO script (Reply-To name set by hand)",
+        shape="single text/plain; Reply-To display name base64 encoded words that decode to "
+        "quotes, an angle-addr, CR LF and a Bcc line",
+        kind="new",
+        expected_outcome="created",
+        message_id=message_id,
+        sender="martina.lopez@example.com",
+        sender_name=reply_name,
+        subject=subject,
+        body_must_contain=["el código de verificación por SMS no me llega"],
+        spoof=spoof("Reply-To", ["victima@example.org", "otra@example.org"]),
+        notes=(
+            "Quotes, an angle-addr and CR LF + 'Bcc:' inside the encoded Reply-To name. "
+            "policy.default refuses the header (CR LF in a display name); the answer goes to "
+            "martina.lopez@example.com, the name is stored without line breaks."
+        ),
+    )
+
+
+@message
+def php_whole_from_encoded():
+    subject = "Formulario de contacto: solicitud de demostración"
+    whole = "Laura Gómez <laura.gomez@example.com>"
+    message_id = "a9e4c1f07b3d5e2a@www.example.com"
+    text = lines(
+        "Nombre: Laura Gómez",
+        "Empresa: Distribuidora Gómez",
+        "",
+        "Mensaje:",
+        "Queremos una demostración del módulo de encuestas para 8 agentes.",
+        "",
+    )
+    headers = [
+        f"To: {SUPPORT}",
+        f"Subject: {ew(subject, mode='B')}",
+        "X-PHP-Originating-Script: 33:contacto.php",
+        f"From: {ew(whole, mode='B')}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding: 8bit",
+        f"Message-ID: <{message_id}>",
+        "Date: Wed, 19 Mar 2025 11:40:27 -0500",
+    ]
+    return entity(headers, text.encode()), entry(
+        file="36-from-whole-header-b-encoded.eml",
+        client="PHP mail() with mb_encode_mimeheader() applied to the whole From value",
+        shape="single text/plain; the whole From value is one B encoded word "
+        "('Laura Gómez <laura.gomez@example.com>'); no address outside it",
+        kind="spoof",
+        expected_outcome="quarantined",
+        message_id=message_id,
+        sender=None,
+        sender_name="",
+        subject=subject,
+        body_must_contain=["Queremos una demostración del módulo de encuestas"],
+        spoof=spoof(
+            "From",
+            ["laura.gomez@example.com"],
+            "From: an encoded word where the address belongs",
+        ),
+        notes=(
+            "A common PHP mistake, and the very shape of the attack: the only address is "
+            "inside an encoded word, which RFC 2047 forbids in an address. Nothing checked "
+            "it (SPF and DMARC look at the header's structure); quarantine with the reason."
+        ),
+    )
+
+
+@message
+def encoded_word_before_bare_address():
+    subject = "Cambio de contraseña"
+    message_id = "20250320020317.41A2B3C4D5@smtp.example.net"
+    text = lines(
+        "Por favor cambien la contraseña de mi usuario y mándenme la nueva a este correo.",
+        "",
+    )
+    headers = [
+        f"From: {ew('victima@example.org')} hector.ruiz@example.net",
+        f"To: {SUPPORT}",
+        f"Subject: {ew(subject)}",
+        "Date: Thu, 20 Mar 2025 02:03:17 +0000",
+        f"Message-ID: <{message_id}>",
+    ]
+    return plain_message(headers, text), entry(
+        file="37-from-encoded-word-before-bare-address.eml",
+        client="Hand-crafted (swaks --header)",
+        shape="single text/plain; From is a Q encoded word decoding to an address, a space "
+        "and a bare addr-spec without angle brackets",
+        kind="spoof",
+        expected_outcome="quarantined",
+        message_id=message_id,
+        sender=None,
+        sender_name="",
+        subject=subject,
+        body_must_contain=["mándenme la nueva a este correo"],
+        spoof=spoof(
+            "From",
+            ["victima@example.org"],
+            "From: an encoded word where the address belongs",
+        ),
+        notes=(
+            "CPython's headerregistry takes the encoded word into the local part and reads "
+            "the sender as victima@example.org; the receiving server sees the local part "
+            "'=?UTF-8?Q?…?= hector.ruiz'. No address beyond doubt: quarantine."
+        ),
+    )
+
+
+@message
+def reply_to_whole_header_q():
+    subject = "Pago de la renovación anual"
+    message_id = "6d0f1b2a-93c4-4e7d-a5b8-2c1e0f9d8a7b@example.com"
+    text = lines(
+        "Hola, adjunto los datos para la renovación anual. Respondan a pagos, por favor.",
+        "",
+        "Tomás Vidal",
+        "",
+    )
+    headers = [
+        "From: =?UTF-8?Q?Tom=C3=A1s_Vidal?= <tomas.vidal@example.com>",
+        f"Reply-To: {ew('Pagos <pagos@victima.example>')}",
+        f"To: {SUPPORT}",
+        f"Subject: {ew(subject)}",
+        "Date: Thu, 20 Mar 2025 15:30:00 -0500",
+        f"Message-ID: <{message_id}>",
+        "X-Mailer: Zoho Mail",
+    ]
+    return plain_message(headers, text), entry(
+        file="38-reply-to-whole-header-q-encoded.eml",
+        client="Zoho Mail header order, Reply-To written as one encoded word",
+        shape="single text/plain; the whole Reply-To value is one Q encoded word "
+        "('Pagos <pagos@victima.example>')",
+        kind="spoof",
+        expected_outcome="quarantined",
+        message_id=message_id,
+        sender=None,
+        sender_name="",
+        subject=subject,
+        body_must_contain=["Respondan a pagos, por favor."],
+        spoof=spoof(
+            "Reply-To",
+            ["pagos@victima.example"],
+            "Reply-To: an encoded word where the address belongs",
+        ),
+        notes=(
+            "Where answers go is only inside an encoded word. Taking From instead would answer "
+            "someone who asked for answers elsewhere; quarantine with the reason."
+        ),
+    )
+
+
+@message
+def raw_brackets_inside_encoded_word():
+    subject = "Problema con la impresora fiscal"
+    message_id = "20250321101010.GA2231@relay.example.com"
+    text = lines("La impresora fiscal no imprime el cierre Z desde ayer.", "")
+    headers = [
+        "Date: Fri, 21 Mar 2025 10:10:10 -0500",
+        "From: =?UTF-8?Q?Soporte <victima@example.org>?= <ines.mora@example.com>",
+        f"To: {SUPPORT}",
+        f"Subject: {subject}",
+        f"Message-ID: <{message_id}>",
+    ]
+    return plain_message(headers, text), entry(
+        file="39-from-raw-brackets-inside-encoded-word.eml",
+        client="Hand-crafted (raw angle brackets and spaces inside the encoded word)",
+        shape="single text/plain; From has an encoded word whose text holds a raw space and "
+        "raw '<victima@example.org>'",
+        kind="spoof",
+        expected_outcome="quarantined",
+        message_id=message_id,
+        sender=None,
+        sender_name="",
+        subject=subject,
+        body_must_contain=["no imprime el cierre Z"],
+        spoof=spoof(
+            "From",
+            ["victima@example.org"],
+            "From: address syntax inside an encoded word",
+        ),
+        notes=(
+            "CPython's parser swallows '<victima@example.org>' into the encoded word (a name) "
+            "while a parser that does not decode — the receiving server's — sees two "
+            "angle-addrs. Two readings: quarantine."
+        ),
+    )
+
+
+@message
+def exchange_last_first_name():
+    subject = "Acceso para un agente nuevo"
+    name = "Pérez, José"
+    message_id = "DM6PR11MB4476C3E5A1B2C3D4E5F6A7B8C9D@DM6PR11MB4476.namprd11.prod.outlook.com"
+    text = lines(
+        "Hola,",
+        "",
+        "Necesitamos un acceso de agente para una persona que entra el lunes al equipo.",
+        "",
+        "Saludos,",
+        "José Pérez",
+        "",
+    )
+    headers = [
+        f"From: {ew(name, 'iso-8859-1')} <jose.perez@example.com>",
+        f"To: {SUPPORT}",
+        f"Subject: {subject}",
+        "Thread-Topic: Acceso para un agente nuevo",
+        f"Thread-Index: {thread_index('exchange-last-first')}",
+        "Date: Fri, 21 Mar 2025 17:02:44 +0000",
+        f"Message-ID: <{message_id}>",
+        "Accept-Language: es-CO, en-US",
+        "Content-Language: es-CO",
+        "X-MS-Has-Attach:",
+        "X-MS-TNEF-Correlator:",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="iso-8859-1"',
+        "Content-Transfer-Encoding: quoted-printable",
+    ]
+    return entity(headers, qp(text, "iso-8859-1")), entry(
+        file="40-exchange-last-first-encoded-comma.eml",
+        client="Outlook / Exchange Online (a directory name 'Last, First')",
+        shape="single text/plain iso-8859-1 QP; From display name a Q encoded word with an "
+        "encoded comma (=2C)",
+        kind="new",
+        expected_outcome="created",
+        message_id=message_id,
+        sender="jose.perez@example.com",
+        sender_name=name,
+        subject=subject,
+        body_must_contain=["Necesitamos un acceso de agente para una persona"],
+        notes=(
+            "The honest twin of 33: corporate directories name people 'Last, First' and "
+            "Outlook encodes the comma inside the word. An ordinary message, taken in."
+        ),
+    )
+
+
 # --- reading (used by --check) ------------------------------------------------------------------
 
 
@@ -3104,6 +3570,24 @@ def sender_of(message: EmailMessage) -> tuple[str, str | None]:
     return "", None
 
 
+def check_spoof(message: EmailMessage, item: dict) -> list[str]:
+    """The trick is really there: each decoy address appears in the header only once its
+    encoded words are decoded, never in its raw text outside them."""
+    problems = []
+    header = item["spoof"]["header"]
+    raw = " ".join(v for n, v in message.raw_items() if n.lower() == header.lower())
+    outside = re.sub(r"=\?[^?]*\?[A-Za-z]\?.*?\?=", " ", raw)
+    decoded = str(make_header(decode_header(raw)))
+    for decoy in item["spoof"]["decoys"]:
+        if decoy not in decoded:
+            problems.append(f"decoy {decoy} is not in the decoded {header}")
+        if decoy in outside and decoy != item["sender"]:
+            problems.append(f"decoy {decoy} is in the raw {header}, not only in encoded words")
+    if item["spoof"]["reason"] and item["expected_outcome"] != "quarantined":
+        problems.append("a spoof with a quarantine reason must be quarantined")
+    return problems
+
+
 def check(manifest: dict) -> list[str]:
     problems = []
     files = sorted(path.name for path in HERE.glob("*.eml"))
@@ -3128,9 +3612,13 @@ def check(manifest: dict) -> list[str]:
         ids = re.findall(r"<([^<>\s]+)>", str(message.get("Message-ID", "")))
         if (ids[0] if ids else None) != item["message_id"]:
             fail(f"Message-ID {ids} != {item['message_id']!r}")
-        name_, address = sender_of(message)
-        if (name_, address) != (item["sender_name"], item["sender"]):
-            fail(f"sender {(name_, address)!r} != {(item['sender_name'], item['sender'])!r}")
+        if item.get("spoof"):
+            for problem in check_spoof(message, item):
+                fail(problem)
+        if not (item.get("spoof") or {}).get("reason"):
+            name_, address = sender_of(message)
+            if (name_, address) != (item["sender_name"], item["sender"]):
+                fail(f"sender {(name_, address)!r} != {(item['sender_name'], item['sender'])!r}")
         in_reply_to = message.get("In-Reply-To")
         in_reply_to = str(in_reply_to).strip() if in_reply_to else None
         if in_reply_to != item["thread_ref"]["in_reply_to"]:
@@ -3182,6 +3670,11 @@ CONVENTIONS = {
     "requires_ticket exist with that customer (otherwise a threaded reply becomes 'created')",
     "requires_ticket": "the ticket (reference and customer e-mail) a reply or bait message "
     "points at; the test creates it first",
+    "spoof": "an address header whose encoded words decode to address syntax: header (From "
+    "or Reply-To), decoys (addresses that appear only once the encoded words are decoded: never "
+    "the customer, never sent anything), reason (the quarantine reason when the header names "
+    "no address beyond doubt; then sender is null; null when the message is taken in under "
+    "the header's real address)",
     "extra keys": "forwarded_from (who the forwarded original is from), signature (a "
     "multipart/signed signature part, not an attachment), bounce (the failed recipient and the "
     "desk's original message), readable_text (the malformed message's plain text as CPython "
