@@ -39,6 +39,9 @@ SORT_FIELDS = {
     "deadline": "next_deadline",
 }
 DEFAULT_SORT = "-created"
+# The direction a column's first click sorts in: most columns newest/highest first, the SLA
+# column nearest deadline first.
+ASCENDING_FIRST = {"deadline"}
 
 
 # Sorts tickets without a running SLA clock after every ticket with one.
@@ -151,7 +154,18 @@ class TicketFilter(django_filters.FilterSet):
         elif key == "status_rank":
             queryset = queryset.annotate(status_rank=_rank("status", _STATUS_RANK))
         elif key == "next_deadline":
-            queryset = queryset.annotate(next_deadline=_next_deadline())
+            # Tickets without a running clock come last in both directions: "furthest
+            # deadline first" still means among the tickets that have one.
+            queryset = queryset.annotate(
+                next_deadline=_next_deadline(),
+                without_deadline=Case(
+                    When(next_deadline=_NO_DEADLINE, then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                ),
+            )
+            direction = "-" if sort.startswith("-") else ""
+            return queryset.order_by("without_deadline", f"{direction}{key}", f"{direction}pk")
         direction = "-" if sort.startswith("-") else ""
         return queryset.order_by(f"{direction}{key}", f"{direction}pk")
 

@@ -10,14 +10,22 @@ from rest_framework.response import Response
 
 from ..models import Customer, Language
 from ..selectors import customers_visible_to, customers_with_email
-from ..services import find_or_create_customer, update_customer
-from .common import StaffApi, StaffListApi, StrictInputSerializer, error_responses
+from ..services import check_may_edit_customer, find_or_create_customer, update_customer
+from .common import (
+    SEARCH_MAX_LENGTH,
+    ApiFilterSet,
+    OptionalEmailField,
+    StaffApi,
+    StaffListApi,
+    StrictInputSerializer,
+    error_responses,
+)
 
 
 class CustomerOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    email = serializers.EmailField()
+    email = OptionalEmailField()
     phone = serializers.CharField()
     company = serializers.CharField()
     language = serializers.ChoiceField(choices=Language.choices)
@@ -30,16 +38,18 @@ class CustomerFieldsInput(StrictInputSerializer):
     """A new customer's details. Customers reached only by phone have no e-mail but need a
     name."""
 
-    email = serializers.EmailField(max_length=254, allow_blank=True, default="")
+    email = OptionalEmailField(max_length=254, allow_blank=True, default="")
     name = serializers.CharField(max_length=150, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, allow_blank=True, default="")
     company = serializers.CharField(max_length=150, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=Language.choices, required=False)
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(ApiFilterSet):
     search = django_filters.CharFilter(
-        method="filter_search", label=_("Part of the name, e-mail or company.")
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("Part of the name, e-mail or company."),
     )
 
     class Meta:
@@ -97,7 +107,7 @@ class CustomerDetailApi(StaffApi):
 
     class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=150, required=False)
-        email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+        email = OptionalEmailField(max_length=254, required=False, allow_blank=True)
         phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
         company = serializers.CharField(max_length=150, required=False, allow_blank=True)
         language = serializers.ChoiceField(choices=Language.choices, required=False)
@@ -119,7 +129,8 @@ class CustomerDetailApi(StaffApi):
     )
     def patch(self, request, id: int):
         customer = get_object_or_404(customers_visible_to(request.user), pk=id)
+        check_may_edit_customer(request.user, customer)  # 403 before anything is parsed
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer = update_customer(customer=customer, **serializer.validated_data)
+        customer = update_customer(customer=customer, by=request.user, **serializer.validated_data)
         return Response(CustomerOutput(customer).data)

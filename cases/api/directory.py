@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..models import Category, Role, Team, User
 from ..selectors import staff_users
-from .common import StaffListApi, error_responses
+from .common import ApiFilterSet, StaffListApi, error_responses
 
 
 class TeamOutput(serializers.Serializer):
@@ -33,7 +33,7 @@ class CategoryOutput(serializers.Serializer):
     is_active = serializers.BooleanField()
 
 
-class AgentFilter(django_filters.FilterSet):
+class AgentFilter(ApiFilterSet):
     team = django_filters.ModelChoiceFilter(
         field_name="teams", queryset=Team.objects.all(), label=_("Members of this team.")
     )

@@ -5,6 +5,7 @@ and changes it through one `cases.services` function; refusals come back as doma
 that `cases.api.errors` turns into 400 / 403 / 409."""
 
 import django_filters
+from django import forms
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -46,13 +47,21 @@ from ..services import (
 )
 from ..views.attachments import attachment_of, attachment_response
 from .common import (
+    DESCRIPTION_MAX_LENGTH,
+    MOMENT_SCHEMA,
+    SEARCH_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    ApiFilterSet,
     IdField,
+    OptionalEmailField,
     StaffApi,
     StaffListApi,
     StrictInputSerializer,
     UserRefOutput,
     VersionInput,
     error_responses,
+    moment_start,
+    parse_moment,
 )
 from .customers import CustomerFieldsInput
 
@@ -68,7 +77,7 @@ def get_visible_ticket(user, id: int) -> Ticket:
 class TicketCustomerOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    email = serializers.EmailField()
+    email = OptionalEmailField()
     phone = serializers.CharField()
     company = serializers.CharField()
     language = serializers.CharField()
@@ -164,14 +173,51 @@ def _ticket_response(ticket: Ticket, code: int = status.HTTP_200_OK) -> Response
 # --- list and register ------------------------------------------------------------------------
 
 
-class TicketFilter(django_filters.FilterSet):
+class MomentFormField(forms.Field):
+    """A date (midnight in TIME_ZONE) or a date and time with any offset (`parse_moment`),
+    as the moment in TIME_ZONE: a database never sees an offset it may refuse."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return moment_start(parse_moment(value))
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+@extend_schema_field(MOMENT_SCHEMA)
+class MomentFilter(django_filters.Filter):
+    field_class = MomentFormField
+
+
+class BooleanFormField(forms.Field):
+    """`true` or `false` (any case), as the schema's boolean is written in a query string.
+    django-filter's own field reads anything else as "not given" and widens the list."""
+
+    default_error_messages = {"invalid": _("Write true or false.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value.lower() not in ("true", "false"):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value.lower() == "true"
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.Filter):
+    field_class = BooleanFormField
+
+
+class TicketFilter(ApiFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all())
-    unassigned = django_filters.BooleanFilter(
+    unassigned = BooleanFilter(
         field_name="assignee", lookup_expr="isnull", label=_("Only tickets nobody holds.")
     )
     level = django_filters.TypedChoiceFilter(
@@ -179,16 +225,24 @@ class TicketFilter(django_filters.FilterSet):
     )
     search = django_filters.CharFilter(
         method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
         label=_(
             "A reference (PUL-000123 or 123), or part of the subject, description or "
             "customer e-mail."
         ),
     )
-    created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label=_("Created at or after (ISO 8601).")
+    created_after = MomentFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        label=_(
+            "Created at or after: a date (midnight in TIME_ZONE) or an ISO 8601 date and time "
+            "(with its offset or Z)."
+        ),
     )
-    created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label=_("Created before (ISO 8601).")
+    created_before = MomentFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        label=_("Created before: a date or an ISO 8601 date and time, as created_after."),
     )
     ordering = django_filters.OrderingFilter(
         fields=["created_at", "updated_at", "resolved_at", "level", "id"]
@@ -236,7 +290,7 @@ class TicketListCreateApi(StaffListApi):
         }
 
         subject = serializers.CharField(max_length=200)
-        description = serializers.CharField()
+        description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
         channel = serializers.ChoiceField(choices=Channel.choices)
         priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
         category = IdField(queryset=Category.objects.all(), required=False, allow_null=True)
@@ -409,16 +463,18 @@ def _action_schema(name: str, input_serializer):
 
 
 class EscalateInput(VersionInput):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
 
 
 class ResolveInput(VersionInput):
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ReopenInput(VersionInput):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 @extend_schema_view(post=_action_schema("escalate", EscalateInput))
@@ -471,7 +527,7 @@ class TicketReplyListCreateApi(StaffApi):
     writes a public reply or, with `public: false`, an internal note."""
 
     class InputSerializer(VersionInput):
-        body = serializers.CharField()
+        body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
         public = serializers.BooleanField(
             default=True, help_text=_("False writes an internal note the customer never sees.")
         )

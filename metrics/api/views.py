@@ -2,9 +2,13 @@
 them. Managers and admins see everything; an agent sees their own tickets only — the agent
 filter is forced to the caller whatever they pass (a team or other filter narrows within it).
 
-Periods are `[from, to)`: `to` is the first day not included. Durations are seconds; a KPI over
-an empty set is `null`.
+Periods are `[from, to)` (KPI.md): each end is a date (midnight in TIME_ZONE) or an ISO 8601
+date and time with its offset, and `to` is the first day or moment not included. A period with
+a time of day is computed live (the rollups hold whole days), to the same numbers. Durations are
+seconds; a KPI over an empty set is `null`.
 """
+
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,11 +17,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from cases.api.common import IdField, StaffApi, error_responses
+from cases.api.common import IdField, MomentField, StaffApi, error_responses, moment_start
 from cases.models import Category, Channel, Priority, Role, Team, User
 
 from .. import kpis
-from ..forms import check_range
+from ..forms import DEFAULT_DAYS, MAX_DATE, MIN_DATE
 from ..views import DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
 
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
@@ -64,9 +68,12 @@ class MetricsQuery(serializers.Serializer):
     """The period and filters every metrics endpoint takes, as query parameters. Unknown
     parameters are refused (a misspelt filter must not silently widen the numbers)."""
 
-    to = serializers.DateField(
+    to = MomentField(
         required=False,
-        help_text=_("First day NOT included (YYYY-MM-DD). Default: tomorrow (today included)."),
+        help_text=_(
+            "First day NOT included (YYYY-MM-DD), or first moment not included (ISO 8601 with "
+            "its offset, e.g. 2026-03-01T14:30:00-05:00). Default: tomorrow (today included)."
+        ),
     )
     team = IdField(queryset=Team.objects.all(), required=False, help_text=_("A team id."))
     agent = IdField(
@@ -86,9 +93,12 @@ class MetricsQuery(serializers.Serializer):
     def get_fields(self):
         # `from` is a Python keyword, so it is added here, first.
         fields = super().get_fields()
-        start = serializers.DateField(
+        start = MomentField(
             required=False,
-            help_text=_("First day included (YYYY-MM-DD). Default: 30 days before `to`."),
+            help_text=_(
+                "First day included (YYYY-MM-DD), or first moment included (ISO 8601 with its "
+                "offset). Default: 30 days before `to`."
+            ),
         )
         return {"from": start, **fields}
 
@@ -99,10 +109,7 @@ class MetricsQuery(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs):
-        start, end, errors = check_range(attrs.get("from"), attrs.get("to"), timezone.localdate())
-        if errors:
-            raise serializers.ValidationError({k: [str(v)] for k, v in errors.items()})
-        attrs["period"] = kpis.Period.of(start, end)
+        attrs["period"] = period_of(attrs.get("from"), attrs.get("to"), timezone.localdate())
         return attrs
 
 
@@ -132,6 +139,39 @@ class TimeseriesQuery(MetricsQuery):
 class BreakdownQuery(MetricsQuery):
     kpi = serializers.ChoiceField(choices=list(kpis.KPIS), help_text=KPI_HELP)
     by = serializers.ChoiceField(choices=list(kpis.DIMENSIONS))
+
+
+Moment = date | datetime
+
+
+def _later(value: Moment, days: int) -> Moment:
+    """`days` whole days after a date, or `days` × 24 h after a moment."""
+    return value + timedelta(days=days)
+
+
+def period_of(start: Moment | None, end: Moment | None, today: date) -> kpis.Period:
+    """The period asked for, as the dashboard's form reads it (`metrics.forms.check_range`)
+    with moments as well as dates: `to` defaults to tomorrow (today included), or a day after
+    `from` if that is later; `from` to 30 days before `to`. Both must lie from MIN_DATE to
+    MAX_DATE, `from` before `to`; a ValidationError names the field otherwise."""
+    earliest, latest = moment_start(MIN_DATE), moment_start(MAX_DATE)
+    errors = {}
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not earliest <= moment_start(value) <= latest:
+            errors[name] = [
+                _("Choose a date from %(min)s to %(max)s.")
+                % {"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
+            ]
+    if errors:
+        raise serializers.ValidationError(errors)
+    if end is None:
+        tomorrow = today + timedelta(days=1)
+        end = tomorrow if start is None else max(tomorrow, _later(start, 1), key=moment_start)
+    if start is None:
+        start = _later(end, -DEFAULT_DAYS)
+    if moment_start(start) >= moment_start(end):
+        raise serializers.ValidationError({"to": [_("The end must be after the start.")]})
+    return kpis.Period(moment_start(start), moment_start(end))
 
 
 # --- output (documentation of the engine's shapes) --------------------------------------------

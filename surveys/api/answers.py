@@ -26,10 +26,12 @@ from cases.api.common import (
 )
 
 from ..errors import AlreadyAnswered, InvalidAnswer, InvitationNotFound, SurveyExpired
-from ..forms import SCORE_MAX_LENGTH, WORDING
+from ..forms import WORDING
 from ..models import SCALES, InvitationStatus, Question, Source
 from ..services import answer_survey, invitation_for_token
 from ..views.answer import RATE_GROUP
+
+COMMENT_MAX_LENGTH = 5000  # surveys.services.clean_answer's limit
 
 
 class RawScoreField(serializers.Field):
@@ -40,8 +42,9 @@ class RawScoreField(serializers.Field):
     default_error_messages = {"invalid": _("That is not one of the scores.")}
 
     def to_internal_value(self, data):
-        # Refused before anything calls int() on it (Python refuses > 4300 digits).
-        if isinstance(data, str) and len(data) > SCORE_MAX_LENGTH:
+        # The schema says a whole number: a text ("5", or 5000 digits int() would refuse) is
+        # not one, here where the web form's text is (clean_answer takes both).
+        if isinstance(data, str):
             self.fail("invalid")
         return data
 
@@ -111,6 +114,7 @@ class SurveyAnswerApi(APIView):
             allow_blank=True,
             allow_null=True,
             trim_whitespace=False,  # clean_answer trims and measures it
+            max_length=COMMENT_MAX_LENGTH,  # the schema says so; clean_answer refuses more too
             help_text=_("Anything else the customer wants to say (at most 5000 characters)."),
         )
 

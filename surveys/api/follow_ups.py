@@ -10,6 +10,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from cases.api.common import (
+    TEXT_MAX_LENGTH,
+    ApiFilterSet,
     IdField,
     IsStaff,
     StaffApi,
@@ -74,7 +76,7 @@ class FollowUpOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
-class FollowUpFilter(django_filters.FilterSet):
+class FollowUpFilter(ApiFilterSet):
     status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices, label=_("Status"))
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Team"))
     owner = django_filters.ModelChoiceFilter(queryset=staff_users(), label=_("Owner"))
@@ -126,7 +128,9 @@ class FollowUpDetailApi(StaffApi):
             help_text=_("An active member of staff; null: nobody."),
         )
         status = FollowUpStatusField(required=False)
-        note = serializers.CharField(required=False, allow_blank=True, default="")
+        note = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+        )
 
     def _get(self, request, id: int) -> FollowUp:
         return get_object_or_404(_follow_ups(request.user), pk=id)

@@ -2,12 +2,14 @@
 of them (`responses_visible_to`), with the filters of the responses page
 (`surveys.filters.ResponseFilter`)."""
 
+import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 
-from cases.api.common import StaffListApi, UserRefOutput, error_responses
+from cases.api.common import ApiFilterSet, StaffListApi, UserRefOutput, error_responses
 
 from ..filters import ResponseFilter
 from ..models import FollowUpStatus, Source, SurveyResponse
@@ -76,11 +78,28 @@ class SurveyResponseOutput(ScoresOutput):
         return FollowUpRefOutput(follow_up).data if follow_up else None
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number: scores are (the page's filter takes any number and finds nothing)."""
+
+    field_class = forms.IntegerField
+
+
+class ApiResponseFilter(ApiFilterSet, ResponseFilter):
+    """The responses page's filters, with scores as whole numbers."""
+
+    csat = IntegerFilter(field_name="csat", label=_("CSAT score"))
+    ces = IntegerFilter(field_name="ces", label=_("CES score"))
+    nps = IntegerFilter(field_name="nps", label=_("NPS score"))
+
+    class Meta(ResponseFilter.Meta):
+        pass
+
+
 class ResponseListApi(StaffListApi):
     """The survey answers the caller may see, newest first: agents their teams' and their
     own, managers and admins all of them."""
 
-    filterset_class = ResponseFilter
+    filterset_class = ApiResponseFilter
 
     def get_queryset(self):
         return responses_visible_to(self.request.user).select_related("follow_up")

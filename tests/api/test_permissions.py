@@ -10,8 +10,10 @@ a row here."""
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from knox.models import AuthToken
 
 from cases.models import Attachment, Customer, Reply, Status, Ticket, TicketEvent
+from cases.selectors import api_token_id
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey, token_for
 from tests.factories import (
@@ -70,6 +72,10 @@ MATRIX = [
     ("auth-token",       "POST",  None,   400,  403,   200,    200,    200,    200),
     ("auth-logout",      "POST",  None,   401,  204,   204,    204,    204,    204),
     ("auth-logout-all",  "POST",  None,   401,  204,   204,    204,    204,    204),
+    ("auth-token-refresh", "POST", None,  401,  403,   200,    200,    200,    200),
+    ("auth-tokens",      "GET",   None,   401,  403,   200,    200,    200,    200),
+    # one of Ana's tokens: only Ana revokes it, anyone else's call is a 404
+    ("auth-token-detail", "DELETE", "tokA", 401, 403,  204,    404,    404,    404),
     ("me",               "GET",   None,   401,  403,   200,    200,    200,    200),
     ("agent-list",       "GET",   None,   401,  403,   200,    200,    200,    200),
     ("team-list",        "GET",   None,   401,  403,   200,    200,    200,    200),
@@ -169,6 +175,8 @@ def target(world, name, obj):
         return url(name)
     if obj == "cust":
         return url(name, CustomerFactory(email="lucia@example.com").pk)
+    if obj == "tokA":
+        return url(name, api_token_id(AuthToken.objects.create(world["users"]["agent_a"])[0]))
     owner = world["users"]["agent_a" if obj == "A" else "agent_b"]
     team = world["team_a" if obj == "A" else "team_b"]
     ticket = make_ticket(by=owner, team=team)

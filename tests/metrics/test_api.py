@@ -2,14 +2,17 @@
 errors, and agents held to their own tickets whatever they ask for."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
+import time_machine
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from metrics import kpis
+from metrics import kpis, rollups
 from metrics.kpis import Filters, Period
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
@@ -325,3 +328,129 @@ def test_a_category_deleted_from_the_filter_list_is_still_a_valid_id(marta, ana,
     old = CategoryFactory(name="Old", is_active=False)
     response = token_client(marta).get(api("summary"), {"category": old.pk})
     assert response.status_code == 200
+
+
+# --- periods with a time of day (KPI.md: each end is a date or a datetime) ----------------------
+
+DAY = TODAY - timedelta(days=3)
+
+
+def local(day, hour, minute=0):
+    """A moment of `day` in TIME_ZONE."""
+    return kpis.local_midnight(day) + timedelta(hours=hour, minutes=minute)
+
+
+def written(moment, offset_hours):
+    """The same instant written with another UTC offset (±HH:00, 0 as Z)."""
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        return moment.isoformat()
+    text = moment.astimezone(dt_timezone(timedelta(hours=offset_hours))).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+@pytest.fixture
+def morning_and_afternoon(ana, team_n1):
+    """Two tickets created on DAY: at 09:00 and at 15:00 in TIME_ZONE."""
+    make_ticket(by=ana, team=team_n1, at=local(DAY, 9))
+    make_ticket(by=ana, team=team_n1, at=local(DAY, 15))
+
+
+def test_the_issues_example_a_datetime_in_utc_is_accepted(marta):
+    response = token_client(marta).get(api("summary"), {"from": "2025-01-01T00:00:00Z"})
+    assert response.status_code == 200, response.json()
+    start = datetime(2025, 1, 1, tzinfo=UTC).astimezone(kpis.zone())
+    assert response.json()["period"]["from"] == start.isoformat()
+
+
+@pytest.mark.parametrize("offset", [0, -5, -18, 14])
+@pytest.mark.parametrize(
+    ("start", "end", "volume"),
+    [
+        (DAY, DAY + timedelta(days=1), 2),
+        (local(DAY, 12), DAY + timedelta(days=1), 1),
+        (DAY, local(DAY, 12), 1),
+        (local(DAY, 9), local(DAY, 15), 1),  # `from` included, `to` not
+        (local(DAY, 9, 1), local(DAY, 15, 1), 1),
+        (local(DAY, 15, 1), DAY + timedelta(days=1), 0),
+    ],
+)
+def test_a_period_may_start_and_end_at_a_time_of_day(
+    marta, morning_and_afternoon, start, end, volume, offset
+):
+    query = {"from": written(start, offset), "to": written(end, offset)}
+    response = token_client(marta).get(api("summary"), query)
+    assert response.status_code == 200, response.json()
+    assert response.json()["volume"] == volume
+    series = token_client(marta).get(api("timeseries"), {"kpi": "volume", **query}).json()
+    assert series["points"] == [{"bucket": DAY.isoformat(), "value": volume}]
+
+
+def test_a_time_of_day_is_computed_live_to_the_same_numbers(marta, ana, bruno, surveyed):
+    """The rollups hold whole days: a period with a time of day is read live (the engine's
+    `_rollup_grain` says so), and the API gives exactly the live engine's numbers."""
+    for moment, agent, scores in [
+        (local(DAY, 9), ana, {"csat": 5, "nps": 10, "ces": 6}),
+        (local(DAY, 14), bruno, {"csat": 2, "nps": 3}),
+        (local(DAY + timedelta(days=1), 10), ana, {"csat": 4, "ces": 2}),
+        (local(DAY + timedelta(days=2), 8), bruno, {"nps": 9}),
+    ]:
+        with time_machine.travel(moment, tick=False):
+            surveyed(agent, **scores)
+    rollups.rebuild()
+    period = Period(local(DAY, 12), local(DAY + timedelta(days=2), 6))
+    assert kpis._rollup_grain(Period.of(DAY, DAY + timedelta(days=2)), Filters(), None) == ""
+    assert kpis._rollup_grain(period, Filters(), None) is None
+
+    query = {"from": written(period.start, 0), "to": written(period.end, -18)}
+    client = token_client(marta)
+    summary = client.get(api("summary"), query).json()
+    series = client.get(api("timeseries"), {"kpi": "csat", **query}).json()["points"]
+    by_agent = client.get(api("breakdown"), {"kpi": "responses", "by": "agent", **query}).json()
+    drivers = client.get(api("drivers"), query).json()
+
+    with override_settings(METRICS_ROLLUPS=False):
+        assert summary == as_json(kpis.summary(period, Filters()))
+        assert series == [
+            {"bucket": p["bucket"], "value": p["value"]}
+            for p in kpis.timeseries("csat", "day", period, Filters())
+        ]
+        assert {row["key"]: row["value"] for row in by_agent["rows"]} == {
+            row["key"]: row["value"] for row in kpis.breakdown("responses", "agent", period)
+        }
+        assert drivers["overall"]["responses"] == summary["csat"]["responses"] == 2
+    assert summary["period"] == {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    assert summary["nps"]["responses"] == 1 and summary["ces"]["responses"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"from": "2025-01-01T10:00:00Z", "to": "2025-01-01T09:00:00Z"}, "to", "after the start"),
+        ({"from": "2025-01-01T10:00:00Z", "to": "2025-01-01T05:00:00-05:00"}, "to", "after"),
+        ({"from": "1969-12-31T23:00:00Z"}, "from", "Choose a date from 1970-01-01 to 2100-01-01"),
+        ({"to": "2100-01-02T12:00:00Z"}, "to", "Choose a date from 1970-01-01 to 2100-01-01"),
+        ({"from": "2025-02-30T10:00:00Z"}, "from", "Enter a date"),
+        ({"from": "2025-01-01T10:00:00+24:00"}, "from", "Enter a date"),
+        ({"to": "2025-01-01T24:01:00Z"}, "to", "Enter a date"),
+        ({"from": "0001-01-01T00:00:00+05:00"}, "from", "out of range"),
+        ({"from": ""}, "from", "Enter a date"),
+    ],
+)
+def test_a_bad_moment_is_refused_with_the_reason(marta, query, field, message):
+    response = token_client(marta).get(api("summary"), query)
+    assert response.status_code == 400
+    assert message in response.json()[field][0], response.json()
+
+
+def test_a_datetime_from_alone_reaches_tomorrow_or_a_day_later(marta, morning_and_afternoon):
+    client = token_client(marta)
+    body = client.get(api("summary"), {"from": written(local(DAY, 12), -5)}).json()
+    assert body["period"]["to"] == kpis.local_midnight(TOMORROW).isoformat()
+    assert body["volume"] == 1
+    later = local(TOMORROW + timedelta(days=3), 12)
+    body = client.get(api("summary"), {"from": written(later, 0)}).json()
+    assert body["period"]["to"] == (later + timedelta(days=1)).isoformat()
+    to = local(DAY, 12)
+    body = client.get(api("summary"), {"to": written(to, 3)}).json()
+    assert body["period"]["from"] == (to - timedelta(days=30)).isoformat()
+    assert body["volume"] == 1
