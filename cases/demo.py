@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -704,8 +705,13 @@ def _pick(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _create_staff(world_teams: dict[int, Team]) -> tuple[dict[int, list[User]], list[User]]:
+def _create_staff(
+    world_teams: dict[int, Team], today: date
+) -> tuple[dict[int, list[User]], list[User]]:
     password = make_password(PASSWORD)  # hashed once: hashing is deliberately slow
+    # Last week is the demo's invented past: its weekly digest counts as sent. The first
+    # digest reports the week the demo was started in (metrics.digest.last_full_week).
+    last_week = today - timedelta(days=today.weekday() + 7)
     groups = {role: Group.objects.get_or_create(name=name)[0] for role, name in ROLE_GROUPS.items()}
     agents: dict[int, list[User]] = {1: [], 2: [], 3: []}
     managers: list[User] = []
@@ -719,6 +725,7 @@ def _create_staff(world_teams: dict[int, Team]) -> tuple[dict[int, list[User]], 
             language=Language.SPANISH,
             is_staff=role in (Role.MANAGER, Role.ADMIN),
             is_superuser=role == Role.ADMIN,
+            weekly_digest_sent_for=last_week,
         )
         user.groups.add(groups[role])
         if role == Role.AGENT:
@@ -759,13 +766,13 @@ def _create_customers(rng: random.Random, today: date) -> tuple[list[Customer], 
         )
         recent = rng.random() < 0.12
         since = today - timedelta(days=rng.randint(20, 85) if recent else rng.randint(120, 730))
-        services.update_customer(customer=customer, active_since=since)
+        services.update_customer(customer=customer, by=None, active_since=since)
         customers.append(customer)
     # About eight customers left in the last 90 days: long-standing ones.
     long_standing = [c for c in customers if c.active_since < today - timedelta(days=120)]
     for customer in rng.sample(long_standing, 8):
         services.update_customer(
-            customer=customer, churned_at=today - timedelta(days=rng.randint(3, 88))
+            customer=customer, by=None, churned_at=today - timedelta(days=rng.randint(3, 88))
         )
         churned.add(customer.pk)
     return customers, churned
@@ -818,7 +825,7 @@ def _build_world(rng: random.Random, today: date) -> World:
     for name, level in TEAMS:
         teams[level], _created = Team.objects.get_or_create(name=name, defaults={"level": level})
     _sla_setup(teams, today)
-    agents, managers = _create_staff(teams)
+    agents, managers = _create_staff(teams, today)
     categories = []
     for name, description, level, escalation in CATEGORIES:
         category, _created = Category.objects.get_or_create(
@@ -1177,11 +1184,20 @@ def load_demo(
             customer = _customer_for(rng, world, moment, weights)
             age_days = (now - moment).total_seconds() / 86400
             Story(world, rng, moment, customer, _outcome(rng, age_days)).plan().play(now)
-        # What the breach check would have done by now (history: no e-mails); from now on
-        # level 1 hands new cases out in turn.
+        # What the beat would have done by now (history: no e-mails): the automatic close of
+        # tickets resolved AUTO_CLOSE_DAYS ago, and the breach check. From now on level 1
+        # hands new cases out in turn.
+        _close_as_the_beat_would_have(now)
         check_deadlines(now=now)
         Team.objects.filter(level=1).update(assignment=AssignmentMode.ROUND_ROBIN)
     return summary(elapsed=time.monotonic() - started)
+
+
+def _close_as_the_beat_would_have(now: datetime) -> None:
+    """Close each resolved ticket whose waiting period ended before `now`, at that moment."""
+    wait = timedelta(days=settings.AUTO_CLOSE_DAYS)
+    for ticket in Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - wait):
+        services.close_ticket(ticket=ticket, by=None, at=ticket.resolved_at + wait)
 
 
 def summary(*, elapsed: float | None = None) -> dict:

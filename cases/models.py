@@ -290,6 +290,36 @@ class Customer(models.Model):
         return f"{self.name} <{self.email}>" if self.email else self.name
 
 
+class CustomerChange(models.Model):
+    """Who changed a customer's details, when, and from what to what. Append-only: the
+    customer page lists it, so a changed e-mail address can always be traced."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="audit", verbose_name=_("customer")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the system changed it."),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # {field: [old, new]}, each value as text.
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("customer change")
+        verbose_name_plural = _("customer changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "at"], name="customer_change_time")]
+
+    def __str__(self):
+        return f"{self.customer_id} {', '.join(self.changes)} {self.at:%Y-%m-%d %H:%M}"
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Phone")
@@ -560,6 +590,8 @@ class EventKind(models.TextChoices):
     SLA_APPLIED = "sla_applied", _("SLA deadlines set")
     SLA_WARNING = "sla_warning", _("SLA deadline near")
     SLA_BREACHED = "sla_breached", _("SLA deadline missed")
+    LINKS_REVOKED = "links_revoked", _("Customer links withdrawn")
+    LINK_RESENT = "link_resent", _("New customer link sent")
 
 
 class TicketEvent(models.Model):
@@ -595,12 +627,15 @@ class TicketEvent(models.Model):
 
 
 class TicketAccessToken(models.Model):
-    """A customer's private link to one ticket. Only the SHA-256 of the token is stored."""
+    """A customer's private link to one ticket. Only the SHA-256 of the token is stored.
+    It opens the case until an agent withdraws it or `CUSTOMER_LINK_DAYS_AFTER_CLOSE` days
+    after the case closed (or after the link was issued, for one sent later)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer link")
@@ -615,6 +650,9 @@ class NotificationKind(models.TextChoices):
     TICKET_RECEIVED = "ticket_received", _("Case received")
     AGENT_REPLY = "agent_reply", _("Reply to the customer")
     TICKET_RESOLVED = "ticket_resolved", _("Case resolved")
+    CUSTOMER_LINK = "customer_link", _("New link to the case")
+    # To the address a customer had before an agent changed it (no ticket, no link)
+    EMAIL_CHANGED = "email_changed", _("Customer e-mail changed")
     # To an agent
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     TICKET_ESCALATED = "ticket_escalated", _("Ticket escalated to the team")
@@ -624,6 +662,7 @@ CUSTOMER_KINDS = (
     NotificationKind.TICKET_RECEIVED,
     NotificationKind.AGENT_REPLY,
     NotificationKind.TICKET_RESOLVED,
+    NotificationKind.CUSTOMER_LINK,
 )
 
 
@@ -641,7 +680,16 @@ class OutboundEmail(models.Model):
     written, so a customer's answer threads back onto the ticket and a resend is the same
     message."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # A notice about the customer rather than a ticket (no ticket, no private link).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+    )
+    to_address = models.EmailField(
+        max_length=254, blank=True, help_text=_("Set: sent here, not to the customer's address.")
+    )
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -670,13 +718,97 @@ class OutboundEmail(models.Model):
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ticket__isnull=False) | models.Q(customer__isnull=False),
+                name="notification_about_ticket_or_customer",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.kind} {self.ticket_id} ({self.status})"
+        return f"{self.kind} {self.ticket_id or '-'} ({self.status})"
 
     @property
     def to_customer(self) -> bool:
         return self.recipient_id is None
+
+    @property
+    def carries_link(self) -> bool:
+        """A case e-mail to its customer: it is sent with a fresh private link."""
+        return self.ticket_id is not None and self.recipient_id is None
+
+
+class AttemptOutcome(models.TextChoices):
+    SENDING = "sending", _("Sending (no end recorded yet)")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed, tried again later")
+    FAILED = "failed", _("Failed for good")
+    ABANDONED = "abandoned", _("Abandoned (the sender died)")
+
+
+# Outcomes after which the recipient may have the e-mail: sent, or a sender that died
+# between opening the attempt and recording its end (maybe after the SMTP server's 250).
+# Two of them for one e-mail make a possible duplicate.
+MAY_HAVE_DELIVERED = (AttemptOutcome.SENT, AttemptOutcome.ABANDONED)
+
+
+class SendAttempt(models.Model):
+    """One try at sending an outbox e-mail, written and committed before the SMTP talk
+    starts and closed after it: an attempt still open when its lease has run out belonged
+    to a sender that died, so every duplicate can be traced to one."""
+
+    number = models.PositiveIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    )
+    error = models.TextField(_("error"), blank=True)
+    hostname = models.CharField(_("sender host"), max_length=255)
+    pid = models.PositiveIntegerField(_("sender process"))
+    lease_until = models.DateTimeField(_("lease held until"))
+
+    # The foreign key to the outbox row, and the fields telling its different e-mails apart
+    # (an invitation and its reminder): duplicates are counted per e-mail.
+    OWNER: str
+    SAME_EMAIL: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+        ordering = ["started_at", "id"]
+
+    def __str__(self):
+        return f"#{self.number} {self.outcome}"
+
+    @classmethod
+    def possible_duplicate(cls) -> models.Exists:
+        """For an annotation of the outbox rows: True when one of the row's e-mails may have
+        reached the recipient more than once (two attempts sent or abandoned)."""
+        deliveries = (
+            cls.objects.filter(**{cls.OWNER: models.OuterRef("pk")}, outcome__in=MAY_HAVE_DELIVERED)
+            .values(cls.OWNER, *cls.SAME_EMAIL)
+            .annotate(deliveries=models.Count("pk"))
+            .filter(deliveries__gte=2)
+        )
+        return models.Exists(deliveries)
+
+
+class OutboundEmailAttempt(SendAttempt):
+    email = models.ForeignKey(
+        OutboundEmail,
+        on_delete=models.CASCADE,
+        related_name="send_attempts",
+        verbose_name=_("outgoing e-mail"),
+    )
+
+    OWNER = "email"
+
+    class Meta(SendAttempt.Meta):
+        verbose_name = _("send attempt")
+        verbose_name_plural = _("send attempts")
+        indexes = [
+            models.Index(fields=["outcome", "lease_until"], name="outbound_attempt_open"),
+        ]
 
 
 class InboundOutcome(models.TextChoices):

@@ -351,6 +351,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
             "sent_at",
             "answered_at",
             "withdrawn_reason",
+            "from_history",  # generated history: never sent, never reminded
         ),
     )
     add_response = sink.table(
@@ -582,6 +583,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                     sent_at,
                     answered_at,
                     "",
+                    True,
                 )
             )
             if answered_at is not None:

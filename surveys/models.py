@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Customer, Language, Team, Ticket, TicketEvent
+from cases.models import Customer, Language, SendAttempt, Team, Ticket, TicketEvent
 
 
 class Question(models.TextChoices):
@@ -85,6 +85,9 @@ class SurveyInvitation(models.Model):
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_reason = models.CharField(_("why withdrawn"), max_length=100, blank=True)
+    # Demo data and history imports record surveys another system (or nobody) sent: Pulso
+    # never sends them, nor a reminder about them.
+    from_history = models.BooleanField(_("recorded history"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("survey invitation")
@@ -104,6 +107,33 @@ class SurveyInvitation(models.Model):
         return self.status in (InvitationStatus.EXPIRED, InvitationStatus.CANCELLED) or (
             self.status != InvitationStatus.ANSWERED and self.expires_at <= timezone.now()
         )
+
+
+class SurveyMail(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder")
+
+
+class SurveyInvitationAttempt(SendAttempt):
+    """A try at sending the invitation or its reminder (see `SendAttempt`)."""
+
+    invitation = models.ForeignKey(
+        SurveyInvitation,
+        on_delete=models.CASCADE,
+        related_name="send_attempts",
+        verbose_name=_("survey invitation"),
+    )
+    mail = models.CharField(_("e-mail"), max_length=10, choices=SurveyMail.choices)
+
+    OWNER = "invitation"
+    SAME_EMAIL = ("mail",)
+
+    class Meta(SendAttempt.Meta):
+        verbose_name = _("send attempt")
+        verbose_name_plural = _("send attempts")
+        indexes = [
+            models.Index(fields=["outcome", "lease_until"], name="invitation_attempt_open"),
+        ]
 
 
 class Source(models.TextChoices):

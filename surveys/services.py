@@ -30,10 +30,16 @@ from cases.emails import (
     retry_delay,
     send_templated_email,
 )
-from cases.models import EventKind, Role, Ticket, TicketEvent, User
+from cases.models import AttemptOutcome, EventKind, Role, Ticket, TicketEvent, User
 from cases.publishing import publish_on_commit
 from cases.selectors import team_managers
 from cases.services import record_ticket_event
+from cases.services.send_attempts import (
+    abandon_open_attempts,
+    finish_attempt,
+    lease,
+    open_attempt,
+)
 
 from .errors import AlreadyAnswered, FollowUpError, InvalidAnswer, InvitationNotFound, SurveyExpired
 from .models import (
@@ -45,15 +51,18 @@ from .models import (
     Question,
     Source,
     SurveyInvitation,
+    SurveyInvitationAttempt,
+    SurveyMail,
     SurveyResponse,
 )
 from .signals import invitation_sent
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 REENQUEUE_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
+# How late a reminder may still go out after its day (the beat runs every few minutes).
+REMINDER_WINDOW = timedelta(days=1)
 
 
 class SkipReason:
@@ -210,45 +219,68 @@ def _send_survey_email(invitation: SurveyInvitation, name: str) -> None:
 
 def deliver_invitation(invitation_id: int) -> bool:
     """Send one survey e-mail if nobody else is sending it. True when this call sent it.
-    Precondition: not inside a transaction (the claim must commit before the SMTP talk)."""
+    Precondition: not inside a transaction (the claim and this process's attempt commit
+    before the SMTP talk: cases/services/send_attempts.py)."""
     now = timezone.now()
-    claimed = SurveyInvitation.objects.filter(_claimable(now), pk=invitation_id).update(
-        status=InvitationStatus.SENDING, lease_until=now + LEASE
-    )
-    if not claimed:
-        return False
-    invitation = SurveyInvitation.objects.select_related("ticket", "customer").get(pk=invitation_id)
-    attempts = invitation.attempts + 1
-    if invitation.expires_at <= now:
-        SurveyInvitation.objects.filter(pk=invitation_id).update(
-            status=InvitationStatus.EXPIRED, lease_until=None, attempts=attempts
+    lease_until = now + lease()
+    with transaction.atomic(durable=True):
+        claimed = SurveyInvitation.objects.filter(_claimable(now), pk=invitation_id).update(
+            status=InvitationStatus.SENDING, lease_until=lease_until, attempts=F("attempts") + 1
         )
-        return False
+        if not claimed:
+            return False
+        abandon_open_attempts(
+            SurveyInvitationAttempt.objects.filter(
+                invitation_id=invitation_id, mail=SurveyMail.INVITATION
+            )
+        )
+        invitation = SurveyInvitation.objects.select_related("ticket", "customer").get(
+            pk=invitation_id
+        )
+        attempts = invitation.attempts
+        if invitation.expires_at <= now:
+            SurveyInvitation.objects.filter(pk=invitation_id).update(
+                status=InvitationStatus.EXPIRED, lease_until=None
+            )
+            return False
+        attempt = open_attempt(
+            SurveyInvitationAttempt,
+            invitation=invitation,
+            mail=SurveyMail.INVITATION,
+            number=attempts,
+            lease_until=lease_until,
+        )
     try:
         _send_survey_email(invitation, "survey-invitation")
     except Exception as error:
         transient = is_transient(error) and attempts < MAX_ATTEMPTS
         if not isinstance(error, (BadHeaderError, *TRANSIENT_ERRORS)) and not is_transient(error):
             log.warning("Survey %s not sent: %s", invitation_id, describe_error(error))
-        SurveyInvitation.objects.filter(pk=invitation_id, status=InvitationStatus.SENDING).update(
-            status=InvitationStatus.PENDING if transient else InvitationStatus.FAILED,
-            attempts=attempts,
-            send_after=timezone.now() + retry_delay(attempts),
-            lease_until=None,
-            last_error=describe_error(error),
-        )
+        with transaction.atomic():
+            SurveyInvitation.objects.filter(
+                pk=invitation_id, status=InvitationStatus.SENDING
+            ).update(
+                status=InvitationStatus.PENDING if transient else InvitationStatus.FAILED,
+                send_after=timezone.now() + retry_delay(attempts),
+                lease_until=None,
+                last_error=describe_error(error),
+            )
+            finish_attempt(
+                attempt, AttemptOutcome.RETRY if transient else AttemptOutcome.FAILED, error
+            )
         return False
-    # Only a SENDING row becomes SENT: a withdrawal during the SMTP talk stays a withdrawal.
+    # Only a SENDING row becomes SENT: a withdrawal during the SMTP talk stays a withdrawal
+    # (the attempt says sent all the same: the customer has the e-mail).
     with transaction.atomic():  # the metrics' change mark commits with the sent_at
         sent = SurveyInvitation.objects.filter(
             pk=invitation_id, status=InvitationStatus.SENDING
         ).update(
             status=InvitationStatus.SENT,
             sent_at=timezone.now(),
-            attempts=attempts,
             lease_until=None,
             last_error="",
         )
+        finish_attempt(attempt, AttemptOutcome.SENT)
         if sent:
             invitation_sent.send(
                 sender=SurveyInvitation, invitation_id=invitation_id, ticket_id=invitation.ticket_id
@@ -258,8 +290,10 @@ def deliver_invitation(invitation_id: int) -> bool:
 
 def enqueue_due_invitations(enqueue) -> int:
     """The safety net: hand every due invitation not enqueued recently (or whose sender's
-    lease ran out) to `enqueue(id)`. A broker outage delays surveys; it never loses them."""
+    lease ran out) to `enqueue(id)`. A broker outage delays surveys; it never loses them.
+    First the attempts of dead senders (invitations and reminders) are marked abandoned."""
     now = timezone.now()
+    abandon_open_attempts(SurveyInvitationAttempt.objects.filter(lease_until__lt=now))
     due = SurveyInvitation.objects.filter(
         Q(status=InvitationStatus.PENDING, send_after__lte=now)
         & (
@@ -278,33 +312,63 @@ def enqueue_due_invitations(enqueue) -> int:
 
 
 def send_due_reminders(*, now: datetime | None = None) -> int:
-    """One reminder, SURVEY_REMINDER_DAYS after the invitation, if still unanswered.
-    Claimed by a conditional UPDATE (a reminder is never sent twice; a crash mid-send
-    loses that one reminder, which we accept)."""
+    """One reminder, SURVEY_REMINDER_DAYS after the invitation, if still unanswered — within
+    REMINDER_WINDOW of that moment: a reminder missed by more (the beat was down, the setting
+    was shortened) is skipped, not sent out of the blue in a burst. Never for a survey
+    recorded as history (demo data, imports): Pulso did not send it. Claimed by a
+    conditional UPDATE (a reminder is never sent twice; a crash mid-send loses that one
+    reminder, which we accept: its attempt then shows abandoned)."""
     now = now or timezone.now()
     if settings.SURVEY_REMINDER_DAYS <= 0:
         return 0
+    due_sent_at = now - timedelta(days=settings.SURVEY_REMINDER_DAYS)
     due = SurveyInvitation.objects.filter(
         status=InvitationStatus.SENT,
+        from_history=False,
         reminder_sent_at__isnull=True,
-        sent_at__lte=now - timedelta(days=settings.SURVEY_REMINDER_DAYS),
+        sent_at__lte=due_sent_at,
+        sent_at__gt=due_sent_at - REMINDER_WINDOW,
         expires_at__gt=now,
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     sent = 0
     for pk in list(due):
-        if not SurveyInvitation.objects.filter(
-            pk=pk, status=InvitationStatus.SENT, reminder_sent_at__isnull=True
-        ).update(reminder_sent_at=now):
+        attempt = _claim_reminder(pk, now)
+        if attempt is None:
             continue
-        invitation = SurveyInvitation.objects.select_related("ticket", "customer").get(pk=pk)
         try:
-            _send_survey_email(invitation, "survey-reminder")
-            sent += 1
+            _send_survey_email(attempt.invitation, "survey-reminder")
         except Exception as error:
-            if is_transient(error):  # give it back for the next run
-                SurveyInvitation.objects.filter(pk=pk).update(reminder_sent_at=None)
+            with transaction.atomic():
+                if is_transient(error):  # give it back for the next run
+                    SurveyInvitation.objects.filter(pk=pk).update(reminder_sent_at=None)
+                outcome = AttemptOutcome.RETRY if is_transient(error) else AttemptOutcome.FAILED
+                finish_attempt(attempt, outcome, error)
             log.warning("Survey reminder %s not sent: %s", pk, describe_error(error))
+            continue
+        finish_attempt(attempt, AttemptOutcome.SENT)
+        sent += 1
     return sent
+
+
+def _claim_reminder(invitation_id: int, now: datetime) -> SurveyInvitationAttempt | None:
+    """Claim the reminder and open this process's attempt, committed before the SMTP talk.
+    None: someone else claimed it."""
+    with transaction.atomic(durable=True):
+        if not SurveyInvitation.objects.filter(
+            pk=invitation_id, status=InvitationStatus.SENT, reminder_sent_at__isnull=True
+        ).update(reminder_sent_at=now):
+            return None
+        invitation = SurveyInvitation.objects.select_related("ticket", "customer").get(
+            pk=invitation_id
+        )
+        earlier = invitation.send_attempts.filter(mail=SurveyMail.REMINDER).count()
+        return open_attempt(
+            SurveyInvitationAttempt,
+            invitation=invitation,
+            mail=SurveyMail.REMINDER,
+            number=earlier + 1,
+            lease_until=timezone.now() + lease(),
+        )
 
 
 def expire_invitations(*, now: datetime | None = None) -> int:
@@ -471,7 +535,7 @@ def deliver_follow_up_alert(follow_up_id: int) -> bool:
     now = timezone.now()
     claimable = Q(alert_status="pending") | Q(alert_status="sending", alert_lease_until__lt=now)
     if not FollowUp.objects.filter(claimable, pk=follow_up_id).update(
-        alert_status="sending", alert_lease_until=now + LEASE
+        alert_status="sending", alert_lease_until=now + lease()
     ):
         return False
     follow_up = FollowUp.objects.select_related("ticket", "response", "team").get(pk=follow_up_id)
@@ -584,7 +648,8 @@ def record_survey_history(
     now: datetime | None = None,
 ) -> SurveyInvitation:
     """A survey that was sent (and maybe answered) in the past. Sends nothing and alerts
-    nobody; an unhappy answer still gets its follow-up, in `follow_up_status`."""
+    nobody, then or later (`from_history`: no reminder either); an unhappy answer still gets
+    its follow-up, in `follow_up_status`."""
     now = now or timezone.now()
     invitation = SurveyInvitation(
         ticket=ticket,
@@ -601,6 +666,7 @@ def record_survey_history(
         sent_at=sent_at,
         expires_at=sent_at + timedelta(days=settings.SURVEY_EXPIRY_DAYS),
         status=InvitationStatus.SENT,
+        from_history=True,
     )
     invitation.token_hash = hash_token(token_for(invitation))
     if answered_at is None and invitation.expires_at <= now:

@@ -2,12 +2,22 @@
 the ticket it changes, checks the lifecycle table, writes a TicketEvent, and raises a
 `cases.errors` exception — with nothing written — when it refuses."""
 
-from .customers import find_or_create_customer, update_customer
+from .customer_links import (
+    access_for_token,
+    request_new_link,
+    revoke_customer_links,
+    ticket_for_access_token,
+)
+from .customers import (
+    check_may_edit_customer,
+    find_or_create_customer,
+    may_edit_customer,
+    update_customer,
+)
 from .notifications import (
     deliver_notification,
     enqueue_due_notifications,
     issue_access_token,
-    ticket_for_access_token,
 )
 from .tickets import (
     add_customer_reply,
@@ -28,10 +38,12 @@ from .tickets import (
 from .users import update_preferences
 
 __all__ = [
+    "access_for_token",
     "add_customer_reply",
     "add_reply",
     "assign_ticket",
     "auto_assign_ticket",
+    "check_may_edit_customer",
     "classify_ticket",
     "close_resolved_tickets",
     "close_ticket",
@@ -40,11 +52,14 @@ __all__ = [
     "escalate_ticket",
     "find_or_create_customer",
     "issue_access_token",
+    "may_edit_customer",
     "record_ticket_event",
     "register_ticket",
     "reopen_ticket",
+    "request_new_link",
     "resolve_ticket",
     "resume_ticket",
+    "revoke_customer_links",
     "set_pending",
     "ticket_for_access_token",
     "update_customer",

@@ -21,6 +21,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import BadHeaderError
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -36,13 +37,16 @@ from ..emails import (
 )
 from ..mailparse import FINGERPRINT_DOMAIN
 from ..models import (
+    AttemptOutcome,
     Channel,
+    Customer,
     EventKind,
     InboundEmail,
     InboundOutcome,
     NotificationKind,
     NotificationStatus,
     OutboundEmail,
+    OutboundEmailAttempt,
     Reply,
     Ticket,
     TicketAccessToken,
@@ -50,16 +54,18 @@ from ..models import (
 )
 from ..publishing import publish_on_commit
 from ..signals import is_replaying
+from .send_attempts import abandon_open_attempts, finish_attempt, lease, open_attempt
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 REENQUEUE_AFTER = timedelta(minutes=2)
 REFERENCES_KEPT = 10  # the first message of the thread and the latest ones
 _TEMPLATES = {
     NotificationKind.TICKET_RECEIVED: "ticket-received",
     NotificationKind.AGENT_REPLY: "agent-reply",
     NotificationKind.TICKET_RESOLVED: "ticket-resolved",
+    NotificationKind.CUSTOMER_LINK: "customer-link",
+    NotificationKind.EMAIL_CHANGED: "customer-email-changed",
     NotificationKind.TICKET_ASSIGNED: "ticket-assigned",
     NotificationKind.TICKET_ESCALATED: "ticket-escalated",
 }
@@ -79,20 +85,7 @@ def issue_access_token(ticket: Ticket) -> str:
     return token
 
 
-def ticket_for_access_token(token: str) -> Ticket | None:
-    """The ticket a customer link opens, or None — for a malformed token as for an unknown
-    one, so the answer leaks nothing."""
-    if not token or len(token) > 100:
-        return None
-    access = (
-        TicketAccessToken.objects.select_related("ticket", "ticket__customer")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
-    if access is None:
-        return None
-    TicketAccessToken.objects.filter(pk=access.pk).update(last_used_at=timezone.now())
-    return access.ticket
+# What a link opens, withdrawing links, a new link on request: customer_links.py.
 
 
 # --- queueing (called by the ticket services, inside their transaction) -----------------------
@@ -102,9 +95,10 @@ def _mail_domain() -> str:
     return settings.SUPPORT_EMAIL.rpartition("@")[2] or "pulso.localhost"
 
 
-def new_message_id(ticket: Ticket) -> str:
-    """Unguessable, and naming the ticket (without angle brackets, as stored)."""
-    return f"{secrets.token_hex(10)}.{ticket.reference.lower()}@{_mail_domain()}"
+def new_message_id(ticket: Ticket | None) -> str:
+    """Unguessable, and naming the ticket if there is one (without angle brackets)."""
+    about = ticket.reference.lower() if ticket is not None else "notice"
+    return f"{secrets.token_hex(10)}.{about}@{_mail_domain()}"
 
 
 def reference_in_message_id(message_id: str) -> str | None:
@@ -146,6 +140,25 @@ def queue_email(
     return notification
 
 
+def queue_customer_notice(
+    *, customer: Customer, kind: str, to_address: str
+) -> OutboundEmail | None:
+    """An e-mail about the customer rather than a case (the warning to the address they had
+    before an agent changed it), to `to_address`. It carries no private link."""
+    if is_replaying() or not to_address:
+        return None
+    notification = OutboundEmail.objects.create(
+        customer=customer,
+        kind=kind,
+        to_address=to_address,
+        message_id=new_message_id(None),
+    )
+    from ..tasks import enqueue_notification
+
+    publish_on_commit(enqueue_notification, notification.pk)
+    return notification
+
+
 def notify_assignee(ticket: Ticket, *, by: User | None, at: datetime) -> None:
     """The new assignee hears of it, unless they took the ticket themselves or said no."""
     assignee = ticket.assignee
@@ -172,16 +185,25 @@ def notify_team_of_escalation(ticket: Ticket, *, by: User | None, at: datetime) 
 # --- sending ----------------------------------------------------------------------------------
 
 
-def _claim(notification_id: int) -> bool:
+def _claim(notification_id: int) -> OutboundEmailAttempt | None:
+    """Claim the e-mail and open this process's attempt, committed before the SMTP talk
+    (send_attempts.py); an earlier sender's attempt left open past its lease is marked
+    abandoned. None: not due, or another sender holds it."""
     now = timezone.now()
+    lease_until = now + lease()
     claimable = Q(status=NotificationStatus.PENDING, send_after__lte=now) | Q(
         status=NotificationStatus.SENDING, lease_until__lt=now
     )
-    return bool(
-        OutboundEmail.objects.filter(claimable, pk=notification_id).update(
-            status=NotificationStatus.SENDING, lease_until=now + LEASE
+    with transaction.atomic(durable=True):
+        if not OutboundEmail.objects.filter(claimable, pk=notification_id).update(
+            status=NotificationStatus.SENDING, lease_until=lease_until, attempts=F("attempts") + 1
+        ):
+            return None
+        abandon_open_attempts(OutboundEmailAttempt.objects.filter(email_id=notification_id))
+        number = OutboundEmail.objects.values_list("attempts", flat=True).get(pk=notification_id)
+        return open_attempt(
+            OutboundEmailAttempt, email_id=notification_id, number=number, lease_until=lease_until
         )
-    )
 
 
 def _thread_ids(notification: OutboundEmail) -> list[str]:
@@ -206,12 +228,12 @@ def _thread_ids(notification: OutboundEmail) -> list[str]:
 
 def _headers(notification: OutboundEmail) -> dict[str, str]:
     ticket = notification.ticket
-    headers = {"X-Pulso-Ticket": ticket.reference}
+    headers = {"X-Pulso-Ticket": ticket.reference} if ticket is not None else {}
     if notification.message_id:
         headers["Message-ID"] = f"<{notification.message_id}>"
     if notification.kind != NotificationKind.AGENT_REPLY:
         headers["Auto-Submitted"] = "auto-generated"  # RFC 3834: robots must not answer
-    if notification.to_customer:
+    if notification.carries_link:
         thread = _thread_ids(notification)
         if thread:
             headers["In-Reply-To"] = f"<{thread[-1]}>"
@@ -229,7 +251,37 @@ def _from_address(notification: OutboundEmail) -> str:
     return settings.DEFAULT_FROM_EMAIL
 
 
+def mask_address(address: str) -> str:
+    """Enough of an address for its owner to recognise it, not enough to learn it."""
+    local, _at, domain = address.rpartition("@")
+    if not local:
+        return "•••"
+    return f"{local[0]}•••@{domain}"
+
+
+def _compose_notice(notification: OutboundEmail) -> dict:
+    """The warning to a customer's former address: no ticket, no link."""
+    customer = notification.customer
+    context = {
+        "customer": customer,
+        "old_address": notification.to_address,
+        "new_address": mask_address(customer.email) if customer.email else "",
+        "changed_at": notification.created_at,
+    }
+    return {
+        "name": _TEMPLATES[notification.kind],
+        "to": notification.to_address,
+        "language": customer.language,
+        "context": context,
+        "headers": _headers(notification),
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "reply_to": [settings.SUPPORT_EMAIL],
+    }
+
+
 def _compose(notification: OutboundEmail, token: str | None) -> dict:
+    if notification.ticket_id is None:
+        return _compose_notice(notification)
     ticket = notification.ticket
     context = {"ticket": ticket, "reply": notification.reply}
     if notification.to_customer:
@@ -262,17 +314,19 @@ def _compose(notification: OutboundEmail, token: str | None) -> dict:
 
 
 def deliver_notification(notification_id: int) -> bool:
-    """Send one outbox e-mail if nobody else is sending it. True when this call sent it."""
-    if not _claim(notification_id):
+    """Send one outbox e-mail if nobody else is sending it. True when this call sent it.
+    Precondition: not inside a transaction (the attempt must commit before the SMTP talk)."""
+    attempt = _claim(notification_id)
+    if attempt is None:
         return False
     notification = OutboundEmail.objects.select_related(
         "ticket", "ticket__customer", "ticket__team", "ticket__assignee", "recipient",
-        "reply", "reply__author",
+        "reply", "reply__author", "customer",
     ).get(pk=notification_id)  # fmt: skip
-    attempts = notification.attempts + 1
+    attempts = attempt.number
     token = None
     try:
-        if notification.to_customer:
+        if notification.carries_link:
             token = issue_access_token(notification.ticket)
         send_templated_email(**_compose(notification, token))
     except Exception as error:
@@ -283,29 +337,35 @@ def deliver_notification(notification_id: int) -> bool:
             error, (smtplib.SMTPException, BadHeaderError, *TRANSIENT_ERRORS)
         ):
             log.exception("Unexpected error sending notification %s", notification_id)
-        OutboundEmail.objects.filter(pk=notification_id).update(
-            status=NotificationStatus.PENDING if transient else NotificationStatus.FAILED,
-            attempts=attempts,
-            # Back off in the row, not in a Celery countdown: the sweep picks it up when due.
-            send_after=timezone.now() + retry_delay(attempts),
-            lease_until=None,
-            last_error=describe_error(error),
-        )
+        with transaction.atomic():
+            OutboundEmail.objects.filter(pk=notification_id).update(
+                status=NotificationStatus.PENDING if transient else NotificationStatus.FAILED,
+                # Back off in the row, not in a Celery countdown: the sweep picks it up when due.
+                send_after=timezone.now() + retry_delay(attempts),
+                lease_until=None,
+                last_error=describe_error(error),
+            )
+            finish_attempt(
+                attempt, AttemptOutcome.RETRY if transient else AttemptOutcome.FAILED, error
+            )
         return False
-    OutboundEmail.objects.filter(pk=notification_id).update(
-        status=NotificationStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=attempts,
-        lease_until=None,
-        last_error="",
-    )
+    with transaction.atomic():
+        OutboundEmail.objects.filter(pk=notification_id).update(
+            status=NotificationStatus.SENT,
+            sent_at=timezone.now(),
+            lease_until=None,
+            last_error="",
+        )
+        finish_attempt(attempt, AttemptOutcome.SENT)
     return True
 
 
 def enqueue_due_notifications(enqueue) -> int:
     """Hand every due, not recently enqueued notification to `enqueue(id)` — the safety net
-    for tasks a broker outage lost. Returns how many were handed over."""
+    for tasks a broker outage lost — after marking abandoned the attempts of dead senders.
+    Returns how many were handed over."""
     now = timezone.now()
+    abandon_open_attempts(OutboundEmailAttempt.objects.filter(lease_until__lt=now))
     due = OutboundEmail.objects.filter(
         Q(status=NotificationStatus.PENDING, send_after__lte=now)
         & (

@@ -304,7 +304,7 @@ class TestCustomers:
     def test_a_customer_cannot_churn_before_joining(self, customer):
         with pytest.raises(ValidationError):
             services.update_customer(
-                customer=customer, churned_at=customer.active_since - timedelta(days=1)
+                customer=customer, by=None, churned_at=customer.active_since - timedelta(days=1)
             )
 
 
