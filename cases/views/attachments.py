@@ -42,7 +42,14 @@ def attachment_response(attachment: Attachment) -> FileResponse:
         content_type=attachment.content_type if inline else "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # An image opened in its own tab is the browser's image document, which styles the
+    # picture with inline styles: allowed there (no script can run in the sandbox), so the
+    # console stays clean. Everything else gets nothing at all.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        if inline
+        else "default-src 'none'; sandbox"
+    )
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
