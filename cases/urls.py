@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, customers, workspace
+from .views import attachments, customers, links, workspace
 
 app_name = "cases"
 
@@ -13,6 +13,7 @@ urlpatterns = [
         attachments.staff_download,
         name="attachment",
     ),
+    path("tickets/<int:pk>/links/revoke/", links.revoke_links, name="revoke_links"),
     path("tickets/<int:pk>/<slug:action>/", workspace.ticket_action, name="ticket_action"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/", customers.customer_create, name="customer_create"),

@@ -23,7 +23,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
+from django.utils.translation import (
+    gettext_lazy,
+    ngettext,
+    ngettext_lazy,
+    pgettext,
+    pgettext_lazy,
+)
 from django.views.decorators.http import require_GET
 
 from cases.csv_safety import neutralise
@@ -691,7 +697,8 @@ class Dashboard:
                 Column(_("KPI")),
                 Column(_("Value"), "number"),
                 Column(_("Previous period"), "number"),
-                Column(_("Change"), "number"),
+                # The noun ("Cambio"), not the language switcher's verb ("Cambiar").
+                Column(pgettext("difference against the previous period", "Change"), "number"),
                 Column(_("Unit")),
                 Column(_("Sample size"), "number"),
             ],

@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .. import sla
+from ..filters import ASCENDING_FIRST
 from ..humanize import duration_text
 from ..models import Channel, Priority, Status, Ticket
 
@@ -95,7 +96,7 @@ def sort_header(context, key, label):
     elif current == f"-{key}":
         params["sort"], icon = key, "bi-sort-down"
     else:
-        params["sort"], icon = f"-{key}", ""
+        params["sort"], icon = (key if key in ASCENDING_FIRST else f"-{key}"), ""
     return format_html(
         '<a href="?{}" class="link-body-emphasis text-decoration-none sort-link">{}{}</a>',
         params.urlencode(),

@@ -110,6 +110,9 @@ def _history(follow_up) -> list[TicketEvent]:
 
 
 def _render_detail(request, follow_up, form, status=200):
+    # Who resolved the ticket is the actor of the resolution the survey asked about; the
+    # response's agent is the assignee at that moment (whom the KPIs credit), often the same.
+    resolution = follow_up.response.invitation.resolution_event
     return render(
         request,
         "surveys/follow_up_detail.html",
@@ -117,6 +120,7 @@ def _render_detail(request, follow_up, form, status=200):
             "nav": "follow_ups",
             "follow_up": follow_up,
             "response": follow_up.response,
+            "resolved_by": resolution.actor,
             "ticket": follow_up.ticket,
             "customer": follow_up.ticket.customer,
             "notes": follow_up.notes.select_related("author"),
@@ -132,7 +136,12 @@ def _render_detail(request, follow_up, form, status=200):
 @require_http_methods(["GET", "POST"])
 def follow_up_detail(request, pk):
     follow_up = get_object_or_404(
-        follow_ups_visible_to(request.user).select_related("ticket__customer", "response"),
+        follow_ups_visible_to(request.user).select_related(
+            "ticket__customer",
+            "response__agent",
+            "response__team",
+            "response__invitation__resolution_event__actor",
+        ),
         pk=pk,
     )
     if request.method == "GET":

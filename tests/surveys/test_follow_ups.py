@@ -384,3 +384,30 @@ def test_everything_typed_comes_back_escaped(client, marta, ana, team_n1):
         html = client.get(url).content.decode()
         assert PAYLOAD not in html
         assert ESCAPED in html
+
+
+def test_the_page_names_who_resolved_the_ticket_not_only_its_assignee(
+    client, marta, ana, bruno, team_n1
+):
+    """Bruno covers for Ana and resolves her ticket: the follow-up says Bruno resolved it
+    (and that it was Ana's); the survey still counts for Ana, the assignee."""
+    from cases import services as case_services
+    from surveys.models import SurveyInvitation
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(by=ana, customer=CustomerFactory(), team=team_n1, assignee=ana)
+    case_services.add_reply(ticket=ticket, by=ana, body="Looking into it.")
+    case_services.resolve_ticket(ticket=ticket, by=bruno, resolution="Refunded.")
+    invitation = SurveyInvitation.objects.get(ticket=ticket)
+    follow_up = services.answer_survey(invitation=invitation, csat=1).follow_up
+    assert follow_up.response.agent == ana
+
+    client.force_login(marta)
+    page = client.get(detail_url(follow_up)).content.decode()
+    assert "Resolved by Bruno Díaz (Soporte N1)." in page
+    assert "Assigned to Ana Pérez." in page
+    assert "Resolved by Ana" not in page
+
+    client.cookies["django_language"] = "es"
+    page = client.get(detail_url(follow_up), headers={"accept-language": "es"}).content.decode()
+    assert "Resuelto por Bruno Díaz (Soporte N1)." in page

@@ -275,3 +275,47 @@ def test_the_table_shows_the_columns(desk, client, marta):
         "Bruno Díaz",
     ):
         assert text in html
+
+
+def test_the_first_click_on_sla_gives_the_nearest_deadline_and_no_clock_stays_last(
+    client, ana, team_n1
+):
+    """The SLA column's first click sorts nearest deadline first; the second click flips
+    to furthest first — tickets without a running clock come last both ways."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from cases.models import SLAPolicy
+
+    SLAPolicy.objects.create(
+        name="High 1 h / 8 h", priority="high", first_response_minutes=60, resolution_minutes=480
+    )
+    now = timezone.now()
+    for minutes_ago, subject, priority in (
+        (90, "No clock", "low"),
+        (10, "Due last", "high"),
+        (50, "Due first", "high"),
+        (30, "Due second", "high"),
+    ):
+        with time_machine.travel(now - timedelta(minutes=minutes_ago), tick=False):
+            make_ticket(
+                by=ana, team=team_n1, assignee=ana, priority=priority, subject=subject,
+                customer=CustomerFactory(),
+            )  # fmt: skip
+    client.force_login(ana)
+
+    html = client.get(QUEUE_URL).content.decode()
+    [first_click] = re.findall(r'href="\?([^"]*)"[^>]*>SLA', html)
+    assert first_click == "sort=deadline"
+
+    def order(params: str) -> list[str]:
+        page = client.get(f"{QUEUE_URL}?{params}").content.decode()
+        return re.findall(r">(Due \w+|No clock)<", page)
+
+    assert order(first_click) == ["Due first", "Due second", "Due last", "No clock"]
+    html = client.get(f"{QUEUE_URL}?{first_click}").content.decode()
+    [second_click] = re.findall(r'href="\?([^"]*)"[^>]*>SLA', html)
+    assert second_click == "sort=-deadline"
+    assert order(second_click) == ["Due last", "Due second", "Due first", "No clock"]
