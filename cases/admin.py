@@ -163,14 +163,12 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class CustomerChangeInline(admin.TabularInline):
-    """Who changed the customer's details, read-only, for whoever may see the customer."""
+class ReadOnlyInline(admin.TabularInline):
+    """A record shown under its parent and never changed in the admin (an audit trail, send
+    attempts): whoever may see the parent sees it, nobody adds, edits or deletes a row."""
 
-    model = CustomerChange
     extra = 0
     can_delete = False
-    fields = ("at", "by", "changes")
-    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -182,7 +180,15 @@ class CustomerChangeInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return self.admin_site.get_model_admin(Customer).has_view_permission(request, obj)
+        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
+
+
+class CustomerChangeInline(ReadOnlyInline):
+    """Who changed the customer's details, read-only, for whoever may see the customer."""
+
+    model = CustomerChange
+    fields = ("at", "by", "changes")
+    readonly_fields = fields
 
 
 @admin.register(Customer)
@@ -235,12 +241,10 @@ class TicketEventAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket", "actor")
 
 
-class SendAttemptsInline(admin.TabularInline):
+class SendAttemptsInline(ReadOnlyInline):
     """An outbox row's send attempts, read-only, for whoever may see the row: who tried,
     when, holding which lease, and how it ended (abandoned: the sender died mid-send)."""
 
-    extra = 0
-    can_delete = False
     fields = ("number", "outcome", "started_at", "finished_at", "sender", "lease_until", "error")
     readonly_fields = fields
     ordering = ("started_at", "id")
@@ -248,18 +252,6 @@ class SendAttemptsInline(admin.TabularInline):
     @admin.display(description=_("sending process"))
     def sender(self, obj: SendAttempt) -> str:
         return f"{obj.hostname}:{obj.pid}"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
 
 
 class PossibleDuplicateFilter(admin.SimpleListFilter):
