@@ -4,7 +4,7 @@ schema."""
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import django_filters
 from django.utils import timezone
@@ -290,11 +290,15 @@ MOMENT_SCHEMA = {
 }
 
 
+# The offsets clocks use on Earth (UTC−12:00 to UTC+14:00): anything else is a typo, refused.
+EARLIEST_OFFSET = timedelta(hours=-12)
+LATEST_OFFSET = timedelta(hours=14)
+
+
 def parse_moment(value: str) -> date | datetime:
     """An ISO 8601 date (`2026-03-01`) or date and time (`2026-03-01T14:30:00-05:00`, `…Z`; a
-    time without an offset is in TIME_ZONE, made aware here). Any offset Python accepts is
-    taken, since the moment is read in UTC afterwards (PostgreSQL itself refuses offsets past
-    ±15:59). Raises ValueError with the reason, translated."""
+    time without an offset is in TIME_ZONE, made aware here) with an offset some clock uses
+    (−12:00 to +14:00). Raises ValueError with the reason, translated."""
     invalid = gettext(
         "Enter a date (2026-03-01) or a date and time with its offset (2026-03-01T14:30:00-05:00)."
     )
@@ -309,6 +313,9 @@ def parse_moment(value: str) -> date | datetime:
         raise ValueError(invalid)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    offset = moment.utcoffset()
+    if offset is not None and not EARLIEST_OFFSET <= offset <= LATEST_OFFSET:
+        raise ValueError(gettext("A time zone offset runs from -12:00 to +14:00."))
     try:
         moment.astimezone(UTC)
     except OverflowError:

@@ -5,7 +5,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE, 400 for too many form fields or files), where Djang
 answer with its HTML 400 page."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -41,6 +41,10 @@ def exception_handler(exc, context):
             {"detail": _("The request has too many form fields or files.")},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, Http404):
+        # get_object_or_404's message names the model in English ("No Ticket matches the
+        # given query."): every missing object reads the same, in the caller's language.
+        return Response({"detail": str(NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)
 
 

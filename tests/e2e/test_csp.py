@@ -140,6 +140,9 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
             details.locator("summary").click()
         form.locator("[name=body]").fill(body)
         form.locator("[name=body]").evaluate("el => el.removeAttribute('required')")
+        # Dragging the box's resize handle gives it a style attribute; the swap that answers
+        # the reply must not copy it onto the new box (htmx settles class and size only).
+        form.locator("[name=body]").evaluate("el => { el.style.height = '300px'; }")
         with agent.page.expect_response(lambda r: r.request.method == "POST"):
             agent.expected_status = 400 if not body else 200
             agent.expected_url = f"{live_server.url}/tickets/{ticket.pk}/reply/"
