@@ -57,6 +57,14 @@ Decisions where IMPORT.md is silent:
   for a ticket surveyed after each of several resolutions (one survey per resolution at most).
   `answered_at` may not precede `sent_at`, and scores without `answered_at` are an error. An
   unhappy answer opens its follow-up (nobody alerted).
+- SLA: a ticket gets the policy that matches it and its due times, as live. A deadline that
+  fell during the history (before an event, or before the import for what is still open) is
+  marked passed and, for a due time, breached at that moment — as the beat's check would have
+  marked it, so the SLA figures count it — but nobody is warned and nothing escalates (the
+  history lists its own escalations). An imported ticket still open is live from the import
+  on: its next deadline warns and escalates as any other.
+- People the import creates, or makes managers, get no weekly digest of the last full week
+  before the import (it was lived in the old tool); next Monday's goes out as usual.
 - Unknown fields are errors: a misspelt "asignee" must not silently drop the assignee.
 - Messages are English, for the operator at the terminal, like Django's own commands.
 """
@@ -92,11 +100,13 @@ from cases.models import (
     User,
 )
 from cases.selectors import customers_with_email
+from cases.services import deadlines
 from cases.signals import replaying_history
 from surveys.errors import InvalidAnswer, SurveyError
 from surveys.models import SCALES, FollowUpStatus, Question
 from surveys.services import record_survey_history
 
+from .digest import last_full_week
 from .models import ImportedRecord
 
 FOLLOW_UP_WINDOW = timedelta(days=30)
@@ -921,11 +931,16 @@ class _Writer:
             role: Group.objects.get_or_create(name=ROLE_GROUPS[role])[0]
             for role in (Role.AGENT, Role.MANAGER)
         }
+        # The last full week before the import was lived in the old tool: the people the
+        # import brings in (or makes managers) get no weekly digest of it. Next Monday's
+        # digest, about a week on Pulso, goes out as usual.
+        digested = last_full_week(timezone.localdate(self.now)).start_date
         done = []
         for record in self._todo(records, AGENT):
             data, counts = record.data, self.report.counts[AGENT]
             user = User.objects.filter(username=data["username"]).first()
-            if user is None:
+            new = user is None
+            if new:
                 user = User(
                     username=data["username"],
                     email=data["email"],
@@ -938,8 +953,13 @@ class _Writer:
                 counts.created += 1
             else:
                 counts.matched += 1
+            was_manager = not new and user.role in (Role.MANAGER, Role.ADMIN)
             user.groups.add(groups[Role.MANAGER if data["manager"] else Role.AGENT])
             user.__dict__.pop("role", None)
+            if not was_manager and (
+                user.weekly_digest_sent_for is None or user.weekly_digest_sent_for < digested
+            ):
+                User.objects.filter(pk=user.pk).update(weekly_digest_sent_for=digested)
             for name in data["teams"]:
                 self.team(name).members.add(user)
             self.agents[record.external_id] = user
@@ -1001,8 +1021,9 @@ class _Writer:
         for event in data["events"]:
             while surveys and surveys[0].sent_at < event.at:
                 self._record_survey(ticket, surveys.pop(0))
+            self._past_deadlines(ticket, event.at)
             try:
-                self._play(ticket, event)
+                ticket = self._play(ticket, event)
             except CasesError as error:
                 raise _Refused(
                     f"event {event.number} ({event.kind} at {event.at.isoformat()}) is refused: "
@@ -1010,34 +1031,46 @@ class _Writer:
                 ) from error
         for survey in surveys:
             self._record_survey(ticket, survey)
+        self._past_deadlines(ticket, self.now)
         return ticket
 
-    def _play(self, ticket: Ticket, event: Event) -> None:
+    def _past_deadlines(self, ticket: Ticket, until: datetime) -> None:
+        """The SLA deadlines that fell while the ticket stood as it is until `until`: marked
+        passed and breached at their moment, as the beat's check would have (the SLA figures
+        count them), but nobody is e-mailed and nothing escalates; a later one is live.
+        `ticket` is the row the last service returned (read without a query)."""
+        deadlines.record_past_deadlines(ticket, until)
+
+    def _play(self, ticket: Ticket, event: Event) -> Ticket:
+        """Replay one event; the ticket as the service left it."""
         by, at = self.actor(event.by), event.at
         kind = event.kind
         if kind == "reply" and event.by == BY_CUSTOMER:
             # On a resolved ticket this reopens it, as the customer's reply does live.
-            services.add_customer_reply(ticket=ticket, body=event.text, at=at)
-        elif kind in ("reply", "note"):
-            services.add_reply(ticket=ticket, by=by, body=event.text, public=event.public, at=at)
-        elif kind == "escalated":
+            return services.add_customer_reply(ticket=ticket, body=event.text, at=at).ticket
+        if kind in ("reply", "note"):
+            return services.add_reply(
+                ticket=ticket, by=by, body=event.text, public=event.public, at=at
+            ).ticket
+        if kind == "escalated":
             team = self.team(event.to_team) if event.to_team else None
-            services.escalate_ticket(ticket=ticket, by=by, reason=event.text, team=team, at=at)
-        elif kind == "pending":
-            services.set_pending(ticket=ticket, by=by, at=at)
-        elif kind == "resumed":
-            services.resume_ticket(ticket=ticket, by=by, at=at)
-        elif kind == "assigned":
+            return services.escalate_ticket(
+                ticket=ticket, by=by, reason=event.text, team=team, at=at
+            )
+        if kind == "pending":
+            return services.set_pending(ticket=ticket, by=by, at=at)
+        if kind == "resumed":
+            return services.resume_ticket(ticket=ticket, by=by, at=at)
+        if kind == "assigned":
             assignee = self.agent(event.assignee) if event.assignee else None
-            services.assign_ticket(ticket=ticket, by=by, assignee=assignee, at=at)
-        elif kind == "resolved":
-            services.resolve_ticket(ticket=ticket, by=by, resolution=event.text, at=at)
-        elif kind == "reopened":
-            services.reopen_ticket(ticket=ticket, by=by, reason=event.text, at=at)
-        elif kind == "closed":
-            services.close_ticket(ticket=ticket, by=by, at=at)
-        else:  # pragma: no cover - EVENT_FIELDS and this switch list the same kinds
-            raise AssertionError(kind)
+            return services.assign_ticket(ticket=ticket, by=by, assignee=assignee, at=at)
+        if kind == "resolved":
+            return services.resolve_ticket(ticket=ticket, by=by, resolution=event.text, at=at)
+        if kind == "reopened":
+            return services.reopen_ticket(ticket=ticket, by=by, reason=event.text, at=at)
+        if kind == "closed":
+            return services.close_ticket(ticket=ticket, by=by, at=at)
+        raise AssertionError(kind)  # pragma: no cover - EVENT_FIELDS and this list the same
 
     def _record_survey(self, ticket: Ticket, survey: Survey) -> None:
         ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)

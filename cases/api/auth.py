@@ -18,7 +18,7 @@ from ..errors import ValidationError
 from ..login_guard import LoginAttempt
 from ..selectors import API_TOKEN_ID_LENGTH, api_token_id, api_tokens_of
 from ..services.api_tokens import issue_api_token, refresh_api_token, revoke_api_token
-from .common import JSON_ONLY, PulsoAutoSchema, StaffApi, error_responses
+from .common import JSON_ONLY, OptionalEmailField, PulsoAutoSchema, StaffApi, error_responses
 
 
 class TeamRefOutput(serializers.Serializer):
@@ -193,7 +193,7 @@ class MeApi(StaffApi):
         id = serializers.IntegerField()
         username = serializers.CharField()
         name = serializers.CharField(source="display_name")
-        email = serializers.EmailField()
+        email = OptionalEmailField()  # "" for people without one
         role = serializers.CharField()
         language = serializers.CharField()
         teams = TeamRefOutput(many=True, source="teams.all")

@@ -10,6 +10,9 @@ often the check runs or however many workers run it.
 - at 100 %: the breach is recorded, the ticket escalates one support level (to the team the
   policy names, if any) when the lifecycle and the level allow, and the assignee and the
   team's managers are e-mailed.
+
+A history import records its tickets' past deadlines with `record_past_deadlines` instead:
+the breaches count, but nobody hears of them and nothing escalates.
 """
 
 import logging
@@ -27,6 +30,7 @@ from ..errors import TransitionError, ValidationError
 from ..models import ACTIVE_STATUSES, MAX_LEVEL, EventKind, Status, Ticket, User
 from ..publishing import publish_on_commit
 from ..selectors import team_managers
+from ..sla import running_clocks
 from .tickets import _event, escalate_ticket
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,51 @@ def _handle(pk: int, clock: str, stage: str, now: datetime, notify) -> bool:
     if notify is not None and user_ids:
         publish_on_commit(notify, ticket.pk, clock, stage, user_ids)
     return True
+
+
+def record_past_deadlines(ticket: Ticket, until: datetime) -> list[str]:
+    """History (a history import): the warnings and breaches of the ticket's running clocks
+    that fell before `until`, each marked at the moment it fell due — so the SLA figures count a
+    past breach as a breach, and the live check takes neither for a new one. Nobody is
+    e-mailed and nothing escalates: that was the old tool's past, whose escalations the
+    history lists itself. A deadline from `until` on is left to the live check.
+
+    `ticket` is the row as the last service call returned it: an import asks before every
+    event, and mostly nothing fell since the one before, so its clocks decide without a
+    query; then the row is locked, checked again and written, and the marks are set on
+    `ticket` too. Runs in the caller's transaction; returns the clocks marked breached."""
+    if not _fallen(ticket, until):
+        return []
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("sla_policy")
+        .get(pk=ticket.pk)
+    )
+    marks = _fallen(locked, until)
+    if not marks:
+        return []
+    for field, moment in marks.items():
+        setattr(locked, field, moment)
+        setattr(ticket, field, moment)
+    locked.save(update_fields=list(marks))
+    breached = [f.removesuffix("_breached_at") for f in marks if f.endswith("_breached_at")]
+    for clock in breached:
+        due = marks[f"{clock}_breached_at"]
+        _event(locked, None, EventKind.SLA_BREACHED, due, clock=clock, due=due.isoformat(),
+               policy=locked.sla_policy.name)  # fmt: skip
+    return breached
+
+
+def _fallen(ticket: Ticket, until: datetime) -> dict[str, datetime]:
+    """{field: moment} of the warnings and breaches of the ticket's running clocks that fell
+    before `until` and are not marked yet."""
+    marks = {}
+    for clock, due, warn in running_clocks(ticket):
+        if warn and warn < until and getattr(ticket, f"{clock}_warned_at") is None:
+            marks[f"{clock}_warned_at"] = warn  # its moment passed: nobody is warned now
+        if due < until and getattr(ticket, f"{clock}_breached_at") is None:
+            marks[f"{clock}_breached_at"] = due
+    return marks
 
 
 def _escalate(ticket: Ticket, clock: str, now: datetime) -> None:

@@ -2,6 +2,8 @@ from datetime import timedelta
 from importlib import import_module
 
 import pytest
+import requests
+import schemathesis
 import time_machine
 from django.apps import apps
 from django.conf import settings
@@ -323,6 +325,29 @@ class TestMe:
 
     def test_an_admin_without_groups_is_an_admin(self, adrian):
         assert token_client(adrian).get(url("me")).json()["role"] == "admin"
+
+    @pytest.mark.parametrize("email", ["", "ana@pulso.test"])
+    def test_me_keeps_the_documented_schema_with_or_without_an_e_mail(self, ana, email):
+        """People without an e-mail exist (admins create them so): /me/ says "" for them,
+        and the schema allows it."""
+        ana.email = email
+        ana.save()
+        response = token_client(ana).get(url("me"))
+
+        assert response.status_code == 200
+        assert response.json()["email"] == email
+        served = APIClient().get(reverse("api-schema"), {"format": "json"}).json()
+        me = schemathesis.openapi.from_dict(served)[url("me")]["GET"]
+        me.validate_response(  # raises with every violation
+            schemathesis.Response(
+                status_code=response.status_code,
+                headers={name: [value] for name, value in response.headers.items()},
+                content=response.content,
+                request=requests.Request("GET", f"http://testserver{url('me')}").prepare(),
+                elapsed=0.0,
+                verify=True,
+            )
+        )
 
 
 def test_tokens_issued_before_tokens_expired_get_the_lifetime_from_the_upgrade(ana):

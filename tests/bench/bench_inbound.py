@@ -7,8 +7,9 @@ loopback (fetch + ingest + mark read).
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python tests/bench/bench_inbound.py                  # PostgreSQL
 
-The messages are the 30 of tests/cases/mail_corpus/, cycled: each copy gets a Message-ID of
-its own (added where the original has none), and each new case a sender address of its own
+The messages are the 40 of tests/cases/mail_corpus/ (four of them spoofed senders in RFC 2047
+encoded words, which go to quarantine), cycled: each copy gets a Message-ID of its own (added
+where the original has none), and each new case a sender address of its own
 (`name+bNNNNNN@domain`), so every copy of a new message opens its own case for a new
 customer; replies keep their customer and land on the tickets the manifest names, created
 first. The confirmation and assignee e-mails are written to the outbox as always, but
@@ -52,7 +53,7 @@ KINDS = (
     ("new case, files stored", "new-files"),
     ("reply threaded on its case", "threaded"),
     ("ignored (automatic mail, bounces, bulk)", "ignored"),
-    ("quarantined (no sender)", "quarantined"),
+    ("quarantined (no sender, or a spoofed one)", "quarantined"),
 )
 
 

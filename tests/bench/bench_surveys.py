@@ -38,7 +38,7 @@ def parse_args():
         type=int,
         default=500 if on_redis else 30,
         help="due invitations per throughput run (default 500 on Redis, 30 on the folder "
-        "broker, which polls once a second)",
+        "broker, which the worker polls)",
     )
     parser.add_argument(
         "--concurrency",
@@ -55,7 +55,7 @@ def parse_args():
         type=float,
         default=0.1 if on_redis else 0.5,
         help="mean pause between the timed resolutions, drawn from [0, 2 × gap] so that they "
-        "do not fall in step with the folder broker's 1 s polling (default 0.1 s on Redis, "
+        "do not fall in step with the folder broker's polling (default 0.1 s on Redis, "
         "0.5 s on the folder broker)",
     )
     parser.add_argument(
