@@ -47,7 +47,7 @@ from .models import (
     User,
     WorkingHours,
 )
-from .services.deadlines import check_deadlines
+from .services.deadlines import record_past_deadlines
 from .signals import replaying_history
 
 SEED = 20250317
@@ -1185,12 +1185,23 @@ def load_demo(
             age_days = (now - moment).total_seconds() / 86400
             Story(world, rng, moment, customer, _outcome(rng, age_days)).plan().play(now)
         # What the beat would have done by now (history: no e-mails): the automatic close of
-        # tickets resolved AUTO_CLOSE_DAYS ago, and the breach check. From now on level 1
-        # hands new cases out in turn.
+        # tickets resolved AUTO_CLOSE_DAYS ago, and the breaches of the open ones, each at the
+        # moment it fell. From now on level 1 hands new cases out in turn.
         _close_as_the_beat_would_have(now)
-        check_deadlines(now=now)
+        _record_past_deadlines(now)
         Team.objects.filter(level=1).update(assignment=AssignmentMode.ROUND_ROBIN)
     return summary(elapsed=time.monotonic() - started)
+
+
+def _record_past_deadlines(now: datetime) -> None:
+    """Each open ticket's warnings and breaches that fell before `now`, marked when they fell
+    and escalating nothing now: a load-time escalation would date the past's breaches today
+    and inflate this period's escalation rate (the stories hold the demo's escalations)."""
+    open_with_clocks = Ticket.objects.filter(
+        sla_policy__isnull=False, status__in=[Status.NEW, Status.OPEN, Status.PENDING]
+    ).select_related("sla_policy")
+    for ticket in open_with_clocks:
+        record_past_deadlines(ticket, now)
 
 
 def _close_as_the_beat_would_have(now: datetime) -> None:
