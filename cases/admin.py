@@ -2,14 +2,18 @@ from collections import Counter
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .errors import PermissionDenied as ServicePermissionDenied
 from .forms_auth import AdminLoginForm
 from .models import (
+    ROLE_GROUPS,
     Attachment,
     BusinessCalendar,
     Category,
@@ -59,6 +63,32 @@ MANAGER_USER_FIELDS = (
 )
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """Users by their role, named in the reader's language. The role groups' names are data
+    (always English), so filtering by group would show "Admin / Agent / Manager"."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        """The same highest role `User.role` reads: admin > manager > agent."""
+        if self.value() not in Role.values:
+            return queryset
+        higher = [Role.ADMIN, Role.MANAGER, Role.AGENT]
+        above = higher[: higher.index(self.value())]
+        holds = Q(groups__name=ROLE_GROUPS[self.value()])
+        if self.value() == Role.ADMIN:
+            holds |= Q(is_superuser=True)
+        else:
+            queryset = queryset.exclude(is_superuser=True)
+        for role in above:
+            queryset = queryset.exclude(groups__name=ROLE_GROUPS[role])
+        return queryset.filter(holds).distinct()
+
+
 class ManagerUserForm(forms.ModelForm):
     """The only user form a manager gets: no password, role, group or permission field, so
     a crafted POST has nothing to land in."""
@@ -75,7 +105,7 @@ class UserAdmin(DjangoUserAdmin):
     form and the password view, not only hidden."""
 
     list_display = ("username", "display_name", "email", "role_label", "is_active")
-    list_filter = ("groups", "is_active", "teams")
+    list_filter = (RoleFilter, "is_active", "teams")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (
@@ -134,12 +164,20 @@ class UserAdmin(DjangoUserAdmin):
         return ("username", "role_label", "teams_label", "email", "last_login", "date_joined")
 
     def get_form(self, request, obj=None, **kwargs):
-        if not is_admin(request.user):
-            kwargs["form"] = ManagerUserForm
-            kwargs["fields"] = [
-                f for f in MANAGER_USER_FIELDS if f not in self.get_readonly_fields(request, obj)
-            ]
-        return super().get_form(request, obj, **kwargs)
+        if is_admin(request.user):
+            return super().get_form(request, obj, **kwargs)
+        kwargs["form"] = ManagerUserForm
+        kwargs["fields"] = [
+            f for f in MANAGER_USER_FIELDS if f not in self.get_readonly_fields(request, obj)
+        ]
+        form = super().get_form(request, obj, **kwargs)
+        # What a manager only reads needs no instructions for typing it ("Required. 150
+        # characters…" under a username they cannot change): the admin takes a read-only
+        # field's help text from the form's Meta.help_texts before the model's.
+        shown = flatten_fieldsets(self.manager_fieldsets)
+        editable = set(form.base_fields) if self.has_change_permission(request, obj) else set()
+        form._meta.help_texts = {name: "" for name in shown if name not in editable}
+        return form
 
     def user_change_password(self, request, id, form_url=""):
         """Only admins set passwords here; everyone changes their own with the old one."""
@@ -344,7 +382,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 class SLAPolicyForm(forms.ModelForm):
     channels = forms.TypedMultipleChoiceField(
-        label=_("only these channels"),
+        label=capfirst(SLAPolicy._meta.get_field("channels").verbose_name),
         choices=Channel.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -419,6 +457,11 @@ class AttachmentAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket",)
     exclude = ("file",)
 
+
+# Pulso's name on every admin page, instead of "Django administration".
+admin.site.site_header = _("Pulso administration")
+admin.site.site_title = _("Pulso admin")
+admin.site.index_title = _("Manage Pulso")
 
 # The admin's login counts passwords in the workspace login's budgets (cases/login_guard.py).
 admin.site.login_form = AdminLoginForm

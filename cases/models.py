@@ -47,7 +47,9 @@ class User(AbstractUser):
     )
     # The Monday of the last week whose digest went out: claimed before sending, so two
     # workers never send the same week twice.
-    weekly_digest_sent_for = models.DateField(null=True, blank=True, editable=False)
+    weekly_digest_sent_for = models.DateField(
+        _("weekly digest sent for"), null=True, blank=True, editable=False
+    )
     is_available = models.BooleanField(
         _("available"),
         default=True,
@@ -215,6 +217,7 @@ class Team(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=_("last assigned member"),
     )
 
     class Meta:
@@ -317,7 +320,15 @@ class CustomerChange(models.Model):
         indexes = [models.Index(fields=["customer", "at"], name="customer_change_time")]
 
     def __str__(self):
-        return f"{self.customer_id} {', '.join(self.changes)} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.at:%Y-%m-%d %H:%M} {', '.join(self._labels())}"
+
+    def _labels(self) -> list[str]:
+        """The changed fields as the customer form names them (in the reader's language)."""
+        fields = {field.name: field for field in Customer._meta.get_fields()}
+        return [
+            str(fields[name].verbose_name) if hasattr(fields.get(name), "verbose_name") else name
+            for name in self.changes
+        ]
 
 
 class Channel(models.TextChoices):
@@ -456,16 +467,32 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     # When 80 % of each target has run: the breach check warns the assignee then.
-    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_warn_at = models.DateTimeField(
+        _("first response warning due"), null=True, blank=True, editable=False
+    )
+    resolution_warn_at = models.DateTimeField(
+        _("resolution warning due"), null=True, blank=True, editable=False
+    )
     # The resolution clock stops while pending or resolved; the working seconds it stood
     # still push the resolution due time back.
-    sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sla_paused_seconds = models.FloatField(default=0, db_default=0, editable=False)
-    first_response_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
-    first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(
+        _("SLA clock paused since"), null=True, blank=True, editable=False
+    )
+    sla_paused_seconds = models.FloatField(
+        _("SLA clock paused (seconds)"), default=0, db_default=0, editable=False
+    )
+    first_response_warned_at = models.DateTimeField(
+        _("first response warning sent"), null=True, blank=True, editable=False
+    )
+    resolution_warned_at = models.DateTimeField(
+        _("resolution warning sent"), null=True, blank=True, editable=False
+    )
+    first_response_breached_at = models.DateTimeField(
+        _("first response deadline missed"), null=True, blank=True, editable=False
+    )
+    resolution_breached_at = models.DateTimeField(
+        _("resolution deadline missed"), null=True, blank=True, editable=False
+    )
     # Incremented by every change: lets a client say "I acted on what I saw" (409 otherwise).
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -623,7 +650,8 @@ class TicketEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+        reference = format_reference(self.ticket_id)
+        return f"{reference} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class TicketAccessToken(models.Model):
@@ -631,18 +659,23 @@ class TicketAccessToken(models.Model):
     It opens the case until an agent withdraws it or `CUSTOMER_LINK_DAYS_AFTER_CLOSE` days
     after the case closed (or after the link was issued, for one sent later)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="access_tokens", verbose_name=_("ticket")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer link")
         verbose_name_plural = _("customer links")
 
     def __str__(self):
-        return f"{self.ticket_id} link {self.created_at:%Y-%m-%d}"
+        return _("%(reference)s link of %(date)s") % {
+            "reference": format_reference(self.ticket_id),
+            "date": f"{self.created_at:%Y-%m-%d}",
+        }
 
 
 class NotificationKind(models.TextChoices):
@@ -681,38 +714,62 @@ class OutboundEmail(models.Model):
     message."""
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("ticket"),
     )
     # A notice about the customer rather than a ticket (no ticket, no private link).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="notices"
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("customer"),
     )
     to_address = models.EmailField(
-        max_length=254, blank=True, help_text=_("Set: sent here, not to the customer's address.")
+        _("to address"),
+        max_length=254,
+        blank=True,
+        help_text=_("Set: sent here, not to the customer's address."),
     )
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("recipient"),
         help_text=_("Empty: the ticket's customer."),
     )
     reply = models.ForeignKey(
-        Reply, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        Reply,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("reply"),
     )
-    message_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, unique=True, null=True, blank=True
+    )
     status = models.CharField(
-        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+        _("status"),
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    send_after = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    send_after = models.DateTimeField(_("send after"), default=timezone.now)
+    lease_until = models.DateTimeField(_("lease held until"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("queued since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -726,7 +783,9 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.ticket_id or '-'} ({self.status})"
+        """The admin's title of the row: what kind of e-mail, about what, and how it went."""
+        about = format_reference(self.ticket_id) if self.ticket_id else str(self.customer)
+        return f"{self.get_kind_display()} {about} ({self.get_status_display()})"
 
     @property
     def to_customer(self) -> bool:
@@ -778,7 +837,7 @@ class SendAttempt(models.Model):
         ordering = ["started_at", "id"]
 
     def __str__(self):
-        return f"#{self.number} {self.outcome}"
+        return f"#{self.number} {self.get_outcome_display()}"
 
     @classmethod
     def possible_duplicate(cls) -> models.Exists:
@@ -877,15 +936,16 @@ class Attachment(models.Model):
         null=True,
         blank=True,
         related_name="attachments",
+        verbose_name=_("reply"),
         help_text=_("Empty: it came with the message that opened the ticket."),
     )
-    file = models.FileField(upload_to=attachment_path, max_length=255)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     inline = models.BooleanField(_("inline image"), default=False)
-    content_id = models.CharField(max_length=255, blank=True)
+    content_id = models.CharField(_("Content-ID"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("received"), default=timezone.now)
 
     class Meta:

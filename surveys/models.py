@@ -5,7 +5,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Customer, Language, SendAttempt, Team, Ticket, TicketEvent
+from cases.models import (
+    Customer,
+    Language,
+    NotificationStatus,
+    SendAttempt,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 
 
 class Question(models.TextChoices):
@@ -65,8 +73,8 @@ class SurveyInvitation(models.Model):
     questions = models.JSONField(_("questions"), default=list)
     # The link token is derived from this random nonce with SURVEY_TOKEN_KEY; only its
     # SHA-256 is stored, so the database alone never reveals a working link.
-    nonce = models.CharField(max_length=64, unique=True, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    nonce = models.CharField(_("link nonce"), max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -76,8 +84,8 @@ class SurveyInvitation(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     send_after = models.DateTimeField(_("send after"))
     expires_at = models.DateTimeField(_("expires"))
-    lease_until = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(_("lease held until"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("queued since"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -146,7 +154,10 @@ class SurveyResponse(models.Model):
     """The customer's answer. Agent and team are those at resolution, for fair attribution."""
 
     invitation = models.OneToOneField(
-        SurveyInvitation, on_delete=models.CASCADE, related_name="response"
+        SurveyInvitation,
+        on_delete=models.CASCADE,
+        related_name="response",
+        verbose_name=_("survey invitation"),
     )
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("ticket")
@@ -219,7 +230,10 @@ class FollowUp(models.Model):
     """Closing the loop: someone calls the unhappy customer back."""
 
     response = models.OneToOneField(
-        SurveyResponse, on_delete=models.CASCADE, related_name="follow_up"
+        SurveyResponse,
+        on_delete=models.CASCADE,
+        related_name="follow_up",
+        verbose_name=_("survey response"),
     )
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("ticket")
@@ -247,11 +261,18 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     closed_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    # Outbox for the managers' alert e-mail.
-    alert_status = models.CharField(max_length=10, default="pending")
-    alert_lease_until = models.DateTimeField(null=True, blank=True)
-    alert_sent_at = models.DateTimeField(null=True, blank=True)
-    alerted_user_ids = models.JSONField(default=list, blank=True)  # managers already mailed
+    # Outbox for the managers' alert e-mail (the statuses of an outgoing e-mail).
+    alert_status = models.CharField(
+        _("alert status"),
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    alert_lease_until = models.DateTimeField(_("alert lease held until"), null=True, blank=True)
+    alert_sent_at = models.DateTimeField(_("alert sent at"), null=True, blank=True)
+    alerted_user_ids = models.JSONField(  # managers already mailed
+        _("managers already alerted"), default=list, blank=True
+    )
 
     class Meta:
         verbose_name = _("follow-up")
@@ -264,8 +285,15 @@ class FollowUp(models.Model):
 
 
 class FollowUpNote(models.Model):
-    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, related_name="notes", verbose_name=_("follow-up")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     body = models.TextField(_("note"))
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
@@ -275,4 +303,4 @@ class FollowUpNote(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.follow_up_id} note {self.pk}"
+        return _("Note %(number)s") % {"number": self.pk}
