@@ -16,9 +16,12 @@ def logged(status: int) -> str:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(ClientErrorsWithoutTraceback())
-    logger = logging.getLogger("tests.request")
+    # A logger of its own, outside the registry: nothing another test or library configures
+    # (levels, disabled loggers) reaches it.
+    logger = logging.Logger("pulso.test.request", level=logging.DEBUG)
     logger.addHandler(handler)
-    logger.propagate = False
+    disabled_below = logging.root.manager.disable  # pytest's caplog may have set it
+    logging.disable(logging.NOTSET)
     try:
         response = type("Response", (), {"status_code": status})()
         try:
@@ -34,6 +37,7 @@ def logged(status: int) -> str:
                 exception=error,
             )
     finally:
+        logging.disable(disabled_below)
         logger.removeHandler(handler)
     return stream.getvalue()
 
