@@ -13,13 +13,14 @@ import time
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cases.login_guard import parse_rate
 from cases.models import User
+from tests.racing import at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -67,27 +68,6 @@ def checked_passwords(monkeypatch):
     return checked
 
 
-def race(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
-
-
 def api_guess(number: int):
     return lambda: (
         APIClient(REMOTE_ADDR="203.0.113.66")
@@ -112,7 +92,7 @@ def test_forty_racing_guesses_on_the_token_endpoint_check_at_most_the_budget(
     settings, ana, rate_limit_cache, checked_passwords
 ):
     budget, _period = parse_rate(settings.LOGIN_RATE)
-    outcomes = race([api_guess(i) for i in range(THREADS)])
+    outcomes = at_once([api_guess(i) for i in range(THREADS)])
 
     assert sorted(outcomes, key=str) == sorted([400] * budget + [429] * (THREADS - budget), key=str)
     assert len(checked_passwords) == budget, rate_limit_cache
@@ -123,7 +103,7 @@ def test_racing_guesses_through_both_doors_share_one_budget(
 ):
     budget, _period = parse_rate(settings.LOGIN_RATE)
     calls = [api_guess(i) if i % 2 else form_guess(i) for i in range(THREADS)]
-    outcomes = race(calls)
+    outcomes = at_once(calls)
 
     assert all(code in (200, 400, 429) for code in outcomes), outcomes
     assert outcomes.count(429) == THREADS - budget

@@ -4,15 +4,14 @@ connections. Exactly one wins; the others get a conflict; the event log stays co
 Needs PostgreSQL: SQLite serialises writers anyway and `select_for_update` is a no-op there.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cases import services
 from cases.errors import ConflictError, TransitionError
 from cases.models import EventKind, Status, Ticket, TicketEvent
 from tests.factories import AgentFactory
+from tests.racing import at_once
 
 from .lifecycle_helpers import bring_to
 
@@ -35,29 +34,17 @@ SURVEY_KINDS = [
 
 
 def race(*calls):
-    """Run the calls at once (a barrier releases them together); return 'won' / 'conflict'
-    per call, or the unexpected exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-            outcomes[index] = "won"
-        except (ConflictError, TransitionError):
-            outcomes[index] = "conflict"
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    """Run the calls at once; return 'won' / 'conflict' per call, or the unexpected
+    exception."""
+    outcomes = at_once(list(calls), timeout=60)
+    return [
+        "conflict"
+        if isinstance(outcome, (ConflictError, TransitionError))
+        else outcome
+        if isinstance(outcome, Exception)
+        else "won"
+        for outcome in outcomes
+    ]
 
 
 def events_of(ticket, kind):
