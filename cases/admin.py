@@ -131,6 +131,10 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
 
+    def get_queryset(self, request):
+        # Each row's role comes from its groups: one query for the page, not one per row.
+        return super().get_queryset(request).prefetch_related("groups")
+
     @admin.display(description=_("role"))
     def role_label(self, obj):
         return Role(obj.role).label if obj.role else "—"

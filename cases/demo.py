@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from . import services
 from .models import (
+    ACTIVE_STATUSES,
     ROLE_GROUPS,
     AssignmentMode,
     BusinessCalendar,
@@ -1198,7 +1199,7 @@ def _record_past_deadlines(now: datetime) -> None:
     and escalating nothing now: a load-time escalation would date the past's breaches today
     and inflate this period's escalation rate (the stories hold the demo's escalations)."""
     open_with_clocks = Ticket.objects.filter(
-        sla_policy__isnull=False, status__in=[Status.NEW, Status.OPEN, Status.PENDING]
+        sla_policy__isnull=False, status__in=ACTIVE_STATUSES
     ).select_related("sla_policy")
     for ticket in open_with_clocks:
         record_past_deadlines(ticket, now)

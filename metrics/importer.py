@@ -1021,7 +1021,8 @@ class _Writer:
         for event in data["events"]:
             while surveys and surveys[0].sent_at < event.at:
                 self._record_survey(ticket, surveys.pop(0))
-            self._past_deadlines(ticket, event.at)
+            # The deadlines that fell before this event: counted, never alerted.
+            deadlines.record_past_deadlines(ticket, event.at)
             try:
                 ticket = self._play(ticket, event)
             except CasesError as error:
@@ -1031,15 +1032,8 @@ class _Writer:
                 ) from error
         for survey in surveys:
             self._record_survey(ticket, survey)
-        self._past_deadlines(ticket, self.now)
+        deadlines.record_past_deadlines(ticket, self.now)
         return ticket
-
-    def _past_deadlines(self, ticket: Ticket, until: datetime) -> None:
-        """The SLA deadlines that fell while the ticket stood as it is until `until`: marked
-        passed and breached at their moment, as the beat's check would have (the SLA figures
-        count them), but nobody is e-mailed and nothing escalates; a later one is live.
-        `ticket` is the row the last service returned (read without a query)."""
-        deadlines.record_past_deadlines(ticket, until)
 
     def _play(self, ticket: Ticket, event: Event) -> Ticket:
         """Replay one event; the ticket as the service left it."""

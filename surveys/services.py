@@ -30,7 +30,15 @@ from cases.emails import (
     retry_delay,
     send_templated_email,
 )
-from cases.models import AttemptOutcome, EventKind, Role, Ticket, TicketEvent, User
+from cases.models import (
+    AttemptOutcome,
+    EventKind,
+    NotificationStatus,
+    Role,
+    Ticket,
+    TicketEvent,
+    User,
+)
 from cases.publishing import publish_on_commit
 from cases.selectors import team_managers
 from cases.services import record_ticket_event
@@ -510,7 +518,7 @@ def _record_answer(
         created_at=at,
         updated_at=at,
         closed_at=at if follow_up_status == FollowUpStatus.RESOLVED else None,
-        alert_status="sent" if alerted else "pending",
+        alert_status=NotificationStatus.SENT if alerted else NotificationStatus.PENDING,
     )
     record_ticket_event(
         ticket=invitation.ticket,
@@ -533,9 +541,11 @@ def managers_to_alert(follow_up: FollowUp) -> list[User]:
 def deliver_follow_up_alert(follow_up_id: int) -> bool:
     """E-mail the managers about a new follow-up, once (claimed like the invitations)."""
     now = timezone.now()
-    claimable = Q(alert_status="pending") | Q(alert_status="sending", alert_lease_until__lt=now)
+    claimable = Q(alert_status=NotificationStatus.PENDING) | Q(
+        alert_status=NotificationStatus.SENDING, alert_lease_until__lt=now
+    )
     if not FollowUp.objects.filter(claimable, pk=follow_up_id).update(
-        alert_status="sending", alert_lease_until=now + lease()
+        alert_status=NotificationStatus.SENDING, alert_lease_until=now + lease()
     ):
         return False
     follow_up = FollowUp.objects.select_related("ticket", "response", "team").get(pk=follow_up_id)
@@ -560,12 +570,15 @@ def deliver_follow_up_alert(follow_up_id: int) -> bool:
             FollowUp.objects.filter(pk=follow_up_id).update(alerted_user_ids=sorted(alerted))
     except Exception as error:
         FollowUp.objects.filter(pk=follow_up_id).update(
-            alert_status="pending" if is_transient(error) else "failed", alert_lease_until=None
+            alert_status=NotificationStatus.PENDING
+            if is_transient(error)
+            else NotificationStatus.FAILED,
+            alert_lease_until=None,
         )
         log.warning("Follow-up alert %s not sent: %s", follow_up_id, describe_error(error))
         return False
     FollowUp.objects.filter(pk=follow_up_id).update(
-        alert_status="sent", alert_sent_at=timezone.now(), alert_lease_until=None
+        alert_status=NotificationStatus.SENT, alert_sent_at=timezone.now(), alert_lease_until=None
     )
     return True
 
@@ -573,8 +586,8 @@ def deliver_follow_up_alert(follow_up_id: int) -> bool:
 def enqueue_due_follow_up_alerts(enqueue) -> int:
     now = timezone.now()
     due = FollowUp.objects.filter(
-        Q(alert_status="pending", created_at__lte=now - REENQUEUE_AFTER)
-        | Q(alert_status="sending", alert_lease_until__lt=now)
+        Q(alert_status=NotificationStatus.PENDING, created_at__lte=now - REENQUEUE_AFTER)
+        | Q(alert_status=NotificationStatus.SENDING, alert_lease_until__lt=now)
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     for pk in list(due):
         enqueue(pk)

@@ -97,10 +97,10 @@ def customer_create(request):
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk):
     customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
-    if not services.may_edit_customer(request.user, customer):
-        raise PermissionDenied(
-            _("You cannot edit this customer: none of their cases is in your teams.")
-        )
+    try:  # refused before the form is even shown
+        services.check_may_edit_customer(request.user, customer)
+    except ServicePermissionDenied as exc:
+        raise PermissionDenied(exc.message) from exc
     if request.method == "POST":
         form = CustomerEditForm(request.POST, instance=customer)
     else:

@@ -2,6 +2,7 @@
 there because they change only through the lifecycle services."""
 
 import html.parser
+from datetime import date
 
 import pytest
 from django.contrib import admin
@@ -467,3 +468,37 @@ def test_a_customer_changed_in_the_admin_is_recorded_and_the_old_address_told(
     assert change.by == marta
     assert change.changes == {"email": ["lucia@example.com", "lucia.torres@example.org"]}
     assert [m.to for m in mail.outbox] == [["lucia@example.com"]]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "OTRA@example.com", "already exists"),
+        ("churned_at", "2020-01-01", "churn before"),
+    ],
+)
+def test_a_refused_customer_change_in_the_admin_shows_why_and_changes_nothing(
+    manager, customer, field, value, message
+):
+    CustomerFactory(email="otra@example.com")
+    customer.active_since = date(2024, 1, 1)
+    customer.save(update_fields=["active_since"])
+    url = _url(Customer, "change", customer.pk)
+    data = submitted(manager.get(url), Customer)
+    data[field] = value
+    page = manager.post(url, data)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    customer.refresh_from_db()
+    assert customer.email == "lucia@example.com"
+    assert customer.churned_at is None
+    assert not customer.audit.exists()
+
+
+def test_the_accounts_list_reads_every_role_in_one_query(
+    admin_client, django_assert_max_num_queries, db
+):
+    for number in range(30):
+        UserFactory(username=f"extra{number}")
+    with django_assert_max_num_queries(12):
+        assert admin_client.get(_url(User, "changelist")).status_code == 200
