@@ -56,6 +56,10 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 		$(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS);; \
 	esac
 
+.PHONY: bench-peer
+bench-peer: install  ## Pulso beside django-helpdesk over HTTP (tests/bench/README.md): installs the peer from PyPI into a scratch virtualenv (kept); PostgreSQL on 127.0.0.1:5432
+	$(PY) tests/bench/bench_peer.py $(PEER_BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
