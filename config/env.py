@@ -6,6 +6,9 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -78,3 +81,31 @@ def host_of(url: str) -> str:
     """The host of `url` as ALLOWED_HOSTS spells it (IPv6 in brackets)."""
     host = urlsplit(url).hostname or ""
     return f"[{host}]" if ":" in host else host
+
+
+def replica_database(url: str, primary: dict) -> dict:
+    """DATABASES["replica"] from DATABASE_REPLICA_URL: a PostgreSQL streaming replica of the
+    primary (`primary`, DATABASES["default"]). A URL that cannot be one stops the start, named;
+    the URL itself is not echoed (it may hold a password)."""
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL: a replica is a PostgreSQL "
+            "streaming replica of it (the embedded SQLite database has none)."
+        )
+    try:
+        replica = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as error:  # dj-database-url raises ValueError and its own errors
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a database URL: {error}. "
+            "Expected postgres://USER:PASSWORD@HOST:PORT/NAME."
+        ) from None
+    if replica["ENGINE"] != primary["ENGINE"] or not replica["NAME"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name a PostgreSQL database "
+            "(postgres://USER:PASSWORD@HOST:PORT/NAME), a streaming replica of DATABASE_URL's."
+        )
+    # A dead replica must cost a page a short wait, not the operating system's minutes.
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests run the replica alias on the primary's test database.
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica

@@ -20,6 +20,7 @@ from .env import (
     env_list,
     env_str,
     host_of,
+    replica_database,
     secret_key_from_env_or_file,
     site_url_for_bind,
 )
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Turns a blocked django-ratelimit request into RATELIMIT_VIEW's 429.
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Only with DATABASE_REPLICA_URL (else it removes itself): which views read the replica.
+    "config.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,6 +129,23 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+# A PostgreSQL streaming replica for the list pages, dashboards, KPI API and exports
+# (config/replica.py says what reads from it and when the primary is read instead).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+# After a user writes, their reads go to the replica only once it has replayed that write
+# (the primary's WAL position is kept this long in the cache, for every web host); a read waits
+# at most REPLICA_CATCH_UP_SECONDS for it, else reads the primary.
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 60)
+REPLICA_CATCH_UP_SECONDS = env_float("REPLICA_CATCH_UP_SECONDS", 0.1)
+# A replica still behind the primary whose newest replayed transaction is older than this is not
+# read from (replication stopped or far behind); one that replayed everything is read, however
+# idle the desk.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 60)
+# Each process checks the replica (reachable, recent) at most this often.
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits live in their own alias) ---------------------------------------------

@@ -26,3 +26,7 @@ STORAGES = {
 }
 # Attachments the tests store go to a throwaway folder, not var/media.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pulso-test-media-"))
+# A second alias on the same test database, for the replica routing tests
+# (tests/test_replica_routing.py); nothing reads it unless a test installs the replica router.
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
