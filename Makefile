@@ -5,6 +5,8 @@ UV := .tools/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 PULSO_BIND ?= 127.0.0.1:8000
+# bench_lists.py seeds a scratch database of this size unless told another (tests/bench/README.md)
+LISTS_BENCH_ARGS ?= --sizes 100000
 export PULSO_BIND
 
 .PHONY: install run setup test test-fast lint format bench check-deploy messages clean
@@ -40,7 +42,7 @@ run: setup  ## Start web + Celery worker + beat (each restarted if it dies) on t
 test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if DATABASE_URL/REDIS_URL are set)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine figures if DATABASE_URL is PostgreSQL; inbound e-mail figures: embedded, then PostgreSQL if DATABASE_URL is PostgreSQL
+bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine, list page and history import figures if DATABASE_URL is PostgreSQL; inbound e-mail figures: embedded, then PostgreSQL if DATABASE_URL is PostgreSQL
 	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 		echo "$(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)  # PostgreSQL + Redis"; \
@@ -49,6 +51,14 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
 		echo "$(PY) tests/bench/bench_kpis.py $(KPI_BENCH_ARGS)  # PostgreSQL"; \
 		$(PY) tests/bench/bench_kpis.py $(KPI_BENCH_ARGS);; \
+	esac
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+		echo "$(PY) tests/bench/bench_lists.py $(LISTS_BENCH_ARGS)  # PostgreSQL"; \
+		$(PY) tests/bench/bench_lists.py $(LISTS_BENCH_ARGS);; \
+	esac
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+		echo "$(PY) tests/bench/bench_import.py $(IMPORT_BENCH_ARGS)  # PostgreSQL"; \
+		$(PY) tests/bench/bench_import.py $(IMPORT_BENCH_ARGS);; \
 	esac
 	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS)
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import django_filters
 from django import forms
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Value, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
@@ -21,13 +21,9 @@ from .models import (
     Priority,
     Status,
     Team,
-    parse_reference,
+    rank_of,
 )
-from .selectors import staff_users
-
-# Severity and lifecycle order, so that "priority" sorts urgent above low, not alphabetically.
-_PRIORITY_RANK = {p: i for i, p in enumerate(Priority.values)}
-_STATUS_RANK = {s: i for i, s in enumerate(Status.values)}
+from .selectors import staff_users, ticket_search
 
 # sort key in the URL → model ordering (ascending). "-key" sorts descending.
 SORT_FIELDS = {
@@ -71,14 +67,6 @@ def _next_deadline() -> Least:
         output_field=DateTimeField(),
     )
     return Least(first, resolution)
-
-
-def _rank(field: str, ranks: dict[str, int]) -> Case:
-    return Case(
-        *(When(**{field: value}, then=Value(rank)) for value, rank in ranks.items()),
-        default=Value(len(ranks)),
-        output_field=IntegerField(),
-    )
 
 
 def sort_choices():
@@ -126,15 +114,7 @@ class TicketFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        match = (
-            Q(subject__icontains=value)
-            | Q(description__icontains=value)
-            | Q(customer__email__icontains=value)
-        )
-        pk = parse_reference(value)
-        if pk is not None:
-            match |= Q(pk=pk)
-        return queryset.filter(match)
+        return queryset.filter(ticket_search(value))
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=value)
@@ -149,10 +129,19 @@ class TicketFilter(django_filters.FilterSet):
             queryset = queryset.filter(status__in=ACTIVE_STATUSES)
         sort = self.current_sort
         key = SORT_FIELDS[sort.lstrip("-")]
+        statuses = set(self.form.cleaned_data.get("status") or ACTIVE_STATUSES)
+        one_status = key == "status_rank" and len(statuses) == 1
+        no_clock = key == "next_deadline" and not statuses & set(ACTIVE_STATUSES)
+        if one_status or no_clock:
+            # The sort key is the same for every row shown: only the tie-break orders them
+            # (read from an index, where sorting a million equal keys would read them all).
+            key = "pk"
         if key == "priority_rank":
-            queryset = queryset.annotate(priority_rank=_rank("priority", _PRIORITY_RANK))
+            # Severity order, so that urgent sorts above low, not alphabetically; the same
+            # expression as the index that serves the sort (Ticket.Meta.indexes).
+            queryset = queryset.annotate(priority_rank=rank_of("priority", Priority.values))
         elif key == "status_rank":
-            queryset = queryset.annotate(status_rank=_rank("status", _STATUS_RANK))
+            queryset = queryset.annotate(status_rank=rank_of("status", Status.values))
         elif key == "next_deadline":
             # Tickets without a running clock come last in both directions: "furthest
             # deadline first" still means among the tickets that have one.
@@ -167,6 +156,8 @@ class TicketFilter(django_filters.FilterSet):
             direction = "-" if sort.startswith("-") else ""
             return queryset.order_by("without_deadline", f"{direction}{key}", f"{direction}pk")
         direction = "-" if sort.startswith("-") else ""
+        if key == "pk":
+            return queryset.order_by(f"{direction}pk")
         return queryset.order_by(f"{direction}{key}", f"{direction}pk")
 
     @property

@@ -1,7 +1,10 @@
 """The filters of the responses list, shared by the web page, its CSV export and the API."""
 
+from datetime import date, datetime, time
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, Channel, Priority, Team
@@ -17,6 +20,11 @@ SCORE_GROUPS = {
     "unhappy": Q(csat__lte=2),
     "commented": ~Q(comment=""),
 }
+
+
+def day_start(day: date) -> datetime:
+    """The moment `day` starts in TIME_ZONE (its first moment, where midnight is skipped)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class ResponseFilter(django_filters.FilterSet):
@@ -50,16 +58,25 @@ class ResponseFilter(django_filters.FilterSet):
             ("commented", _("With a comment")),
         ],
     )
+    # A day in TIME_ZONE, compared as the moment it starts: `answered_at >= <that midnight>`
+    # reads the answered_at index, where `answered_at::date >= <day>` would convert every
+    # row's moment before comparing.
     answered_after = django_filters.DateFilter(
-        field_name="answered_at", lookup_expr="date__gte", label=_("Answered from")
+        field_name="answered_at", method="filter_answered_after", label=_("Answered from")
     )
     answered_before = django_filters.DateFilter(
-        field_name="answered_at", lookup_expr="date__lt", label=_("Answered before")
+        field_name="answered_at", method="filter_answered_before", label=_("Answered before")
     )
 
     class Meta:
         model = SurveyResponse
         fields = []
+
+    def filter_answered_after(self, queryset, name, value):
+        return queryset.filter(answered_at__gte=day_start(value))
+
+    def filter_answered_before(self, queryset, name, value):
+        return queryset.filter(answered_at__lt=day_start(value))
 
     def filter_group(self, queryset, name, value):
         return queryset.filter(SCORE_GROUPS[value]) if value in SCORE_GROUPS else queryset

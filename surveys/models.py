@@ -13,6 +13,7 @@ from cases.models import (
     Team,
     Ticket,
     TicketEvent,
+    rank_of,
 )
 
 
@@ -278,7 +279,17 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="follow_up_status_time")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="follow_up_status_time"),
+            # The inbox's "All" tab: open first, then contacted, then resolved, oldest first
+            # in each (surveys.views.follow_ups), read in index order at any size.
+            models.Index(
+                rank_of("status", FollowUpStatus.values),
+                "created_at",
+                "id",
+                name="follow_up_status_rank",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket.reference} ({self.get_status_display()})"

@@ -7,16 +7,49 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from ..paginator import COUNT_CAP, CappedPaginator
 
 
 class PagePagination(PageNumberPagination):
     """`page` from 1 (a page that does not exist is a 404, as in DRF); `page_size` from 1,
     larger than `max_page_size` gives `max_page_size`. Anything but digits is refused, where
-    DRF would silently fall back to the defaults."""
+    DRF would silently fall back to the defaults.
 
+    `count` is counted up to COUNT_CAP, as on the web pages (`cases.paginator`): beyond, it
+    is null ("more than COUNT_CAP"), never a wrong number; `next` and `previous` work as
+    always, so a client that follows `next` reads every page."""
+
+    django_paginator_class = CappedPaginator
     page_size_query_param = "page_size"
     max_page_size = 100
     last_page_strings = ()  # `page=last` is not a number: the schema says page is an integer
+
+    def get_paginated_response(self, data) -> Response:
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": None if paginator.count_is_capped else paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema) -> dict:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"] = {
+            "type": "integer",
+            "nullable": True,
+            "example": 123,
+            "description": gettext(
+                "How many match, counted up to %(cap)d; null when more do (follow `next` to "
+                "read them all)."
+            )
+            % {"cap": COUNT_CAP},
+        }
+        return response
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

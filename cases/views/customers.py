@@ -3,7 +3,6 @@ record of changes, create, edit (under the edit policy of `services.customers`).
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,6 +12,7 @@ from ..errors import CasesError
 from ..errors import PermissionDenied as ServicePermissionDenied
 from ..forms import CustomerEditForm, CustomerForm, CustomerSearchForm, add_service_error
 from ..models import Customer
+from ..paginator import CappedPaginator
 from ..queues import customer_tickets, customers_with_counts
 from ..selectors import customers_visible_to
 from .workspace import staff_required
@@ -27,7 +27,7 @@ def customer_list(request):
     search = CustomerSearchForm(request.GET)
     term = search.cleaned_data["q"] if search.is_valid() else ""
     customers = customers_with_counts(request.user, term)
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/customer_list.html",

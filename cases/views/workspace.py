@@ -12,7 +12,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +38,7 @@ from ..forms import (
 )
 from ..lifecycle import Action
 from ..models import MAX_LEVEL, Ticket
+from ..paginator import CappedPaginator
 from ..queues import (
     QUEUE_LABELS,
     available_queues,
@@ -75,7 +75,7 @@ def queue(request):
     user = request.user
     current = resolve_queue(user, request.GET.get("queue"))
     filterset = TicketFilter(request.GET, queryset=queue_tickets(user, current), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queue_counts(user)
     tabs = [(name, QUEUE_LABELS[name], counts[name]) for name in available_queues(user)]
     return render(

@@ -9,13 +9,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.models import EventKind, TicketEvent
+from cases.models import EventKind, TicketEvent, rank_of
+from cases.paginator import CappedPaginator, capped_count
 from cases.views.workspace import staff_required
 
 from .. import services
@@ -33,11 +32,6 @@ from ..selectors import follow_ups_visible_to
 from ..templatetags.survey_tags import is_manager
 
 PAGE_SIZE = 25
-_STATUS_RANK = Case(
-    *(When(status=s, then=Value(i)) for i, s in enumerate(FollowUpStatus.values)),
-    default=Value(len(FollowUpStatus.values)),
-    output_field=IntegerField(),
-)
 
 
 def manager_required(view):
@@ -68,17 +62,19 @@ def follow_up_list(request):
         scope = scope.filter(owner=request.user)
     elif owner == Owner.NOBODY:
         scope = scope.filter(owner__isnull=True)
-    # One aggregate query for the tab counts, within the team/owner filters.
-    counts = scope.aggregate(
-        **{s: Count("pk", filter=Q(status=s)) for s in FollowUpStatus.values},
-        **{Tab.ALL: Count("pk")},
-    )
-    follow_ups = scope if status == Tab.ALL else scope.filter(status=status)
-    # Oldest open first: the customer who has waited longest is called back first.
-    follow_ups = follow_ups.annotate(status_rank=_STATUS_RANK).order_by(
-        "status_rank", "created_at", "pk"
-    )
-    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The tab counts within the team/owner filters, each counted up to the cap as the lists
+    # are (the resolved ones only grow): an index range each, not a pass over every row.
+    counts = {s: capped_count(scope.filter(status=s)) for s in FollowUpStatus.values}
+    counts[Tab.ALL] = capped_count(scope)
+    # Oldest open first: the customer who has waited longest is called back first. Within
+    # one status tab the status orders nothing; the "All" tab's order has an index.
+    if status == Tab.ALL:
+        follow_ups = scope.annotate(status_rank=rank_of("status", FollowUpStatus.values)).order_by(
+            "status_rank", "created_at", "pk"
+        )
+    else:
+        follow_ups = scope.filter(status=status).order_by("created_at", "pk")
+    page = CappedPaginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "surveys/follow_ups.html",
@@ -86,7 +82,8 @@ def follow_up_list(request):
             "nav": "follow_ups",
             "form": form,
             "status": status,
-            "tabs": [(value, label, counts[value]) for value, label in STATUS_TABS],
+            "tabs": [(value, label, counts[value][0]) for value, label in STATUS_TABS],
+            "capped_tabs": {value for value, (_count, capped) in counts.items() if capped},
             "page_obj": page,
             "filtered": team is not None or bool(owner),
         },

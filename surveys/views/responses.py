@@ -7,7 +7,6 @@ and the API agree on who sees what. A period preset (`?period=7|30|90`) stands f
 
 import csv
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from cases.csv_safety import neutralise
 from cases.models import Channel, Priority
+from cases.paginator import CappedPaginator
 from cases.views.workspace import staff_required
 
 from ..filters import ResponseFilter
@@ -65,7 +65,7 @@ def _dress(form) -> None:
 def response_list(request):
     filterset, period = _filtered(request)
     responses = filterset.qs
-    page = Paginator(responses, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(responses, PAGE_SIZE).get_page(request.GET.get("page"))
     manager = is_manager(request.user)
     failed = None
     if manager:

@@ -139,6 +139,20 @@ def test_filtering_by_team_narrows_the_rows_and_the_tab_counts(client, loop, mar
     assert tab_counts(page) == {"open": 0, "contacted": 1, "resolved": 1, "all": 2}
 
 
+def test_a_tab_with_more_than_the_cap_says_so_and_pages_on(client, loop, marta, monkeypatch):
+    """The tab counts stop at the lists' cap (cases.paginator): "All" has 4 here, over a
+    cap of 3; the open tab's 2 is exact. The pages still go on past the cap."""
+    monkeypatch.setattr("cases.paginator.COUNT_CAP", 3)
+    monkeypatch.setattr("surveys.views.follow_ups.PAGE_SIZE", 2)
+    client.force_login(marta)
+    page = client.get(LIST_URL, {"status": "all", "page": 2})
+    assert tab_counts(page) == {"open": 2, "contacted": 1, "resolved": 1, "all": 3}
+    html = page.content.decode()
+    assert 'tab-count">3+<' in html and 'tab-count">2<' in html
+    assert shown(page) == pks(loop, "mid_n2", "done_n2")
+    assert "3–4 of 3+" in html
+
+
 def test_mine_and_nobody_filter_by_owner(client, loop, marta):
     client.force_login(marta)
     assert shown(client.get(LIST_URL, {"status": "all", "owner": "mine"})) == pks(loop, "mid_n2")

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from cases import services
-from cases.models import Channel, Priority, Status
+from cases.models import Channel, Priority, Status, Ticket
 from cases.queues import queue_counts
 from tests.factories import CustomerFactory, make_ticket
 from tests.web.test_workspace_support import move_to
@@ -136,7 +136,7 @@ def test_an_unknown_queue_falls_back_to_the_default(desk, client, marta):
 @pytest.mark.parametrize("who", ["ana", "marta"])
 def test_the_queue_counts_take_one_query(who, desk, request, django_assert_num_queries):
     user = request.getfixturevalue(who)
-    user.role  # noqa: B018 - the role is read once per request, before the counts
+    user.role, user.team_ids  # noqa: B018 - read once per request, before the counts
     with django_assert_num_queries(1):
         counts = queue_counts(user)
     assert counts["teams" if who == "ana" else "all"] == (3 if who == "ana" else 5)
@@ -319,3 +319,17 @@ def test_the_first_click_on_sla_gives_the_nearest_deadline_and_no_clock_stays_la
     [second_click] = re.findall(r'href="\?([^"]*)"[^>]*>SLA', html)
     assert second_click == "sort=-deadline"
     assert order(second_click) == ["Due last", "Due second", "Due first", "No clock"]
+
+
+def test_a_sort_on_a_key_every_shown_ticket_shares_orders_by_reference(desk, client, marta):
+    """Closed tickets sorted by SLA (no clock runs) or by status (one status shown) come in
+    reference order, in the direction asked: the key is equal for all of them."""
+    done = [desk["done_ana"]]
+    for name in ("mine_ana", "carla_new"):
+        done.append(move_to(Ticket.objects.get(pk=desk[name]), Status.RESOLVED, by=marta).pk)
+    client.force_login(marta)
+    for sort in ("deadline", "status"):
+        params = {"status": "resolved", "sort": sort}
+        assert shown(client.get(QUEUE_URL, params)) == sorted(done)
+        params["sort"] = f"-{sort}"
+        assert shown(client.get(QUEUE_URL, params)) == sorted(done, reverse=True)
