@@ -8,6 +8,7 @@ connection: what it returns was committed, as on a real replica. The tests are t
 for that reason (a test transaction on the primary would be invisible to it).
 """
 
+import logging
 import re
 import socket
 import time
@@ -352,8 +353,19 @@ def test_a_dashboard_that_brings_its_rollups_up_to_date_reads_them_back_where_th
 # --- a replica that is not there --------------------------------------------------------------
 
 
+@pytest.fixture
+def replica_log(caplog, monkeypatch):
+    """The router's warnings, even after an in-process Celery worker of an earlier test set up
+    logging again (which disables every logger that existed before it)."""
+    logger = logging.getLogger("config.replica")
+    monkeypatch.setattr(logger, "disabled", False)
+    monkeypatch.setattr(logger, "propagate", True)
+    caplog.set_level(logging.WARNING, logger="config.replica")
+    return caplog
+
+
 def test_an_unreachable_replica_sends_reads_to_the_primary_with_one_warning(
-    client, ana, queue_ticket, caplog
+    client, ana, queue_ticket, replica_log
 ):
     client.force_login(ana)
     with replica_at_a_closed_port(), CaptureQueriesContext(connections["default"]) as primary:
@@ -363,13 +375,13 @@ def test_an_unreachable_replica_sends_reads_to_the_primary_with_one_warning(
         assert response.status_code == 200
         assert "Router ticket on the queue" in response.content.decode()
     assert "cases_ticket" in tables(primary)
-    warnings = [r for r in caplog.records if r.name == "config.replica"]
+    warnings = [r for r in replica_log.records if r.name == "config.replica"]
     assert len(warnings) == 1  # checked once per REPLICA_CHECK_SECONDS, not per request
     assert "unreachable" in warnings[0].getMessage()
 
 
 def test_a_replica_that_dies_under_a_page_is_answered_from_the_primary(
-    client, ana, queue_ticket, caplog
+    client, ana, queue_ticket, replica_log
 ):
     client.force_login(ana)
     assert replica.replica_is_usable()  # known good: the next page goes straight to it
@@ -377,7 +389,7 @@ def test_a_replica_that_dies_under_a_page_is_answered_from_the_primary(
         response = client.get(reverse("cases:queue"))
     assert response.status_code == 200
     assert "Router ticket on the queue" in response.content.decode()
-    assert any("unreachable" in r.getMessage() for r in caplog.records)
+    assert any("unreachable" in r.getMessage() for r in replica_log.records)
 
 
 def test_a_query_the_replica_cancels_is_answered_from_the_primary(client, ana, queue_ticket):
