@@ -7,6 +7,10 @@ ticket's creation; the resolution clock stands still while the ticket is pending
 resolved, and those working seconds push its due time back.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,8 +30,62 @@ DEADLINE_FIELDS = [
 ]
 
 
+# A policy with the ids of the categories and teams it narrows to (empty: any).
+Candidate = tuple[SLAPolicy, set[int], set[int]]
+
+
+@dataclass
+class _Held:
+    """The policies and calendars read once for a run of many tickets."""
+
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # by priority
+    schedules: dict[int | None, Schedule] = field(default_factory=dict)  # by team id
+
+
+_held: ContextVar[_Held | None] = ContextVar("sla_rules_held", default=None)
+
+
+@contextmanager
+def rules_held() -> Iterator[None]:
+    """Within it, each priority's policies and each team's calendar are read once and then
+    kept, instead of once per ticket and change (the history import replays many tickets).
+    Precondition: nobody changes policies or calendars meanwhile."""
+    token = _held.set(_Held())
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def _read_candidates(priority: str) -> list[Candidate]:
+    candidates = SLAPolicy.objects.filter(is_active=True, priority=priority)
+    return [
+        (policy, {c.pk for c in policy.categories.all()}, {t.pk for t in policy.teams.all()})
+        for policy in candidates.prefetch_related("categories", "teams").order_by("pk")
+    ]
+
+
+def _candidates(priority: str) -> list[Candidate]:
+    held = _held.get()
+    if held is None:
+        return _read_candidates(priority)
+    if priority not in held.candidates:
+        held.candidates[priority] = _read_candidates(priority)
+    return held.candidates[priority]
+
+
 def schedule_for(team: Team | None) -> Schedule:
     """The team's business calendar; around the clock without one."""
+    held = _held.get()
+    if held is None:
+        return _read_schedule(team)
+    key = team.pk if team is not None else None
+    if key not in held.schedules:
+        held.schedules[key] = _read_schedule(team)
+    return held.schedules[key]
+
+
+def _read_schedule(team: Team | None) -> Schedule:
     calendar = team.calendar if team is not None else None
     if calendar is None or calendar.always_open:
         return Schedule.around_the_clock()
@@ -46,11 +104,8 @@ def matching_policy(ticket: Ticket) -> SLAPolicy | None:
     and channels a policy narrows to must include the ticket's; more narrowings win; ties go
     to the older policy."""
     best, best_score = None, -1
-    candidates = SLAPolicy.objects.filter(is_active=True, priority=ticket.priority)
-    for policy in candidates.prefetch_related("categories", "teams").order_by("pk"):
+    for policy, categories, teams in _candidates(ticket.priority):
         score = 0
-        categories = {c.pk for c in policy.categories.all()}
-        teams = {t.pk for t in policy.teams.all()}
         for allowed, value in (
             (categories, ticket.category_id),
             (teams, ticket.team_id),

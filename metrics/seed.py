@@ -19,16 +19,15 @@ through them would take hours. It keeps the invariants the services keep instead
 
 Not written: survey_answered / follow-up rows and customer notifications (no KPI reads them).
 
-PostgreSQL gets COPY (psycopg 3); other databases executemany in batches.
+PostgreSQL gets COPY (psycopg 3); other databases executemany in batches (metrics/bulkload.py,
+shared with the history import).
 """
 
 import json
 import math
 import random
 import secrets
-import sys
 import time
-from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -50,6 +49,8 @@ from cases.models import (
     User,
 )
 from surveys.models import SurveyInvitation, SurveyResponse
+
+from .bulkload import ProgressBar, Sink, reset_sequences
 
 DAYS = 730  # two years of history
 TEAMS = [
@@ -85,103 +86,11 @@ INVITED = 0.9  # share of resolutions surveyed (the rest throttled or without e-
 ANSWERED = 0.45  # share of surveys answered: 0.9 × 0.45 ≈ 40 % of resolved tickets
 SEND_DELAY = timedelta(minutes=10)
 EXPIRY = timedelta(days=30)
-BATCH = 5000
-
-
-class Progress:
-    """A one-line progress bar on stderr."""
-
-    def __init__(self, total: int, label: str, stream=sys.stderr):
-        self.total, self.label, self.stream = max(total, 1), label, stream
-        self.started = time.monotonic()
-        self.shown = -1
-
-    def update(self, done: int) -> None:
-        percent = 100 * done // self.total
-        if percent == self.shown:
-            return
-        self.shown = percent
-        bar = "#" * (percent // 4)
-        elapsed = time.monotonic() - self.started
-        self.stream.write(
-            f"\r{self.label} [{bar:<25}] {percent:3d} % {done:>9,}/{self.total:,} {elapsed:6.1f} s"
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.update(self.total)
-        self.stream.write("\n")
-        self.stream.flush()
-
-
-class Sink:
-    """Rows into tables: COPY on PostgreSQL, batched executemany elsewhere."""
-
-    def __init__(self):
-        self.postgres = connection.vendor == "postgresql"
-        self.buffers: dict[str, list] = {}
-        self.columns: dict[str, tuple] = {}
-        self.counts: dict[str, int] = {}
-        self.cursor = connection.cursor()
-        self.copies: dict[str, object] = {}
-
-    def table(self, model, columns: tuple[str, ...]) -> Callable[[tuple], None]:
-        name = model._meta.db_table
-        self.columns[name] = columns
-        self.counts[name] = 0
-        self.buffers[name] = []
-        buffer = self.buffers[name]
-
-        def add(row: tuple) -> None:
-            buffer.append(row)
-            if len(buffer) >= BATCH:
-                self.flush(name)
-
-        return add
-
-    def flush(self, name: str) -> None:
-        rows = self.buffers[name]
-        if not rows:
-            return
-        columns = self.columns[name]
-        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        if self.postgres:
-            raw = self.cursor.cursor  # psycopg 3 cursor under Django's wrapper
-            with raw.copy(f"COPY {connection.ops.quote_name(name)} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            self.cursor.executemany(
-                f"INSERT INTO {connection.ops.quote_name(name)} ({quoted}) VALUES ({marks})",  # noqa: S608
-                rows,
-            )
-        self.counts[name] += len(rows)
-        rows.clear()
-
-    def close(self) -> dict[str, int]:
-        for name in self.buffers:
-            self.flush(name)
-        self.cursor.close()
-        return self.counts
 
 
 def _next_id(model) -> int:
     last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
-
-
-def _reset_sequences(models: Iterable) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite takes max(rowid) + 1 by itself
-    with connection.cursor() as cursor:
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
-                f"(SELECT COALESCE(MAX(id), 1) FROM {connection.ops.quote_name(table)}))",
-                [table],
-            )
 
 
 def _skip_foreign_key_checks() -> bool:
@@ -263,7 +172,7 @@ def seed(tickets: int, *, seed: int = 1, now: datetime | None = None, progress=T
         if fast:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = origin")
-        _reset_sequences([Customer, Ticket, TicketEvent, Reply, SurveyInvitation, SurveyResponse])
+        reset_sequences([Customer, Ticket, TicketEvent, Reply, SurveyInvitation, SurveyResponse])
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # What autovacuum would have done to a table that grew over two years: statistics
         # for the planner, a visibility map and hint bits (a freshly COPYed table is slower
@@ -398,7 +307,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
         )
 
     questions = json.dumps(["csat", "ces", "nps"])
-    bar = Progress(n, "seed_bench") if progress else None
+    bar = ProgressBar("seed_bench", n) if progress else None
     start = now - timedelta(days=DAYS)
     for i in range(n):
         if bar and i % 1000 == 0:
@@ -609,7 +518,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                 response_id += 1
             invitation_id += 1
     if bar:
-        bar.close()
+        bar.finish()
     counts = sink.close()
     return {
         "customers": counts[Customer._meta.db_table],

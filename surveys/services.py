@@ -162,30 +162,34 @@ def withdraw_surveys(*, ticket: Ticket, at: datetime) -> int:
     is withdrawn (cancelled if unsent, expired if sent). An answered one stands."""
     count = 0
     for invitation in SurveyInvitation.objects.select_for_update().filter(
-        ticket=ticket,
-        status__in=[
-            InvitationStatus.PENDING,
-            InvitationStatus.SENDING,
-            InvitationStatus.SENT,
-            InvitationStatus.FAILED,
-        ],
+        ticket=ticket, status__in=WITHDRAWABLE
     ):
-        # A `sending` row may already be in the customer's inbox: expire it (the link then
-        # explains itself with a polite page) rather than cancel it (a bare 404).
-        unsent = invitation.status in (InvitationStatus.PENDING, InvitationStatus.FAILED)
-        invitation.status = InvitationStatus.CANCELLED if unsent else InvitationStatus.EXPIRED
-        invitation.withdrawn_at = at
-        invitation.withdrawn_reason = "ticket_reopened"
+        withdrawn = withdraw(invitation, at)
         invitation.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
-        record_ticket_event(
-            ticket=ticket,
-            kind=EventKind.SURVEY_WITHDRAWN,
-            at=at,
-            reason="ticket_reopened",
-            was_sent=not unsent,
-        )
+        record_ticket_event(ticket=ticket, kind=EventKind.SURVEY_WITHDRAWN, at=at, **withdrawn)
         count += 1
     return count
+
+
+# The states a reopening withdraws an invitation from.
+WITHDRAWABLE = [
+    InvitationStatus.PENDING,
+    InvitationStatus.SENDING,
+    InvitationStatus.SENT,
+    InvitationStatus.FAILED,
+]
+
+
+def withdraw(invitation: SurveyInvitation, at: datetime) -> dict:
+    """Withdraw one invitation in memory (its status is in WITHDRAWABLE); the data of its
+    "survey withdrawn" event. The history import applies it to the invitations it writes."""
+    # A `sending` row may already be in the customer's inbox: expire it (the link then
+    # explains itself with a polite page) rather than cancel it (a bare 404).
+    unsent = invitation.status in (InvitationStatus.PENDING, InvitationStatus.FAILED)
+    invitation.status = InvitationStatus.CANCELLED if unsent else InvitationStatus.EXPIRED
+    invitation.withdrawn_at = at
+    invitation.withdrawn_reason = "ticket_reopened"
+    return {"reason": "ticket_reopened", "was_sent": not unsent}
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -484,7 +488,47 @@ def _record_answer(
     """Store a clean answer, mark the invitation answered, open a follow-up if the customer
     is unhappy, and put both on the ticket's timeline. Precondition: in a transaction,
     the invitation locked or new."""
-    response = SurveyResponse.objects.create(
+    response, follow_up = answer_rows(
+        invitation,
+        answer,
+        source=source,
+        at=at,
+        follow_up_status=follow_up_status,
+        alerted=alerted,
+    )
+    response.save()
+    invitation.save(update_fields=["status", "answered_at"])
+    record_ticket_event(
+        ticket=invitation.ticket,
+        kind=EventKind.SURVEY_ANSWERED,
+        at=at,
+        **answered_event_data(response),
+    )
+    if follow_up is None:
+        return response, None
+    follow_up.save()
+    record_ticket_event(
+        ticket=invitation.ticket,
+        kind=EventKind.FOLLOW_UP_OPENED,
+        at=at,
+        **follow_up_event_data(follow_up),
+    )
+    return response, follow_up
+
+
+def answer_rows(
+    invitation: SurveyInvitation,
+    answer: dict,
+    *,
+    source: str,
+    at: datetime,
+    follow_up_status: str = FollowUpStatus.OPEN,
+    alerted: bool = False,
+) -> tuple[SurveyResponse, FollowUp | None]:
+    """An answer in memory: the response and, for an unhappy customer, the follow-up (both
+    unsaved); the invitation marked answered. `_record_answer` saves them, the history
+    import writes them in bulk."""
+    response = SurveyResponse(
         invitation=invitation,
         ticket=invitation.ticket,
         agent=invitation.agent,
@@ -495,21 +539,10 @@ def _record_answer(
     )
     invitation.status = InvitationStatus.ANSWERED
     invitation.answered_at = at
-    invitation.save(update_fields=["status", "answered_at"])
-    record_ticket_event(
-        ticket=invitation.ticket,
-        kind=EventKind.SURVEY_ANSWERED,
-        at=at,
-        response_id=response.pk,
-        csat=response.csat,
-        ces=response.ces,
-        nps=response.nps,
-        comment=response.comment,
-    )
     reasons = _needs_follow_up(response)
     if not reasons:
         return response, None
-    follow_up = FollowUp.objects.create(
+    follow_up = FollowUp(
         response=response,
         ticket=invitation.ticket,
         team=invitation.team,
@@ -520,14 +553,23 @@ def _record_answer(
         closed_at=at if follow_up_status == FollowUpStatus.RESOLVED else None,
         alert_status=NotificationStatus.SENT if alerted else NotificationStatus.PENDING,
     )
-    record_ticket_event(
-        ticket=invitation.ticket,
-        kind=EventKind.FOLLOW_UP_OPENED,
-        at=at,
-        follow_up_id=follow_up.pk,
-        reasons=reasons,
-    )
     return response, follow_up
+
+
+def answered_event_data(response: SurveyResponse) -> dict:
+    """The "survey answered" event's data (the response has its id)."""
+    return {
+        "response_id": response.pk,
+        "csat": response.csat,
+        "ces": response.ces,
+        "nps": response.nps,
+        "comment": response.comment,
+    }
+
+
+def follow_up_event_data(follow_up: FollowUp) -> dict:
+    """The "follow-up opened" event's data (the follow-up has its id)."""
+    return {"follow_up_id": follow_up.pk, "reasons": follow_up.reasons}
 
 
 # --- the closed loop --------------------------------------------------------------------------
@@ -663,27 +705,13 @@ def record_survey_history(
     """A survey that was sent (and maybe answered) in the past. Sends nothing and alerts
     nobody, then or later (`from_history`: no reminder either); an unhappy answer still gets
     its follow-up, in `follow_up_status`."""
-    now = now or timezone.now()
-    invitation = SurveyInvitation(
+    invitation = history_invitation(
         ticket=ticket,
-        customer=ticket.customer,
         resolution_event=resolution_event,
-        agent=resolution_event.actor if resolution_event.actor_id else ticket.assignee,
-        team=ticket.team,
-        resolved_at=resolution_event.at,
-        language=ticket.customer.language,
-        questions=list(Question.values),
-        nonce=secrets.token_hex(32),
-        created_at=resolution_event.at,
-        send_after=sent_at,
         sent_at=sent_at,
-        expires_at=sent_at + timedelta(days=settings.SURVEY_EXPIRY_DAYS),
-        status=InvitationStatus.SENT,
-        from_history=True,
+        answered=answered_at is not None,
+        now=now or timezone.now(),
     )
-    invitation.token_hash = hash_token(token_for(invitation))
-    if answered_at is None and invitation.expires_at <= now:
-        invitation.status = InvitationStatus.EXPIRED
     invitation.save()
     if answered_at is None:
         return invitation
@@ -697,4 +725,40 @@ def record_survey_history(
         follow_up_status=follow_up_status,
         alerted=True,
     )
+    return invitation
+
+
+def history_invitation(
+    *,
+    ticket: Ticket,
+    resolution_event: TicketEvent,
+    sent_at: datetime,
+    answered: bool,
+    now: datetime,
+    nonce: str | None = None,
+) -> SurveyInvitation:
+    """The invitation of a survey sent in the past, unsaved: sent then (or expired by `now`
+    if never answered), about `resolution_event`, for the agent who resolved (else the
+    assignee) and the ticket's team as they are. `nonce`: 32 random bytes in hex, when the
+    caller drew many at once (the history import)."""
+    invitation = SurveyInvitation(
+        ticket=ticket,
+        customer=ticket.customer,
+        resolution_event=resolution_event,
+        agent=resolution_event.actor if resolution_event.actor_id else ticket.assignee,
+        team=ticket.team,
+        resolved_at=resolution_event.at,
+        language=ticket.customer.language,
+        questions=list(Question.values),
+        nonce=nonce or secrets.token_hex(32),
+        created_at=resolution_event.at,
+        send_after=sent_at,
+        sent_at=sent_at,
+        expires_at=sent_at + timedelta(days=settings.SURVEY_EXPIRY_DAYS),
+        status=InvitationStatus.SENT,
+        from_history=True,
+    )
+    invitation.token_hash = hash_token(token_for(invitation))
+    if not answered and invitation.expires_at <= now:
+        invitation.status = InvitationStatus.EXPIRED
     return invitation

@@ -30,31 +30,37 @@ def find_or_create_customer(
 ) -> Customer:
     """The customer with this e-mail (any case), created if new. An existing customer's
     details are not overwritten by what a form happened to send."""
-    email = _clean_email(email)
-    if not email:
-        if not name.strip():
-            raise ValidationError(_("A customer needs an e-mail or a name."), field="email")
-        return Customer.objects.create(
-            name=name.strip(),
-            phone=phone.strip(),
-            company=company.strip(),
-            language=language or Language.SPANISH,
-        )
-    existing = customers_with_email(email).first()
+    customer = new_customer(email=email, name=name, phone=phone, company=company, language=language)
+    if not customer.email:
+        customer.save()
+        return customer
+    existing = customers_with_email(customer.email).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            return Customer.objects.create(
-                email=email,
-                name=name.strip() or email.split("@")[0],
-                phone=phone.strip(),
-                company=company.strip(),
-                language=language or Language.SPANISH,
-            )
+            customer.save()
+            return customer
     except IntegrityError:
         # Another request created the same customer a moment ago.
-        return customers_with_email(email).get()
+        return customers_with_email(customer.email).get()
+
+
+def new_customer(
+    *, email: str, name: str = "", phone: str = "", company: str = "", language: str = ""
+) -> Customer:
+    """A customer as `find_or_create_customer` creates one, unsaved (the history import
+    writes many at once): without a name, the e-mail's local part names them."""
+    email = _clean_email(email)
+    if not email and not name.strip():
+        raise ValidationError(_("A customer needs an e-mail or a name."), field="email")
+    return Customer(
+        email=email,
+        name=name.strip() or email.split("@")[0],
+        phone=phone.strip(),
+        company=company.strip(),
+        language=language or Language.SPANISH,
+    )
 
 
 def may_edit_customer(user: User | None, customer: Customer) -> bool:

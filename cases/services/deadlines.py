@@ -31,6 +31,7 @@ from ..models import ACTIVE_STATUSES, MAX_LEVEL, EventKind, Status, Ticket, User
 from ..publishing import publish_on_commit
 from ..selectors import team_managers
 from ..sla import running_clocks
+from .steps import Fact
 from .tickets import _event, escalate_ticket
 
 log = logging.getLogger(__name__)
@@ -127,29 +128,44 @@ def record_past_deadlines(ticket: Ticket, until: datetime) -> list[str]:
     event, and mostly nothing fell since the one before, so its clocks decide without a
     query; then the row is locked, checked again and written, and the marks are set on
     `ticket` too. Runs in the caller's transaction; returns the clocks marked breached."""
-    if not _fallen(ticket, until):
+    if not fallen_deadlines(ticket, until):
         return []
     locked = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("sla_policy")
         .get(pk=ticket.pk)
     )
-    marks = _fallen(locked, until)
+    marks = fallen_deadlines(locked, until)
     if not marks:
         return []
     for field, moment in marks.items():
-        setattr(locked, field, moment)
         setattr(ticket, field, moment)
+    facts = mark_past_deadlines(locked, marks)
     locked.save(update_fields=list(marks))
+    for fact in facts:
+        _event(locked, fact.actor, fact.kind, fact.at, **fact.data)
+    return [fact.data["clock"] for fact in facts]
+
+
+def mark_past_deadlines(ticket: Ticket, marks: dict[str, datetime]) -> list[Fact]:
+    """Set `marks` (from `fallen_deadlines`) on the ticket in memory; the breach events to
+    append, each at the moment it fell due (the history import writes them in bulk)."""
+    for field, moment in marks.items():
+        setattr(ticket, field, moment)
     breached = [f.removesuffix("_breached_at") for f in marks if f.endswith("_breached_at")]
-    for clock in breached:
-        due = marks[f"{clock}_breached_at"]
-        _event(locked, None, EventKind.SLA_BREACHED, due, clock=clock, due=due.isoformat(),
-               policy=locked.sla_policy.name)  # fmt: skip
-    return breached
+    return [
+        Fact(
+            EventKind.SLA_BREACHED,
+            None,
+            due,
+            {"clock": clock, "due": due.isoformat(), "policy": ticket.sla_policy.name},
+        )
+        for clock in breached
+        for due in (marks[f"{clock}_breached_at"],)
+    ]
 
 
-def _fallen(ticket: Ticket, until: datetime) -> dict[str, datetime]:
+def fallen_deadlines(ticket: Ticket, until: datetime) -> dict[str, datetime]:
     """{field: moment} of the warnings and breaches of the ticket's running clocks that fell
     before `until` and are not marked yet."""
     marks = {}

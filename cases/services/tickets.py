@@ -3,9 +3,9 @@
 Common shape of every function that changes an existing ticket:
 1. open a transaction and lock the ticket row (`select_for_update`);
 2. refuse if the caller's `expected_version` is stale (ConflictError → 409);
-3. ask the lifecycle table for the move (TransitionError → 409);
-4. change the fields, bump `version`, save with `update_fields`;
-5. append one TicketEvent per fact.
+3. apply the action's step (steps.py): the lifecycle table's move (TransitionError → 409),
+   the changed fields, the bumped `version`, the SLA clocks, the events;
+4. save with `update_fields` and append one TicketEvent per fact.
 `at` lets the history import and the demo data replay the past; it defaults to now.
 """
 
@@ -17,11 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import lifecycle, sla
+from .. import lifecycle
 from ..errors import ConflictError, PermissionDenied, TransitionError, ValidationError
 from ..lifecycle import Action
 from ..models import (
-    MAX_LEVEL,
     AssignmentMode,
     Category,
     Channel,
@@ -38,9 +37,10 @@ from ..models import (
 )
 from ..selectors import assignable_agents, can_see_ticket, least_loaded_agent, next_agent_for
 from ..signals import is_replaying, ticket_reopened, ticket_resolved
+from . import steps
 from .notifications import notify_assignee, notify_team_of_escalation, queue_email
+from .steps import SUBJECT_MAX, Step
 
-SUBJECT_MAX = 200
 UNSET = object()
 
 
@@ -51,9 +51,9 @@ def _now(at: datetime | None) -> datetime:
     return at or timezone.now()
 
 
-def _require_staff(by) -> None:
-    if by is None or not by.is_active or by.role is None:
-        raise PermissionDenied(_("Only agents, managers and admins can work on tickets."))
+_require_staff = steps.require_staff
+_required_text = steps.required_text
+_check_choice = steps.check_choice
 
 
 def _lock(ticket: Ticket, by, expected_version: int | None) -> Ticket:
@@ -73,68 +73,52 @@ def _lock(ticket: Ticket, by, expected_version: int | None) -> Ticket:
     return locked
 
 
-# A change to any of these re-picks the SLA policy and recomputes the due times.
-SLA_INPUTS = {"team", "category", "priority", "channel"}
+def _store(ticket: Ticket, step: Step) -> list[TicketEvent]:
+    """Write what a step did: its reply, the ticket's changed columns, its events in order."""
+    if step.message is not None:
+        message = step.message
+        step.reply = Reply.objects.create(
+            ticket=ticket,
+            author=message.author,
+            body=message.body,
+            public=message.public,
+            created_at=message.at,
+        )
+        step.name_reply(step.reply.pk)
+    if step.fields:
+        ticket.save(update_fields=step.fields)
+    return [_event(ticket, fact.actor, fact.kind, fact.at, **fact.data) for fact in step.facts]
 
 
 def _save(ticket: Ticket, fields: Iterable[str], at: datetime) -> None:
-    """Save a change; the SLA clocks follow it (status: stop / restart the resolution clock;
-    classification or team: new policy and due times, recorded in the timeline)."""
-    fields = [*fields]
-    moved = False
-    if "status" in fields:
-        moved = sla.follow_status(ticket, at)
-    if SLA_INPUTS.intersection(fields):
-        moved = sla.set_deadlines(ticket) or moved
-    ticket.version += 1
-    ticket.updated_at = max(at, ticket.updated_at) if ticket.updated_at else at
-    ticket.save(update_fields=[*fields, *sla.DEADLINE_FIELDS, "version", "updated_at"])
-    if moved:
-        _sla_event(ticket, at)
-
-
-def _sla_event(ticket: Ticket, at: datetime) -> None:
-    """The timeline's record of new SLA deadlines (the system's doing: no actor)."""
-    policy = ticket.sla_policy
-    _event(
-        ticket,
-        None,
-        EventKind.SLA_APPLIED,
-        at,
-        policy=policy.name if policy else None,
-        first_response_due=ticket.first_response_due_at.isoformat() if policy else None,
-        resolution_due=ticket.resolution_due_at.isoformat() if policy else None,
-    )
+    """Save a change; the SLA clocks follow it (steps.advance)."""
+    _store(ticket, steps.advance(ticket, [*fields], at))
 
 
 def _event(ticket: Ticket, by, kind: str, at: datetime, **data) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, actor=by, kind=kind, at=at, data=data)
 
 
-def _required_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(message, field=field)
-    return value
+class DatabaseStaffing:
+    """The steps' questions about people and teams, answered by the database (steps.Staffing)."""
+
+    def is_assignable(self, ticket: Ticket, user: User) -> bool:
+        return assignable_agents(ticket).filter(pk=user.pk).exists()
+
+    def is_member(self, team: Team, user_id: int) -> bool:
+        return team.members.filter(pk=user_id).exists()
+
+    def default_team(self, category: Category | None) -> Team | None:
+        return _default_team(category)
+
+    def least_loaded(self, team: Team) -> User | None:
+        return least_loaded_agent(team)
+
+    def automatic_assignee(self, team: Team | None) -> User | None:
+        return _automatic_assignee(team)
 
 
-def _check_choice(value: str, choices, field: str) -> None:
-    if value not in choices.values:
-        raise ValidationError(
-            _("“%(value)s” is not a valid %(field)s.") % {"value": value, "field": field},
-            field=field,
-        )
-
-
-def _check_assignee(ticket: Ticket, assignee: User) -> None:
-    if not assignee.is_active or assignee.role is None:
-        raise ValidationError(_("Tickets can only be assigned to active agents."), field="assignee")
-    if not assignable_agents(ticket).filter(pk=assignee.pk).exists():
-        raise ValidationError(
-            _("%(agent)s is not a member of the team %(team)s.")
-            % {"agent": assignee.display_name, "team": ticket.team},
-            field="assignee",
-        )
+DATABASE = DatabaseStaffing()
 
 
 def _automatic_assignee(team: Team | None) -> User | None:
@@ -189,61 +173,22 @@ def register_ticket(
     at = _now(at)
     if by is not None:
         _require_staff(by)
-    subject = _required_text(subject, "subject", _("A subject is required."))[:SUBJECT_MAX]
-    description = _required_text(description, "description", _("A description is required."))
-    _check_choice(channel, Channel, "channel")
-    _check_choice(priority, Priority, "priority")
-    if category is not None and not category.is_active:
-        raise ValidationError(_("This category is no longer in use."), field="category")
-    if team is not None and not team.is_active:
-        raise ValidationError(_("This team is no longer active."), field="team")
-    team = team or _default_team(category)
-
-    ticket = Ticket(
+    ticket, step = steps.open_ticket(
+        by=by,
+        customer=customer,
         subject=subject,
         description=description,
-        customer=customer,
         channel=channel,
         priority=priority,
         category=category,
         team=team,
-        level=team.level if team else 1,
-        created_at=at,
-        updated_at=at,
+        assignee=assignee,
+        auto_assign=auto_assign,
+        at=at,
+        staffing=DATABASE,
     )
-    if assignee is not None:
-        _check_assignee(ticket, assignee)
-        ticket.assignee = assignee
-    elif auto_assign and team is not None:
-        ticket.assignee = least_loaded_agent(team)
-    else:
-        ticket.assignee = _automatic_assignee(team)
-    sla.set_deadlines(ticket)
     ticket.save()
-    _event(
-        ticket,
-        by,
-        EventKind.CREATED,
-        at,
-        channel=channel,
-        priority=priority,
-        category=category.name if category else None,
-        team=team.name if team else None,
-        level=ticket.level,
-    )
-    if ticket.assignee_id:
-        _event(
-            ticket,
-            by,
-            EventKind.ASSIGNED,
-            at,
-            assignee=ticket.assignee.display_name,
-            assignee_id=ticket.assignee_id,
-            previous=None,
-            auto=assignee is None,
-        )
-    if ticket.sla_policy_id:
-        _sla_event(ticket, at)
+    _store(ticket, step)
     if acknowledge:
         queue_email(ticket=ticket, kind=NotificationKind.TICKET_RECEIVED, at=at)
     notify_assignee(ticket, by=by, at=at)
@@ -309,24 +254,10 @@ def assign_ticket(
     """Give the ticket to an active agent of its team, or take it away (`assignee=None`)."""
     at = _now(at)
     ticket = _lock(ticket, by, expected_version)
-    lifecycle.transition(Action.ASSIGN, ticket.status)
-    if assignee is not None:
-        _check_assignee(ticket, assignee)
-    if (assignee.pk if assignee else None) == ticket.assignee_id:
+    step = steps.assign(ticket, by=by, assignee=assignee, at=at, staffing=DATABASE)
+    if not step.fields:  # already theirs
         return ticket
-    previous = ticket.assignee.display_name if ticket.assignee_id else None
-    ticket.assignee = assignee
-    _save(ticket, ["assignee"], at)
-    _event(
-        ticket,
-        by,
-        EventKind.ASSIGNED,
-        at,
-        assignee=assignee.display_name if assignee else None,
-        assignee_id=assignee.pk if assignee else None,
-        previous=previous,
-        auto=False,
-    )
+    _store(ticket, step)
     notify_assignee(ticket, by=by, at=at)
     return ticket
 
@@ -380,31 +311,11 @@ def add_reply(
     `first_response_at` and moves a new ticket to open."""
     at = _now(at)
     ticket = _lock(ticket, by, expected_version)
-    body = _required_text(body, "body", _("The message is empty."))
-    move = lifecycle.transition(Action.REPLY if public else Action.NOTE, ticket.status)
-    reply = Reply.objects.create(ticket=ticket, author=by, body=body, public=public, created_at=at)
-    fields = []
+    step = steps.reply(ticket, by=by, body=body, public=public, at=at)
+    _store(ticket, step)
     if public:
-        ticket.public_agent_replies += 1
-        fields.append("public_agent_replies")
-        if ticket.first_response_at is None:
-            ticket.first_response_at = at
-            fields.append("first_response_at")
-    if move.changes_status:
-        ticket.status = move.target
-        fields.append("status")
-    _save(ticket, fields, at)
-    _event(
-        ticket,
-        by,
-        EventKind.REPLIED if public else EventKind.NOTE,
-        at,
-        reply_id=reply.pk,
-        **({"from": move.source, "to": move.target} if move.changes_status else {}),
-    )
-    if public:
-        queue_email(ticket=ticket, kind=NotificationKind.AGENT_REPLY, reply=reply, at=at)
-    return reply
+        queue_email(ticket=ticket, kind=NotificationKind.AGENT_REPLY, reply=step.reply, at=at)
+    return step.reply
 
 
 @transaction.atomic
@@ -413,31 +324,11 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
     resolved one it reopens the ticket."""
     at = _now(at)
     ticket = _lock(ticket, None, None)
-    body = _required_text(body, "body", _("The message is empty."))
-    move = lifecycle.transition(Action.CUSTOMER_REPLY, ticket.status)
-    reply = Reply.objects.create(ticket=ticket, author=None, body=body, public=True, created_at=at)
-    fields = []
-    if move.source == Status.RESOLVED:
-        ticket.reopen_count += 1
-        fields.append("reopen_count")
-    if move.changes_status:
-        ticket.status = move.target
-        fields.append("status")
-    _save(ticket, fields, at)
-    _event(ticket, None, EventKind.CUSTOMER_REPLIED, at, reply_id=reply.pk)
-    if move.source == Status.RESOLVED:
-        _event(
-            ticket,
-            None,
-            EventKind.REOPENED,
-            at,
-            **{"from": move.source, "to": move.target},
-            via="customer_reply",
-        )
+    step = steps.customer_reply(ticket, body=body, at=at)
+    _store(ticket, step)
+    if step.reopened:
         ticket_reopened.send(sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying())
-    elif move.changes_status:
-        _event(ticket, None, EventKind.RESUMED, at, **{"from": move.source, "to": move.target})
-    return reply
+    return step.reply
 
 
 # --- escalation -------------------------------------------------------------------------------
@@ -457,72 +348,16 @@ def escalate_ticket(
     team. The assignee stays only if they belong to the new team."""
     at = _now(at)
     ticket = _lock(ticket, by, expected_version)
-    lifecycle.transition(Action.ESCALATE, ticket.status)
-    reason = _required_text(reason, "reason", _("Say why the ticket is escalated."))
-    if ticket.level >= MAX_LEVEL:
-        raise ValidationError(
-            _("The ticket is already at the highest support level (%d).") % MAX_LEVEL,
-            field="level",
-        )
-    if team is not None and not team.is_active:
-        raise ValidationError(_("This team is no longer active."), field="team")
-    old_team = ticket.team
-    from_level = ticket.level
-    ticket.level += 1
-    ticket.escalation_count += 1
-    fields = ["level", "escalation_count"]
-    handed_to = None
-    if team is not None and team != old_team:
-        ticket.team = team
-        fields.append("team")
-        if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
-            ticket.assignee = None
-            fields.append("assignee")
-        if ticket.assignee_id is None:
-            handed_to = _automatic_assignee(team)
-            if handed_to is not None:
-                ticket.assignee = handed_to
-                fields = [*dict.fromkeys([*fields, "assignee"])]
-    _save(ticket, fields, at)
-    _event(
-        ticket,
-        by,
-        EventKind.ESCALATED,
-        at,
-        from_level=from_level,
-        to_level=ticket.level,
-        reason=reason,
-        from_team=old_team.name if old_team else None,
-        to_team=ticket.team.name if ticket.team else None,
-        unassigned="assignee" in fields and handed_to is None,
-    )
-    if handed_to is not None:
-        _event(
-            ticket,
-            by,
-            EventKind.ASSIGNED,
-            at,
-            assignee=handed_to.display_name,
-            assignee_id=handed_to.pk,
-            previous=None,
-            auto=True,
-        )
+    step = steps.escalate(ticket, by=by, reason=reason, team=team, at=at, staffing=DATABASE)
+    _store(ticket, step)
+    if step.handed_to is not None:
         notify_assignee(ticket, by=by, at=at)
-    if "team" in fields:
+    if step.team_changed:
         notify_team_of_escalation(ticket, by=by, at=at)
     return ticket
 
 
 # --- status changes ---------------------------------------------------------------------------
-
-
-def _change_status(
-    ticket: Ticket, by, action: str, expected_version: int | None
-) -> tuple[Ticket, lifecycle.Transition]:
-    ticket = _lock(ticket, by, expected_version)
-    move = lifecycle.transition(action, ticket.status)
-    ticket.status = move.target
-    return ticket, move
 
 
 @transaction.atomic
@@ -531,9 +366,8 @@ def set_pending(
 ) -> Ticket:
     """Waiting on the customer."""
     at = _now(at)
-    ticket, move = _change_status(ticket, by, Action.PENDING, expected_version)
-    _save(ticket, ["status"], at)
-    _event(ticket, by, EventKind.PENDING, at, **{"from": move.source, "to": move.target})
+    ticket = _lock(ticket, by, expected_version)
+    _store(ticket, steps.set_pending(ticket, by=by, at=at))
     return ticket
 
 
@@ -543,9 +377,8 @@ def resume_ticket(
 ) -> Ticket:
     """Pending → open without waiting for the customer."""
     at = _now(at)
-    ticket, move = _change_status(ticket, by, Action.RESUME, expected_version)
-    _save(ticket, ["status"], at)
-    _event(ticket, by, EventKind.RESUMED, at, **{"from": move.source, "to": move.target})
+    ticket = _lock(ticket, by, expected_version)
+    _store(ticket, steps.resume(ticket, by=by, at=at))
     return ticket
 
 
@@ -560,19 +393,10 @@ def resolve_ticket(
 ) -> Ticket:
     """Resolve with a resolution text. Sends `ticket_resolved` inside this transaction."""
     at = _now(at)
-    resolution = _required_text(resolution, "resolution", _("Describe how the case was resolved."))
-    ticket, move = _change_status(ticket, by, Action.RESOLVE, expected_version)
-    ticket.resolved_at = at
-    ticket.resolution = resolution
-    _save(ticket, ["status", "resolved_at", "resolution"], at)
-    event = _event(
-        ticket,
-        by,
-        EventKind.RESOLVED,
-        at,
-        resolution=resolution,
-        **{"from": move.source, "to": move.target},
-    )
+    resolution = steps.required_resolution(resolution)
+    ticket = _lock(ticket, by, expected_version)
+    events = _store(ticket, steps.resolve(ticket, by=by, resolution=resolution, at=at))
+    event = next(e for e in events if e.kind == EventKind.RESOLVED)
     ticket_resolved.send(
         sender=Ticket, ticket=ticket, by=by, at=at, event=event, replay=is_replaying()
     )
@@ -591,17 +415,8 @@ def reopen_ticket(
 ) -> Ticket:
     """Resolved → open. `by=None` when the customer reopens from their link."""
     at = _now(at)
-    ticket, move = _change_status(ticket, by, Action.REOPEN, expected_version)
-    ticket.reopen_count += 1
-    _save(ticket, ["status", "reopen_count"], at)
-    _event(
-        ticket,
-        by,
-        EventKind.REOPENED,
-        at,
-        reason=(reason or "").strip(),
-        **{"from": move.source, "to": move.target},
-    )
+    ticket = _lock(ticket, by, expected_version)
+    _store(ticket, steps.reopen(ticket, by=by, reason=reason, at=at))
     ticket_reopened.send(sender=Ticket, ticket=ticket, by=by, at=at, replay=is_replaying())
     return ticket
 
@@ -616,10 +431,8 @@ def close_ticket(
 ) -> Ticket:
     """Resolved → closed. Closed is final."""
     at = _now(at)
-    ticket, move = _change_status(ticket, by, Action.CLOSE, expected_version)
-    ticket.closed_at = at
-    _save(ticket, ["status", "closed_at"], at)
-    _event(ticket, by, EventKind.CLOSED, at, **{"from": move.source, "to": move.target})
+    ticket = _lock(ticket, by, expected_version)
+    _store(ticket, steps.close(ticket, by=by, at=at))
     return ticket
 
 

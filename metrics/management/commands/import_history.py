@@ -1,11 +1,12 @@
-"""`python manage.py import_history FILE` — see metrics/importer.py and IMPORT.md."""
+"""`python manage.py import_history FILE` — see metrics/importing/ and docs/import.md."""
 
 import sys
-import time
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from metrics import importer
+from metrics.bulkload import ProgressBar, Terminal, megabytes
+from metrics.importing import ImportReport, import_history
+from metrics.importing.source import BUFFER
 
 COLUMNS = ("created", "matched", "already present", "invalid")
 
@@ -29,35 +30,61 @@ class Command(BaseCommand):
             action="store_true",
             help="Check and replay everything, then write nothing.",
         )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="Draw the progress bar even when standard error is not a terminal.",
+        )
 
     @no_translations
-    def handle(self, *args, file, skip_invalid=False, dry_run=False, **options):
-        self._last_progress = 0.0
+    def handle(self, *args, file, skip_invalid=False, dry_run=False, progress=False, **options):
+        self._draw = progress or self.stderr.isatty()
+        self._bar: ProgressBar | None = None
+        self._stage = ""
+        self._tickets = (0, 0)
         if file == "-":
             stream = getattr(sys.stdin, "buffer", sys.stdin)
             report = self._import(stream, skip_invalid, dry_run)
         else:
             try:
-                with open(file, "rb") as stream:
+                with open(file, "rb", buffering=BUFFER) as stream:
                     report = self._import(stream, skip_invalid, dry_run)
             except OSError as error:
                 raise CommandError(f"Cannot read {file}: {error.strerror or error}") from error
         self._print(report, skip_invalid, dry_run)
 
-    def _import(self, stream, skip_invalid: bool, dry_run: bool) -> importer.ImportReport:
-        return importer.import_history(
+    def _import(self, stream, skip_invalid: bool, dry_run: bool) -> ImportReport:
+        return import_history(
             stream, skip_invalid=skip_invalid, dry_run=dry_run, progress=self._progress
         )
 
-    def _progress(self, done: int, total: int) -> None:
-        """A line on stderr every 2 seconds or so, and one at the end."""
-        now = time.monotonic()
-        if done < total and now - self._last_progress < 2:
+    def _progress(self, stage: str, done: int, total: int | None) -> None:
+        """A bar per stage — reading the file, then the tickets — with the rate and the time
+        left, on a terminal (or with --progress)."""
+        if stage == "tickets":
+            self._tickets = (done, total or done)
+        if not self._draw:
             return
-        self._last_progress = now
-        self.stderr.write(f"tickets {done}/{total} ({done * 100 // total} %)", style_func=str)
+        if stage != self._stage:
+            if self._bar is not None:
+                self._bar.finish()
+            show = megabytes if stage == "reading" else None
+            self._bar = ProgressBar(stage, total, Terminal(self.stderr), show=show)
+            self._stage = stage
+        assert self._bar is not None
+        self._bar.update(done, total)
 
-    def _print(self, report: importer.ImportReport, skip_invalid: bool, dry_run: bool) -> None:
+    def _print(self, report: ImportReport, skip_invalid: bool, dry_run: bool) -> None:
+        if self._bar is not None:
+            self._bar.finish()
+        done, total = self._tickets
+        if total:
+            rate = done / report.elapsed if report.elapsed else 0
+            self.stderr.write(
+                f"tickets {done}/{total} ({done * 100 // total} %) in {report.elapsed:.1f} s, "
+                f"{rate:,.0f} a second",
+                style_func=str,
+            )
         for problem in report.problems:
             self.stderr.write(str(problem))
         self.stdout.write(self._row("", COLUMNS))
