@@ -22,8 +22,10 @@ from math import floor
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
+    Aggregate,
+    Avg,
     Case,
     CharField,
     Count,
@@ -37,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
 from cases.models import ACTIVE_STATUSES, Category, Customer, Status, Ticket
 from surveys.models import SurveyInvitation, SurveyResponse
@@ -56,6 +58,12 @@ from .models import SCORES as SCORE_RANGES
 
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 BACKLOG_BUCKETS = (("lt_1d", 0, 1), ("1_3d", 1, 3), ("3_7d", 3, 7), ("gte_7d", 7, None))
+
+
+def _reading_cursor():
+    """A cursor on the database the engine's ORM queries read (a replica inside a view that
+    reads from one: config/replica.py), for its hand-written SQL."""
+    return connections[router.db_for_read(Ticket)].cursor()
 
 
 # --- period, filters, grouping ----------------------------------------------------------------
@@ -245,13 +253,58 @@ class SecondsBetween(Func):
         )
 
 
-def duration_stats(queryset: QuerySet, end: str, start: str, group, time_field: str) -> dict:
-    """Mean, median, p90 and count of `end - start` (seconds) per group, in one query.
-    PostgreSQL: percentile_cont. SQLite: the same linear interpolation with window functions."""
-    base = _grouped(queryset, group, time_field, on_tickets=True).annotate(
-        v=SecondsBetween(F(end), F(start))
-    )
-    return _stats_query(base.values("g", "v"), group)
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`, so a
+    median sits in the same aggregate query as the counts (SQLite has no such aggregate:
+    `_stats_query` writes the same arithmetic with window functions there)."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Func, fraction: float, **extra) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _duration_aggregates(name: str, seconds: Func) -> dict:
+    return {
+        f"{name}__mean": Avg(seconds),
+        f"{name}__median": PercentileCont(seconds, 0.5),
+        f"{name}__p90": PercentileCont(seconds, 0.9),
+        f"{name}__count": Count(seconds),
+    }
+
+
+def _aggregate(
+    grouped: QuerySet, group: Grouping | None, counts: dict, durations: dict[str, Func]
+) -> dict:
+    """{group key: the `counts` of the group, and under each name of `durations` the mean,
+    median, p90 and count of that duration in seconds (NULL durations left out)}.
+
+    PostgreSQL: one statement, the percentiles beside the counts, so the tickets are read
+    once. SQLite: the counts, then each duration's percentiles with window functions."""
+    if connection.vendor == "postgresql":
+        aggregates = dict(counts)
+        for name, seconds in durations.items():
+            aggregates |= _duration_aggregates(name, seconds)
+        result = {}
+        for row in grouped.annotate(**aggregates):
+            for name in durations:
+                row[name] = {
+                    "mean": whole_seconds(row.pop(f"{name}__mean")),
+                    "median": whole_seconds(row.pop(f"{name}__median")),
+                    "p90": whole_seconds(row.pop(f"{name}__p90")),
+                    "count": row.pop(f"{name}__count"),
+                }
+            result[_key(group, row["g"])] = row
+        return result
+    result = {_key(group, row["g"]): row for row in grouped.annotate(**counts)}
+    for name, seconds in durations.items():
+        stats = _stats_query(grouped.annotate(v=seconds).values("g", "v"), group)
+        for key, row in result.items():
+            row[name] = stats.get(key, dict(EMPTY_DURATION))
+    return result
 
 
 def _stats_query(values: QuerySet, group) -> dict:
@@ -288,7 +341,7 @@ def _stats_query(values: QuerySet, group) -> dict:
               COUNT(v)
             FROM p GROUP BY g"""  # noqa: S608
     result = {}
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(sql, params)
         for g, mean, median, p90, count in cursor.fetchall():
             result[_key(group, g)] = {
@@ -404,8 +457,16 @@ def _rollup_rows(model, grain: str, period: Period, filters: Filters, group) -> 
     )
 
 
-def _total(column: str):
-    return Coalesce(Sum(column), 0)
+class _Total(Sum):
+    """`COALESCE(SUM(column), 0)` as one expression: a rollup query sums some sixty columns,
+    and Coalesce(Sum(…), 0) builds three expressions (and a field) for each."""
+
+    template = "COALESCE(SUM(%(expressions)s), 0)"
+    empty_result_set_value = 0
+
+
+def _total(column: str) -> Sum:
+    return _Total(column)
 
 
 def _histogram_totals(kind: str) -> dict:
@@ -544,7 +605,7 @@ def _rollup_duration_stats(kind: str, rows: list, period: Period, filters: Filte
                 owners.append((row["g"], p))
     values_of: dict = defaultdict(list)
     if parts:
-        with connection.cursor() as cursor:
+        with _reading_cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             read = sorted(cursor.fetchall())
         for part, value in read:
@@ -604,7 +665,7 @@ def _survey_rows(period: Period, filters: Filters, group: Grouping | None):
         _grouped(_responses(period, filters), group, "answered_at", on_tickets=False)
         .order_by()
         .annotate(
-            responses=Count("pk"),
+            responses=Count("*"),
             csat_n=Count("csat"),
             csat_sum=Sum("csat"),
             ces_n=Count("ces"),
@@ -623,7 +684,7 @@ def _survey_rows(period: Period, filters: Filters, group: Grouping | None):
             on_tickets=False,
         )
         .order_by()
-        .annotate(sent=Count("pk"))
+        .annotate(sent=Count("*"))
     )
     return rows, sent
 
@@ -747,12 +808,14 @@ SLA_CLOCKS = _sla_clocks()
 
 
 def _sla_counts_live() -> dict:
+    """A met clock is a decided one (done by a due time it has), so "met" needs no second
+    test of "decided"."""
     (first_decided, first_met), (res_decided, res_met) = SLA_CLOCKS.values()
     return {
         "sla_first_n": Count("pk", filter=first_decided),
-        "sla_first_met": Count("pk", filter=first_decided & first_met),
+        "sla_first_met": Count("pk", filter=first_met),
         "sla_resolution_n": Count("pk", filter=res_decided),
-        "sla_resolution_met": Count("pk", filter=res_decided & res_met),
+        "sla_resolution_met": Count("pk", filter=res_met),
         "sla_breached": Count("pk", filter=(first_decided & ~first_met) | (res_decided & ~res_met)),
     }
 
@@ -791,23 +854,20 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
         )
         frt = _rollup_duration_stats("frt", rows, period, filters, group)
     else:
-        rows = (
-            _grouped(_created_in(period, filters), group, "created_at", on_tickets=True)
-            .order_by()
-            .annotate(
-                volume=Count("pk"),
-                escalated=Count("pk", filter=Q(escalation_count__gt=0)),
-                awaiting=Count("pk", filter=Q(first_response_at__isnull=True)),
-                **_sla_counts_live(),
-            )
-        )
-        frt = duration_stats(
-            _created_in(period, filters).filter(first_response_at__isnull=False),
-            "first_response_at",
-            "created_at",
+        by_key = _aggregate(
+            _grouped(_created_in(period, filters), group, "created_at", on_tickets=True).order_by(),
             group,
-            "created_at",
+            counts={
+                "volume": Count("*"),
+                "escalated": Count("pk", filter=Q(escalation_count__gt=0)),
+                "awaiting": Count("pk", filter=Q(first_response_at__isnull=True)),
+                **_sla_counts_live(),
+            },
+            # NULL until the first public reply: left out of the durations.
+            durations={"frt": SecondsBetween(F("first_response_at"), F("created_at"))},
         )
+        rows = by_key.values()
+        frt = {key: row["frt"] for key, row in by_key.items()}
     result = {}
     for row in rows:
         key = _key(group, row["g"])
@@ -836,18 +896,20 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
         art = _rollup_duration_stats("art", rows, period, filters, group)
     else:
         first_contact = Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1)
-        rows = (
-            _grouped(_resolved_in(period, filters), group, "resolved_at", on_tickets=True)
-            .order_by()
-            .annotate(
-                resolved=Count("pk"),
-                fcr=Count("pk", filter=first_contact),
-                reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-            )
+        by_key = _aggregate(
+            _grouped(
+                _resolved_in(period, filters), group, "resolved_at", on_tickets=True
+            ).order_by(),
+            group,
+            counts={
+                "resolved": Count("*"),
+                "fcr": Count("pk", filter=first_contact),
+                "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+            },
+            durations={"art": SecondsBetween(F("resolved_at"), F("created_at"))},
         )
-        art = duration_stats(
-            _resolved_in(period, filters), "resolved_at", "created_at", group, "resolved_at"
-        )
+        rows = by_key.values()
+        art = {key: row["art"] for key, row in by_key.items()}
     result = {}
     for row in rows:
         key = _key(group, row["g"])
@@ -1072,6 +1134,29 @@ def breakdown(kpi: str, by: str, period: Period, filters: Filters = Filters()) -
     ]
 
 
+def volume_by(by: str, period: Period, filters: Filters = Filters()) -> list:
+    """[{key, value}]: tickets created per team / agent / channel / category / priority —
+    `breakdown("volume", by, …)` without its detail, for a chart of the counts alone (the
+    detail's FRT percentiles and SLA counts cost far more than the counts)."""
+    group = Grouping(by=by)
+    grain = _rollup_grain(period, filters, group)
+    if grain is not None:
+        rows = _rollup_rows(CreatedRollup, grain, period, filters, group).annotate(
+            volume=_total("volume")
+        )
+    else:
+        rows = (
+            _grouped(_created_in(period, filters), group, "created_at", on_tickets=True)
+            .order_by()
+            .annotate(volume=Count("*"))
+        )
+    volumes = {row["g"]: row["volume"] for row in rows}
+    return [
+        {"key": key, "value": volumes[key]}
+        for key in sorted(volumes, key=lambda key: (key is None, str(key)))
+    ]
+
+
 def many_breakdowns(by: str, period: Period, filters: Filters = Filters()) -> dict:
     """Every family at once per `by` value — the agent table and the drivers view use it."""
     merged: dict = defaultdict(dict)
@@ -1173,27 +1258,65 @@ def drivers(period: Period, filters: Filters = Filters()) -> dict:
     }
 
 
+def _driver_counts() -> dict:
+    """The measures of one group of answers, as `DRIVER_MEASURES` names them (the driver
+    rollups keep the same per day: metrics/rollups.py)."""
+    return {
+        "responses": Count("*"),
+        "csat_n": Count("csat"),
+        "csat_good": Count("pk", filter=Q(csat__gte=4)),
+        "nps_n": Count("nps"),
+        "promoters": Count("pk", filter=Q(nps__gte=9)),
+        "detractors": Count("pk", filter=Q(nps__lte=6)),
+        "ces_n": Count("ces"),
+        "ces_sum": Sum("ces"),
+    }
+
+
 def _live_drivers(period: Period, filters: Filters) -> dict:
-    """One aggregate query per fact."""
-    base = _responses(period, filters)
-    result = {}
+    """Every fact in one statement, the answers and their tickets read once: the answers
+    counted per combination of every fact's value (a few thousand groups at most), then each
+    fact's values summed from those combinations — what PostgreSQL's GROUPING SETS does,
+    written so SQLite runs it too. Categories are grouped by id and named at the end (two
+    categories of one name count together)."""
+    combinations = _responses(period, filters)
     for name in DRIVER_NAMES:
-        queryset, expression = driver_values(base, name)
-        result[name] = list(
-            queryset.annotate(value=expression)
-            .values("value")
-            .order_by()
-            .annotate(
-                responses=Count("pk"),
-                csat_n=Count("csat"),
-                csat_good=Count("pk", filter=Q(csat__gte=4)),
-                nps_n=Count("nps"),
-                promoters=Count("pk", filter=Q(nps__gte=9)),
-                detractors=Count("pk", filter=Q(nps__lte=6)),
-                ces_n=Count("ces"),
-                ces_sum=Sum("ces"),
+        combinations, expression = driver_values(combinations, name, category_as="id")
+        combinations = combinations.annotate(**{f"fact_{name}": expression})
+    combinations = (
+        combinations.values(*(f"fact_{name}" for name in DRIVER_NAMES))
+        .order_by()
+        .annotate(**_driver_counts())
+    )
+    inner_sql, params = combinations.query.sql_with_params()
+    quote = connection.ops.quote_name
+    sums = ", ".join(
+        f"CAST(SUM(combinations.{quote(m)}) AS BIGINT) AS {quote(m)}" for m in DRIVER_MEASURES
+    )
+    category = quote(Category._meta.db_table)
+    parts = []
+    for name in DRIVER_NAMES:  # constants of this module: safe as SQL literals
+        value = quote(f"fact_{name}")
+        if name == "category":
+            parts.append(
+                f"SELECT '{name}', category.name, {sums} FROM combinations "  # noqa: S608
+                f"LEFT JOIN {category} AS category ON category.id = combinations.{value} "
+                "GROUP BY category.name"
             )
-        )
+        else:
+            parts.append(
+                f"SELECT '{name}', combinations.{value}, {sums} FROM combinations "  # noqa: S608
+                f"GROUP BY combinations.{value}"
+            )
+    # inner_sql is Django's own compiled query; every value travels in `params`.
+    sql = f"WITH combinations AS ({inner_sql}) " + " UNION ALL ".join(parts)  # noqa: S608
+    result: dict = defaultdict(list)
+    with _reading_cursor() as cursor:
+        cursor.execute(sql, params)
+        for fact, value, *measures in cursor.fetchall():
+            result[fact].append(
+                {"value": value, **dict(zip(DRIVER_MEASURES, measures, strict=True))}
+            )
     return result
 
 
@@ -1242,4 +1365,5 @@ __all__ = [
     "summary",
     "survey_kpis",
     "timeseries",
+    "volume_by",
 ]

@@ -625,7 +625,7 @@ class Dashboard:
 
     @cached_property
     def channels(self) -> list[dict]:
-        return kpis.breakdown("volume", "channel", self.period, self.filters)
+        return kpis.volume_by("channel", self.period, self.filters)
 
     @cached_property
     def drivers(self) -> dict:

@@ -9,6 +9,12 @@ PostgreSQL only: a scratch database `pulso_bench_kpis_<pid>` is created next to
 DATABASE_URL's, migrated, seeded with `metrics.seed` (seed_bench), measured, and dropped.
 Sizes grow the same database (100 000, then 900 000 more for 1 000 000). Each figure is the
 median of --runs timed runs after one warm-up run. See tests/bench/README.md.
+
+    .venv/bin/python tests/bench/bench_kpis.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/pulso_seed_1m
+
+measures an already seeded database (`seed_bench`, rollups built) as it is: no seeding, no
+migrating, and every session read-only (the refresh cost is not measured).
 """
 
 import argparse
@@ -38,6 +44,13 @@ def parse_args():
     parser.add_argument(
         "--keep", action="store_true", help="keep the scratch database (prints its URL)"
     )
+    parser.add_argument(
+        "--database-url",
+        help="measure this already seeded database read-only instead of seeding a scratch one",
+    )
+    parser.add_argument(
+        "--only", nargs="+", default=None, help="measure only the cases whose name starts so"
+    )
     return parser.parse_args()
 
 
@@ -65,9 +78,34 @@ def stats(v: str) -> str:
     )
 
 
+CLOSED = "status IN ('resolved', 'closed')"
+FIRST_DECIDED = (
+    "first_response_due_at IS NOT NULL "
+    "AND (first_response_at IS NOT NULL OR first_response_breached_at IS NOT NULL)"
+)
+FIRST_MET = "first_response_at <= first_response_due_at"  # implies decided
+RESOLUTION_DECIDED = (
+    f"resolution_due_at IS NOT NULL AND ({CLOSED} OR resolution_breached_at IS NOT NULL)"
+)
+RESOLUTION_MET = (  # implies decided
+    f"{CLOSED} AND resolved_at <= resolution_due_at AND resolution_breached_at IS NULL"
+)
+# SLA compliance (KPI.md) is part of every created-tickets figure the engine returns (the
+# summary, the series' detail, the agent table), so the floor counts it too.
+SLA_COUNTS = (
+    f"count(*) FILTER (WHERE {FIRST_DECIDED}) AS sla_first_n, "
+    f"count(*) FILTER (WHERE {FIRST_MET}) AS sla_first_met, "
+    f"count(*) FILTER (WHERE {RESOLUTION_DECIDED}) AS sla_resolution_n, "
+    f"count(*) FILTER (WHERE {RESOLUTION_MET}) AS sla_resolution_met, "
+    f"count(*) FILTER (WHERE ({FIRST_DECIDED} AND NOT coalesce({FIRST_MET}, false)) "
+    f"OR ({RESOLUTION_DECIDED} AND NOT coalesce({RESOLUTION_MET}, false))) AS sla_breached"
+)
 CREATED_COUNTS = (
     "count(*) AS volume, count(*) FILTER (WHERE escalation_count > 0) AS escalated, "
-    "count(*) FILTER (WHERE first_response_at IS NULL) AS awaiting, " + stats(FRT)
+    "count(*) FILTER (WHERE first_response_at IS NULL) AS awaiting, "
+    + stats(FRT)
+    + ", "
+    + SLA_COUNTS
 )
 RESOLVED_COUNTS = (
     "count(*) AS resolved, count(*) FILTER (WHERE escalation_count = 0 AND reopen_count = 0 "
@@ -329,6 +367,11 @@ def check_floor_matches(period) -> None:
         "frt_median",
         "frt_p90",
         "frt_n",
+        "sla_first_n",
+        "sla_first_met",
+        "sla_resolution_n",
+        "sla_resolution_met",
+        "sla_breached",
         "resolved",
         "fcr",
         "reopened",
@@ -340,6 +383,12 @@ def check_floor_matches(period) -> None:
     assert got["resolved"] == summary["fcr"]["resolved"]
     assert got["sent"] == summary["surveys_sent"]
     assert abs(got["frt_median"] - summary["frt"]["median"]) <= 1
+    sla = summary["sla"]
+    assert (got["sla_first_n"], got["sla_resolution_n"], got["sla_breached"]) == (
+        sla["first_response_count"],
+        sla["resolution_count"],
+        sla["breached"],
+    )
 
 
 def refresh_cost(now) -> str:
@@ -357,7 +406,17 @@ def refresh_cost(now) -> str:
 
 
 def report(size: int, rows: list) -> None:
-    header = ("measure", "engine", "queries", "live", "queries", "floor", "queries", "ratio")
+    header = (
+        "measure",
+        "engine",
+        "queries",
+        "live",
+        "queries",
+        "floor",
+        "queries",
+        "engine/floor",
+        "live/floor",
+    )
     lines = [header] + [
         (
             name,
@@ -368,6 +427,7 @@ def report(size: int, rows: list) -> None:
             f"{floor * 1000:.0f} ms",
             str(fq),
             f"{engine / floor:.2f}×",
+            f"{live / floor:.2f}×",
         )
         for name, engine, eq, live, lq, floor, fq in rows
     ]
@@ -387,8 +447,83 @@ def report(size: int, rows: list) -> None:
     sys.stdout.flush()
 
 
+def selected(all_cases: list, only: list[str] | None) -> list:
+    if not only:
+        return all_cases
+    return [case for case in all_cases if any(case[0].startswith(prefix) for prefix in only)]
+
+
+def measure_cases(period, team: int, runs: int, only: list[str] | None) -> list:
+    """Engine (rollups), live (METRICS_ROLLUPS off) and floor of every case, back to back."""
+    from django.test.utils import override_settings
+
+    rows = []
+    for label, engine_fn, statements in selected(cases(period, team), only):
+        engine, engine_queries = measure(engine_fn, runs)
+        with override_settings(METRICS_ROLLUPS=False):
+            live, live_queries = measure(engine_fn, runs)
+        floor, floor_queries = measure(lambda s=statements: run_sql(s), runs)
+        rows.append((label, engine, engine_queries, live, live_queries, floor, floor_queries))
+        print(
+            f"  {label}: {engine * 1000:.0f} ms (live {live * 1000:.0f} ms) "
+            f"vs {floor * 1000:.0f} ms",
+            flush=True,
+        )
+    return rows
+
+
+def read_only(sender, connection, **kwargs) -> None:
+    """Every session on a seeded database refuses writes (connection_created receiver)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+
+def main_seeded(args: argparse.Namespace) -> int:
+    """Measure an already seeded database without writing to it."""
+    scratch = tempfile.mkdtemp(prefix="pulso-bench-kpis-")
+    os.environ["VAR_DIR"] = scratch
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("LOG_LEVEL", "ERROR")  # a refused refresh logs; it then reads live
+    os.environ["DATABASE_URL"] = args.database_url
+    try:
+        import django
+
+        django.setup()
+        from django.db import connection
+        from django.db.backends.signals import connection_created
+        from django.utils import timezone
+
+        from cases.models import Team, Ticket
+        from metrics import kpis, rollups, seed
+
+        connection_created.connect(read_only)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+        size = Ticket.objects.count()
+        print(
+            f"PostgreSQL {version}, {os.cpu_count()} CPUs, median of {args.runs} runs; "
+            f"{args.database_url.rsplit('/', 1)[-1]} read-only, {size:,} tickets, "
+            f"rollups {'fresh' if rollups.ensure_fresh() else 'NOT usable: engine reads live'}",
+            flush=True,
+        )
+        today = timezone.localdate()
+        period = kpis.Period.of(today - timedelta(days=365), today)
+        check_floor_matches(period)
+        team = Team.objects.get(name=seed.TEAMS[0][0]).pk
+        report(size, measure_cases(period, team, args.runs, args.only))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     args = parse_args()
+    if args.database_url:
+        return main_seeded(args)
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench_kpis.py needs DATABASE_URL=postgres://… (a server to scratch on)")
@@ -404,7 +539,6 @@ def main() -> int:
         django.setup()
         from django.core.management import call_command
         from django.db import connection
-        from django.test.utils import override_settings
         from django.utils import timezone
 
         from cases.models import Team
@@ -435,21 +569,7 @@ def main() -> int:
             check_floor_matches(period)
             team = Team.objects.get(name=seed.TEAMS[0][0]).pk
             print(f"refresh after changes: {refresh_cost(now)}", flush=True)
-            rows = []
-            for label, engine_fn, statements in cases(period, team):
-                engine, engine_queries = measure(engine_fn, args.runs)
-                with override_settings(METRICS_ROLLUPS=False):
-                    live, live_queries = measure(engine_fn, args.runs)
-                floor, floor_queries = measure(lambda s=statements: run_sql(s), args.runs)
-                rows.append(
-                    (label, engine, engine_queries, live, live_queries, floor, floor_queries)
-                )
-                print(
-                    f"  {label}: {engine * 1000:.0f} ms (live {live * 1000:.0f} ms) "
-                    f"vs {floor * 1000:.0f} ms",
-                    flush=True,
-                )
-            report(size, rows)
+            report(size, measure_cases(period, team, args.runs, args.only))
     finally:
         from django.db import connections
 
