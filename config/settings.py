@@ -306,6 +306,10 @@ REST_FRAMEWORK = {
     # OPTIONS describes each view's InputSerializer (DRF's default needs get_serializer()).
     "DEFAULT_METADATA_CLASS": "cases.api.metadata.PulsoMetadata",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
+    # JSON only: DRF's browsable HTML page builds its forms from get_serializer(), which
+    # Pulso's views (an input serializer per action) do not have, so a browser opening an
+    # endpoint got a 500. The OpenAPI docs page (/api/v1/docs/) is the human view.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 # API tokens expire this many days after they are issued (or refreshed, by exchanging a valid
 # token at /api/v1/auth/token/refresh/ for a new one).

@@ -150,3 +150,19 @@ class TestQueryParameters:
     def test_odd_searches_find_nothing_and_do_not_fail(self, as_ana, ticket, search):
         response = as_ana.get(url("ticket-list"), {"search": search})
         assert response.status_code == 200 and response.json()["count"] == 0
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("query", ["", "?status=closed", "?page=999999"])
+def test_a_browser_opening_the_ticket_list_gets_json_not_a_500(client, ana, ticket, query):
+    """A logged-in agent who types an API address into the browser (session auth) is answered
+    in JSON, as any client: the list, or a 404 with its reason past the last page."""
+    client.force_login(ana)
+    response = client.get(url("ticket-list") + query, HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response["Content-Type"].startswith("application/json")
+    if query == "?page=999999":
+        assert response.status_code == 404 and "detail" in response.json()
+    else:
+        assert response.status_code == 200 and "results" in response.json()
