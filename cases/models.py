@@ -555,6 +555,12 @@ class Ticket(models.Model):
             # Every column a list filters on has an index (team, assignee, category, customer
             # by their foreign keys), so that the database can combine any filters
             # (BitmapAnd) instead of reading every ticket of the most selective one.
+            # An agent's lists and API read "my teams' tickets OR mine" (selectors): with a
+            # filter on team or level, each half of that OR is one range of one of these,
+            # where the team's or the assignee's index alone would read all their tickets
+            # (cases migration 0012 also tells the planner how the three columns go together).
+            models.Index(fields=["team", "level"], name="ticket_team_level"),
+            models.Index(fields=["assignee", "team", "level"], name="ticket_assignee_team_level"),
             models.Index(fields=["channel"], name="ticket_channel"),
             models.Index(fields=["priority"], name="ticket_priority"),
             models.Index(rank_of("priority", Priority.values), "id", name="ticket_priority_rank"),
