@@ -12,7 +12,7 @@ class MetricsConfig(AppConfig):
 
         from cases.models import Ticket
         from surveys.models import SurveyInvitation, SurveyResponse
-        from surveys.signals import invitation_sent
+        from surveys.signals import invitation_sent, summarise_responses
 
         from . import receivers
 
@@ -29,3 +29,6 @@ class MetricsConfig(AppConfig):
             receivers.on_invitation_deleted, SurveyInvitation, dispatch_uid="metrics-invite-d"
         )
         invitation_sent.connect(receivers.on_invitation_sent, dispatch_uid="metrics-sent")
+        summarise_responses.connect(
+            receivers.on_summarise_responses, dispatch_uid="metrics-response-summary"
+        )

@@ -689,6 +689,25 @@ def _survey_rows(period: Period, filters: Filters, group: Grouping | None):
     return rows, sent
 
 
+def rollup_survey_counts(period: Period, filters: Filters, measures=SURVEY_MEASURES) -> dict | None:
+    """SurveyRollup's `measures` (score counts, sums) of the answers of `period` under
+    `filters`, summed from the rollups; None when they cannot answer exactly (not built, not
+    fresh, a period not in whole local days, a combination of filters no grain keeps, a
+    customer): the caller counts live then."""
+    grain = _rollup_grain(period, filters, None)
+    if grain is None:
+        return None
+    from .models import SurveyRollup
+
+    rows = list(
+        _rollup_rows(SurveyRollup, grain, period, filters, None).annotate(
+            **{name: _total(name) for name in measures}
+        )
+    )
+    totals = rows[0] if rows else {}
+    return {name: totals.get(name) or 0 for name in measures}
+
+
 def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
     """CSAT, NPS, CES with their distributions and the response rate (KPI.md, placed by
     `answered_at`; the rate's denominator by the invitation's `sent_at`)."""

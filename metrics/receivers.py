@@ -1,8 +1,16 @@
 """Where metrics hears that a ticket, a survey answer or an invitation changed: a
 RollupChange row in the same transaction, so the rollups can never miss a committed change
-(metrics/rollups.py applies them)."""
+(metrics/rollups.py applies them). And where it answers what `surveys` asks of it: the
+survey responses page's summary from the rollups (`surveys.signals.summarise_responses`)."""
 
-from . import rollups
+from datetime import date
+
+from django.conf import settings
+from django.utils import timezone
+
+from surveys.selectors import sees_every_response, summary_from_counts
+
+from . import kpis, rollups
 
 
 def on_ticket_saved(sender, instance, **kwargs):
@@ -27,3 +35,51 @@ def on_invitation_deleted(sender, instance, **kwargs):
 
 def on_invitation_sent(sender, ticket_id, **kwargs):
     rollups.mark_ticket(ticket_id)
+
+
+# --- the survey responses page's summary ------------------------------------------------------
+
+# The page's filters the SurveyRollup rows hold: their dimensions (team and agent at
+# resolution, the ticket's channel, category and priority) and whole local days.
+SUMMARY_DIMENSIONS = ("team", "agent", "channel", "category", "priority")
+SUMMARY_DAYS = ("answered_after", "answered_before")
+# A bound not given: the widest days whose midnight is a datetime in every zone.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+SUMMARY_MEASURES = ("responses", "csat_n", "csat_4", "csat_5", "ces_n", "ces_sum", "nps_n") + tuple(
+    f"nps_{score}" for score in range(11)
+)
+
+
+def on_summarise_responses(sender, user, filters, **kwargs):
+    """The summary of the survey responses page from the rollups, when they hold exactly the
+    page's set: a user who sees every response, filters on the rollups' dimensions that one
+    grain keeps, `answered_after` / `answered_before` days in TIME_ZONE, rollups enabled,
+    built and fresh (`kpis.rollup_survey_counts`). Otherwise None: a score or group filter,
+    an agent's set, anything new — the page counts live."""
+    if not sees_every_response(user):
+        return None
+    if set(filters) - {*SUMMARY_DIMENSIONS, *SUMMARY_DAYS}:
+        return None
+    if timezone.get_current_timezone_name() != settings.TIME_ZONE:
+        return None  # the filter's days would be the active zone's, the rollups' TIME_ZONE's
+    start = filters.get("answered_after", FIRST_DAY)
+    end = filters.get("answered_before", LAST_DAY)
+    if not all(type(day) is date and FIRST_DAY <= day <= LAST_DAY for day in (start, end)):
+        return None
+    counts = kpis.rollup_survey_counts(
+        kpis.Period.of(start, end),
+        kpis.Filters(**{name: filters.get(name) for name in SUMMARY_DIMENSIONS}),
+        SUMMARY_MEASURES,
+    )
+    if counts is None:
+        return None
+    return summary_from_counts(
+        count=counts["responses"],
+        csat_n=counts["csat_n"],
+        csat_good=counts["csat_4"] + counts["csat_5"],
+        nps_n=counts["nps_n"],
+        promoters=counts["nps_9"] + counts["nps_10"],
+        detractors=sum(counts[f"nps_{score}"] for score in range(7)),
+        ces_n=counts["ces_n"],
+        ces_sum=counts["ces_sum"],
+    )

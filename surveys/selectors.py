@@ -2,11 +2,21 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 
 from cases.models import Role
 
 from .models import FollowUp, SurveyResponse
+from .signals import summarise_responses
+
+
+def sees_every_response(user) -> bool:
+    """Managers and admins (active, signed in) see every survey answer."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role in (Role.MANAGER, Role.ADMIN)
+    )
 
 
 def responses_visible_to(user) -> QuerySet[SurveyResponse]:
@@ -18,10 +28,10 @@ def responses_visible_to(user) -> QuerySet[SurveyResponse]:
     responses = SurveyResponse.objects.select_related(
         "ticket", "ticket__customer", "ticket__category", "agent", "team"
     )
+    if sees_every_response(user):
+        return responses
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return responses.none()
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        return responses
     if user.role == Role.AGENT:
         return responses.filter(Q(team_id__in=user.team_ids) | Q(agent_id=user.pk))
     return responses.none()
@@ -46,7 +56,7 @@ def response_summary(responses: QuerySet) -> dict:
     query: CSAT % (share of 4–5), NPS (% promoters − % detractors), CES average. A KPI with
     no answers is None ("—" on the page), never 0."""
     counts = responses.aggregate(
-        total=Count("pk"),
+        count=Count("pk"),
         csat_n=Count("csat"),
         csat_good=Count("pk", filter=Q(csat__gte=4)),
         nps_n=Count("nps"),
@@ -55,21 +65,58 @@ def response_summary(responses: QuerySet) -> dict:
         ces_n=Count("ces"),
         ces_sum=Sum("ces"),
     )
+    return summary_from_counts(**counts)
+
+
+def summary_from_counts(
+    *,
+    count: int,
+    csat_n: int,
+    csat_good: int,
+    nps_n: int,
+    promoters: int,
+    detractors: int,
+    ces_n: int,
+    ces_sum: int | None,
+) -> dict:
+    """`response_summary`'s dict from its counts: how many responses, how many answered CSAT
+    (`csat_good` of them 4–5), NPS (`promoters` 9–10, `detractors` 0–6) and CES (summing to
+    `ces_sum`). Percentages to one decimal, the CES average to two, ROUND_HALF_UP."""
     ces = None
-    if counts["ces_n"]:
-        ces = (Decimal(counts["ces_sum"]) / Decimal(counts["ces_n"])).quantize(
-            Decimal("0.01"), ROUND_HALF_UP
-        )
+    if ces_n:
+        ces = (Decimal(ces_sum) / Decimal(ces_n)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return {
-        "count": counts["total"],
-        "csat": _percent(counts["csat_good"], counts["csat_n"]) if counts["csat_n"] else None,
-        "csat_n": counts["csat_n"],
-        "nps": (
-            _percent(counts["promoters"] - counts["detractors"], counts["nps_n"])
-            if counts["nps_n"]
-            else None
-        ),
-        "nps_n": counts["nps_n"],
+        "count": count,
+        "csat": _percent(csat_good, csat_n) if csat_n else None,
+        "csat_n": csat_n,
+        "nps": _percent(promoters - detractors, nps_n) if nps_n else None,
+        "nps_n": nps_n,
         "ces": ces,
-        "ces_n": counts["ces_n"],
+        "ces_n": ces_n,
     }
+
+
+def _in_force(filters: dict) -> dict:
+    """The filters set (a score of 0 is set), model choices as their primary keys."""
+    return {
+        name: value.pk if isinstance(value, Model) else value
+        for name, value in filters.items()
+        if value not in (None, "")
+    }
+
+
+def response_summary_for(user, filters: dict, responses: QuerySet) -> dict:
+    """The summary of the responses page: `responses` is `responses_visible_to(user)`
+    narrowed by `filters` (a ResponseFilter's cleaned data).
+
+    Sends `surveys.signals.summarise_responses` (see there for what a receiver gets and must
+    return): the first receiver that answers with a dict wins — the metrics app answers from
+    its KPI rollups when they hold exactly this set. Otherwise `response_summary(responses)`,
+    counted live."""
+    answers = summarise_responses.send_robust(
+        sender=SurveyResponse, user=user, filters=_in_force(filters)
+    )
+    for _receiver, answer in answers:
+        if isinstance(answer, dict):
+            return answer
+    return response_summary(responses)

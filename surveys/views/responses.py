@@ -23,7 +23,7 @@ from cases.views.workspace import staff_required
 from ..filters import ResponseFilter
 from ..forms_manager import PERIODS, period_start
 from ..models import SCALES, FollowUpStatus, InvitationStatus, SurveyInvitation
-from ..selectors import response_summary, responses_visible_to
+from ..selectors import response_summary_for, responses_visible_to
 from ..templatetags.survey_tags import is_manager
 
 PAGE_SIZE = 25
@@ -77,7 +77,7 @@ def response_list(request):
             "nav": "surveys",
             "filterset": filterset,
             "page_obj": page,
-            "summary": response_summary(responses),
+            "summary": response_summary_for(request.user, filterset.form.cleaned_data, responses),
             "period": period,
             "any_time": not period
             and not (request.GET.get("answered_after") or request.GET.get("answered_before")),
