@@ -39,8 +39,15 @@ run: setup  ## Start web + Celery worker + beat (each restarted if it dies) on t
 	@$(PY) manage.py welcome
 	@exec $(PY) -m config.runner
 
+# Test files are spread over this many processes (pytest-xdist; each has its own database,
+# VAR_DIR and Redis database: config/settings_test.py), then the tests marked `serial` run in
+# one process. PYTEST_WORKERS=0 runs the first pass in one process too. A pass that selects
+# no test (PYTEST_ARGS="-k …", exit status 5) is not a failure.
+PYTEST_WORKERS ?= auto
+
 test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if DATABASE_URL/REDIS_URL are set)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(VENV)/bin/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine, list page and history import figures if DATABASE_URL is PostgreSQL; inbound e-mail figures: embedded, then PostgreSQL if DATABASE_URL is PostgreSQL
 	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)

@@ -1,9 +1,33 @@
 """Test settings: everything as in production except what is named here."""
 
+import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from .settings import *  # noqa: F403
+
+def _isolate_parallel_worker(worker: str) -> None:
+    """Under pytest-xdist (`make test` runs two workers) each worker process gets a VAR_DIR
+    and a Redis database of its own, before the settings read them, and so do the workers,
+    web servers and runners the tests start as subprocesses (they inherit the environment):
+    a real Celery worker of one test never takes the tasks another test publishes, and the
+    embedded broker's folder, the SQLite file and the mail folder are never shared. The
+    PostgreSQL test database gets its own name from pytest-django (`test_<name>_gw0`)."""
+    index = int(worker.removeprefix("gw") or 0)
+    base = os.environ.get("VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")
+    os.environ["VAR_DIR"] = str(Path(base) / f"xdist-{worker}")
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        parts = urlsplit(redis_url)
+        database = int(parts.path.strip("/") or 0)
+        own = f"/{(database + 1 + index) % 16}"
+        os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=own))
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _isolate_parallel_worker(os.environ["PYTEST_XDIST_WORKER"])
+
+from .settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
