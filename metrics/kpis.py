@@ -12,10 +12,10 @@ written with window functions on SQLite).
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from math import floor
@@ -689,11 +689,25 @@ def _survey_rows(period: Period, filters: Filters, group: Grouping | None):
     return rows, sent
 
 
-def rollup_survey_counts(period: Period, filters: Filters, measures=SURVEY_MEASURES) -> dict | None:
+def rollup_survey_counts(
+    period: Period,
+    filters: Filters,
+    measures: Sequence[str] = SURVEY_MEASURES,
+    *,
+    or_teams: Collection[int] = (),
+) -> dict[str, int] | None:
     """SurveyRollup's `measures` (score counts, sums) of the answers of `period` under
     `filters`, summed from the rollups; None when they cannot answer exactly (not built, not
     fresh, a period not in whole local days, a combination of filters no grain keeps, a
-    customer): the caller counts live then."""
+    customer): the caller counts live then.
+
+    `or_teams` widens `filters.agent` to the answers that agent resolved *or* that any of
+    these teams resolved: an agent's own set on the survey responses page
+    (`surveys.selectors.responses_visible_to`, `team IN teams OR agent = the agent`), which no
+    rollup row holds as such (`filters.team` must then be unset). See
+    `_agent_or_teams_counts`."""
+    if or_teams:
+        return _agent_or_teams_counts(period, filters, measures, sorted(set(or_teams)))
     grain = _rollup_grain(period, filters, None)
     if grain is None:
         return None
@@ -706,6 +720,53 @@ def rollup_survey_counts(period: Period, filters: Filters, measures=SURVEY_MEASU
     )
     totals = rows[0] if rows else {}
     return {name: totals.get(name) or 0 for name in measures}
+
+
+def _agent_or_teams_counts(
+    period: Period, filters: Filters, measures: Sequence[str], teams: list[int]
+) -> dict[str, int] | None:
+    """`rollup_survey_counts` of `filters.agent`'s answers or `teams`' answers (F: the other
+    filters), as two disjoint parts, so every measure (a count or a sum) simply adds up:
+
+        Σ_teams counts(F ∧ team) + counts(F ∧ agent ∧ team ∉ teams, or no team)
+
+    — the inclusion–exclusion Σ_teams counts(F ∧ team) + counts(F ∧ agent) − Σ_teams
+    counts(F ∧ team ∧ agent) with its last two terms read from the one grain that keeps both
+    the team and the agent (fewer rollup rows, nothing subtracted). From the grains of the
+    team and of the team and the agent beside F; None when one is missing (F on a channel, a
+    category or a priority: no grain keeps three dimensions). One query: the teams summed
+    with `team_id IN`, not one query per team, and both parts from one snapshot, so a
+    refresh committed meanwhile cannot make them disagree."""
+    if filters.agent in (None, "") or filters.team not in (None, ""):
+        raise ValueError("or_teams widens an agent filter, and excludes a team filter")
+    of_teams = replace(filters, agent=None)
+    in_teams = Q(team_id__in=teams)
+    # A grain that answers for one team answers for any list of them. One reading: the
+    # rollups' freshness is checked once.
+    with one_reading():
+        teams_grain = _rollup_grain(period, replace(of_teams, team=teams[0]), None)
+        agent_grain = _rollup_grain(period, replace(filters, team=teams[0]), None)
+    if teams_grain is None or agent_grain is None:
+        return None
+    from .models import SurveyRollup
+
+    rows = (
+        SurveyRollup.objects.filter(
+            (Q(grain=teams_grain) & in_teams & _rollup_filter(of_teams))
+            # NOT IN, on a nullable column: Django keeps the rows of no team.
+            | (Q(grain=agent_grain) & ~in_teams & _rollup_filter(filters)),
+            day__gte=period.start_date,
+            day__lt=period.end_date,
+        )
+        .order_by()
+        .values("grain")  # a row per part (cheaper to build than Django's aggregate())
+        .annotate(**{name: _total(name) for name in measures})
+    )
+    counts = dict.fromkeys(measures, 0)
+    for row in rows:
+        for name in measures:
+            counts[name] += row[name]
+    return counts
 
 
 def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:

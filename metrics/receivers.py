@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
+from cases.models import Role
 from surveys.selectors import sees_every_response, summary_from_counts
 
 from . import kpis, rollups
@@ -52,12 +53,13 @@ SUMMARY_MEASURES = ("responses", "csat_n", "csat_4", "csat_5", "ces_n", "ces_sum
 
 def on_summarise_responses(sender, user, filters, **kwargs):
     """The summary of the survey responses page from the rollups, when they hold exactly the
-    page's set: a user who sees every response, filters on the rollups' dimensions that one
-    grain keeps, `answered_after` / `answered_before` days in TIME_ZONE, rollups enabled,
-    built and fresh (`kpis.rollup_survey_counts`). Otherwise None: a score or group filter,
-    an agent's set, anything new — the page counts live."""
-    if not sees_every_response(user):
-        return None
+    page's set: filters on the rollups' dimensions that the grains keep, `answered_after` /
+    `answered_before` days in TIME_ZONE, rollups enabled, built and fresh
+    (`kpis.rollup_survey_counts`). For a user who sees every response, any dimensions one
+    grain keeps; for an agent (`_agents_teams`), their teams' answers or their own
+    (`or_teams`: days only, or any dimension for an agent in no team). Otherwise None: a
+    score or group filter, an agent filtering on a team or an agent, anything new — the page
+    counts live."""
     if set(filters) - {*SUMMARY_DIMENSIONS, *SUMMARY_DAYS}:
         return None
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
@@ -66,11 +68,21 @@ def on_summarise_responses(sender, user, filters, **kwargs):
     end = filters.get("answered_before", LAST_DAY)
     if not all(type(day) is date and FIRST_DAY <= day <= LAST_DAY for day in (start, end)):
         return None
-    counts = kpis.rollup_survey_counts(
-        kpis.Period.of(start, end),
-        kpis.Filters(**{name: filters.get(name) for name in SUMMARY_DIMENSIONS}),
-        SUMMARY_MEASURES,
-    )
+    period = kpis.Period.of(start, end)
+    dimensions = {name: filters.get(name) for name in SUMMARY_DIMENSIONS}
+    if sees_every_response(user):
+        counts = kpis.rollup_survey_counts(period, kpis.Filters(**dimensions), SUMMARY_MEASURES)
+    elif (teams := _agents_teams(user)) is not None:
+        if dimensions["team"] is not None or dimensions["agent"] is not None:
+            return None
+        counts = kpis.rollup_survey_counts(
+            period,
+            kpis.Filters(**{**dimensions, "agent": user.pk}),
+            SUMMARY_MEASURES,
+            or_teams=teams,
+        )
+    else:
+        return None
     if counts is None:
         return None
     return summary_from_counts(
@@ -83,3 +95,12 @@ def on_summarise_responses(sender, user, filters, **kwargs):
         ces_n=counts["ces_n"],
         ces_sum=counts["ces_sum"],
     )
+
+
+def _agents_teams(user) -> list[int] | None:
+    """The teams of an agent, who sees the answers of these teams or the ones they resolved
+    themselves (`surveys.selectors.responses_visible_to`, whose rule this mirrors); None for
+    anyone else."""
+    if getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AGENT:
+        return user.team_ids
+    return None

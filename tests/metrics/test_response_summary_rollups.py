@@ -1,22 +1,25 @@
 """The survey responses page's summary from the KPI rollups (metrics.receivers answering
 `surveys.signals.summarise_responses`): whenever the filters in force can be answered from
 the rollups it equals the live `response_summary` to the last digit, without counting the
-responses; any other question (a score filter, an agent's own set, a combination no grain
-keeps, rollups off or not built) is counted live."""
+responses — a manager's, and an agent's own set (their teams' answers or their own, in
+two disjoint parts); any other question (a score filter, an agent filtering on a team or an
+agent, a combination no grain keeps, rollups off or not built) is counted live."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Channel, Priority
 from metrics import rollups
-from metrics.models import RollupChange
+from metrics.models import RollupChange, SurveyRollup
 from metrics.receivers import on_summarise_responses
 from surveys import selectors
 from surveys.models import SurveyInvitation, SurveyResponse
@@ -227,14 +230,6 @@ def test_what_the_rollups_do_not_hold_is_counted_live(client, marta, objects, li
         assert exact(summary) == exact(live_summary_of(client, query)), spec
 
 
-def test_an_agents_own_set_is_counted_live(client, ana, desk, live_counts):
-    rollups.rebuild()
-    client.force_login(ana)
-    summary = summary_of(client, {})
-    assert len(live_counts) == 1
-    assert 0 < summary["count"] < len(desk)
-
-
 def test_with_the_rollups_switched_off_the_summary_is_counted_live(
     client, marta, desk, live_counts, settings
 ):
@@ -279,3 +274,167 @@ def test_an_answer_given_after_the_last_refresh_counts_at_once(
         before["ces_n"] + 1,
     )
     assert exact(after) == exact(live_summary_of(client, {"team": objects["n1"]}))
+
+
+# --- an agent's own set: their teams' answers or the ones they resolved -----------------------
+
+
+@pytest.fixture
+def elena(team_n1, team_n2):
+    return AgentFactory(
+        username="elena", first_name="Elena", last_name="Mora", teams=[team_n1, team_n2]
+    )
+
+
+@pytest.fixture
+def felix(db):
+    return AgentFactory(username="felix", first_name="Félix", last_name="Soto")  # no team
+
+
+@pytest.fixture
+def agents_desk(desk, elena, felix, team_n1, team_n2, team_n3, billing, other):
+    """Besides the desk's 40 (where Elena's team-mates Ana, Bruno and Carla resolved answers
+    of her teams N1 and N2, and Dora of N3): Elena resolves answers in her teams and in N3,
+    Félix in N1 and N3, on every channel, category and priority, on days and at hours as
+    varied as the desk's; then Elena leaves N3 and Félix both teams (answers stay with the
+    team and agent at resolution)."""
+    elena.teams.add(team_n3)
+    felix.teams.add(team_n1, team_n3)
+    categories = [other, None, billing]
+    resolved = [(elena, team_n1), (elena, team_n3), (felix, team_n3), (elena, team_n2)]
+    resolved += [(felix, team_n1)]
+    for i in range(30):
+        agent, team = resolved[i % len(resolved)]
+        hour, minute = HOURS[(i + 2) % len(HOURS)]
+        day = NOW.date() - timedelta(days=(i * 5) % 14)
+        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=BOGOTA)
+        answered(
+            by=agent,
+            team=team,
+            at=min(at, NOW - timedelta(minutes=1)),
+            csat=CSAT[(i + 3) % len(CSAT)],
+            nps=NPS[(i + 5) % len(NPS)],
+            ces=CES[(i + 1) % len(CES)],
+            channel=CHANNELS[(i + 1) % len(CHANNELS)],
+            category=categories[i % len(categories)],
+            priority=PRIORITIES[(i + 1) % len(PRIORITIES)],
+        )
+    # An answer of no team (as a deleted team leaves them: SET_NULL), before the rollups.
+    lone = answered(by=elena, team=team_n3, at=NOW - timedelta(days=3), csat=2, nps=10, ces=6)
+    SurveyResponse.objects.filter(pk=lone.pk).update(team=None)
+    elena.teams.remove(team_n3)
+    felix.teams.clear()
+    for agent in (elena, felix):
+        agent.__dict__.pop("team_ids", None)
+
+
+@pytest.fixture
+def people(objects, agents_desk, elena, felix):
+    return {**objects, "elena": elena.pk, "felix": felix.pk}
+
+
+DAYS = [
+    {},
+    {"period": "7"},
+    {"period": "30"},
+    {"answered_after": day(5)},
+    {"answered_before": day(3)},
+    {"answered_after": day(9), "answered_before": day(2)},
+    {"answered_after": day(4), "answered_before": day(4)},  # empty: before = after
+    {"nps": "eleven"},  # not a valid filter: ignored, live and here alike
+]
+# No grain keeps a team, an agent and a third dimension: for an agent in teams, only days.
+DIMENSIONS = [
+    {"channel": Channel.EMAIL},
+    {"category": "billing"},
+    {"category": "shipping", "answered_after": day(9), "answered_before": day(2)},
+    {"priority": Priority.URGENT},
+    {"period": "7", "channel": Channel.CHAT},
+]
+
+
+def assert_from_the_rollups_as_live(client, people, live_counts, specs):
+    for spec in specs:
+        query = params(spec, people)
+        live_counts.clear()
+
+        summary = summary_of(client, query)
+        assert live_counts == [], spec  # from the rollups: the responses were never counted
+
+        live = live_summary_of(client, query)
+        assert len(live_counts) == 1, spec
+        assert exact(summary) == exact(live), spec
+
+
+def assert_counted_live(client, people, live_counts, specs):
+    for spec in specs:
+        query = params(spec, people)
+        live_counts.clear()
+
+        summary = summary_of(client, query)
+        assert len(live_counts) == 1, spec
+        assert exact(summary) == exact(live_summary_of(client, query)), spec
+
+
+def test_the_agents_set_covers_every_term(elena, felix, people):
+    """Elena sees her teams' answers, her team-mates' among them, and hers in N3; some of
+    hers are in her teams (counted once), one in no team, others' in N3 are not hers."""
+    mine = SurveyResponse.objects.filter(agent=elena)
+    teams = [people["n1"], people["n2"]]
+    assert mine.filter(team__in=teams).exists() and mine.filter(team=people["n3"]).exists()
+    assert mine.filter(team=None).count() == 1
+    assert SurveyResponse.objects.filter(team__in=teams).exclude(agent=elena).exists()
+    assert SurveyResponse.objects.exclude(team__in=teams).exclude(agent=elena).exists()
+    visible = selectors.responses_visible_to(elena)
+    assert mine.count() < visible.count() < SurveyResponse.objects.count()
+    assert 0 < selectors.responses_visible_to(felix).count() < 20
+
+
+def test_an_agents_summary_from_the_rollups_equals_the_live_one(client, elena, people, live_counts):
+    rollups.rebuild()
+    client.force_login(elena)
+    assert_from_the_rollups_as_live(client, people, live_counts, DAYS)
+    assert summary_of(client, {})["count"] == selectors.responses_visible_to(elena).count()
+
+
+def test_an_agent_in_no_team_is_answered_with_every_dimension(client, felix, people, live_counts):
+    rollups.rebuild()
+    client.force_login(felix)
+    assert_from_the_rollups_as_live(client, people, live_counts, DAYS + DIMENSIONS)
+    assert summary_of(client, {})["count"] == SurveyResponse.objects.filter(agent=felix).count()
+
+
+def test_an_agent_in_teams_filtering_on_another_dimension_is_counted_live(
+    client, elena, people, live_counts
+):
+    rollups.rebuild()
+    client.force_login(elena)
+    assert_counted_live(client, people, live_counts, DIMENSIONS)
+
+
+@pytest.mark.parametrize("who", ["elena", "felix"])
+def test_an_agent_filtering_on_a_team_or_an_agent_is_counted_live(
+    client, elena, felix, people, live_counts, who
+):
+    rollups.rebuild()
+    client.force_login({"elena": elena, "felix": felix}[who])
+    specs = [
+        {"team": "n1"},
+        {"team": "n3"},
+        {"agent": who},
+        {"agent": "ana"},
+        {"period": "7", "team": "n2"},
+        {"csat": "4"},
+        {"group": "promoter"},
+    ]
+    assert_counted_live(client, people, live_counts, specs)
+
+
+def test_an_agents_summary_reads_the_rollups_once(elena, people):
+    """One query sums the three grains (the teams with `team_id IN`, not one per team)."""
+    rollups.rebuild()
+    with CaptureQueriesContext(connection) as queries:
+        summary = on_summarise_responses(None, user=elena, filters={})
+    reads = [q["sql"] for q in queries if SurveyRollup._meta.db_table in q["sql"]]
+    assert len(reads) == 1
+    assert summary["count"] == selectors.responses_visible_to(elena).count()
