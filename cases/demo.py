@@ -1187,7 +1187,11 @@ def load_demo(
             Story(world, rng, moment, customer, _outcome(rng, age_days)).plan().play(now)
         # What the beat would have done by now (history: no e-mails): the automatic close of
         # tickets resolved AUTO_CLOSE_DAYS ago, and the breaches of the open ones, each at the
-        # moment it fell. From now on level 1 hands new cases out in turn.
+        # moment it fell. "Now" is when the load ends, not when it began: a deadline that
+        # fell while the stories were played (the load takes half a minute, longer on a busy
+        # machine) is the demo's past too, and the beat's first check must not find it.
+        # From now on level 1 hands new cases out in turn.
+        now += timedelta(seconds=time.monotonic() - started)
         _close_as_the_beat_would_have(now)
         _record_past_deadlines(now)
         Team.objects.filter(level=1).update(assignment=AssignmentMode.ROUND_ROBIN)
