@@ -8,8 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
-from cases.models import Role
-from surveys.selectors import sees_every_response, summary_from_counts
+from surveys.selectors import agent_response_teams, sees_every_response, summary_from_counts
 
 from . import kpis, rollups
 
@@ -56,7 +55,7 @@ def on_summarise_responses(sender, user, filters, **kwargs):
     page's set: filters on the rollups' dimensions that the grains keep, `answered_after` /
     `answered_before` days in TIME_ZONE, rollups enabled, built and fresh
     (`kpis.rollup_survey_counts`). For a user who sees every response, any dimensions one
-    grain keeps; for an agent (`_agents_teams`), their teams' answers or their own
+    grain keeps; for an agent (`agent_response_teams`), their teams' answers or their own
     (`or_teams`: days only, or any dimension for an agent in no team). Otherwise None: a
     score or group filter, an agent filtering on a team or an agent, anything new — the page
     counts live."""
@@ -72,7 +71,7 @@ def on_summarise_responses(sender, user, filters, **kwargs):
     dimensions = {name: filters.get(name) for name in SUMMARY_DIMENSIONS}
     if sees_every_response(user):
         counts = kpis.rollup_survey_counts(period, kpis.Filters(**dimensions), SUMMARY_MEASURES)
-    elif (teams := _agents_teams(user)) is not None:
+    elif (teams := agent_response_teams(user)) is not None:
         if dimensions["team"] is not None or dimensions["agent"] is not None:
             return None
         counts = kpis.rollup_survey_counts(
@@ -95,12 +94,3 @@ def on_summarise_responses(sender, user, filters, **kwargs):
         ces_n=counts["ces_n"],
         ces_sum=counts["ces_sum"],
     )
-
-
-def _agents_teams(user) -> list[int] | None:
-    """The teams of an agent, who sees the answers of these teams or the ones they resolved
-    themselves (`surveys.selectors.responses_visible_to`, whose rule this mirrors); None for
-    anyone else."""
-    if getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AGENT:
-        return user.team_ids
-    return None

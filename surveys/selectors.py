@@ -19,6 +19,16 @@ def sees_every_response(user) -> bool:
     )
 
 
+def agent_response_teams(user) -> list[int] | None:
+    """An agent's teams: an agent sees the answers about these teams' tickets and those they
+    resolved themselves. None for anyone who is not an active, signed-in agent. The one
+    statement of the agent's rule, for `responses_visible_to` and for whoever answers
+    `summarise_responses` (metrics/receivers.py)."""
+    if getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.AGENT:
+        return user.team_ids
+    return None
+
+
 def responses_visible_to(user) -> QuerySet[SurveyResponse]:
     """Managers and admins: every response. Agents: responses about their teams' tickets
     (team at resolution) and about tickets they resolved. Anyone else: nothing.
@@ -30,10 +40,9 @@ def responses_visible_to(user) -> QuerySet[SurveyResponse]:
     )
     if sees_every_response(user):
         return responses
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return responses.none()
-    if user.role == Role.AGENT:
-        return responses.filter(Q(team_id__in=user.team_ids) | Q(agent_id=user.pk))
+    teams = agent_response_teams(user)
+    if teams is not None:
+        return responses.filter(Q(team_id__in=teams) | Q(agent_id=user.pk))
     return responses.none()
 
 
