@@ -1,6 +1,7 @@
 """`manage.py import_history` (IMPORT.md): history replayed through the lifecycle services,
 checked first with line numbers, all or nothing (or --skip-invalid), idempotent, silent."""
 
+import gc
 import io
 import json
 import sys
@@ -266,6 +267,19 @@ def test_importing_the_same_file_again_changes_nothing():
     assert snapshot() == before
     for kind in ("team", "customer", "agent", "ticket"):
         assert counts_row(out, kind) == [0, 0, 1, 0]
+
+
+def test_the_process_gets_its_garbage_collector_back_after_an_import(tmp_path):
+    """The import freezes what is alive and collects rarely while it runs
+    (metrics/importing/run.py): a web or worker process that imports must find its
+    collector as it was afterwards, whether the import was written or refused."""
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+
+    run(EXAMPLE)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+    run_refused(write(tmp_path, ['{"type": "ticket", ']))
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
 
 
 def test_a_later_file_may_refer_to_records_imported_before(tmp_path):
