@@ -5,6 +5,7 @@ Team "Especialistas N3" (level 3): nobody yet. Manager Marta, admin Adrián.
 """
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 
 from cases import publishing
@@ -24,6 +25,9 @@ from tests.factories import (
 def _clear_cache():
     cache.clear()
     publishing.reset()  # a broker failure of an earlier test is not this one's
+    # A worker an earlier test ran in this process (whose thread may outlive it) marks the
+    # process as inside a task, and every later `result.get()` would be refused.
+    _set_task_join_will_block(False)
     yield
     cache.clear()
 

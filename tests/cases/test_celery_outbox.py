@@ -11,36 +11,20 @@ from cases import tasks
 from cases.models import NotificationStatus, OutboundEmail
 from config.celery import app
 from tests.factories import make_ticket
+from tests.surveys.smtp import celery_worker_in_this_process, wait_until
 
 
 @pytest.fixture
 def real_worker(settings):
-    from celery.contrib.testing.worker import start_worker
-
-    app.loader.import_module("celery.contrib.testing.tasks")
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = eager
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+    with celery_worker_in_this_process(app):
+        yield
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_web_case_confirmation_is_sent_once_by_a_real_worker(real_worker, customer, team_n1):
     ticket = make_ticket(by=None, customer=customer, channel="web", acknowledge=True)
     notification = OutboundEmail.objects.get(ticket=ticket)
-    assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the e-mail"
+    assert wait_until(lambda: len(mail.outbox) == 1), "the worker did not send the e-mail"
     # A duplicate delivery of the same task changes nothing.
     tasks.send_notification.delay(notification.pk)
     time.sleep(1)

@@ -194,16 +194,21 @@ def wait_until(condition, timeout: float = 20.0, interval: float = 0.05) -> bool
 def celery_worker_in_this_process(app):
     """A real Celery worker (solo pool, in a thread) consuming the configured broker — Redis
     when REDIS_URL is set, the filesystem transport otherwise. Eager mode is off inside."""
+    from celery._state import _set_task_join_will_block, task_join_will_block
     from celery.contrib.testing.worker import start_worker
 
     app.loader.import_module("celery.contrib.testing.tasks")
     eager = app.conf.task_always_eager
+    join_will_block = task_join_will_block()
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         app.conf.task_always_eager = eager
+        # Starting a worker marks the whole process as "inside a task", so a later test's
+        # `result.get()` would raise; give the process back as it was.
+        _set_task_join_will_block(join_will_block)
 
 
 # --- a real worker in its own process -------------------------------------------------------
