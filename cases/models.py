@@ -467,7 +467,7 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
         verbose_name=_("assignee"),
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     # Denormalised facts for the KPIs; only services set them.
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -554,6 +554,14 @@ class Ticket(models.Model):
                 name="ticket_status_created",
                 include=["team", "assignee", "priority", "channel", "category", "level"],
             ),
+            # The same without a status (the API's default, any filter): a rare combination
+            # (field visits of low priority, one agent's teams) is read from the index alone
+            # while the scan walks back from the newest ticket — 27 → 5 ms at a million.
+            models.Index(
+                fields=["created_at", "id"],
+                name="ticket_created",
+                include=["team", "assignee", "priority", "channel", "category", "level", "status"],
+            ),
             models.Index(fields=["status", "updated_at", "id"], name="ticket_status_updated"),
             models.Index(fields=["status", "resolved_at", "id"], name="ticket_status_resolved"),
             models.Index(fields=["status", "level", "id"], name="ticket_status_level"),
@@ -569,8 +577,20 @@ class Ticket(models.Model):
             # (cases migration 0012 also tells the planner how the three columns go together).
             models.Index(fields=["team", "level"], name="ticket_team_level"),
             models.Index(fields=["assignee", "team", "level"], name="ticket_assignee_team_level"),
-            models.Index(fields=["channel"], name="ticket_channel"),
-            models.Index(fields=["priority"], name="ticket_priority"),
+            # A channel or a priority with the other filters and the visibility columns: the
+            # capped count of a rare combination for an agent (field visits of low priority in
+            # one agent's teams) stops after its 1 001 from the index alone — 20 → 3 ms at a
+            # million, where the table was read for every field visit of low priority.
+            models.Index(
+                fields=["channel"],
+                name="ticket_channel",
+                include=["priority", "team", "assignee", "status", "level", "category", "id"],
+            ),
+            models.Index(
+                fields=["priority"],
+                name="ticket_priority",
+                include=["channel", "team", "assignee", "status", "level", "category", "id"],
+            ),
             models.Index(rank_of("priority", Priority.values), "id", name="ticket_priority_rank"),
             models.Index(rank_of("status", Status.values), "id", name="ticket_status_rank"),
             # the breach check: active tickets by their next deadline

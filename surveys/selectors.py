@@ -64,13 +64,15 @@ def response_summary(responses: QuerySet) -> dict:
     """KPI.md's survey KPIs over a set of responses, counted by the database in one aggregate
     query: CSAT % (share of 4–5), NPS (% promoters − % detractors), CES average. A KPI with
     no answers is None ("—" on the page), never 0."""
+    # Counted over the scores, not the id: a score group's summary is then read from the
+    # score indexes alone (surveys migration 0006), without visiting the table.
     counts = responses.aggregate(
-        count=Count("pk"),
+        count=Count("*"),
         csat_n=Count("csat"),
-        csat_good=Count("pk", filter=Q(csat__gte=4)),
+        csat_good=Count("csat", filter=Q(csat__gte=4)),
         nps_n=Count("nps"),
-        promoters=Count("pk", filter=Q(nps__gte=9)),
-        detractors=Count("pk", filter=Q(nps__lte=6)),
+        promoters=Count("nps", filter=Q(nps__gte=9)),
+        detractors=Count("nps", filter=Q(nps__lte=6)),
         ces_n=Count("ces"),
         ces_sum=Sum("ces"),
     )
