@@ -296,6 +296,9 @@ def report(title: str, figures: list[Figure]) -> None:
         )
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    if not figures:
+        print("no list measured (--only matched none)")
+        return
     slowest = max(figures, key=lambda f: f.median)
     over = [f for f in figures if f.median > 0.150]
     print(
