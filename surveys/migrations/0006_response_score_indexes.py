@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0014_list_covering_indexes_without_status'),
-        ('surveys', '0005_follow_up_status_rank'),
+        ("cases", "0014_list_covering_indexes_without_status"),
+        ("surveys", "0005_follow_up_status_rank"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['nps'], include=('csat', 'ces', 'team', 'agent'), name='response_nps'),
+            model_name="surveyresponse",
+            index=models.Index(
+                fields=["nps"], include=("csat", "ces", "team", "agent"), name="response_nps"
+            ),
         ),
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['csat'], include=('nps', 'ces', 'team', 'agent'), name='response_csat'),
+            model_name="surveyresponse",
+            index=models.Index(
+                fields=["csat"], include=("nps", "ces", "team", "agent"), name="response_csat"
+            ),
         ),
     ]
