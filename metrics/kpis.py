@@ -16,18 +16,14 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from math import floor
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, connections, router
 from django.db.models import (
     Aggregate,
     Avg,
-    Case,
-    CharField,
     Count,
     DateField,
     F,
@@ -37,13 +33,23 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
-from cases.models import ACTIVE_STATUSES, Category, Customer, Status, Ticket
+from cases.models import ACTIVE_STATUSES, Category, Customer, Ticket
 from surveys.models import SurveyInvitation, SurveyResponse
 
+from . import rollups
+from .definitions import (
+    CLOSED_STATUSES,
+    DRIVER_MEASURES,
+    DRIVER_NAMES,
+    SLA_CLOCKS,
+    SecondsBetween,
+    driver_values,
+    local_midnight,
+    zone,
+)
 from .models import (
     DRIVER_GRAINS,
     DURATION_BUCKETS,
@@ -56,7 +62,6 @@ from .models import (
 )
 from .models import SCORES as SCORE_RANGES
 
-CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 BACKLOG_BUCKETS = (("lt_1d", 0, 1), ("1_3d", 1, 3), ("3_7d", 3, 7), ("gte_7d", 7, None))
 
 
@@ -67,14 +72,6 @@ def _reading_cursor():
 
 
 # --- period, filters, grouping ----------------------------------------------------------------
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone())
 
 
 @dataclass(frozen=True)
@@ -232,27 +229,6 @@ def whole_seconds(value) -> int | None:
     return int(Decimal(str(round(float(value), 6))).quantize(0, ROUND_HALF_UP))
 
 
-class SecondsBetween(Func):
-    """`end - start` in seconds, as a float, on PostgreSQL and SQLite."""
-
-    output_field = FloatField()
-    arity = 2
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler, conn, template="EXTRACT(EPOCH FROM (%(expressions)s))", arg_joiner=" - "
-        )
-
-    def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler,
-            conn,
-            # julianday() is a float of days: round to the millisecond so 1 s is 1.0 s.
-            template="ROUND((julianday(%(expressions)s)) * 86400.0, 3)",
-            arg_joiner=") - julianday(",
-        )
-
-
 class PercentileCont(Aggregate):
     """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`, so a
     median sits in the same aggregate query as the counts (SQLite has no such aggregate:
@@ -374,8 +350,6 @@ def one_reading() -> Iterator[None]:
     if _rollups_fresh.get() is not None:
         yield
         return
-    from . import rollups  # rollups is built on this module
-
     token = _rollups_fresh.set(rollups.ensure_fresh())
     try:
         yield
@@ -386,8 +360,6 @@ def one_reading() -> Iterator[None]:
 def _rollups_usable() -> bool:
     fresh = _rollups_fresh.get()
     if fresh is None:
-        from . import rollups
-
         fresh = rollups.ensure_fresh()
     return fresh
 
@@ -866,27 +838,6 @@ def _resolved_in(period: Period, filters: Filters) -> QuerySet:
     )
 
 
-def _sla_clocks() -> dict[str, tuple[Q, Q]]:
-    """KPI.md's SLA compliance, over tickets that had a policy: a clock counts once decided —
-    answered / resolved, or marked breached by the check — and is met when done by its due
-    time (and never marked breached, for the resolution). {clock: (decided, met)}."""
-    closed = Q(status__in=CLOSED_STATUSES)
-    first_decided = Q(first_response_due_at__isnull=False) & (
-        Q(first_response_at__isnull=False) | Q(first_response_breached_at__isnull=False)
-    )
-    first_met = Q(first_response_at__lte=F("first_response_due_at"))
-    resolution_decided = Q(resolution_due_at__isnull=False) & (
-        closed | Q(resolution_breached_at__isnull=False)
-    )
-    resolution_met = (
-        closed & Q(resolved_at__lte=F("resolution_due_at")) & Q(resolution_breached_at__isnull=True)
-    )
-    return {"first": (first_decided, first_met), "resolution": (resolution_decided, resolution_met)}
-
-
-SLA_CLOCKS = _sla_clocks()
-
-
 def _sla_counts_live() -> dict:
     """A met clock is a decided one (done by a due time it has), so "met" needs no second
     test of "decided"."""
@@ -1251,64 +1202,6 @@ def many_breakdowns(by: str, period: Period, filters: Filters = Filters()) -> di
 
 
 # --- drivers: the why behind the survey scores ------------------------------------------------
-
-FRT_BUCKETS = (("lt_1h", 0, 3600), ("1_4h", 3600, 4 * 3600), ("4_24h", 4 * 3600, 86400))
-
-
-def _frt_bucket() -> Case:
-    frt = SecondsBetween(F("ticket__first_response_at"), F("ticket__created_at"))
-    whens = [When(ticket__first_response_at__isnull=True, then=Value("none"))]
-    whens += [
-        When(Q(frt_seconds__gte=low, frt_seconds__lt=high), then=Value(name))
-        for name, low, high in FRT_BUCKETS
-    ]
-    return frt, Case(*whens, default=Value("gte_24h"), output_field=CharField())
-
-
-DRIVERS = {
-    "escalated": lambda: Case(
-        When(ticket__escalation_count__gt=0, then=Value("yes")),
-        default=Value("no"),
-        output_field=CharField(),
-    ),
-    "reopened": lambda: Case(
-        When(ticket__reopen_count__gt=0, then=Value("yes")),
-        default=Value("no"),
-        output_field=CharField(),
-    ),
-    "public_replies": lambda: Case(
-        When(ticket__public_agent_replies__lte=1, then=Value("1")),
-        When(ticket__public_agent_replies=2, then=Value("2")),
-        When(ticket__public_agent_replies__lte=4, then=Value("3-4")),
-        default=Value("5+"),
-        output_field=CharField(),
-    ),
-    "channel": lambda: F("ticket__channel"),
-    "category": lambda: F("ticket__category__name"),
-}
-DRIVER_NAMES = ("frt", *DRIVERS)
-DRIVER_MEASURES = (
-    "responses",
-    "csat_n",
-    "csat_good",
-    "nps_n",
-    "promoters",
-    "detractors",
-    "ces_n",
-    "ces_sum",
-)
-
-
-def driver_values(responses: QuerySet, name: str, category_as: str = "name"):
-    """(responses ready to annotate, the expression of the fact's value). The rollups keep
-    the category's id (`category_as="id"`) and name it when read, so a renamed category
-    shows its new name."""
-    if name == "frt":
-        seconds, expression = _frt_bucket()
-        return responses.annotate(frt_seconds=seconds), expression
-    if name == "category" and category_as == "id":
-        return responses, F("ticket__category_id")
-    return responses, DRIVERS[name]()
 
 
 def drivers(period: Period, filters: Filters = Filters()) -> dict:

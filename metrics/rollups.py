@@ -9,9 +9,10 @@ invitations. The beat runs `refresh()` every minute; the engine runs it too, bef
 reads, when a few changes are pending, so a figure never lags the tickets
 (`ensure_fresh()`). Until `rebuild()` has run once the engine reads live.
 
-Every rollup is computed with the engine's own expressions (kpis.SecondsBetween, the
-drivers' buckets, local days in TIME_ZONE), and tests check rollup answers against live
-answers and against a plain-Python reference (tests/metrics/).
+Every rollup is computed with the engine's own expressions (`metrics/definitions.py`:
+seconds between two moments, the drivers' buckets, local days in TIME_ZONE), and tests
+check rollup answers against live answers and against a plain-Python reference
+(tests/metrics/).
 """
 
 import logging
@@ -41,7 +42,15 @@ from django.utils import timezone
 from cases.models import Ticket
 from surveys.models import SurveyInvitation, SurveyResponse
 
-from . import kpis
+from .definitions import (
+    CLOSED_STATUSES,
+    DRIVER_NAMES,
+    SLA_CLOCKS,
+    SecondsBetween,
+    driver_values,
+    local_midnight,
+    zone,
+)
 from .models import (
     DIMENSION_COLUMNS,
     DRIVER_GRAINS,
@@ -64,7 +73,7 @@ log = logging.getLogger(__name__)
 # Above this many pending changes a reader does not wait for the refresh: it reads live and
 # leaves the work to the beat (a bulk import, say).
 SYNC_REFRESH_LIMIT = 2000
-CLOSED = [str(status) for status in kpis.CLOSED_STATUSES]
+CLOSED = [str(status) for status in CLOSED_STATUSES]
 
 
 # --- marking changes (metrics/receivers.py) ---------------------------------------------------
@@ -81,7 +90,7 @@ def mark_ticket(ticket_id: int) -> None:
 
 def mark_day(moment) -> None:
     if enabled() and moment is not None:
-        RollupChange.objects.create(day=timezone.localdate(moment, kpis.zone()))
+        RollupChange.objects.create(day=timezone.localdate(moment, zone()))
 
 
 # --- reading: are the rollups usable right now? -----------------------------------------------
@@ -225,9 +234,7 @@ def _survey_days(tickets: set[int]) -> set[date]:
     for chunk in _chunks(sorted(tickets)):
         for model, field in ((SurveyResponse, "answered_at"), (SurveyInvitation, "sent_at")):
             moments = model.objects.filter(ticket_id__in=chunk, **{f"{field}__isnull": False})
-            days |= {
-                timezone.localdate(m, kpis.zone()) for m in moments.values_list(field, flat=True)
-            }
+            days |= {timezone.localdate(m, zone()) for m in moments.values_list(field, flat=True)}
     return days
 
 
@@ -243,8 +250,8 @@ def _moments_on(field: str, days: Iterable[date]) -> Q:
     for first, last in _runs(sorted(days)):
         q |= Q(
             **{
-                f"{field}__gte": kpis.local_midnight(first),
-                f"{field}__lt": kpis.local_midnight(last + timedelta(days=1)),
+                f"{field}__gte": local_midnight(first),
+                f"{field}__lt": local_midnight(last + timedelta(days=1)),
             }
         )
     return q
@@ -315,7 +322,7 @@ FACT_SOURCES = [
 
 
 def _sla_clock(clock: tuple[Q, Q]) -> Case:
-    """True met, False missed, NULL without a policy or not decided yet (kpis.SLA_CLOCKS)."""
+    """True met, False missed, NULL without a policy or not decided yet (SLA_CLOCKS)."""
     decided, met = clock
     return Case(
         When(decided & met, then=Value(True)),
@@ -330,9 +337,9 @@ def _insert_facts(tickets: QuerySet) -> None:
     facts = (
         tickets.order_by()
         .annotate(
-            f_created_day=TruncDate("created_at", tzinfo=kpis.zone()),
+            f_created_day=TruncDate("created_at", tzinfo=zone()),
             f_resolved_day=Case(
-                When(closed, then=TruncDate("resolved_at", tzinfo=kpis.zone())), default=None
+                When(closed, then=TruncDate("resolved_at", tzinfo=zone())), default=None
             ),
             f_escalated=ExpressionWrapper(Q(escalation_count__gt=0), BooleanField()),
             f_reopened=ExpressionWrapper(Q(reopen_count__gt=0), BooleanField()),
@@ -340,11 +347,11 @@ def _insert_facts(tickets: QuerySet) -> None:
                 Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1),
                 BooleanField(),
             ),
-            f_sla_first=_sla_clock(kpis.SLA_CLOCKS["first"]),
-            f_sla_resolution=_sla_clock(kpis.SLA_CLOCKS["resolution"]),
-            f_frt=kpis.SecondsBetween(F("first_response_at"), F("created_at")),
+            f_sla_first=_sla_clock(SLA_CLOCKS["first"]),
+            f_sla_resolution=_sla_clock(SLA_CLOCKS["resolution"]),
+            f_frt=SecondsBetween(F("first_response_at"), F("created_at")),
             f_art=Case(
-                When(closed, then=kpis.SecondsBetween(F("resolved_at"), F("created_at"))),
+                When(closed, then=SecondsBetween(F("resolved_at"), F("created_at"))),
                 default=None,
             ),
         )
@@ -470,7 +477,7 @@ def _insert_rollups(days: set[date] | None) -> None:
             **_histogram("art"),
         },
     )
-    answered_day = TruncDate("answered_at", tzinfo=kpis.zone())
+    answered_day = TruncDate("answered_at", tzinfo=zone())
     scores = {
         f"{question}_{score}": Count("pk", filter=Q(**{question: score}))
         for question, values in SCORES.items()
@@ -494,7 +501,7 @@ def _insert_rollups(days: set[date] | None) -> None:
     _write(
         SentRollup,
         invitations,
-        TruncDate("sent_at", tzinfo=kpis.zone()),
+        TruncDate("sent_at", tzinfo=zone()),
         SURVEY_DIMENSIONS,
         {"sent": Count("pk")},
     )
@@ -508,8 +515,8 @@ def _insert_rollups(days: set[date] | None) -> None:
         "ces_n": Count("ces"),
         "ces_sum": Coalesce(Sum("ces"), 0),
     }
-    for fact in kpis.DRIVER_NAMES:
-        queryset, value = kpis.driver_values(responses, fact, category_as="id")
+    for fact in DRIVER_NAMES:
+        queryset, value = driver_values(responses, fact, category_as="id")
         _write(
             DriverRollup,
             queryset,

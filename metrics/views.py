@@ -36,7 +36,7 @@ from cases.csv_safety import neutralise
 from cases.models import Category, Channel, Priority, Role, Team, User
 from cases.views.workspace import staff_required
 
-from . import kpis
+from . import definitions, kpis
 from .forms import CUSTOM, DashboardFilterForm
 from .templatetags.kpi_format import duration
 
@@ -777,11 +777,11 @@ class Dashboard:
         )
 
     def driver_tables(self) -> list[Table]:
-        return [self.driver_table(fact) for fact in kpis.DRIVER_NAMES]
+        return [self.driver_table(fact) for fact in definitions.DRIVER_NAMES]
 
     def all_drivers_table(self) -> Table:
         table = Table("drivers", _("Drivers"), self._driver_columns(with_fact=True))
-        for fact in kpis.DRIVER_NAMES:
+        for fact in definitions.DRIVER_NAMES:
             table.rows += [[str(DRIVER_TITLES[fact]), *row] for row in self._driver_rows(fact)]
         return table
 
@@ -877,7 +877,10 @@ class Dashboard:
     # --- the export registry ---
 
     def table(self, name: str) -> Table:
-        if name.startswith("drivers-") and name.removeprefix("drivers-") in kpis.DRIVER_NAMES:
+        if (
+            name.startswith("drivers-")
+            and name.removeprefix("drivers-") in definitions.DRIVER_NAMES
+        ):
             return self.driver_table(name.removeprefix("drivers-"))
         builders = {
             "summary": self.summary_table,
@@ -899,7 +902,7 @@ EXPORTS = {
     "backlog",
     "drivers",
     "agents",
-    *(f"drivers-{fact}" for fact in kpis.DRIVER_NAMES),
+    *(f"drivers-{fact}" for fact in definitions.DRIVER_NAMES),
 }
 
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from cases.api.common import IdField, MomentField, StaffApi, error_responses, moment_start
 from cases.models import Category, Channel, Priority, Role, Team, User
 
-from .. import kpis
+from .. import definitions, kpis
 from ..forms import DEFAULT_DAYS, MAX_DATE, MIN_DATE
 from ..views import DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
 
@@ -494,7 +494,7 @@ class DriversApi(MetricsApi):
                             for row in ordered_drivers(fact, facts[fact])
                         ],
                     }
-                    for fact in kpis.DRIVER_NAMES
+                    for fact in definitions.DRIVER_NAMES
                 },
             }
         )

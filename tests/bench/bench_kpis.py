@@ -260,9 +260,9 @@ def dashboard(period, filters=None):
 
 def cases(period, team: int):
     """(name, engine callable, floor statements)."""
-    from metrics import kpis
+    from metrics import definitions, kpis
 
-    floor = Floor(kpis.zone().key)
+    floor = Floor(definitions.zone().key)
     p, prev = params(period), params(period.previous())
     month = kpis.Period.of(period.end_date - timedelta(days=30), period.end_date)
     f = kpis.Filters(team=team)
@@ -345,10 +345,10 @@ def measure(fn, runs: int) -> tuple[float, int]:
 
 def check_floor_matches(period) -> None:
     """The floor computes the same numbers: spot-check the summary's headline counts."""
-    from metrics import kpis
+    from metrics import definitions, kpis
 
     summary = kpis.summary(period)
-    [[row]] = run_sql([(Floor(kpis.zone().key).summary_sql(), params(period))])
+    [[row]] = run_sql([(Floor(definitions.zone().key).summary_sql(), params(period))])
     names = [
         "responses",
         "csat_n",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from metrics import kpis, rollups
+from metrics import definitions, kpis, rollups
 from metrics.kpis import Filters, Period
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
@@ -111,7 +111,7 @@ def test_filters_narrow_the_numbers(marta, ana, carla, team_n1, team_n2, billing
 
 def test_a_time_series_has_every_bucket_and_only_bucket_and_value(marta, ana, team_n1):
     start = TODAY - timedelta(days=2)
-    make_ticket(by=ana, team=team_n1, at=kpis.local_midnight(start) + timedelta(hours=9))
+    make_ticket(by=ana, team=team_n1, at=definitions.local_midnight(start) + timedelta(hours=9))
     make_ticket(by=ana, team=team_n1)
 
     response = token_client(marta).get(
@@ -193,7 +193,7 @@ def test_drivers_split_the_scores_with_labels_and_the_overall(marta, ana, survey
     body = token_client(marta).get(api("drivers")).json()
 
     assert body["overall"] == {"responses": 2, "csat": 50.0, "nps": 0.0, "ces": None}
-    assert set(body["facts"]) == set(kpis.DRIVER_NAMES)
+    assert set(body["facts"]) == set(definitions.DRIVER_NAMES)
     assert body["facts"]["escalated"]["title"] == "Escalated"
     assert body["facts"]["escalated"]["rows"] == [
         {
@@ -337,7 +337,7 @@ DAY = TODAY - timedelta(days=3)
 
 def local(day, hour, minute=0):
     """A moment of `day` in TIME_ZONE."""
-    return kpis.local_midnight(day) + timedelta(hours=hour, minutes=minute)
+    return definitions.local_midnight(day) + timedelta(hours=hour, minutes=minute)
 
 
 def written(moment, offset_hours):
@@ -358,7 +358,7 @@ def morning_and_afternoon(ana, team_n1):
 def test_the_issues_example_a_datetime_in_utc_is_accepted(marta):
     response = token_client(marta).get(api("summary"), {"from": "2025-01-01T00:00:00Z"})
     assert response.status_code == 200, response.json()
-    start = datetime(2025, 1, 1, tzinfo=UTC).astimezone(kpis.zone())
+    start = datetime(2025, 1, 1, tzinfo=UTC).astimezone(definitions.zone())
     assert response.json()["period"]["from"] == start.isoformat()
 
 
@@ -445,7 +445,7 @@ def test_a_bad_moment_is_refused_with_the_reason(marta, query, field, message):
 def test_a_datetime_from_alone_reaches_tomorrow_or_a_day_later(marta, morning_and_afternoon):
     client = token_client(marta)
     body = client.get(api("summary"), {"from": written(local(DAY, 12), -5)}).json()
-    assert body["period"]["to"] == kpis.local_midnight(TOMORROW).isoformat()
+    assert body["period"]["to"] == definitions.local_midnight(TOMORROW).isoformat()
     assert body["volume"] == 1
     later = local(TOMORROW + timedelta(days=3), 12)
     body = client.get(api("summary"), {"from": written(later, 0)}).json()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from metrics import kpis, rollups
+from metrics import definitions, kpis, rollups
 from metrics.forms import DashboardFilterForm, preset_range
 from metrics.views import Column, Table
 from surveys.models import SurveyInvitation
@@ -170,8 +170,8 @@ def test_the_cards_compare_with_the_previous_period_of_equal_length(
     """Last 7 days = [today − 6, tomorrow); before it [today − 13, today − 6).
     Before: one ticket, first reply after 30 min, CSAT 2.
     Now: two tickets answered after 10 min (CSAT 5 and 4), one escalated and left open."""
-    yesterday_noon = kpis.local_midnight(TODAY) - timedelta(hours=12)
-    ten_days_ago = kpis.local_midnight(TODAY - timedelta(days=10)) + timedelta(hours=12)
+    yesterday_noon = definitions.local_midnight(TODAY) - timedelta(hours=12)
+    ten_days_ago = definitions.local_midnight(TODAY - timedelta(days=10)) + timedelta(hours=12)
     handled(ana, at=ten_days_ago, reply_after=timedelta(minutes=30), csat=2)
     handled(ana, at=yesterday_noon, csat=5)
     handled(ana, at=yesterday_noon, csat=4)
@@ -199,7 +199,7 @@ def test_the_cards_compare_with_the_previous_period_of_equal_length(
 
 
 def test_the_delta_renders_as_an_arrow_and_an_amount(client, marta, ana, handled):
-    ten_days_ago = kpis.local_midnight(TODAY - timedelta(days=10)) + timedelta(hours=12)
+    ten_days_ago = definitions.local_midnight(TODAY - timedelta(days=10)) + timedelta(hours=12)
     handled(ana, at=ten_days_ago, csat=5)
     client.force_login(marta)
     html = client.get(DASHBOARD, {"period": "7"}).content.decode()
@@ -405,7 +405,7 @@ def test_every_table_has_an_export_link_with_the_same_filters(client, marta, tea
     links = set(re.findall(r'href="/metrics/export/([a-z_-]+)\.csv\?([^"]*)"', html))
     names = {name for name, _query in links}
     assert names >= {"summary", "trend", "channels", "backlog", "drivers", "agents"}
-    assert names >= {f"drivers-{fact}" for fact in kpis.DRIVER_NAMES}
+    assert names >= {f"drivers-{fact}" for fact in definitions.DRIVER_NAMES}
     assert {query for _name, query in links} == {f"period=7&amp;team={team_n1.pk}"}
 
 

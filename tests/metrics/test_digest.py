@@ -7,11 +7,11 @@ from django.core import mail
 from django.urls import reverse
 
 from cases import services
-from metrics import kpis
+from metrics import definitions
 from metrics.digest import last_full_week, send_weekly_digests
 from tests.factories import ManagerFactory, make_ticket
 
-TZ = kpis.zone()
+TZ = definitions.zone()
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Customer
-from metrics import kpis
+from metrics import definitions, kpis
 from metrics.kpis import Filters, Period
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
@@ -204,8 +204,8 @@ def test_filters_narrow_operational_kpis(ana, carla, team_n1, team_n2):
 
 def test_time_series_has_every_bucket_including_empty_ones(ana, team_n1):
     start = TODAY - timedelta(days=6)
-    make_ticket(by=ana, team=team_n1, at=kpis.local_midnight(start) + timedelta(hours=3))
-    make_ticket(by=ana, team=team_n1, at=kpis.local_midnight(TODAY) + timedelta(minutes=1))
+    make_ticket(by=ana, team=team_n1, at=definitions.local_midnight(start) + timedelta(hours=3))
+    make_ticket(by=ana, team=team_n1, at=definitions.local_midnight(TODAY) + timedelta(minutes=1))
     series = kpis.timeseries("volume", "day", Period.of(start, TODAY + timedelta(days=1)))
     assert [point["bucket"] for point in series] == [
         (start + timedelta(days=i)).isoformat() for i in range(7)
