@@ -9,7 +9,7 @@ PULSO_BIND ?= 127.0.0.1:8000
 LISTS_BENCH_ARGS ?= --sizes 100000
 export PULSO_BIND
 
-.PHONY: install run setup test test-fast lint format bench check-deploy messages clean
+.PHONY: install run setup test lint format bench bench-peer messages clean
 
 # Every step says what it is doing (the first run installs for about half a minute).
 SAY := @printf 'pulso: %s\n'
@@ -77,9 +77,10 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 bench-peer: install  ## Pulso beside django-helpdesk over HTTP (tests/bench/README.md): installs the peer from PyPI into a scratch virtualenv (kept); PostgreSQL on 127.0.0.1:5432
 	$(PY) tests/bench/bench_peer.py $(PEER_BENCH_ARGS)
 
-lint: install
+lint: install  ## ruff, the dependency direction (import-linter, pyproject.toml), migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
