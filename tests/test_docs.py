@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from cases import services
 from metrics.digest import DIGEST_LINES
-from metrics.views import KPI_CARDS
+from metrics.presentation.cards import KPI_CARDS
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
 from tests.api.helpers import token_client

@@ -22,7 +22,7 @@ from cases.models import Category, Channel, Priority, Role, Team, User
 
 from .. import definitions, kpis
 from ..forms import DEFAULT_DAYS, MAX_DATE, MIN_DATE
-from ..views import DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
+from ..presentation.labels import DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
 
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 MAX_POINTS = 1000

@@ -237,12 +237,12 @@ def run_sql(statements: list[tuple[str, dict]]) -> list:
 
 
 def dashboard(period, filters=None):
-    """Everything the manager dashboard computes for one period: metrics.views.Dashboard's
-    parts (summary of the period and of the previous one with the backlog, the survey,
-    created and resolved series the six trend charts read, volume by channel, drivers,
-    the agent table)."""
+    """Everything the manager dashboard computes for one period: the parts of
+    metrics.presentation.dashboard.Dashboard (summary of the period and of the previous one
+    with the backlog, the survey, created and resolved series the six trend charts read,
+    volume by channel, drivers, the agent table)."""
     from metrics import kpis
-    from metrics.views import Dashboard
+    from metrics.presentation.dashboard import Dashboard
 
     page = Dashboard(period, filters or kpis.Filters())
     with kpis.one_reading():  # as the page does
@@ -312,7 +312,7 @@ def cases(period, team: int):
             ],
         ),
         (
-            "dashboard, 1 year (metrics.views.Dashboard)",
+            "dashboard, 1 year (metrics.presentation.dashboard.Dashboard)",
             lambda: dashboard(period),
             [
                 (floor.summary_sql(), p),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from cases import services
 from metrics import definitions, kpis, rollups
 from metrics.forms import DashboardFilterForm, preset_range
-from metrics.views import Column, Table
+from metrics.presentation.tables import Column, Table
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
 from tests.factories import AgentFactory, CategoryFactory, CustomerFactory, UserFactory, make_ticket

@@ -1,0 +1,347 @@
+"""Everything the dashboard shows for one period and one set of filters, asked of the
+engine (`metrics.kpis`) once each, and the tables it can export."""
+
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from .. import definitions, kpis
+from .cards import KPI_CARDS, Kpi, card
+from .formatting import difference, format_value
+from .labels import BACKLOG_LABELS, DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
+from .tables import Column, Table
+
+
+def _gap(value, overall, decimals: int):
+    if value is None or overall is None:
+        return None
+    return float(
+        (Decimal(str(value)) - Decimal(str(overall))).quantize(Decimal(1).scaleb(-decimals))
+    )
+
+
+def interval_for(period: kpis.Period) -> str:
+    """Daily buckets up to a month, weekly up to two years, monthly beyond."""
+    days = (period.end_date - period.start_date).days
+    return "day" if days <= 31 else "week" if days <= 731 else "month"
+
+
+class Dashboard:
+    """Everything the page shows for one period and one set of filters, each part computed
+    by the engine the first time it is asked for."""
+
+    def __init__(self, period: kpis.Period, filters: kpis.Filters):
+        self.period = period
+        self.filters = filters
+        self.interval = interval_for(period)
+
+    # --- the engine's answers ---
+
+    @cached_property
+    def current(self) -> dict:
+        return kpis.summary(self.period, self.filters)
+
+    @cached_property
+    def previous(self) -> dict:
+        return kpis.summary(self.period.previous(), self.filters)
+
+    def _series(self, kpi: str) -> list[dict]:
+        return kpis.timeseries(kpi, self.interval, self.period, self.filters)
+
+    @cached_property
+    def survey_series(self) -> list[dict]:
+        return self._series("csat")  # the detail holds NPS and CES of the same buckets
+
+    @cached_property
+    def created_series(self) -> list[dict]:
+        return self._series("volume")  # … and FRT
+
+    @cached_property
+    def resolved_series(self) -> list[dict]:
+        return self._series("art_median")
+
+    @cached_property
+    def channels(self) -> list[dict]:
+        return kpis.volume_by("channel", self.period, self.filters)
+
+    @cached_property
+    def drivers(self) -> dict:
+        return kpis.drivers(self.period, self.filters)
+
+    @cached_property
+    def agents(self) -> dict:
+        return kpis.many_breakdowns("agent", self.period, self.filters)
+
+    # --- what the page shows ---
+
+    def shown_kpis(self) -> list[Kpi]:
+        """Every card, except the SLA ones on a desk whose tickets have no SLA clocks (KPI.md:
+        only where SLA policies exist)."""
+        return [
+            kpi
+            for kpi in KPI_CARDS
+            if kpi.sample != "sla" or kpi.count(self.current) or kpi.count(self.previous)
+        ]
+
+    def cards(self) -> list[dict]:
+        return [card(kpi, self.current, self.previous) for kpi in self.shown_kpis()]
+
+    def bucket_label(self, day: date) -> str:
+        return date_format(day, "M Y" if self.interval == "month" else "j M")
+
+    def trend_table(self) -> Table:
+        table = Table(
+            "trend",
+            _("Trends"),
+            [
+                Column(_("Period starting")),
+                Column(_("CSAT %"), "percent"),
+                Column(_("NPS"), "score1"),
+                Column(_("Promoters"), "count"),
+                Column(_("Passives"), "count"),
+                Column(_("Detractors"), "count"),
+                Column(_("CES"), "score2"),
+                Column(_("FRT median"), "duration"),
+                Column(_("ART median"), "duration"),
+                Column(_("Volume"), "count"),
+            ],
+        )
+        for survey, created, resolved in zip(
+            self.survey_series, self.created_series, self.resolved_series, strict=True
+        ):
+            s, c, r = survey["detail"], created["detail"], resolved["detail"]
+            table.rows.append(
+                [
+                    survey["bucket"],
+                    s["csat"]["percent"],
+                    s["nps"]["score"],
+                    s["nps"]["promoters"],
+                    s["nps"]["passives"],
+                    s["nps"]["detractors"],
+                    s["ces"]["average"],
+                    c["frt"]["median"],
+                    r["art"]["median"],
+                    c["volume"],
+                ]
+            )
+        return table
+
+    def summary_table(self) -> Table:
+        table = Table(
+            "summary",
+            _("KPIs"),
+            [
+                Column(_("KPI")),
+                Column(_("Value"), "number"),
+                Column(_("Previous period"), "number"),
+                # The noun ("Cambio"), not the language switcher's verb ("Cambiar").
+                Column(pgettext("difference against the previous period", "Change"), "number"),
+                Column(_("Unit")),
+                Column(_("Sample size"), "number"),
+            ],
+        )
+        units = {"percent": "%", "duration": _("seconds"), "count": "", "score1": "", "score2": ""}
+        for kpi in self.shown_kpis():
+            now, before = kpi.read(self.current), kpi.read(self.previous)
+            change = difference(now, before, kpi.unit)
+            table.rows.append(
+                [
+                    str(kpi.title),
+                    now,
+                    before,
+                    None if change is None else float(change) if change % 1 else int(change),
+                    units[kpi.unit],
+                    kpi.count(self.current),
+                ]
+            )
+        return table
+
+    def channel_table(self) -> Table:
+        labels = dimension_labels("channel", [row["key"] for row in self.channels])
+        columns = [Column(_("Channel")), Column(_("Tickets"), "count")]
+        table = Table("channels", _("Volume by channel"), columns)
+        rows = sorted(self.channels, key=lambda row: -row["value"])
+        table.rows = [[labels[row["key"]], row["value"]] for row in rows]
+        return table
+
+    def backlog_table(self) -> Table:
+        buckets = self.current["backlog"]["buckets"]
+        columns = [Column(_("Age")), Column(_("Tickets"), "count")]
+        table = Table("backlog", _("Backlog ageing"), columns)
+        table.rows = [[str(label), buckets[key]] for key, label in BACKLOG_LABELS.items()]
+        return table
+
+    def _driver_columns(self, with_fact: bool) -> list[Column]:
+        columns = [Column(_("Fact"))] if with_fact else []
+        return columns + [
+            Column(_("Value")),
+            Column(_("Answers"), "count"),
+            Column(_("CSAT %"), "percent"),
+            Column(_("CSAT gap"), "gap1"),
+            Column(_("NPS"), "score1"),
+            Column(_("NPS gap"), "gap1"),
+            Column(_("CES"), "score2"),
+            Column(_("CES gap"), "gap2"),
+        ]
+
+    def _driver_rows(self, fact: str) -> list[list]:
+        overall = self.current
+        csat, nps, ces = (
+            overall["csat"]["percent"],
+            overall["nps"]["score"],
+            overall["ces"]["average"],
+        )
+        return [
+            [
+                driver_label(fact, row["value"]),
+                row["responses"],
+                row["csat"],
+                _gap(row["csat"], csat, 1),
+                row["nps"],
+                _gap(row["nps"], nps, 1),
+                row["ces"],
+                _gap(row["ces"], ces, 2),
+            ]
+            for row in ordered_drivers(fact, self.drivers[fact])
+        ]
+
+    def driver_table(self, fact: str) -> Table:
+        return Table(
+            f"drivers-{fact}",
+            DRIVER_TITLES[fact],
+            self._driver_columns(with_fact=False),
+            self._driver_rows(fact),
+        )
+
+    def driver_tables(self) -> list[Table]:
+        return [self.driver_table(fact) for fact in definitions.DRIVER_NAMES]
+
+    def all_drivers_table(self) -> Table:
+        table = Table("drivers", _("Drivers"), self._driver_columns(with_fact=True))
+        for fact in definitions.DRIVER_NAMES:
+            table.rows += [[str(DRIVER_TITLES[fact]), *row] for row in self._driver_rows(fact)]
+        return table
+
+    def agent_table(self) -> Table:
+        labels = dimension_labels("agent", self.agents)
+        table = Table(
+            "agents",
+            _("Agents"),
+            [
+                Column(_("Agent")),
+                Column(_("Volume"), "count"),
+                Column(_("FRT median"), "duration"),
+                Column(_("ART median"), "duration"),
+                Column(_("FCR %"), "percent"),
+                Column(_("CSAT %"), "percent"),
+                Column(_("NPS"), "score1"),
+                Column(_("Answers"), "count"),
+            ],
+        )
+        keys = sorted(self.agents, key=lambda key: (key is None, labels[key].lower()))
+        for key in keys:
+            detail = self.agents[key]
+            created, resolved, survey = detail["created"], detail["resolved"], detail["survey"]
+            table.rows.append(
+                [
+                    labels[key],
+                    created["volume"],
+                    created["frt"]["median"],
+                    resolved["art"]["median"],
+                    resolved["fcr"]["percent"],
+                    survey["csat"]["percent"],
+                    survey["nps"]["score"],
+                    survey["responses"],
+                ]
+            )
+        return table
+
+    def chart_data(self) -> dict:
+        """Series and translated labels for static/js/dashboard.js."""
+
+        def hours(seconds):
+            return None if seconds is None else round(seconds / 3600, 2)
+
+        survey = [point["detail"] for point in self.survey_series]
+        created = [point["detail"] for point in self.created_series]
+        resolved = [point["detail"] for point in self.resolved_series]
+        frt = [c["frt"]["median"] for c in created]
+        art = [r["art"]["median"] for r in resolved]
+        channels = self.channel_table()
+        backlog = self.backlog_table()
+        return {
+            "interval": self.interval,
+            "trend": {
+                "labels": [
+                    self.bucket_label(date.fromisoformat(p["bucket"])) for p in self.survey_series
+                ],  # fmt: skip
+                "csat": [s["csat"]["percent"] for s in survey],
+                "nps": [s["nps"]["score"] for s in survey],
+                "promoters": [s["nps"]["promoters"] for s in survey],
+                "passives": [s["nps"]["passives"] for s in survey],
+                "detractors": [s["nps"]["detractors"] for s in survey],
+                "ces": [s["ces"]["average"] for s in survey],
+                "frt": [hours(v) for v in frt],
+                "frtText": [format_value(v, "duration") for v in frt],
+                "art": [hours(v) for v in art],
+                "artText": [format_value(v, "duration") for v in art],
+                "volume": [c["volume"] for c in created],
+            },
+            "channels": {
+                "labels": [row[0] for row in channels.rows],
+                "values": [row[1] for row in channels.rows],
+            },
+            "backlog": {
+                "labels": [row[0] for row in backlog.rows],
+                "values": [row[1] for row in backlog.rows],
+            },
+            "names": {
+                "csat": _("CSAT %"),
+                "nps": _("NPS"),
+                "promoters": _("Promoters"),
+                "passives": _("Passives"),
+                "detractors": _("Detractors"),
+                "answers": _("Answers"),
+                "ces": _("CES (1–7)"),
+                "frt": _("First response (median)"),
+                "art": _("Resolution (median)"),
+                "hours": _("hours"),
+                "volume": _("Tickets created"),
+                "tickets": _("Tickets"),
+            },
+        }
+
+    # --- the export registry ---
+
+    def table(self, name: str) -> Table:
+        if (
+            name.startswith("drivers-")
+            and name.removeprefix("drivers-") in definitions.DRIVER_NAMES
+        ):
+            return self.driver_table(name.removeprefix("drivers-"))
+        builders = {
+            "summary": self.summary_table,
+            "trend": self.trend_table,
+            "channels": self.channel_table,
+            "backlog": self.backlog_table,
+            "drivers": self.all_drivers_table,
+            "agents": self.agent_table,
+        }
+        if name not in builders:
+            raise LookupError(f"the dashboard has no table {name!r}")
+        return builders[name]()
+
+
+EXPORTS = {
+    "summary",
+    "trend",
+    "channels",
+    "backlog",
+    "drivers",
+    "agents",
+    *(f"drivers-{fact}" for fact in definitions.DRIVER_NAMES),
+}

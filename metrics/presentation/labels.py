@@ -1,0 +1,80 @@
+"""How the dashboard and the metrics API name what the engine returns: a team, agent,
+category, channel or priority from its key, a backlog age bucket, a driver and its values."""
+
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from cases.models import Category, Channel, Priority, Team, User
+
+NO_VALUE_LABELS = {
+    "team": gettext_lazy("No team"),
+    "agent": gettext_lazy("Unassigned"),
+    "category": gettext_lazy("No category"),
+    "channel": gettext_lazy("No channel"),
+    "priority": gettext_lazy("No priority"),
+}
+BACKLOG_LABELS = {
+    "lt_1d": gettext_lazy("< 1 day"),
+    "1_3d": gettext_lazy("1–3 days"),
+    "3_7d": gettext_lazy("3–7 days"),
+    "gte_7d": gettext_lazy("≥ 7 days"),
+}
+DRIVER_TITLES = {
+    "frt": gettext_lazy("First response time"),
+    "escalated": gettext_lazy("Escalated"),
+    "reopened": gettext_lazy("Reopened"),
+    "public_replies": gettext_lazy("Public agent replies"),
+    "channel": gettext_lazy("Channel"),
+    "category": gettext_lazy("Category"),
+}
+# Known driver values in the order they read best; channel and category are labelled below.
+DRIVER_VALUES = {
+    "frt": {
+        "lt_1h": gettext_lazy("< 1 h"),
+        "1_4h": gettext_lazy("1–4 h"),
+        "4_24h": gettext_lazy("4–24 h"),
+        "gte_24h": gettext_lazy("≥ 24 h"),
+        "none": gettext_lazy("No first response"),
+    },
+    "escalated": {"yes": gettext_lazy("Escalated"), "no": gettext_lazy("Not escalated")},
+    "reopened": {"yes": gettext_lazy("Reopened"), "no": gettext_lazy("Not reopened")},
+    "public_replies": {
+        "1": gettext_lazy("0 or 1"),
+        "2": pgettext_lazy("public replies", "2"),
+        "3-4": gettext_lazy("3 or 4"),
+        "5+": gettext_lazy("5 or more"),
+    },
+}
+
+
+def dimension_labels(by: str, keys) -> dict:
+    """key → label for breakdown keys: team, agent and category names (one query), channel
+    and priority display labels; None reads "Unassigned", "No team"…"""
+    keys = set(keys)
+    ids = [key for key in keys if key is not None]
+    if by == "team":
+        named = dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    elif by == "agent":
+        named = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
+    elif by == "category":
+        named = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        choices = Channel if by == "channel" else Priority
+        named = {value: str(label) for value, label in choices.choices}
+    return {
+        key: str(NO_VALUE_LABELS[by]) if key is None else str(named.get(key, key)) for key in keys
+    }
+
+
+def driver_label(fact: str, value) -> str:
+    if fact == "channel":
+        return dimension_labels("channel", [value])[value]
+    if fact == "category":
+        return value if value is not None else str(NO_VALUE_LABELS["category"])
+    return str(DRIVER_VALUES[fact].get(value, value))
+
+
+def ordered_drivers(fact: str, rows: list[dict]) -> list[dict]:
+    order = list(DRIVER_VALUES.get(fact, {}))
+    if not order:
+        return rows
+    return sorted(rows, key=lambda row: order.index(row["value"]) if row["value"] in order else 99)

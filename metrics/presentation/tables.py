@@ -1,0 +1,73 @@
+"""A table of the dashboard, shown on the page and exported as CSV: columns, rows, the gap
+of each row to the overall figure."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from cases.csv_safety import neutralise
+
+from .formatting import format_gap, format_value
+
+
+@dataclass(frozen=True)
+class Column:
+    label: Any
+    unit: str = "text"  # text, percent, score1, score2, count, duration, gap1, gap2
+
+
+@dataclass
+class Table:
+    name: str
+    title: Any
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+
+    def html_columns(self) -> list[Column]:
+        """On the page a gap shares its value's cell; the CSV keeps it in a column of its own."""
+        return [column for column in self.columns if not column.unit.startswith("gap")]
+
+    def html_rows(self) -> list[list[dict]]:
+        result = []
+        for row in self.rows:
+            cells = []
+            for column, value in zip(self.columns, row, strict=True):
+                if column.unit.startswith("gap"):
+                    unit = "score2" if column.unit == "gap2" else "score1"
+                    tone = (
+                        "text-body-secondary"
+                        if not value
+                        else ("text-success" if value > 0 else "text-danger")
+                    )
+                    if row_value_present(cells[-1]):
+                        cells[-1].update(gap=format_gap(value, unit), gap_css=tone)
+                elif column.unit == "text":
+                    cells.append({"text": format_value(value, "text"), "css": ""})
+                else:
+                    cells.append({"text": format_value(value, column.unit), "css": "text-end"})
+            result.append(cells)
+        return result
+
+    def csv_header(self) -> list[str]:
+        return [
+            _("%(label)s (seconds)") % {"label": column.label}
+            if column.unit == "duration"
+            else str(column.label)
+            for column in self.columns
+        ]
+
+    def csv_rows(self) -> list[list]:
+        """Numbers as numbers (a spreadsheet does not run `-12.5`), durations in seconds,
+        empty sets as empty cells; text neutralised against formula injection."""
+        return [
+            [
+                neutralise(value) if column.unit == "text" else ("" if value is None else value)
+                for column, value in zip(self.columns, row, strict=True)
+            ]
+            for row in self.rows
+        ]
+
+
+def row_value_present(cell: dict) -> bool:
+    return cell["text"] != "—"
