@@ -93,12 +93,18 @@ class Channel(filesystem.Channel):
 
     # --- messages ---------------------------------------------------------------------------
 
-    def _put(self, queue: str, payload: dict, **kwargs: Any) -> None:
+    # kombu's filesystem.Channel, overridden here, already departs from AbstractChannel's
+    # signatures (its _put takes `payload` and keywords, its _get no timeout): kept as its own.
+    def _put(  # type: ignore[override]  # filesystem.Channel's signature, not AbstractChannel's
+        self, queue: str, payload: dict[str, Any], **kwargs: Any
+    ) -> None:
         """Put `payload` onto `queue`: the file appears under its final name complete."""
         name = f"{time.time_ns()}_{uuid.uuid4()}.{queue}.msg"
         write_atomically(self.data_folder_out, name, dumps(payload).encode())
 
-    def _get(self, queue: str) -> dict:
+    def _get(  # type: ignore[override]  # filesystem.Channel's signature, not AbstractChannel's
+        self, queue: str
+    ) -> dict[str, Any]:
         """Take the oldest message of `queue`, or raise Empty. A file another consumer took
         first is skipped; one that does not parse is quarantined, not raised."""
         folder = self.data_folder_in

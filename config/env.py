@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from dj_database_url import DBConfig
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -83,7 +84,7 @@ def host_of(url: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def replica_database(url: str, primary: dict) -> dict:
+def replica_database(url: str, primary: DBConfig) -> DBConfig:
     """DATABASES["replica"] from DATABASE_REPLICA_URL: a PostgreSQL streaming replica of the
     primary (`primary`, DATABASES["default"]). A URL that cannot be one stops the start, named;
     the URL itself is not echoed (it may hold a password)."""

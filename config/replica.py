@@ -33,14 +33,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, Error, InterfaceError, OperationalError, connections
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 log = logging.getLogger(__name__)
 
@@ -396,12 +397,12 @@ class ReplicaReadsMiddleware:
     and answers a page again from the primary when the replica fails under it. Installed only
     with a replica."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         if not replica_configured():
             raise MiddlewareNotUsed
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         state = ReadState(request=request)
         token = _state.set(state)
         try:
@@ -412,8 +413,14 @@ class ReplicaReadsMiddleware:
             user_id = _user_id(request)
             if user_id is not None:
                 pin_to_primary(user_id)
-        if state.opted_in and response.streaming and not response.is_async:
-            response.streaming_content = _within(state, response.streaming_content)
+        if (
+            state.opted_in
+            and isinstance(response, StreamingHttpResponse)  # what `response.streaming` means
+            and not response.is_async
+        ):
+            # Not async: the content is the synchronous iterator of bytes.
+            chunks = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = _within(state, chunks)
         return response
 
     def process_view(
@@ -448,4 +455,5 @@ class ReplicaReadsMiddleware:
         )
         state.opted_in = False
         match = request.resolver_match
+        assert match is not None, "process_exception runs only for a resolved view"
         return match.func(request, *match.args, **match.kwargs)

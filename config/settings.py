@@ -5,9 +5,11 @@ broker, e-mail to files) from a fresh clone with nothing else installed."""
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from dj_database_url import DBConfig
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -114,11 +116,12 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
+DATABASES: dict[str, DBConfig]
 if EMBEDDED:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "pulso.sqlite3",
+            "NAME": str(VAR_DIR / "pulso.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
@@ -332,6 +335,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Celery (RELIABILITY.md) ------------------------------------------------------------------
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]  # the chosen transport's own options
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
