@@ -7,13 +7,23 @@ and so that neither module imports the other: `kpis` reads the rollups, `rollups
 from these definitions alone.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, CharField, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.sql.compiler import SQLCompiler
 
 from cases.models import Status
+from surveys.models import SurveyResponse
+
+# What an expression compiles to: the SQL and its parameters.
+CompiledSql: TypeAlias = tuple[str, tuple[str | int, ...]]
+# The value of one driver for an answer: a bucket (Case) or a column of its ticket (F).
+DriverExpression: TypeAlias = Case | F
 
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
@@ -32,15 +42,19 @@ class SecondsBetween(Func):
     output_field = FloatField()
     arity = 2
 
-    def as_postgresql(self, compiler, conn, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> CompiledSql:
         return self.as_sql(
-            compiler, conn, template="EXTRACT(EPOCH FROM (%(expressions)s))", arg_joiner=" - "
+            compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))", arg_joiner=" - "
         )
 
-    def as_sqlite(self, compiler, conn, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> CompiledSql:
         return self.as_sql(
             compiler,
-            conn,
+            connection,
             # julianday() is a float of days: round to the millisecond so 1 s is 1.0 s.
             template="ROUND((julianday(%(expressions)s)) * 86400.0, 3)",
             arg_joiner=") - julianday(",
@@ -73,7 +87,9 @@ SLA_CLOCKS = _sla_clocks()
 FRT_BUCKETS = (("lt_1h", 0, 3600), ("1_4h", 3600, 4 * 3600), ("4_24h", 4 * 3600, 86400))
 
 
-def _frt_bucket() -> Case:
+def _frt_bucket() -> tuple[SecondsBetween, Case]:
+    """(the first response time in seconds, its bucket: the expression refers to the
+    annotation `frt_seconds`)."""
     frt = SecondsBetween(F("ticket__first_response_at"), F("ticket__created_at"))
     whens = [When(ticket__first_response_at__isnull=True, then=Value("none"))]
     whens += [
@@ -83,7 +99,7 @@ def _frt_bucket() -> Case:
     return frt, Case(*whens, default=Value("gte_24h"), output_field=CharField())
 
 
-DRIVERS = {
+DRIVERS: dict[str, Callable[[], DriverExpression]] = {
     "escalated": lambda: Case(
         When(ticket__escalation_count__gt=0, then=Value("yes")),
         default=Value("no"),
@@ -117,7 +133,9 @@ DRIVER_MEASURES = (
 )
 
 
-def driver_values(responses: QuerySet, name: str, category_as: str = "name"):
+def driver_values(
+    responses: QuerySet[SurveyResponse], name: str, category_as: str = "name"
+) -> tuple[QuerySet[SurveyResponse], DriverExpression]:
     """(responses ready to annotate, the expression of the fact's value). The rollups keep
     the category's id (`category_as="id"`) and name it when read, so a renamed category
     shows its new name."""

@@ -1,5 +1,7 @@
 """Metrics tables."""
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +67,7 @@ GRAINS = (
 DRIVER_GRAINS = GRAINS[:6]
 
 
-def grain_key(dimensions) -> str:
+def grain_key(dimensions: Iterable[str]) -> str:
     return ",".join(dimensions)
 
 

@@ -16,8 +16,9 @@ check rollup answers against live answers and against a plain-Python reference
 """
 
 import logging
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -28,8 +29,10 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
+    Model,
     Q,
     QuerySet,
     Sum,
@@ -70,6 +73,15 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+_M = TypeVar("_M", bound=Model)
+# A column or an expression to select or group by (a local day, a dimension, a driver's value).
+Selected: TypeAlias = Expression | F
+# Aggregates by the name of the rollup column they fill (without the `m_` alias prefix).
+Measures: TypeAlias = Mapping[str, Expression]
+# The rows of one INSERT … SELECT part: `.values()` of the aliased keys and measures.
+ValuesQuerySet: TypeAlias = QuerySet[Any, dict[str, Any]]
+
 # Above this many pending changes a reader does not wait for the refresh: it reads live and
 # leaves the work to the beat (a bulk import, say).
 SYNC_REFRESH_LIMIT = 2000
@@ -88,7 +100,7 @@ def mark_ticket(ticket_id: int) -> None:
         RollupChange.objects.create(ticket_id=ticket_id)
 
 
-def mark_day(moment) -> None:
+def mark_day(moment: datetime | None) -> None:
     if enabled() and moment is not None:
         RollupChange.objects.create(day=timezone.localdate(moment, zone()))
 
@@ -96,7 +108,7 @@ def mark_day(moment) -> None:
 # --- reading: are the rollups usable right now? -----------------------------------------------
 
 
-def _built() -> QuerySet:
+def _built() -> QuerySet[RollupState]:
     """The state row if the rollups are built for the current TIME_ZONE's days."""
     return RollupState.objects.filter(pk=1, built_at__isnull=False, time_zone=settings.TIME_ZONE)
 
@@ -140,7 +152,7 @@ def _locked_state(wait: bool = True) -> RollupState:
     return RollupState.objects.select_for_update(nowait=not wait).get(pk=1)
 
 
-def rebuild() -> dict:
+def rebuild() -> dict[str, int]:
     """Recompute every fact and every rollup from the tickets and surveys (the first build,
     or after a bulk load that bypassed the services)."""
     with transaction.atomic():
@@ -197,17 +209,17 @@ def refresh(limit: int | None = None, wait: bool = True) -> int:
     return len(changes)
 
 
-def _counts() -> dict:
+def _counts() -> dict[str, int]:
     return {
         "facts": TicketFact.objects.count(),
         **{
-            model._meta.model_name: model.objects.count()
+            model._meta.model_name: model.objects.count()  # type: ignore[misc]  # never None on a model
             for model in (CreatedRollup, ResolvedRollup, SurveyRollup, SentRollup, DriverRollup)
         },
     }
 
 
-def _chunks(values: list, size: int = 500) -> Iterable[list]:
+def _chunks(values: list[_T], size: int = 500) -> Iterator[list[_T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -257,18 +269,19 @@ def _moments_on(field: str, days: Iterable[date]) -> Q:
     return q
 
 
-def _runs(days: list[date]) -> Iterable[tuple[date, date]]:
+def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
     """Consecutive days as (first, last) pairs."""
-    start = previous = None
+    start: date | None = None
+    previous: date | None = None  # set together with `start`
     for day in days:
-        if start is None:
+        if start is None or previous is None:
             start = previous = day
         elif day == previous + timedelta(days=1):
             previous = day
         else:
             yield start, previous
             start = previous = day
-    if start is not None:
+    if start is not None and previous is not None:
         yield start, previous
 
 
@@ -332,7 +345,7 @@ def _sla_clock(clock: tuple[Q, Q]) -> Case:
     )
 
 
-def _insert_facts(tickets: QuerySet) -> None:
+def _insert_facts(tickets: QuerySet[Ticket]) -> None:
     closed = Q(status__in=CLOSED)
     facts = (
         tickets.order_by()
@@ -371,10 +384,10 @@ def _insert_facts(tickets: QuerySet) -> None:
         )
 
 
-def _dimension_values(grain: tuple, sources: dict) -> dict:
+def _dimension_values(grain: tuple[str, ...], sources: Mapping[str, str]) -> dict[str, Selected]:
     """k_<dimension> annotations: the source column for dimensions in the grain, NULL
     (meaning "all") for the others."""
-    values = {}
+    values: dict[str, Selected] = {}
     for dimension in DIMENSION_COLUMNS:
         field = CharField() if dimension in ("channel", "priority") else BigIntegerField()
         values[f"k_{dimension}"] = (
@@ -402,30 +415,36 @@ SURVEY_DIMENSIONS = {
 
 
 def _grouped(
-    queryset: QuerySet, day, grain: tuple, sources: dict, measures: dict, extra=None
-) -> QuerySet:
+    queryset: QuerySet[_M],
+    day: Selected,
+    grain: tuple[str, ...],
+    sources: Mapping[str, str],
+    measures: Measures,
+    extra: Mapping[str, Selected] | None = None,
+) -> ValuesQuerySet:
     keys = {
         "k_grain": Value(grain_key(grain), output_field=CharField()),
         "k_day": day,
         **_dimension_values(grain, sources),
         **(extra or {}),
     }
-    return (
+    grouped: ValuesQuerySet = (
         queryset.order_by()
         .annotate(**keys)
         .values(*keys)
         .annotate(**{f"m_{name}": expression for name, expression in measures.items()})
     )
+    return grouped
 
 
-def _histogram(kind: str) -> dict:
+def _histogram(kind: str) -> dict[str, Count]:
     return {
         f"{kind}_h{index:02d}": Count("pk", filter=Q(**{f"{kind}_bucket": index}))
         for index in range(len(DURATION_BUCKETS))
     }
 
 
-def _microseconds(field: str) -> Sum:
+def _microseconds(field: str) -> Coalesce:
     return Coalesce(Sum(Cast(Round(F(field) * 1_000_000), BigIntegerField())), 0)
 
 
@@ -531,7 +550,15 @@ def _insert_rollups(days: set[date] | None) -> None:
         )
 
 
-def _write(model, queryset, day, sources, measures, grains=GRAINS, extra=None) -> None:
+def _write(
+    model: type[Model],
+    queryset: QuerySet[_M],
+    day: Selected,
+    sources: Mapping[str, str],
+    measures: Measures,
+    grains: Sequence[tuple[str, ...]] = GRAINS,
+    extra: Mapping[str, Selected] | None = None,
+) -> None:
     extra = extra or {}
     columns = [*KEY_COLUMNS, *(name.removeprefix("k_") for name in extra), *measures]
     aliases = [*KEY_ALIASES, *extra, *(f"m_{name}" for name in measures)]
@@ -542,9 +569,12 @@ def _write(model, queryset, day, sources, measures, grains=GRAINS, extra=None) -
     _execute_insert_aliased(model, columns, aliases, selects)
 
 
-def _execute_insert_aliased(model, columns, aliases, selects) -> None:
+def _execute_insert_aliased(
+    model: type[Model], columns: list[str], aliases: list[str], selects: list[ValuesQuerySet]
+) -> None:
     q = connection.ops.quote_name
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     picked = ", ".join(q(alias) for alias in aliases)
     for number, queryset in enumerate(selects):
         sql, values = queryset.query.sql_with_params()
