@@ -6,6 +6,7 @@ Models hold fields, constraints and small derived properties. Every state change
 
 import uuid
 from functools import cached_property
+from typing import ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -336,7 +337,7 @@ class CustomerChange(models.Model):
         """The changed fields as the customer form names them (in the reader's language)."""
         fields = {field.name: field for field in Customer._meta.get_fields()}
         return [
-            str(fields[name].verbose_name) if hasattr(fields.get(name), "verbose_name") else name
+            str(field.verbose_name) if isinstance(field := fields.get(name), models.Field) else name
             for name in self.changes
         ]
 
@@ -906,6 +907,10 @@ class SendAttempt(models.Model):
     # (an invitation and its reminder): duplicates are counted per e-mail.
     OWNER: str
     SAME_EMAIL: tuple[str, ...] = ()
+
+    # Each concrete journal has Django's default manager; django-stubs gives an abstract model
+    # none, and the class methods here and the services run on the concrete ones.
+    objects: ClassVar[models.Manager[Self]]
 
     class Meta:
         abstract = True

@@ -14,6 +14,7 @@ limit plus a margin (the limit kills the sender before its lease runs out).
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -21,6 +22,8 @@ from django.utils import timezone
 
 from ..emails import describe_error
 from ..models import AttemptOutcome, SendAttempt
+
+AttemptT = TypeVar("AttemptT", bound=SendAttempt)
 
 
 def lease() -> timedelta:
@@ -34,8 +37,8 @@ def this_sender() -> dict[str, str | int]:
 
 
 def open_attempt(
-    model: type[SendAttempt], *, number: int, lease_until: datetime, **owner
-) -> SendAttempt:
+    model: type[AttemptT], *, number: int, lease_until: datetime, **owner: object
+) -> AttemptT:
     """Record that this process starts sending. Precondition: inside the claiming
     transaction, which commits before the SMTP talk starts."""
     return model.objects.create(
@@ -57,7 +60,7 @@ def finish_attempt(attempt: SendAttempt, outcome: str, error: Exception | None =
     )
 
 
-def abandon_open_attempts(attempts: QuerySet) -> int:
+def abandon_open_attempts(attempts: QuerySet[SendAttempt]) -> int:
     """Mark abandoned the open attempts among `attempts`, whose sender has lost its lease:
     it died (a live one is killed by the task time limit before its lease ends). Callers
     pass an outbox row they just claimed (the claim proves the lease ran out) or attempts
