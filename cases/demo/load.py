@@ -44,7 +44,7 @@ def _creation_times(rng: random.Random, now: datetime, count: int) -> list[datet
     """Office-hours creation times over the last DAYS days, busier recently, fewer at weekends,
     sorted so references grow with time."""
     local_now = timezone.localtime(now)
-    times = []
+    times: list[datetime] = []
     while len(times) < count:
         age = rng.uniform(0, 4) if rng.random() < 0.2 else rng.uniform(0, DAYS)
         day = (local_now - timedelta(days=age)).date()
@@ -121,6 +121,7 @@ def _close_as_the_beat_would_have(now: datetime) -> None:
     """Close each resolved ticket whose waiting period ended before `now`, at that moment."""
     wait = timedelta(days=settings.AUTO_CLOSE_DAYS)
     for ticket in Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - wait):
+        assert ticket.resolved_at is not None  # filtered on it
         services.close_ticket(ticket=ticket, by=None, at=ticket.resolved_at + wait)
 
 

@@ -109,6 +109,7 @@ def _create_staff(
         )
         user.groups.add(groups[role])
         if role == Role.AGENT:
+            assert level is not None  # every agent of STAFF works at a level
             world_teams[level].members.add(user)
             agents[level].append(user)
         elif role == Role.MANAGER:

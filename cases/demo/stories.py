@@ -71,7 +71,12 @@ def _outcome(rng: random.Random, age_days: float) -> str:
 def _first_response_minutes(rng: random.Random, channel: str, priority: str) -> float:
     if channel in LIVE:
         return rng.uniform(1, 15)
-    median = {Priority.URGENT: 25, Priority.HIGH: 90, Priority.NORMAL: 240, Priority.LOW: 600}
+    median: dict[str, int] = {
+        Priority.URGENT: 25,
+        Priority.HIGH: 90,
+        Priority.NORMAL: 240,
+        Priority.LOW: 600,
+    }
     minutes = median[priority] * rng.lognormvariate(0, 0.8)
     return min(max(minutes, 4), 26 * 60)
 
@@ -100,7 +105,9 @@ class Story:
         # Web-form customers often leave the topic empty; an agent classifies it later and the
         # ticket starts with the first-level team.
         self.unclassified = self.channel == Channel.WEB and rng.random() < 0.3
-        self.team = world.teams[1] if self.unclassified else self.category.default_team
+        team = world.teams[1] if self.unclassified else self.category.default_team
+        assert team is not None  # every demo category has its team (world.CATEGORIES)
+        self.team = team
         self.level = self.team.level
         subject, description = rng.choice(CASES[self.category.name][self.lang])
         self.fields = self._fields()
@@ -119,6 +126,12 @@ class Story:
         self.steps: list[Step] = []
         self.answer = ""  # the customer's answer to the last question (see _pending)
         self.first_name = customer.name.split()[0]
+
+    @property
+    def handler(self) -> User:
+        """The agent working the ticket: the story assigns one before its first reply."""
+        assert self.assignee is not None, "a reply, note or change before the assignment"
+        return self.assignee
 
     def _fields(self) -> dict[str, str]:
         rng = self.rng
@@ -152,11 +165,11 @@ class Story:
         self.assignee = agent
 
     def _reply(self, minutes: float, body: str) -> None:
-        by = self.assignee
+        by = self.handler
         self._add(minutes, lambda t, at: services.add_reply(ticket=t, by=by, body=body, at=at))
 
     def _note(self, minutes: float) -> None:
-        by, body = self.assignee, self.rng.choice(NOTES)
+        by, body = self.handler, self.rng.choice(NOTES)
         self._add(
             minutes,
             lambda t, at: services.add_reply(ticket=t, by=by, body=body, public=False, at=at),
@@ -166,7 +179,7 @@ class Story:
         self._add(minutes, lambda t, at: services.add_customer_reply(ticket=t, body=body, at=at))
 
     def _escalate(self, minutes: float) -> None:
-        by, reason = self.assignee, self.rng.choice(ESCALATION_REASONS[self.level])
+        by, reason = self.handler, self.rng.choice(ESCALATION_REASONS[self.level])
         team = self.world.teams[self.level + 1]
         self._add(
             minutes,
@@ -195,7 +208,7 @@ class Story:
         )
 
     def _resume(self, minutes: float) -> None:
-        by = self.assignee
+        by = self.handler
         self._add(minutes, lambda t, at: services.resume_ticket(ticket=t, by=by, at=at))
 
     def _close(self, minutes: float, by: User | None) -> None:
@@ -210,7 +223,7 @@ class Story:
         ]
         ask, self.answer = self.rng.choice(fitting)
         self._reply(minutes, self._text(ask))
-        by = self.assignee
+        by = self.handler
         self._add(1, lambda t, at: services.set_pending(ticket=t, by=by, at=at))
 
     def _resolve(self, minutes: float) -> None:
@@ -220,7 +233,7 @@ class Story:
             lowered = resolution[0].lower() + resolution[1:]
             self._reply(minutes, self._text(SOLVED[self.lang], resolution=lowered))
             minutes = rng.uniform(1, 30)
-        by = self.assignee
+        by = self.handler
         self._add(
             minutes,
             lambda t, at: services.resolve_ticket(ticket=t, by=by, resolution=resolution, at=at),
@@ -230,7 +243,7 @@ class Story:
         if self.rng.random() < 0.7:
             self._customer(minutes, self._text(REOPEN_BY_CUSTOMER[self.lang]))
         else:
-            by, reason = self.assignee, self.rng.choice(REOPEN_REASONS)
+            by, reason = self.handler, self.rng.choice(REOPEN_REASONS)
             self._add(
                 minutes, lambda t, at: services.reopen_ticket(ticket=t, by=by, reason=reason, at=at)
             )
@@ -268,7 +281,7 @@ class Story:
         self._reply(first_response - spent, self._text(FIRST_REPLIES[self.lang]))
         if self.priority != Priority.URGENT and rng.random() < 0.08:  # worse than it looked
             priority = PRIORITY_UP[self.priority]
-            self._classify(rng.uniform(5, 60), self.assignee, priority=priority)
+            self._classify(rng.uniform(5, 60), self.handler, priority=priority)
         if rng.random() < 0.3:
             self._note(rng.uniform(5, 240))
 

@@ -8,6 +8,7 @@ re-rendered (409), keeping whatever the user typed.
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +50,9 @@ from ..queues import (
     ticket_timeline,
 )
 from ..selectors import can_see_ticket, tickets_visible_to
+
+if TYPE_CHECKING:  # django-stubs' helper types exist for the checker only
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 25
 
@@ -108,7 +112,7 @@ class TicketAction:
     form_class: type[TicketActionForm]
     lifecycle_actions: tuple[str, ...]  # shown when the lifecycle allows any of these now
     run: Callable  # (ticket, user, form) -> result of the service
-    done: str  # success message
+    done: "StrOrPromise"  # success message, translated when shown
 
     def form(self, ticket: Ticket, data=None) -> TicketActionForm:
         return self.form_class(data, ticket=ticket, slug=self.slug)
@@ -260,7 +264,8 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
             forms[key] = action.form(ticket)
     assign = forms.get("assign")
     if assign is not None and forms.get("assign_me") is not bound:
-        agents = list(assign.fields["assignee"].queryset)
+        # AssignForm's agent picker is a ModelChoiceField (a plain Field to the checker)
+        agents = list(assign.fields["assignee"].queryset)  # type: ignore[attr-defined]
         if user not in agents or ticket.assignee_id == user.pk:
             forms.pop("assign_me", None)
     if ticket.team_id is None and forms.get("auto_assign") is not bound:
