@@ -1,5 +1,6 @@
 """Read-only queries. `tickets_visible_to` is the one place that decides who sees what."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -17,8 +18,11 @@ from .models import (
     parse_reference,
 )
 
+# Who is asking: `request.user`, a person or nobody signed in.
+Viewer = User | AnonymousUser
 
-def tickets_visible_to(user) -> QuerySet[Ticket]:
+
+def tickets_visible_to(user: Viewer) -> QuerySet[Ticket]:
     """Managers and admins see every ticket; agents those of their teams and those assigned
     to them; anyone else nothing.
 
@@ -67,7 +71,7 @@ def ticket_search(value: str) -> Q:
     return match
 
 
-def can_see_ticket(user, ticket: Ticket) -> bool:
+def can_see_ticket(user: Viewer, ticket: Ticket) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active or user.role is None:
         return False
     if user.sees_all_tickets or ticket.assignee_id == user.pk:
@@ -146,8 +150,8 @@ def customers_with_email(email: str) -> QuerySet[Customer]:
     )
 
 
-def customers_visible_to(user) -> QuerySet[Customer]:
-    if not getattr(user, "is_authenticated", False) or user.role is None:
+def customers_visible_to(user: Viewer) -> QuerySet[Customer]:
+    if not user.is_authenticated or user.role is None:
         return Customer.objects.none()
     return Customer.objects.all()
 
@@ -158,13 +162,15 @@ API_TOKEN_ID_LENGTH = 16
 
 
 def api_token_id(token: AuthToken) -> str:
-    return token.digest[:API_TOKEN_ID_LENGTH]
+    token_id: str = token.digest[:API_TOKEN_ID_LENGTH]  # knox is untyped: its digest is Any
+    return token_id
 
 
-def api_tokens_of(user) -> QuerySet[AuthToken]:
+def api_tokens_of(user: User) -> QuerySet[AuthToken]:
     """A person's API tokens that still work, newest first."""
-    return (
+    tokens: QuerySet[AuthToken] = (  # knox is untyped: its manager is Any
         AuthToken.objects.filter(user=user)
         .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
         .order_by("-created")
     )
+    return tokens

@@ -11,13 +11,16 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from ..errors import PermissionDenied
+from ..models import User
 from ..selectors import API_TOKEN_ID_LENGTH
 
 
-def issue_api_token(*, user) -> tuple[AuthToken, str]:
+def issue_api_token(*, user: User) -> tuple[AuthToken, str]:
     """A new token for `user`, valid for the configured lifetime. → (row, the secret, shown
     once)."""
-    return AuthToken.objects.create(user, expiry=knox_settings.TOKEN_TTL)
+    # knox is untyped: its manager's create() is Any.
+    issued: tuple[AuthToken, str] = AuthToken.objects.create(user, expiry=knox_settings.TOKEN_TTL)
+    return issued
 
 
 def refresh_api_token(*, token: AuthToken) -> tuple[AuthToken, str]:
@@ -31,7 +34,7 @@ def refresh_api_token(*, token: AuthToken) -> tuple[AuthToken, str]:
         return issue_api_token(user=token.user)
 
 
-def revoke_api_token(*, user, token_id: str) -> bool:
+def revoke_api_token(*, user: User, token_id: str) -> bool:
     """Revoke one of `user`'s own tokens, named by its public id. False (nothing changed)
     when `user` has no such token — another person's token included."""
     if len(token_id) != API_TOKEN_ID_LENGTH:

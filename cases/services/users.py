@@ -3,18 +3,18 @@
 from django.utils.translation import gettext as _
 
 from ..errors import ValidationError
-from ..models import Language
+from ..models import Language, User
 
 
 def update_preferences(
     *,
-    user,
+    user: User,
     language: str,
     weekly_digest: bool,
-    is_available=None,
-    notify_assigned=None,
-    notify_escalated=None,
-):
+    is_available: bool | None = None,
+    notify_assigned: bool | None = None,
+    notify_escalated: bool | None = None,
+) -> User:
     """A person's own settings: the language Pulso speaks to them, the weekly digest,
     whether their teams' automatic assignment may pick them, and whether they are e-mailed
     when a ticket is assigned to them or escalated to their team."""
