@@ -8,6 +8,7 @@ who, when, old → new) and a changed address is told at its old address.
 """
 
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -85,14 +86,21 @@ def check_may_edit_customer(user: User | None, customer: Customer) -> None:
         )
 
 
-def _as_text(value) -> str | None:
+def _as_text(value: object) -> str | None:
     if value is None:
         return None
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
 @transaction.atomic
-def update_customer(*, customer: Customer, by: User | None, **changes) -> Customer:
+def update_customer(
+    *,
+    customer: Customer,
+    by: User | None,
+    # Fields of _EDITABLE with their new values (text or dates, as forms and the API clean
+    # them); any other name is refused below.
+    **changes: Any,
+) -> Customer:
     """Change a customer's details as `by` (None: the system — demo data, the history
     import). Refused with nothing written when `by` may not edit this customer. Records
     what changed; a new e-mail address is announced to the old one."""
