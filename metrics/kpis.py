@@ -12,20 +12,23 @@ written with window functions on SQLite).
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from math import floor
+from typing import Any, Literal, TypeAlias, TypedDict, cast
 
 from django.db import connection, connections, router
+from django.db.backends.utils import CursorWrapper
 from django.db.models import (
     Aggregate,
     Avg,
     Count,
     DateField,
+    Expression,
     F,
     FloatField,
     Func,
@@ -57,6 +60,8 @@ from .models import (
     CreatedRollup,
     DriverRollup,
     ResolvedRollup,
+    SentRollup,
+    SurveyRollup,
     TicketFact,
     grain_key,
 )
@@ -64,8 +69,32 @@ from .models import SCORES as SCORE_RANGES
 
 BACKLOG_BUCKETS = (("lt_1d", 0, 1), ("1_3d", 1, 3), ("3_7d", 3, 7), ("gte_7d", 7, None))
 
+# The key of a group in a KPI family's answer: None for the summary, a local date for a time
+# bucket, an id (team, agent, category) or a value (channel, priority) for a breakdown.
+GroupKey: TypeAlias = date | int | str | None
+# One group's figures of a KPI family (`survey_kpis`, `created_kpis`…), of `summary()`:
+# numbers and nested dicts of numbers, the JSON the API serves.
+KpiValues: TypeAlias = dict[str, Any]
+ByGroup: TypeAlias = dict[GroupKey, KpiValues]
+# A KPI's headline value: a count, a percentage, a score, whole seconds; None over nothing.
+KpiValue: TypeAlias = int | float | None
+# Mean, median and p90 in whole seconds (None over nothing), and the count of durations.
+DurationStats: TypeAlias = dict[str, int | None]
+# A row read from the database (`.values()`, a cursor): column or alias → value.
+Row: TypeAlias = Mapping[str, Any]
+RowQuerySet: TypeAlias = QuerySet[Any, Row]
+ValuesQuerySet: TypeAlias = QuerySet[Any, dict[str, Any]]  # rows to complete in place
+# What a query groups or selects by: a column, a time bucket, a constant.
+GroupBy: TypeAlias = Expression | F
+Family = Literal["survey", "created", "resolved"]
+# The rollups kept per day and dimension values that `_rollup_rows` reads (their base, Rollup,
+# is abstract: it has no manager).
+DayRollup: TypeAlias = (
+    type[CreatedRollup] | type[ResolvedRollup] | type[SurveyRollup] | type[SentRollup]
+)
 
-def _reading_cursor():
+
+def _reading_cursor() -> CursorWrapper:
     """A cursor on the database the engine's ORM queries read (a replica inside a view that
     reads from one: config/replica.py), for its hand-written SQL."""
     return connections[router.db_for_read(Ticket)].cursor()
@@ -83,7 +112,7 @@ class Period:
 
     @classmethod
     def of(cls, start: date | datetime, end: date | datetime) -> "Period":
-        def moment(value):
+        def moment(value: date | datetime) -> datetime:
             if isinstance(value, datetime):
                 return value if value.tzinfo else value.replace(tzinfo=zone())
             return local_midnight(value)
@@ -102,6 +131,11 @@ class Period:
         """The period of equal length just before this one (for the cards' deltas)."""
         length = self.end - self.start
         return Period(self.start - length, self.start)
+
+
+def _given(value: object) -> bool:
+    """A filter narrows unless its value is None or "" (both mean: all)."""
+    return value not in (None, "")
 
 
 @dataclass(frozen=True)
@@ -139,9 +173,9 @@ class Filters:
             priority=self.priority,
             customer=self.customer,
         ).tickets("ticket__")
-        if self.team not in (None, ""):
+        if _given(self.team):
             q &= Q(team_id=self.team)
-        if self.agent not in (None, ""):
+        if _given(self.agent):
             q &= Q(agent_id=self.agent)
         return q
 
@@ -167,7 +201,7 @@ class Grouping:
     interval: str | None = None
     by: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if (self.interval is None) == (self.by is None):
             raise ValueError("group by exactly one of interval or by")
         if self.interval and self.interval not in INTERVALS:
@@ -175,20 +209,28 @@ class Grouping:
         if self.by and self.by not in DIMENSIONS:
             raise ValueError(f"unknown dimension {self.by}")
 
-    def expression(self, time_field: str, on_tickets: bool):
+    def expression(self, time_field: str, on_tickets: bool) -> GroupBy:
         if self.interval:
             return INTERVALS[self.interval](time_field, tzinfo=zone())
+        assert self.by is not None  # __post_init__: `by` when no interval
         ticket_column, other_column = DIMENSIONS[self.by]
         return F(ticket_column if on_tickets else other_column)
 
 
-def _grouped(queryset: QuerySet, group: Grouping | None, time_field: str, on_tickets: bool):
+def _grouped(
+    queryset: QuerySet[Any], group: Grouping | None, time_field: str, on_tickets: bool
+) -> ValuesQuerySet:
+    # Typed here: the plugin's annotate() of a queryset of any model is Any.
     if group is None:
-        return queryset.annotate(g=Value(None, output_field=FloatField())).values("g")
-    return queryset.annotate(g=group.expression(time_field, on_tickets)).values("g")
+        grouped: ValuesQuerySet = queryset.annotate(
+            g=Value(None, output_field=FloatField())
+        ).values("g")
+    else:
+        grouped = queryset.annotate(g=group.expression(time_field, on_tickets)).values("g")
+    return grouped
 
 
-def bucket_key(value) -> date | None:
+def bucket_key(value: date | str | None) -> date | None:
     """Buckets come back as datetimes (PostgreSQL), dates, or text (SQLite through a raw
     cursor); keys are local dates."""
     if isinstance(value, str):
@@ -198,7 +240,8 @@ def bucket_key(value) -> date | None:
     return value
 
 
-def _key(group: Grouping | None, value):
+def _key(group: Grouping | None, value: Any) -> GroupKey:
+    """A group's key from the value a row holds for it (see `bucket_key`)."""
     if group is None:
         return None
     return bucket_key(value) if group.interval else value
@@ -207,7 +250,7 @@ def _key(group: Grouping | None, value):
 # --- arithmetic -------------------------------------------------------------------------------
 
 
-def percent(part, whole) -> float | None:
+def percent(part: int, whole: int) -> float | None:
     if not whole:
         return None
     return float(
@@ -215,13 +258,13 @@ def percent(part, whole) -> float | None:
     )
 
 
-def two_decimals(value) -> float | None:
+def two_decimals(value: float | Decimal | None) -> float | None:
     if value is None:
         return None
     return float(Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def whole_seconds(value) -> int | None:
+def whole_seconds(value: float | Decimal | None) -> int | None:
     """Half-up to the second, after trimming float noise below the microsecond (timestamps'
     resolution): percentile_cont's 5979.4999999 is the exact 5979.5 and rounds to 5980."""
     if value is None:
@@ -239,11 +282,11 @@ class PercentileCont(Aggregate):
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
 
-    def __init__(self, expression: Func, fraction: float, **extra) -> None:
+    def __init__(self, expression: Func, fraction: float, **extra: Any) -> None:
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
-def _duration_aggregates(name: str, seconds: Func) -> dict:
+def _duration_aggregates(name: str, seconds: Func) -> dict[str, Aggregate]:
     return {
         f"{name}__mean": Avg(seconds),
         f"{name}__median": PercentileCont(seconds, 0.5),
@@ -253,8 +296,11 @@ def _duration_aggregates(name: str, seconds: Func) -> dict:
 
 
 def _aggregate(
-    grouped: QuerySet, group: Grouping | None, counts: dict, durations: dict[str, Func]
-) -> dict:
+    grouped: ValuesQuerySet,
+    group: Grouping | None,
+    counts: Mapping[str, Aggregate],
+    durations: dict[str, Func],
+) -> dict[GroupKey, dict[str, Any]]:
     """{group key: the `counts` of the group, and under each name of `durations` the mean,
     median, p90 and count of that duration in seconds (NULL durations left out)}.
 
@@ -264,7 +310,7 @@ def _aggregate(
         aggregates = dict(counts)
         for name, seconds in durations.items():
             aggregates |= _duration_aggregates(name, seconds)
-        result = {}
+        result: dict[GroupKey, dict[str, Any]] = {}
         for row in grouped.annotate(**aggregates):
             for name in durations:
                 row[name] = {
@@ -283,7 +329,7 @@ def _aggregate(
     return result
 
 
-def _stats_query(values: QuerySet, group) -> dict:
+def _stats_query(values: RowQuerySet, group: Grouping | None) -> dict[GroupKey, DurationStats]:
     """Mean, median, p90 and count of `v` per `g` of a `.values("g", "v")` queryset."""
     inner_sql, params = values.query.sql_with_params()
     # inner_sql is Django's own compiled query; every value travels in `params`.
@@ -316,7 +362,7 @@ def _stats_query(values: QuerySet, group) -> dict:
                   - MAX(CASE WHEN i = CAST(h90 AS INTEGER) THEN v END)),
               COUNT(v)
             FROM p GROUP BY g"""  # noqa: S608
-    result = {}
+    result: dict[GroupKey, DurationStats] = {}
     with _reading_cursor() as cursor:
         cursor.execute(sql, params)
         for g, mean, median, p90, count in cursor.fetchall():
@@ -369,14 +415,22 @@ def _at_midnight(moment: datetime) -> bool:
 
 
 def _rollup_grain(
-    period: Period | None, filters: Filters, group: Grouping | None, grains=GRAINS, at=None
+    period: Period | None,
+    filters: Filters,
+    group: Grouping | None,
+    grains: Sequence[tuple[str, ...]] = GRAINS,
+    at: datetime | None = None,
 ) -> str | None:
     """The smallest rollup grain that answers this question, or None to read live: the
     rollups hold whole local days, per combination of at most two dimensions, and no
     customer."""
-    if filters.customer not in (None, ""):
+    if _given(filters.customer):
         return None
-    moments = (at,) if period is None else (period.start, period.end)
+    if period is None:
+        assert at is not None, "a question without a period is asked at a moment (`at`)"
+        moments: tuple[datetime, ...] = (at,)
+    else:
+        moments = (period.start, period.end)
     if not all(_at_midnight(moment) for moment in moments):
         return None
     needed = {name for name in FILTER_COLUMNS if getattr(filters, name) not in (None, "")}
@@ -398,24 +452,27 @@ def _rollup_filter(filters: Filters) -> Q:
     )
 
 
-def _rollup_group(group: Grouping | None, day: str = "day"):
+def _rollup_group(group: Grouping | None, day: str = "day") -> GroupBy:
     if group is None:
         return Value(None, output_field=FloatField())
     if group.interval == "day":
         return F(day)
     if group.interval:
         return INTERVALS[group.interval](day)
+    assert group.by is not None  # Grouping.__post_init__: `by` when no interval
     return F(FILTER_COLUMNS[group.by])
 
 
-def _day_group(group: Grouping | None, day: str):
+def _day_group(group: Grouping | None, day: str) -> GroupBy:
     """`_rollup_group` for a raw cursor: time buckets as plain dates (PostgreSQL's
     date_trunc of a date is a UTC timestamp, which the ORM, not a cursor, turns back)."""
     expression = _rollup_group(group, day)
     return Cast(expression, DateField()) if group is not None and group.interval else expression
 
 
-def _rollup_rows(model, grain: str, period: Period, filters: Filters, group) -> QuerySet:
+def _rollup_rows(
+    model: DayRollup, grain: str, period: Period, filters: Filters, group: Grouping | None
+) -> RowQuerySet:
     return (
         model.objects.filter(
             _rollup_filter(filters),
@@ -441,7 +498,7 @@ def _total(column: str) -> Sum:
     return _Total(column)
 
 
-def _histogram_totals(kind: str) -> dict:
+def _histogram_totals(kind: str) -> dict[str, Sum]:
     return {
         f"{kind}_n": _total(f"{kind}_n"),
         f"{kind}_sum_us": _total(f"{kind}_sum_us"),
@@ -480,7 +537,9 @@ def next_bucket(day: date, interval: str) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _fact_scope(kind: str, period: Period, filters: Filters, group, g) -> tuple[str, list]:
+def _fact_scope(
+    kind: str, period: Period, filters: Filters, group: Grouping | None, g: Any
+) -> tuple[str, list[Any]]:
     """The WHERE of one group's TicketFact rows (the percentile walk), as SQL and params:
     written by hand because a page walks hundreds of times and the ORM's compiling would
     cost more than the reads."""
@@ -491,11 +550,13 @@ def _fact_scope(kind: str, period: Period, filters: Filters, group, g) -> tuple[
         for name, column in FILTER_COLUMNS.items()
         if getattr(filters, name) not in (None, "")
     }
-    null = []
+    null: list[str] = []
     if group is not None and group.interval:
         first = bucket_key(g)
+        assert first is not None  # a time bucket's rows have a day
         start, end = max(start, first), min(end, next_bucket(first, group.interval))
     elif group is not None:
+        assert group.by is not None  # Grouping.__post_init__: `by` when no interval
         column = FILTER_COLUMNS[group.by]
         if g is None:
             null.append(column)
@@ -504,7 +565,7 @@ def _fact_scope(kind: str, period: Period, filters: Filters, group, g) -> tuple[
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datefield_value
     conditions = [f"{quote(day)} >= %s", f"{quote(day)} < %s"]
-    params = [adapt(start), adapt(end)]
+    params: list[Any] = [adapt(start), adapt(end)]
     for column, value in equal.items():
         conditions.append(f"{quote(column)} = %s")
         params.append(value)
@@ -517,13 +578,15 @@ def _fact_scope(kind: str, period: Period, filters: Filters, group, g) -> tuple[
 DIRECT_PERCENTILE_ROWS = 20_000
 
 
-def _mean_and_count(kind: str, row: dict) -> dict:
+def _mean_and_count(kind: str, row: Row) -> DurationStats:
     n = row[f"{kind}_n"]
     mean = Decimal(row[f"{kind}_sum_us"]) / Decimal(n) / Decimal(1_000_000)
     return {"mean": whole_seconds(mean), "count": n}
 
 
-def _small_duration_stats(kind: str, rows: list, period: Period, filters: Filters, group):
+def _small_duration_stats(
+    kind: str, rows: Sequence[Row], period: Period, filters: Filters, group: Grouping | None
+) -> dict[GroupKey, DurationStats]:
     """Few durations: medians and p90 straight from TicketFact (means from the rollups)."""
     day = "created_day" if kind == "frt" else "resolved_day"
     facts = (
@@ -536,7 +599,7 @@ def _small_duration_stats(kind: str, rows: list, period: Period, filters: Filter
         .values("g", "v")
     )
     percentiles = _stats_query(facts, group)
-    result = {}
+    result: dict[GroupKey, DurationStats] = {}
     for row in rows:
         if not row[f"{kind}_n"]:
             continue
@@ -546,13 +609,19 @@ def _small_duration_stats(kind: str, rows: list, period: Period, filters: Filter
     return result
 
 
-def _rollup_duration_stats(kind: str, rows: list, period: Period, filters: Filters, group):
+def _rollup_duration_stats(
+    kind: str, rows: Sequence[Row], period: Period, filters: Filters, group: Grouping | None
+) -> dict[GroupKey, DurationStats]:
     """Mean, median and p90 from the rollups: the histograms say which bucket holds each
     rank, one UNION ALL statement reads the exact values at those ranks from TicketFact,
     and they are interpolated as percentile_cont does."""
     if sum(row[f"{kind}_n"] for row in rows) <= DIRECT_PERCENTILE_ROWS:
         return _small_duration_stats(kind, rows, period, filters, group)
-    plans, parts, params, owners = {}, [], [], []
+    # A group's value (as its rows hold it) → (its mean and count, {p: fraction}).
+    plans: dict[Any, tuple[DurationStats, dict[float, float]]] = {}
+    parts: list[str] = []
+    params: list[Any] = []
+    owners: list[tuple[Any, float]] = []  # (group value, p) of each part
     quote = connection.ops.quote_name
     table = quote(TicketFact._meta.db_table)
     seconds, bucket_column = quote(f"{kind}_seconds"), quote(f"{kind}_bucket")
@@ -575,14 +644,14 @@ def _rollup_duration_stats(kind: str, rows: list, period: Period, filters: Filte
                 )
                 params += [bucket, *where_params]
                 owners.append((row["g"], p))
-    values_of: dict = defaultdict(list)
+    values_of: defaultdict[tuple[Any, float], list[float]] = defaultdict(list)
     if parts:
         with _reading_cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             read = sorted(cursor.fetchall())
         for part, value in read:
             values_of[owners[part]].append(value)
-    result = {}
+    result: dict[GroupKey, DurationStats] = {}
     for g, (mean_and_count, by_p) in plans.items():
         stats = dict(mean_and_count)
         for p, name in ((0.5, "median"), (0.9, "p90")):
@@ -594,13 +663,13 @@ def _rollup_duration_stats(kind: str, rows: list, period: Period, filters: Filte
     return result
 
 
-EMPTY_DURATION = {"mean": None, "median": None, "p90": None, "count": 0}
+EMPTY_DURATION: DurationStats = {"mean": None, "median": None, "p90": None, "count": 0}
 
 
 # --- survey KPIs ------------------------------------------------------------------------------
 
 
-def _responses(period: Period, filters: Filters) -> QuerySet:
+def _responses(period: Period, filters: Filters) -> QuerySet[SurveyResponse]:
     return SurveyResponse.objects.filter(
         filters.responses(), answered_at__gte=period.start, answered_at__lt=period.end
     )
@@ -617,12 +686,12 @@ SURVEY_MEASURES = (
 )
 
 
-def _survey_rows(period: Period, filters: Filters, group: Grouping | None):
+def _survey_rows(
+    period: Period, filters: Filters, group: Grouping | None
+) -> tuple[RowQuerySet, RowQuerySet]:
     """(answer counts per group, invitations sent per group), from the rollups or live."""
     grain = _rollup_grain(period, filters, group)
     if grain is not None:
-        from .models import SentRollup, SurveyRollup
-
         rows = _rollup_rows(SurveyRollup, grain, period, filters, group).annotate(
             **{name: _total(name) for name in SURVEY_MEASURES}
         )
@@ -683,8 +752,6 @@ def rollup_survey_counts(
     grain = _rollup_grain(period, filters, None)
     if grain is None:
         return None
-    from .models import SurveyRollup
-
     rows = list(
         _rollup_rows(SurveyRollup, grain, period, filters, None).annotate(
             **{name: _total(name) for name in measures}
@@ -709,7 +776,7 @@ def _agent_or_teams_counts(
     category or a priority: no grain keeps three dimensions). One query: the teams summed
     with `team_id IN`, not one query per team, and both parts from one snapshot, so a
     refresh committed meanwhile cannot make them disagree."""
-    if filters.agent in (None, "") or filters.team not in (None, ""):
+    if not _given(filters.agent) or _given(filters.team):
         raise ValueError("or_teams widens an agent filter, and excludes a team filter")
     of_teams = replace(filters, agent=None)
     in_teams = Q(team_id__in=teams)
@@ -720,9 +787,7 @@ def _agent_or_teams_counts(
         agent_grain = _rollup_grain(period, replace(filters, team=teams[0]), None)
     if teams_grain is None or agent_grain is None:
         return None
-    from .models import SurveyRollup
-
-    rows = (
+    rows: RowQuerySet = (
         SurveyRollup.objects.filter(
             (Q(grain=teams_grain) & in_teams & _rollup_filter(of_teams))
             # NOT IN, on a nullable column: Django keeps the rows of no team.
@@ -741,12 +806,12 @@ def _agent_or_teams_counts(
     return counts
 
 
-def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
+def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> ByGroup:
     """CSAT, NPS, CES with their distributions and the response rate (KPI.md, placed by
     `answered_at`; the rate's denominator by the invitation's `sent_at`)."""
     rows, sent = _survey_rows(period, filters, group)
     sent_by_key = {_key(group, row["g"]): row["sent"] for row in sent}
-    result = {}
+    result: ByGroup = {}
     for row in rows:
         key = _key(group, row["g"])
         csat = {s: row[f"csat_{s}"] for s in range(1, 6)}
@@ -791,7 +856,7 @@ def _nps(promoters: int, detractors: int, responses: int) -> float | None:
     return percent(promoters - detractors, responses)
 
 
-def empty_survey_kpis(surveys_sent: int = 0) -> dict:
+def empty_survey_kpis(surveys_sent: int = 0) -> KpiValues:
     return {
         "responses": 0,
         "csat": {
@@ -822,13 +887,13 @@ def empty_survey_kpis(surveys_sent: int = 0) -> dict:
 # --- operational KPIs -------------------------------------------------------------------------
 
 
-def _created_in(period: Period, filters: Filters) -> QuerySet:
+def _created_in(period: Period, filters: Filters) -> QuerySet[Ticket]:
     return Ticket.objects.filter(
         filters.tickets(), created_at__gte=period.start, created_at__lt=period.end
     )
 
 
-def _resolved_in(period: Period, filters: Filters) -> QuerySet:
+def _resolved_in(period: Period, filters: Filters) -> QuerySet[Ticket]:
     """KPI.md: now resolved or closed, and the latest resolution falls in the period."""
     return Ticket.objects.filter(
         filters.tickets(),
@@ -838,7 +903,7 @@ def _resolved_in(period: Period, filters: Filters) -> QuerySet:
     )
 
 
-def _sla_counts_live() -> dict:
+def _sla_counts_live() -> dict[str, Count]:
     """A met clock is a decided one (done by a due time it has), so "met" needs no second
     test of "decided"."""
     (first_decided, first_met), (res_decided, res_met) = SLA_CLOCKS.values()
@@ -860,7 +925,7 @@ SLA_MEASURES = (
 )
 
 
-def _sla_values(row: dict) -> dict:
+def _sla_values(row: Row) -> dict[str, float | None]:
     return {
         "first_response_percent": percent(row["sla_first_met"], row["sla_first_n"]),
         "resolution_percent": percent(row["sla_resolution_met"], row["sla_resolution_n"]),
@@ -870,7 +935,7 @@ def _sla_values(row: dict) -> dict:
     }
 
 
-def created_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
+def created_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> ByGroup:
     """Volume, escalation rate and FRT (all placed by `created_at`)."""
     grain = _rollup_grain(period, filters, group)
     if grain is not None:
@@ -897,9 +962,9 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
             # NULL until the first public reply: left out of the durations.
             durations={"frt": SecondsBetween(F("first_response_at"), F("created_at"))},
         )
-        rows = by_key.values()
+        rows = list(by_key.values())
         frt = {key: row["frt"] for key, row in by_key.items()}
-    result = {}
+    result: ByGroup = {}
     for row in rows:
         key = _key(group, row["g"])
         result[key] = {
@@ -912,7 +977,7 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
     return result
 
 
-def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> dict:
+def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> ByGroup:
     """ART, FCR and reopen rate (all placed by the latest `resolved_at`)."""
     grain = _rollup_grain(period, filters, group)
     if grain is not None:
@@ -939,9 +1004,9 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
             },
             durations={"art": SecondsBetween(F("resolved_at"), F("created_at"))},
         )
-        rows = by_key.values()
+        rows = list(by_key.values())
         art = {key: row["art"] for key, row in by_key.items()}
-    result = {}
+    result: ByGroup = {}
     for row in rows:
         key = _key(group, row["g"])
         result[key] = {
@@ -953,13 +1018,13 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
     return result
 
 
-def backlog(at: datetime, filters: Filters, by: str | None = None) -> dict:
+def backlog(at: datetime, filters: Filters, by: str | None = None) -> ByGroup:
     """Tickets created before `at` that were not resolved at `at`: now active, or resolved
     or closed with the latest resolution at or after `at` (KPI.md), with age buckets."""
     open_then = Ticket.objects.filter(filters.tickets(), created_at__lt=at).filter(
         Q(status__in=ACTIVE_STATUSES) | Q(status__in=CLOSED_STATUSES, resolved_at__gte=at)
     )
-    buckets = {}
+    buckets: dict[str, Count] = {}
     for name, low, high in BACKLOG_BUCKETS:
         condition = Q(created_at__lte=at - timedelta(days=low))
         if high is not None:
@@ -968,30 +1033,42 @@ def backlog(at: datetime, filters: Filters, by: str | None = None) -> dict:
     grain = _rollup_grain(None, filters, Grouping(by=by) if by else None, at=at)
     if grain is not None:
         return _rollup_backlog(grain, at, filters, by, open_then, buckets)
+    rows: Iterable[Row]
     if by is None:
         rows = [{"g": None, **open_then.aggregate(total=Count("pk"), **buckets)}]
     else:
         column = DIMENSIONS[by][0]
-        rows = open_then.values(g=F(column)).order_by().annotate(total=Count("pk"), **buckets)
+        rows = cast(
+            Iterable[Row],  # the plugin's rows hold `g` and `total`, not the `**buckets`
+            open_then.values(g=F(column)).order_by().annotate(total=Count("pk"), **buckets),
+        )
     return {
         row["g"]: {"total": row["total"], "buckets": {n: row[n] for n, *_ in BACKLOG_BUCKETS}}
         for row in rows
     }
 
 
-def _rollup_backlog(grain: str, at: datetime, filters, by, open_then, buckets) -> dict:
+def _rollup_backlog(
+    grain: str,
+    at: datetime,
+    filters: Filters,
+    by: str | None,
+    open_then: QuerySet[Ticket],
+    buckets: dict[str, Count],
+) -> ByGroup:
     """Everything created before `at` minus everything resolved (and still resolved) before
     `at` — two sums over the rollups; only the last week's tickets are read, for the three
     younger age buckets (the oldest is the rest)."""
     group = Grouping(by=by) if by else None
     history = Period(local_midnight(date.min + timedelta(days=1)), at)
-    totals: dict = defaultdict(int)
+    totals: defaultdict[GroupKey, int] = defaultdict(int)
     for model, column, sign in ((CreatedRollup, "volume", 1), (ResolvedRollup, "resolved", -1)):
         for row in _rollup_rows(model, grain, history, filters, group).annotate(n=_total(column)):
             totals[row["g"]] += sign * row["n"]
     oldest = BACKLOG_BUCKETS[-1][0]
     younger = {name: count for name, count in buckets.items() if name != oldest}
     recent = open_then.filter(created_at__gt=at - timedelta(days=BACKLOG_BUCKETS[-1][1]))
+    recent_rows: dict[GroupKey, Row]
     if by is None:
         recent_rows = {None: recent.aggregate(**younger)}
     else:
@@ -999,7 +1076,7 @@ def _rollup_backlog(grain: str, at: datetime, filters, by, open_then, buckets) -
         recent_rows = {
             row["g"]: row for row in recent.values(g=F(column)).order_by().annotate(**younger)
         }
-    result = {}
+    result: ByGroup = {}
     for g, total in totals.items():
         if total == 0 and by is not None:
             continue
@@ -1012,7 +1089,7 @@ def _rollup_backlog(grain: str, at: datetime, filters, by, open_then, buckets) -
 # --- customer KPIs ----------------------------------------------------------------------------
 
 
-def customer_kpis(period: Period) -> dict:
+def customer_kpis(period: Period) -> KpiValues:
     """S, N, C, E and churn / retention (KPI.md; dates in TIME_ZONE, so E = S + N − C)."""
     start, end = period.start_date, period.end_date
     counts = Customer.objects.aggregate(
@@ -1038,13 +1115,13 @@ def customer_kpis(period: Period) -> dict:
 # --- the three shapes the API and the dashboard use -------------------------------------------
 
 
-def summary(period: Period, filters: Filters = Filters()) -> dict:
+def summary(period: Period, filters: Filters = Filters()) -> KpiValues:
     """Every KPI for one period (the shape of `GET /api/v1/metrics/summary/`)."""
     with one_reading():
         return _summary(period, filters)
 
 
-def _summary(period: Period, filters: Filters) -> dict:
+def _summary(period: Period, filters: Filters) -> KpiValues:
     surveys = survey_kpis(period, filters).get(None) or empty_survey_kpis()
     created = created_kpis(period, filters).get(None) or _empty_created()
     resolved = resolved_kpis(period, filters).get(None) or _empty_resolved()
@@ -1070,7 +1147,7 @@ def _summary(period: Period, filters: Filters) -> dict:
     }
 
 
-def _empty_created() -> dict:
+def _empty_created() -> KpiValues:
     return {
         "volume": 0,
         "escalated": 0,
@@ -1086,7 +1163,7 @@ def _empty_created() -> dict:
     }
 
 
-def _empty_resolved() -> dict:
+def _empty_resolved() -> KpiValues:
     return {
         "resolved": 0,
         "fcr": {"percent": None, "resolved": 0},
@@ -1096,7 +1173,7 @@ def _empty_resolved() -> dict:
 
 
 # KPI name → (family, how to read its headline value from the family's values)
-KPIS = {
+KPIS: dict[str, tuple[Family, Callable[[KpiValues], KpiValue]]] = {
     "csat": ("survey", lambda v: v["csat"]["percent"]),
     "csat_average": ("survey", lambda v: v["csat"]["average"]),
     "nps": ("survey", lambda v: v["nps"]["score"]),
@@ -1119,8 +1196,51 @@ KPIS = {
     "reopen_rate": ("resolved", lambda v: v["reopen_rate"]),
     "resolved": ("resolved", lambda v: v["resolved"]),
 }
-_FAMILIES = {"survey": survey_kpis, "created": created_kpis, "resolved": resolved_kpis}
-_EMPTY = {"survey": empty_survey_kpis, "created": _empty_created, "resolved": _empty_resolved}
+_FAMILIES: dict[Family, Callable[[Period, Filters, Grouping | None], ByGroup]] = {
+    "survey": survey_kpis,
+    "created": created_kpis,
+    "resolved": resolved_kpis,
+}
+_EMPTY: dict[Family, Callable[[], KpiValues]] = {
+    "survey": empty_survey_kpis,
+    "created": _empty_created,
+    "resolved": _empty_resolved,
+}
+
+
+class SeriesPoint(TypedDict):
+    """One bucket of `timeseries`: its first day (ISO), the KPI's value, the family's values."""
+
+    bucket: str
+    value: KpiValue
+    detail: KpiValues
+
+
+class BreakdownRow(TypedDict):
+    """One group of `breakdown`: its key, the KPI's value, the family's values."""
+
+    key: GroupKey
+    value: KpiValue
+    detail: KpiValues
+
+
+class VolumeRow(TypedDict):
+    key: GroupKey
+    value: int
+
+
+class DriverRow(TypedDict):
+    """One value of a driver (`drivers`) and the scores of the answers that have it."""
+
+    value: str | None
+    responses: int
+    csat: float | None
+    nps: float | None
+    ces: float | None
+
+
+# A `by` value → each family's values for it (`many_breakdowns`).
+FamiliesByGroup: TypeAlias = dict[GroupKey, dict[Family, KpiValues]]
 
 
 def buckets(period: Period, interval: str) -> list[date]:
@@ -1141,7 +1261,9 @@ def buckets(period: Period, interval: str) -> list[date]:
     return result
 
 
-def timeseries(kpi: str, interval: str, period: Period, filters: Filters = Filters()) -> list:
+def timeseries(
+    kpi: str, interval: str, period: Period, filters: Filters = Filters()
+) -> list[SeriesPoint]:
     """[{bucket, value, detail}] for every bucket of the period, empty buckets included."""
     family, read = KPIS[kpi]
     values = _FAMILIES[family](period, filters, Grouping(interval=interval))
@@ -1155,7 +1277,9 @@ def timeseries(kpi: str, interval: str, period: Period, filters: Filters = Filte
     ]
 
 
-def breakdown(kpi: str, by: str, period: Period, filters: Filters = Filters()) -> list:
+def breakdown(
+    kpi: str, by: str, period: Period, filters: Filters = Filters()
+) -> list[BreakdownRow]:
     """[{key, value, detail}] per team / agent / channel / category / priority."""
     family, read = KPIS[kpi]
     values = _FAMILIES[family](period, filters, Grouping(by=by))
@@ -1165,12 +1289,13 @@ def breakdown(kpi: str, by: str, period: Period, filters: Filters = Filters()) -
     ]
 
 
-def volume_by(by: str, period: Period, filters: Filters = Filters()) -> list:
+def volume_by(by: str, period: Period, filters: Filters = Filters()) -> list[VolumeRow]:
     """[{key, value}]: tickets created per team / agent / channel / category / priority —
     `breakdown("volume", by, …)` without its detail, for a chart of the counts alone (the
     detail's FRT percentiles and SLA counts cost far more than the counts)."""
     group = Grouping(by=by)
     grain = _rollup_grain(period, filters, group)
+    rows: RowQuerySet
     if grain is not None:
         rows = _rollup_rows(CreatedRollup, grain, period, filters, group).annotate(
             volume=_total("volume")
@@ -1188,23 +1313,23 @@ def volume_by(by: str, period: Period, filters: Filters = Filters()) -> list:
     ]
 
 
-def many_breakdowns(by: str, period: Period, filters: Filters = Filters()) -> dict:
+def many_breakdowns(by: str, period: Period, filters: Filters = Filters()) -> FamiliesByGroup:
     """Every family at once per `by` value — the agent table and the drivers view use it."""
-    merged: dict = defaultdict(dict)
+    merged: defaultdict[GroupKey, dict[Family, KpiValues]] = defaultdict(dict)
     with one_reading():
         for family, compute in _FAMILIES.items():
             for key, detail in compute(period, filters, Grouping(by=by)).items():
                 merged[key][family] = detail
-    for detail in merged.values():
+    for families in merged.values():
         for family in _FAMILIES:
-            detail.setdefault(family, _EMPTY[family]())
+            families.setdefault(family, _EMPTY[family]())
     return dict(merged)
 
 
 # --- drivers: the why behind the survey scores ------------------------------------------------
 
 
-def drivers(period: Period, filters: Filters = Filters()) -> dict:
+def drivers(period: Period, filters: Filters = Filters()) -> dict[str, list[DriverRow]]:
     """CSAT %, NPS and CES of the period's answers split by operational facts of the same
     tickets — first-response bucket, escalated, reopened, public replies, channel, category.
     {fact: [{value, responses, csat, nps, ces}]}."""
@@ -1231,7 +1356,7 @@ def drivers(period: Period, filters: Filters = Filters()) -> dict:
     }
 
 
-def _driver_counts() -> dict:
+def _driver_counts() -> dict[str, Aggregate]:
     """The measures of one group of answers, as `DRIVER_MEASURES` names them (the driver
     rollups keep the same per day: metrics/rollups.py)."""
     return {
@@ -1246,7 +1371,7 @@ def _driver_counts() -> dict:
     }
 
 
-def _live_drivers(period: Period, filters: Filters) -> dict:
+def _live_drivers(period: Period, filters: Filters) -> dict[str, list[dict[str, Any]]]:
     """Every fact in one statement, the answers and their tickets read once: the answers
     counted per combination of every fact's value (a few thousand groups at most), then each
     fact's values summed from those combinations — what PostgreSQL's GROUPING SETS does,
@@ -1267,7 +1392,7 @@ def _live_drivers(period: Period, filters: Filters) -> dict:
         f"CAST(SUM(combinations.{quote(m)}) AS BIGINT) AS {quote(m)}" for m in DRIVER_MEASURES
     )
     category = quote(Category._meta.db_table)
-    parts = []
+    parts: list[str] = []
     for name in DRIVER_NAMES:  # constants of this module: safe as SQL literals
         value = quote(f"fact_{name}")
         if name == "category":
@@ -1283,7 +1408,7 @@ def _live_drivers(period: Period, filters: Filters) -> dict:
             )
     # inner_sql is Django's own compiled query; every value travels in `params`.
     sql = f"WITH combinations AS ({inner_sql}) " + " UNION ALL ".join(parts)  # noqa: S608
-    result: dict = defaultdict(list)
+    result: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     with _reading_cursor() as cursor:
         cursor.execute(sql, params)
         for fact, value, *measures in cursor.fetchall():
@@ -1293,10 +1418,12 @@ def _live_drivers(period: Period, filters: Filters) -> dict:
     return result
 
 
-def _rollup_drivers(grain: str, period: Period, filters: Filters) -> dict:
+def _rollup_drivers(
+    grain: str, period: Period, filters: Filters
+) -> dict[str, list[dict[str, Any]]]:
     """Every fact in one query over the driver rollups; category ids become names (two
     categories of one name count together, as live)."""
-    rows = (
+    rows: list[Row] = list(
         DriverRollup.objects.filter(
             _rollup_filter(filters),
             grain=grain,
@@ -1307,10 +1434,11 @@ def _rollup_drivers(grain: str, period: Period, filters: Filters) -> dict:
         .values("fact", "value")
         .annotate(**{name: Sum(name) for name in DRIVER_MEASURES})
     )
-    rows = list(rows)
     ids = {int(row["value"]) for row in rows if row["fact"] == "category" and row["value"]}
     names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
-    merged: dict = defaultdict(lambda: dict.fromkeys(DRIVER_MEASURES, 0))
+    merged: defaultdict[tuple[str, str | None], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(DRIVER_MEASURES, 0)
+    )
     for row in rows:
         value = row["value"]
         if row["fact"] == "category" and value is not None:
@@ -1318,7 +1446,7 @@ def _rollup_drivers(grain: str, period: Period, filters: Filters) -> dict:
         target = merged[(row["fact"], value)]
         for name in DRIVER_MEASURES:
             target[name] += row[name]
-    result: dict = defaultdict(list)
+    result: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     for (fact, value), measures in merged.items():
         result[fact].append({"value": value, **measures})
     return result
