@@ -15,9 +15,11 @@ import logging
 import re
 import secrets
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.mail import BadHeaderError
@@ -60,7 +62,8 @@ log = logging.getLogger(__name__)
 
 REENQUEUE_AFTER = timedelta(minutes=2)
 REFERENCES_KEPT = 10  # the first message of the thread and the latest ones
-_TEMPLATES = {
+# By the kind as stored (NotificationKind's values).
+_TEMPLATES: dict[str, str] = {
     NotificationKind.TICKET_RECEIVED: "ticket-received",
     NotificationKind.AGENT_REPLY: "agent-reply",
     NotificationKind.TICKET_RESOLVED: "ticket-resolved",
@@ -171,9 +174,10 @@ def notify_assignee(ticket: Ticket, *, by: User | None, at: datetime) -> None:
 def notify_team_of_escalation(ticket: Ticket, *, by: User | None, at: datetime) -> None:
     """Members of the team a ticket was escalated to hear of it — but not who escalated it
     and not its new assignee (who gets the assignment e-mail)."""
-    if ticket.team_id is None:
+    team = ticket.team
+    if team is None:
         return
-    members = ticket.team.members.filter(is_active=True, notify_escalated=True).exclude(email="")
+    members = team.members.filter(is_active=True, notify_escalated=True).exclude(email="")
     skip = {by.pk if by else None, ticket.assignee_id}
     for member in members.order_by("id"):
         if member.pk not in skip:
@@ -211,6 +215,8 @@ def _thread_ids(notification: OutboundEmail) -> list[str]:
     ticket and ours to them that were sent or queued before this one (a retry sent after a
     later e-mail lists that one too: the customer has it)."""
     ticket_id = notification.ticket_id
+    if ticket_id is None:  # a notice about a customer: no conversation
+        return []
     theirs = InboundEmail.objects.filter(
         ticket_id=ticket_id,
         outcome__in=[InboundOutcome.CREATED, InboundOutcome.THREADED],
@@ -221,7 +227,8 @@ def _thread_ids(notification: OutboundEmail) -> list[str]:
     ).filter(Q(status=NotificationStatus.SENT) | Q(created_at__lt=notification.created_at))
     dated = [(at, mid) for at, mid in theirs.values_list("received_at", "message_id")]
     dated += [(at, mid) for at, mid in ours.values_list("created_at", "message_id")]
-    ids = [mid for _at, mid in sorted(dated) if mid != notification.message_id]
+    # (Both queries exclude rows without a Message-ID.)
+    ids = [mid for _at, mid in sorted(dated) if mid is not None and mid != notification.message_id]
     ids = list(dict.fromkeys(ids))
     return ids[:1] + ids[1:][-(REFERENCES_KEPT - 1) :] if ids else []
 
@@ -244,8 +251,12 @@ def _headers(notification: OutboundEmail) -> dict[str, str]:
 def _from_address(notification: OutboundEmail) -> str:
     """An agent's reply comes from them by name, at the desk's address."""
     reply = notification.reply
-    if notification.kind == NotificationKind.AGENT_REPLY and reply and reply.author_id:
-        name = f"{reply.author.first_name or reply.author.display_name} · {settings.SITE_NAME}"
+    if (
+        notification.kind == NotificationKind.AGENT_REPLY
+        and reply
+        and (author := reply.author) is not None
+    ):
+        name = f"{author.first_name or author.display_name} · {settings.SITE_NAME}"
         address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.SUPPORT_EMAIL
         return str(Address(display_name=header_safe(name), addr_spec=address))
     return settings.DEFAULT_FROM_EMAIL
@@ -259,10 +270,23 @@ def mask_address(address: str) -> str:
     return f"{local[0]}•••@{domain}"
 
 
-def _compose_notice(notification: OutboundEmail) -> dict:
+class ComposedEmail(TypedDict):
+    """One outbox e-mail as `send_templated_email` sends it (its keyword arguments)."""
+
+    name: str
+    to: str
+    language: str
+    context: dict[str, object]
+    headers: dict[str, str]
+    from_email: str
+    reply_to: list[str] | None
+
+
+def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
     """The warning to a customer's former address: no ticket, no link."""
     customer = notification.customer
-    context = {
+    assert customer is not None, "the row's constraint: about a ticket or a customer"
+    context: dict[str, object] = {
         "customer": customer,
         "old_address": notification.to_address,
         "new_address": mask_address(customer.email) if customer.email else "",
@@ -279,11 +303,11 @@ def _compose_notice(notification: OutboundEmail) -> dict:
     }
 
 
-def _compose(notification: OutboundEmail, token: str | None) -> dict:
-    if notification.ticket_id is None:
-        return _compose_notice(notification)
+def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
     ticket = notification.ticket
-    context = {"ticket": ticket, "reply": notification.reply}
+    if ticket is None:
+        return _compose_notice(notification)
+    context: dict[str, object] = {"ticket": ticket, "reply": notification.reply}
     if notification.to_customer:
         customer = ticket.customer
         context |= {
@@ -294,6 +318,7 @@ def _compose(notification: OutboundEmail, token: str | None) -> dict:
         to, language, reply_to = customer.email, customer.language, [settings.SUPPORT_EMAIL]
     else:
         user = notification.recipient
+        assert user is not None, "not to the customer: to its recipient"
         context |= {"user": user, "link": reverse("cases:ticket_detail", args=[ticket.pk])}
         if notification.kind == NotificationKind.TICKET_ESCALATED:
             context["escalation"] = (
@@ -327,6 +352,7 @@ def deliver_notification(notification_id: int) -> bool:
     token = None
     try:
         if notification.carries_link:
+            assert notification.ticket is not None, "a link is to a ticket"
             token = issue_access_token(notification.ticket)
         send_templated_email(**_compose(notification, token))
     except Exception as error:
@@ -360,7 +386,7 @@ def deliver_notification(notification_id: int) -> bool:
     return True
 
 
-def enqueue_due_notifications(enqueue) -> int:
+def enqueue_due_notifications(enqueue: Callable[[int], object]) -> int:
     """Hand every due, not recently enqueued notification to `enqueue(id)` — the safety net
     for tasks a broker outage lost — after marking abandoned the attempts of dead senders.
     Returns how many were handed over."""
