@@ -17,12 +17,12 @@ customer (the forwarded `From:`), registered by the agent.
 import hashlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from functools import partial
+from typing import Protocol
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -36,6 +36,7 @@ from ..errors import TransitionError
 from ..models import (
     Attachment,
     Channel,
+    Customer,
     InboundEmail,
     InboundOutcome,
     Language,
@@ -63,6 +64,14 @@ class Ingested:
     outcome: str  # an InboundOutcome, or "duplicate"
     record: InboundEmail
     ticket: Ticket | None = None
+
+
+class Recorder(Protocol):
+    """`_record` with the message's own arguments given: records what became of it."""
+
+    def __call__(
+        self, outcome: str, *, reason: str = ..., ticket: Ticket | None = ...
+    ) -> Ingested: ...
 
 
 def ingest_email(raw: bytes) -> Ingested:
@@ -126,8 +135,12 @@ def reprocess(record: InboundEmail) -> Ingested:
         return ingest_email(raw)
 
 
-def _handle(raw: bytes, message: EmailMessage, message_id: str, received_at, stored) -> Ingested:
-    record = partial(_record, raw, message, message_id=message_id, received_at=received_at)
+def _handle(
+    raw: bytes, message: EmailMessage, message_id: str, received_at: datetime, stored: list[str]
+) -> Ingested:
+    record: Recorder = partial(
+        _record, raw, message, message_id=message_id, received_at=received_at
+    )
     automatic = mailparse.automatic_reason(message)
     if automatic:
         return record(InboundOutcome.IGNORED, reason=automatic)
@@ -150,7 +163,7 @@ def _handle(raw: bytes, message: EmailMessage, message_id: str, received_at, sto
 
 
 def _file(
-    record: Callable[..., Ingested],
+    record: Recorder,
     message: EmailMessage,
     subject: str,
     name: str,
@@ -164,7 +177,7 @@ def _file(
         if why_not:
             return record(InboundOutcome.IGNORED, reason=why_not)
         if ticket is not None:
-            notes = []
+            notes: list[str] = []
             files = _acceptable_files(content.files, notes)
             body = _with_notes(content.reply_text, notes) or (
                 _("(No text: see the attachments.)") if files else subject or "…"
@@ -179,15 +192,23 @@ def _file(
         return _new_case(record, message, subject, name, address, content, stored)
 
 
-def _new_case(record, message, subject, name, address, content, stored) -> Ingested:
-    by = None
+def _new_case(
+    record: Recorder,
+    message: EmailMessage,
+    subject: str,
+    name: str,
+    address: str,
+    content: mailparse.MailContent,
+    stored: list[str],
+) -> Ingested:
+    by: User | None = None
     staff = _staff_member(address) if mailparse.is_forward(subject, content.text) else None
     if staff is not None:
         original_name, original_address = mailparse.forwarded_sender(content)
         if original_address and not _from_this_desk(original_address):
             by, name, address = staff, original_name, original_address
             subject = mailparse.strip_forward_prefix(subject)
-    notes = []
+    notes: list[str] = []
     files = _acceptable_files(content.files, notes)
     description = _with_notes(content.text, notes) or (
         _("(No text: see the attachments.)") if files else subject or _("(empty message)")
@@ -212,7 +233,16 @@ def _new_case(record, message, subject, name, address, content, stored) -> Inges
     return record(InboundOutcome.CREATED, ticket=ticket, reason="; ".join(notes))
 
 
-def _record(raw, message, outcome, message_id, received_at, *, reason="", ticket=None) -> Ingested:
+def _record(
+    raw: bytes,
+    message: EmailMessage | None,
+    outcome: str,
+    message_id: str,
+    received_at: datetime,
+    *,
+    reason: str = "",
+    ticket: Ticket | None = None,
+) -> Ingested:
     sender = subject = ""
     if message is not None:
         sender = mailparse.sender_text(message)
@@ -253,7 +283,7 @@ def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket |
     """The ticket this message answers, if it comes from that ticket's customer; or why the
     message is to be ignored ('' otherwise)."""
     ids = mailparse.references(message)
-    candidates = []
+    candidates: list[int] = []
     if ids:
         ours = OutboundEmail.objects.filter(message_id__in=ids).values_list(
             "ticket_id", "recipient_id"
@@ -291,7 +321,7 @@ def _language(message: EmailMessage) -> str:
     return code if code in Language.values else ""
 
 
-def _may_acknowledge(customer) -> bool:
+def _may_acknowledge(customer: Customer) -> bool:
     since = timezone.now() - timedelta(hours=1)
     recent = OutboundEmail.objects.filter(
         ticket__customer=customer, kind=NotificationKind.TICKET_RECEIVED, created_at__gte=since
@@ -302,10 +332,12 @@ def _may_acknowledge(customer) -> bool:
 # --- attachments -----------------------------------------------------------------------------
 
 
-def _acceptable_files(files: list[mailparse.MailFile], notes: list[str]):
+def _acceptable_files(
+    files: list[mailparse.MailFile], notes: list[str]
+) -> list[mailparse.MailFile]:
     """The files the desk keeps; each one left out is named in `notes` (the raw message,
     kept in full with the InboundEmail record, still has it)."""
-    kept = []
+    kept: list[mailparse.MailFile] = []
     limit = settings.INBOUND_ATTACHMENT_MAX_BYTES
     for mail_file in files:
         if not mail_file.content:
@@ -331,7 +363,9 @@ def _with_notes(text: str, notes: list[str]) -> str:
     return "\n\n".join(part for part in [text.strip(), *(f"[{note}]" for note in notes)] if part)
 
 
-def _store_files(ticket: Ticket, reply: Reply | None, files, stored: list[str]) -> None:
+def _store_files(
+    ticket: Ticket, reply: Reply | None, files: list[mailparse.MailFile], stored: list[str]
+) -> None:
     for mail_file in files:
         attachment = Attachment(
             ticket=ticket,
@@ -344,6 +378,7 @@ def _store_files(ticket: Ticket, reply: Reply | None, files, stored: list[str]) 
             content_id=mail_file.content_id,
         )
         attachment.file.save(mail_file.filename, ContentFile(mail_file.content), save=False)
+        assert attachment.file.name is not None, "save() named it"
         stored.append(attachment.file.name)
         attachment.save()
 
