@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category
-from .services.tickets import SUBJECT_MAX
+from .services.steps import SUBJECT_MAX
 
 DESCRIPTION_MAX = 10_000
 REPLY_MAX = 10_000

@@ -155,14 +155,18 @@ def check_assignee(ticket: Ticket, assignee: User, staffing: Staffing) -> None:
 def sla_applied(ticket: Ticket, at: datetime) -> Fact:
     """The timeline's record of new SLA deadlines (the system's doing: no actor)."""
     policy = ticket.sla_policy
+    # With a policy, both due times are set (sla.set_deadlines).
+    first_due, resolution_due = (
+        (ticket.first_response_due_at, ticket.resolution_due_at) if policy else (None, None)
+    )
     return Fact(
         EventKind.SLA_APPLIED,
         None,
         at,
         {
             "policy": policy.name if policy else None,
-            "first_response_due": ticket.first_response_due_at.isoformat() if policy else None,
-            "resolution_due": ticket.resolution_due_at.isoformat() if policy else None,
+            "first_response_due": first_due.isoformat() if first_due else None,
+            "resolution_due": resolution_due.isoformat() if resolution_due else None,
         },
     )
 
@@ -252,14 +256,14 @@ def open_ticket(
             },
         )
     ]
-    if ticket.assignee_id:
+    if ticket.assignee_id and (chosen := ticket.assignee) is not None:
         facts.append(
             Fact(
                 EventKind.ASSIGNED,
                 by,
                 at,
                 {
-                    "assignee": ticket.assignee.display_name,
+                    "assignee": chosen.display_name,
                     "assignee_id": ticket.assignee_id,
                     "previous": None,
                     "auto": assignee is None,
@@ -284,7 +288,7 @@ def assign(
         check_assignee(ticket, assignee, staffing)
     if (assignee.pk if assignee else None) == ticket.assignee_id:
         return Step()
-    previous = ticket.assignee.display_name if ticket.assignee_id else None
+    previous = ticket.assignee.display_name if ticket.assignee is not None else None
     ticket.assignee = assignee
     step = advance(ticket, ["assignee"], at)
     step.facts.append(

@@ -11,6 +11,7 @@ Common shape of every function that changes an existing ticket:
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import Enum
 
 from django.conf import settings
 from django.db import transaction
@@ -41,7 +42,14 @@ from . import steps
 from .notifications import notify_assignee, notify_team_of_escalation, queue_email
 from .steps import SUBJECT_MAX, Step
 
-UNSET = object()
+
+class _Unset(Enum):
+    """The type of UNSET: an argument not given (None is a value: no category)."""
+
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -56,7 +64,7 @@ _required_text = steps.required_text
 _check_choice = steps.check_choice
 
 
-def _lock(ticket: Ticket, by, expected_version: int | None) -> Ticket:
+def _lock(ticket: Ticket, by: User | None, expected_version: int | None) -> Ticket:
     """Lock the row and return a fresh copy. Precondition: inside a transaction."""
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if by is not None:
@@ -95,7 +103,7 @@ def _save(ticket: Ticket, fields: Iterable[str], at: datetime) -> None:
     _store(ticket, steps.advance(ticket, [*fields], at))
 
 
-def _event(ticket: Ticket, by, kind: str, at: datetime, **data) -> TicketEvent:
+def _event(ticket: Ticket, by: User | None, kind: str, at: datetime, **data: object) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, actor=by, kind=kind, at=at, data=data)
 
 
@@ -134,13 +142,22 @@ def _automatic_assignee(team: Team | None) -> User | None:
 
 
 def _default_team(category: Category | None) -> Team | None:
-    if category is not None and category.default_team_id and category.default_team.is_active:
+    if (
+        category is not None
+        and category.default_team is not None  # (no query when it has none)
+        and category.default_team.is_active
+    ):
         return category.default_team
     return Team.objects.filter(is_active=True).order_by("level", "name").first()
 
 
 def record_ticket_event(
-    *, ticket: Ticket, kind: str, actor: User | None = None, at: datetime | None = None, **data
+    *,
+    ticket: Ticket,
+    kind: str,
+    actor: User | None = None,
+    at: datetime | None = None,
+    **data: object,
 ) -> TicketEvent:
     """Append a fact another app learned about the ticket (a survey answer, a follow-up) to
     its timeline. The ticket itself does not change, so no lock and no new version."""
@@ -203,10 +220,10 @@ def classify_ticket(
     *,
     ticket: Ticket,
     by: User,
-    subject=UNSET,
-    category=UNSET,
-    priority=UNSET,
-    channel=UNSET,
+    subject: str | _Unset = UNSET,
+    category: Category | None | _Unset = UNSET,
+    priority: str | _Unset = UNSET,
+    channel: str | _Unset = UNSET,
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Ticket:
@@ -214,7 +231,7 @@ def classify_ticket(
     at = _now(at)
     ticket = _lock(ticket, by, expected_version)
     lifecycle.transition(Action.CLASSIFY, ticket.status)
-    changes: dict[str, list] = {}
+    changes: dict[str, list[str | None]] = {}  # field: [before, after]
     if subject is not UNSET:
         subject = _required_text(subject, "subject", _("A subject is required."))[:SUBJECT_MAX]
         if subject != ticket.subject:
@@ -277,7 +294,7 @@ def auto_assign_ticket(
         raise ValidationError(_("The team %s has no active agents.") % ticket.team, field="team")
     if agent.pk == ticket.assignee_id:
         return ticket
-    previous = ticket.assignee.display_name if ticket.assignee_id else None
+    previous = ticket.assignee.display_name if ticket.assignee is not None else None
     ticket.assignee = agent
     _save(ticket, ["assignee"], at)
     _event(
@@ -313,6 +330,7 @@ def add_reply(
     ticket = _lock(ticket, by, expected_version)
     step = steps.reply(ticket, by=by, body=body, public=public, at=at)
     _store(ticket, step)
+    assert step.reply is not None, "_store wrote the step's message"
     if public:
         queue_email(ticket=ticket, kind=NotificationKind.AGENT_REPLY, reply=step.reply, at=at)
     return step.reply
@@ -326,6 +344,7 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
     ticket = _lock(ticket, None, None)
     step = steps.customer_reply(ticket, body=body, at=at)
     _store(ticket, step)
+    assert step.reply is not None, "_store wrote the step's message"
     if step.reopened:
         ticket_reopened.send(sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying())
     return step.reply
