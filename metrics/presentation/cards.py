@@ -3,13 +3,14 @@ the sample it is computed over, how it is computed) and the card built from two 
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
-from .formatting import delta, format_value
+from ..kpis import KpiValue, KpiValues
+from .formatting import Better, Delta, Unit, delta, format_value
 
 SAMPLES = {
     "responses": ngettext_lazy("%(count)s answer", "%(count)s answers", "n"),
@@ -40,12 +41,12 @@ class Kpi:
 
     key: str
     title: Any
-    unit: str
-    better: str  # "higher", "lower" or "" (neither: volume)
-    read: Callable[[dict], Any]
+    unit: Unit
+    better: Better
+    read: Callable[[KpiValues], KpiValue]
     formula: Any
     sample: str
-    count: Callable[[dict], int]
+    count: Callable[[KpiValues], int]
     survey: str | None = None
 
 
@@ -249,7 +250,32 @@ KPI_CARDS = (
 )
 
 
-def _details(kpi: Kpi, summary: dict) -> list[str]:
+class Bar(TypedDict):
+    """One bar of a card's distribution."""
+
+    label: str
+    count: int
+    max: int
+
+
+class Card(TypedDict):
+    """What the dashboard shows of one KPI (its cards in templates/metrics/dashboard.html)."""
+
+    key: str
+    title: Any
+    value: str
+    empty: bool
+    previous: str
+    delta: Delta | None
+    formula: Any
+    sample: str
+    details: list[str]
+    distribution: list[Bar]
+    lower_is_better: bool
+    response_rate: NotRequired[str]  # the survey KPIs'
+
+
+def _details(kpi: Kpi, summary: KpiValues) -> list[str]:
     """The secondary lines of a card (means, p90, the parts of a rate)."""
     if kpi.key == "csat":
         average = format_value(summary["csat"]["average"], "score2")
@@ -288,7 +314,7 @@ def _details(kpi: Kpi, summary: dict) -> list[str]:
     return []
 
 
-def _distribution(kpi: Kpi, summary: dict) -> list[dict]:
+def _distribution(kpi: Kpi, summary: KpiValues) -> list[Bar]:
     """Count per score (per group for NPS), with the largest count as the bars' maximum."""
     if kpi.survey is None:
         return []
@@ -306,10 +332,10 @@ def _distribution(kpi: Kpi, summary: dict) -> list[dict]:
     return [{"label": label, "count": count, "max": top} for label, count in rows]
 
 
-def card(kpi: Kpi, current: dict, previous: dict) -> dict:
+def card(kpi: Kpi, current: KpiValues, previous: KpiValues) -> Card:
     value, before = kpi.read(current), kpi.read(previous)
     count = kpi.count(current)
-    card = {
+    card: Card = {
         "key": kpi.key,
         "title": kpi.title,
         "value": format_value(value, kpi.unit),

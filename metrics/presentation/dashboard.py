@@ -4,19 +4,21 @@ engine (`metrics.kpis`) once each, and the tables it can export."""
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .. import definitions, kpis
-from .cards import KPI_CARDS, Kpi, card
-from .formatting import difference, format_value
+from ..kpis import DriverRow, FamiliesByGroup, KpiValues, SeriesPoint, VolumeRow
+from .cards import KPI_CARDS, Card, Kpi, card
+from .formatting import Number, difference, format_value
 from .labels import BACKLOG_LABELS, DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
 from .tables import Column, Table
 
 
-def _gap(value, overall, decimals: int):
+def _gap(value: Number | None, overall: Number | None, decimals: int) -> float | None:
     if value is None or overall is None:
         return None
     return float(
@@ -34,7 +36,7 @@ class Dashboard:
     """Everything the page shows for one period and one set of filters, each part computed
     by the engine the first time it is asked for."""
 
-    def __init__(self, period: kpis.Period, filters: kpis.Filters):
+    def __init__(self, period: kpis.Period, filters: kpis.Filters) -> None:
         self.period = period
         self.filters = filters
         self.interval = interval_for(period)
@@ -42,38 +44,38 @@ class Dashboard:
     # --- the engine's answers ---
 
     @cached_property
-    def current(self) -> dict:
+    def current(self) -> KpiValues:
         return kpis.summary(self.period, self.filters)
 
     @cached_property
-    def previous(self) -> dict:
+    def previous(self) -> KpiValues:
         return kpis.summary(self.period.previous(), self.filters)
 
-    def _series(self, kpi: str) -> list[dict]:
+    def _series(self, kpi: str) -> list[SeriesPoint]:
         return kpis.timeseries(kpi, self.interval, self.period, self.filters)
 
     @cached_property
-    def survey_series(self) -> list[dict]:
+    def survey_series(self) -> list[SeriesPoint]:
         return self._series("csat")  # the detail holds NPS and CES of the same buckets
 
     @cached_property
-    def created_series(self) -> list[dict]:
+    def created_series(self) -> list[SeriesPoint]:
         return self._series("volume")  # … and FRT
 
     @cached_property
-    def resolved_series(self) -> list[dict]:
+    def resolved_series(self) -> list[SeriesPoint]:
         return self._series("art_median")
 
     @cached_property
-    def channels(self) -> list[dict]:
+    def channels(self) -> list[VolumeRow]:
         return kpis.volume_by("channel", self.period, self.filters)
 
     @cached_property
-    def drivers(self) -> dict:
+    def drivers(self) -> dict[str, list[DriverRow]]:
         return kpis.drivers(self.period, self.filters)
 
     @cached_property
-    def agents(self) -> dict:
+    def agents(self) -> FamiliesByGroup:
         return kpis.many_breakdowns("agent", self.period, self.filters)
 
     # --- what the page shows ---
@@ -87,7 +89,7 @@ class Dashboard:
             if kpi.sample != "sla" or kpi.count(self.current) or kpi.count(self.previous)
         ]
 
-    def cards(self) -> list[dict]:
+    def cards(self) -> list[Card]:
         return [card(kpi, self.current, self.previous) for kpi in self.shown_kpis()]
 
     def bucket_label(self, day: date) -> str:
@@ -188,7 +190,7 @@ class Dashboard:
             Column(_("CES gap"), "gap2"),
         ]
 
-    def _driver_rows(self, fact: str) -> list[list]:
+    def _driver_rows(self, fact: str) -> list[list[Any]]:
         overall = self.current
         csat, nps, ces = (
             overall["csat"]["percent"],
@@ -260,10 +262,10 @@ class Dashboard:
             )
         return table
 
-    def chart_data(self) -> dict:
+    def chart_data(self) -> dict[str, Any]:
         """Series and translated labels for static/js/dashboard.js."""
 
-        def hours(seconds):
+        def hours(seconds: float | None) -> float | None:
             return None if seconds is None else round(seconds / 3600, 2)
 
         survey = [point["detail"] for point in self.survey_series]

@@ -3,16 +3,24 @@ difference against the previous period and whether it is better or worse."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ..templatetags.kpi_format import duration
 
+# How a value reads: a KPI's unit, or a table column's (text, a gap to the overall figure).
+Unit = Literal["percent", "score1", "score2", "count", "duration", "number", "text", "gap1", "gap2"]
+# Which way a KPI is better ("": neither, the volume).
+Better = Literal["higher", "lower", ""]
+# A KPI's value or a difference of two: a count, a rate, a score, seconds; None over nothing.
+Number = float | Decimal
+
 DECIMALS = {"percent": 1, "score1": 1, "score2": 2, "count": 0, "duration": 0}
 
 
-def format_value(value, unit: str) -> str:
+def format_value(value: Number | str | None, unit: Unit) -> str:
     """A KPI as the page shows it: `—` for an empty set, localised numbers, `3 h 12 min`."""
     if value is None:
         return "—"
@@ -27,14 +35,14 @@ def format_value(value, unit: str) -> str:
     return number_format(value, DECIMALS[unit], force_grouping=unit == "count")
 
 
-def format_gap(value, unit: str) -> str:
+def format_gap(value: float | None, unit: Unit) -> str:
     if value is None:
         return "—"
     text = number_format(abs(value), DECIMALS[unit])
     return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
 
 
-def difference(now, before, unit: str) -> Decimal | None:
+def difference(now: Number | None, before: Number | None, unit: Unit) -> Decimal | None:
     """now − before at the KPI's precision (exact, no float noise); None if either is."""
     if now is None or before is None:
         return None
@@ -50,7 +58,7 @@ class Delta:
     css: str
 
 
-def delta(now, before, unit: str, better: str) -> Delta | None:
+def delta(now: Number | None, before: Number | None, unit: Unit, better: Better) -> Delta | None:
     """The change against the previous period: arrow, amount, and green when it went the
     right way (down for the lower-is-better KPIs), red when not, grey when neither."""
     change = difference(now, before, unit)

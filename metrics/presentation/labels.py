@@ -1,9 +1,15 @@
 """How the dashboard and the metrics API name what the engine returns: a team, agent,
 category, channel or priority from its key, a backlog age bucket, a driver and its values."""
 
+from collections.abc import Iterable
+from datetime import date
+
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cases.models import Category, Channel, Priority, Team, User
+
+from ..kpis import DriverRow, GroupKey
 
 NO_VALUE_LABELS = {
     "team": gettext_lazy("No team"),
@@ -27,7 +33,7 @@ DRIVER_TITLES = {
     "category": gettext_lazy("Category"),
 }
 # Known driver values in the order they read best; channel and category are labelled below.
-DRIVER_VALUES = {
+DRIVER_VALUES: dict[str, dict[str | None, Promise]] = {
     "frt": {
         "lt_1h": gettext_lazy("< 1 h"),
         "1_4h": gettext_lazy("1–4 h"),
@@ -46,11 +52,13 @@ DRIVER_VALUES = {
 }
 
 
-def dimension_labels(by: str, keys) -> dict:
+def dimension_labels(by: str, keys: Iterable[GroupKey]) -> dict[GroupKey, str]:
     """key → label for breakdown keys: team, agent and category names (one query), channel
     and priority display labels; None reads "Unassigned", "No team"…"""
     keys = set(keys)
-    ids = [key for key in keys if key is not None]
+    # Ids of teams, agents, categories: a breakdown's keys are never dates (time buckets).
+    ids = [key for key in keys if key is not None and not isinstance(key, date)]
+    named: dict[GroupKey, str]
     if by == "team":
         named = dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
     elif by == "agent":
@@ -65,7 +73,7 @@ def dimension_labels(by: str, keys) -> dict:
     }
 
 
-def driver_label(fact: str, value) -> str:
+def driver_label(fact: str, value: str | None) -> str:
     if fact == "channel":
         return dimension_labels("channel", [value])[value]
     if fact == "category":
@@ -73,7 +81,7 @@ def driver_label(fact: str, value) -> str:
     return str(DRIVER_VALUES[fact].get(value, value))
 
 
-def ordered_drivers(fact: str, rows: list[dict]) -> list[dict]:
+def ordered_drivers(fact: str, rows: list[DriverRow]) -> list[DriverRow]:
     order = list(DRIVER_VALUES.get(fact, {}))
     if not order:
         return rows

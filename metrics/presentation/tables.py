@@ -8,13 +8,16 @@ from django.utils.translation import gettext as _
 
 from cases.csv_safety import neutralise
 
-from .formatting import format_gap, format_value
+from .formatting import Unit, format_gap, format_value
+
+# A cell on the page: its text and CSS classes, and a gap's (`gap`, `gap_css`) beside them.
+HtmlCell = dict[str, str]
 
 
 @dataclass(frozen=True)
 class Column:
     label: Any
-    unit: str = "text"  # text, percent, score1, score2, count, duration, gap1, gap2
+    unit: Unit = "text"
 
 
 @dataclass
@@ -22,19 +25,20 @@ class Table:
     name: str
     title: Any
     columns: list[Column]
-    rows: list[list] = field(default_factory=list)
+    # Each cell as its column's unit says: a text, a number, None for an empty set.
+    rows: list[list[Any]] = field(default_factory=list)
 
     def html_columns(self) -> list[Column]:
         """On the page a gap shares its value's cell; the CSV keeps it in a column of its own."""
         return [column for column in self.columns if not column.unit.startswith("gap")]
 
-    def html_rows(self) -> list[list[dict]]:
+    def html_rows(self) -> list[list[HtmlCell]]:
         result = []
         for row in self.rows:
-            cells = []
+            cells: list[HtmlCell] = []
             for column, value in zip(self.columns, row, strict=True):
                 if column.unit.startswith("gap"):
-                    unit = "score2" if column.unit == "gap2" else "score1"
+                    unit: Unit = "score2" if column.unit == "gap2" else "score1"
                     tone = (
                         "text-body-secondary"
                         if not value
@@ -57,7 +61,7 @@ class Table:
             for column in self.columns
         ]
 
-    def csv_rows(self) -> list[list]:
+    def csv_rows(self) -> list[list[Any]]:
         """Numbers as numbers (a spreadsheet does not run `-12.5`), durations in seconds,
         empty sets as empty cells; text neutralised against formula injection."""
         return [
@@ -69,5 +73,5 @@ class Table:
         ]
 
 
-def row_value_present(cell: dict) -> bool:
+def row_value_present(cell: HtmlCell) -> bool:
     return cell["text"] != "—"
