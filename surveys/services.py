@@ -12,7 +12,10 @@ import hmac
 import logging
 import random
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import EllipsisType
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.core.mail import BadHeaderError
@@ -66,6 +69,13 @@ from .models import (
 from .signals import invitation_sent
 
 log = logging.getLogger(__name__)
+
+# The data of a timeline event (TicketEvent.data: JSON).
+EventData: TypeAlias = dict[str, Any]
+# A checked answer: each question's score (None: not answered) by name, and "comment".
+Answer: TypeAlias = dict[str, int | str | None]
+# Hands an id to the task queue (surveys/tasks.py).
+Enqueue: TypeAlias = Callable[[int], object]
 
 REENQUEUE_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
@@ -180,7 +190,7 @@ WITHDRAWABLE = [
 ]
 
 
-def withdraw(invitation: SurveyInvitation, at: datetime) -> dict:
+def withdraw(invitation: SurveyInvitation, at: datetime) -> EventData:
     """Withdraw one invitation in memory (its status is in WITHDRAWABLE); the data of its
     "survey withdrawn" event. The history import applies it to the invitations it writes."""
     # A `sending` row may already be in the customer's inbox: expire it (the link then
@@ -201,7 +211,7 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def _survey_context(invitation: SurveyInvitation) -> dict:
+def _survey_context(invitation: SurveyInvitation) -> dict[str, Any]:
     path = survey_path(invitation)
     low, high = SCALES[Question.CSAT]
     return {
@@ -300,7 +310,7 @@ def deliver_invitation(invitation_id: int) -> bool:
     return True
 
 
-def enqueue_due_invitations(enqueue) -> int:
+def enqueue_due_invitations(enqueue: Enqueue) -> int:
     """The safety net: hand every due invitation not enqueued recently (or whose sender's
     lease ran out) to `enqueue(id)`. A broker outage delays surveys; it never loses them.
     First the attempts of dead senders (invitations and reminders) are marked abandoned."""
@@ -395,12 +405,18 @@ def expire_invitations(*, now: datetime | None = None) -> int:
 
 
 def clean_answer(
-    invitation: SurveyInvitation, *, csat=None, ces=None, nps=None, comment: str = ""
-) -> dict:
-    """Check every score against its scale; the questions not asked must stay empty.
-    Raises InvalidAnswer with one message per field."""
+    invitation: SurveyInvitation,
+    *,
+    csat: object = None,
+    ces: object = None,
+    nps: object = None,
+    comment: str = "",
+) -> Answer:
+    """Check every score (as given: a number, a text, anything) against its scale; the
+    questions not asked must stay empty. Raises InvalidAnswer with one message per field."""
     values = {Question.CSAT: csat, Question.CES: ces, Question.NPS: nps}
-    errors, clean = {}, {}
+    errors: dict[str, str] = {}
+    clean: dict[str, int | None] = {}
     for question, value in values.items():
         if value in (None, ""):
             clean[question.value] = None
@@ -451,9 +467,9 @@ def answer_survey(
     invitation: SurveyInvitation,
     source: str = Source.WEB,
     at: datetime | None = None,
-    csat=None,
-    ces=None,
-    nps=None,
+    csat: object = None,
+    ces: object = None,
+    nps: object = None,
     comment: str = "",
 ) -> SurveyResponse:
     """Record the customer's one answer; open a follow-up for a detractor (NPS ≤ 6) or an
@@ -478,7 +494,7 @@ def answer_survey(
 
 def _record_answer(
     invitation: SurveyInvitation,
-    answer: dict,
+    answer: Answer,
     *,
     source: str,
     at: datetime,
@@ -518,7 +534,7 @@ def _record_answer(
 
 def answer_rows(
     invitation: SurveyInvitation,
-    answer: dict,
+    answer: Answer,
     *,
     source: str,
     at: datetime,
@@ -556,7 +572,7 @@ def answer_rows(
     return response, follow_up
 
 
-def answered_event_data(response: SurveyResponse) -> dict:
+def answered_event_data(response: SurveyResponse) -> EventData:
     """The "survey answered" event's data (the response has its id)."""
     return {
         "response_id": response.pk,
@@ -567,7 +583,7 @@ def answered_event_data(response: SurveyResponse) -> dict:
     }
 
 
-def follow_up_event_data(follow_up: FollowUp) -> dict:
+def follow_up_event_data(follow_up: FollowUp) -> EventData:
     """The "follow-up opened" event's data (the follow-up has its id)."""
     return {"follow_up_id": follow_up.pk, "reasons": follow_up.reasons}
 
@@ -625,7 +641,7 @@ def deliver_follow_up_alert(follow_up_id: int) -> bool:
     return True
 
 
-def enqueue_due_follow_up_alerts(enqueue) -> int:
+def enqueue_due_follow_up_alerts(enqueue: Enqueue) -> int:
     now = timezone.now()
     due = FollowUp.objects.filter(
         Q(alert_status=NotificationStatus.PENDING, created_at__lte=now - REENQUEUE_AFTER)
@@ -646,7 +662,7 @@ def update_follow_up(
     *,
     follow_up: FollowUp,
     by: User,
-    owner: User | None | object = ...,
+    owner: User | None | EllipsisType = ...,  # ...: unchanged
     status: str | None = None,
     note: str = "",
 ) -> FollowUp:
@@ -654,7 +670,7 @@ def update_follow_up(
     _require_manager(by)
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     now = timezone.now()
-    changes = {}
+    changes: dict[str, str | None] = {}
     if owner is not ... and (owner.pk if owner else None) != follow_up.owner_id:
         if owner is not None and (not owner.is_active or owner.role is None):
             raise FollowUpError(_("Choose an active member of staff."), field="owner")
@@ -695,9 +711,9 @@ def record_survey_history(
     resolution_event: TicketEvent,
     sent_at: datetime,
     answered_at: datetime | None = None,
-    csat=None,
-    ces=None,
-    nps=None,
+    csat: object = None,
+    ces: object = None,
+    nps: object = None,
     comment: str = "",
     follow_up_status: str = FollowUpStatus.OPEN,
     now: datetime | None = None,
