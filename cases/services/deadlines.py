@@ -17,6 +17,7 @@ the breaches count, but nobody hears of them and nothing escalates.
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -35,6 +36,9 @@ from .steps import Fact
 from .tickets import _event, escalate_ticket
 
 log = logging.getLogger(__name__)
+
+# notify(ticket_id, clock, stage, user_ids): publishes one SLA alert (the task in production).
+AlertPublisher = Callable[[int, str, str, list[int]], None]
 
 CLOCKS = ("first_response", "resolution")
 BATCH = 1000  # tickets per clock and stage per run; the next run takes the rest
@@ -63,11 +67,13 @@ def _passed(clock: str, stage: str, now: datetime) -> Q:
     return passed
 
 
-def check_deadlines(now: datetime | None = None, notify=None) -> Counter:
+def check_deadlines(
+    now: datetime | None = None, notify: AlertPublisher | None = None
+) -> Counter[str]:
     """Warn and escalate what is due. `notify(ticket_id, clock, stage, user_ids)` is called
     on commit for each e-mail to send (the task in production)."""
     now = now or timezone.now()
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for clock in CLOCKS:
         for stage in ("warning", "breach"):
             due = (
@@ -82,7 +88,7 @@ def check_deadlines(now: datetime | None = None, notify=None) -> Counter:
 
 
 @transaction.atomic
-def _handle(pk: int, clock: str, stage: str, now: datetime, notify) -> bool:
+def _handle(pk: int, clock: str, stage: str, now: datetime, notify: AlertPublisher | None) -> bool:
     ticket = (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("sla_policy", "assignee", "team")
@@ -158,7 +164,12 @@ def mark_past_deadlines(ticket: Ticket, marks: dict[str, datetime]) -> list[Fact
             EventKind.SLA_BREACHED,
             None,
             due,
-            {"clock": clock, "due": due.isoformat(), "policy": ticket.sla_policy.name},
+            {
+                "clock": clock,
+                "due": due.isoformat(),
+                # None: the policy was deleted since (its tickets keep their due times)
+                "policy": ticket.sla_policy.name if ticket.sla_policy else None,
+            },
         )
         for clock in breached
         for due in (marks[f"{clock}_breached_at"],)

@@ -10,6 +10,7 @@ import logging
 import ssl
 import uuid
 from collections import Counter
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 
 LOCK_KEY = "pulso:imap-poll"
 LOCK_SECONDS = 300
+
+# What imaplib answers a command with: bytes, (envelope, bytes) pairs, None (typeshed's own
+# type for it is list[Any]).
+ImapData = list[Any]
 
 
 class MailboxError(Exception):
@@ -37,6 +42,7 @@ def _quoted(name: str) -> str:
 
 def _connect() -> imaplib.IMAP4:
     host, port, timeout = settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_TIMEOUT
+    connection: imaplib.IMAP4
     try:
         if settings.IMAP_SSL:
             context = ssl.create_default_context()
@@ -51,8 +57,10 @@ def _connect() -> imaplib.IMAP4:
     return connection
 
 
-def _imap(connection: imaplib.IMAP4, command: str, *args):
+def _imap(connection: imaplib.IMAP4, command: str, *args: object) -> ImapData:
     """One IMAP command; a refusal or a broken connection becomes a MailboxError."""
+    status: str
+    data: ImapData
     try:
         status, data = getattr(connection, command)(*args)
     except (OSError, imaplib.IMAP4.error) as error:
@@ -62,14 +70,14 @@ def _imap(connection: imaplib.IMAP4, command: str, *args):
     return data
 
 
-def _message_bytes(data) -> bytes | None:
+def _message_bytes(data: ImapData) -> bytes | None:
     for item in data or ():
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
             return item[1]
     return None
 
 
-def poll(batch: int | None = None) -> Counter:
+def poll(batch: int | None = None) -> Counter[str]:
     """Take in up to `batch` (IMAP_BATCH) new messages. Counts per outcome."""
     token = uuid.uuid4().hex
     if not cache.add(LOCK_KEY, token, LOCK_SECONDS):
@@ -81,10 +89,10 @@ def poll(batch: int | None = None) -> Counter:
             cache.delete(LOCK_KEY)
 
 
-def _poll(batch: int) -> Counter:
+def _poll(batch: int) -> Counter[str]:
     """Precondition: this run holds the lock. A failure of `ingest_email` (the database)
     propagates as it is, leaving that message and the rest unread."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     processed = settings.IMAP_PROCESSED_FOLDER
     connection = _connect()
     try:
@@ -126,5 +134,5 @@ def _done(connection: imaplib.IMAP4, uid: bytes, processed: str, can_move: bool)
         _imap(connection, "uid", "STORE", uid, "+FLAGS", r"(\Seen \Deleted)")
 
 
-def describe(counts: Counter) -> str:
+def describe(counts: Counter[str]) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "nothing new"

@@ -357,7 +357,7 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
 def escalate_ticket(
     *,
     ticket: Ticket,
-    by: User,
+    by: User | None,  # None: the SLA breach check
     reason: str,
     team: Team | None = None,
     expected_version: int | None = None,

@@ -68,7 +68,12 @@ def policies(team_n2):
 def open_ticket(by, team, at, priority="high", **kwargs) -> Ticket:
     with time_machine.travel(at, tick=False):
         return make_ticket(
-            by=by, team=team, assignee=by, priority=priority, customer=CustomerFactory(), **kwargs
+            by=by,
+            team=team,
+            assignee=by,
+            priority=priority,
+            customer=CustomerFactory.create(),
+            **kwargs,
         )
 
 
@@ -312,3 +317,18 @@ def test_two_checks_at_once_escalate_each_breach_once(ana, team_n1, team_n2, off
         ticket.refresh_from_db()
         assert (ticket.level, ticket.escalation_count) == (2, 1)
         assert len(events(ticket, EventKind.SLA_BREACHED)) == 1
+
+
+def test_a_history_import_records_past_breaches_of_a_ticket_whose_policy_was_deleted(
+    ana, team_n1, policies
+):
+    """Deleting a policy leaves its tickets' due times (SET_NULL): their past breaches are
+    still recorded, naming no policy — as the live check does."""
+    ticket = open_ticket(ana, team_n1, local(2025, 3, 4, 9))  # due 11:00 and 17:00
+    policies["high"].delete()
+    ticket.refresh_from_db()
+
+    breached = deadlines.record_past_deadlines(ticket, local(2025, 3, 4, 18))
+
+    assert breached == ["first_response", "resolution"]
+    assert [e.data["policy"] for e in events(ticket, EventKind.SLA_BREACHED)] == [None, None]
