@@ -1,12 +1,14 @@
 """factory-boy factories. State beyond creation is reached through the real services."""
 
+from typing import Any
+
 import factory
 from django.contrib.auth.models import Group
 
 from cases.models import ROLE_GROUPS, Category, Channel, Customer, Role, Team, Ticket, User
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -48,7 +50,7 @@ def give_role(user, role) -> None:
     user.save()
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
         django_get_or_create = ("name",)
@@ -57,7 +59,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     level = 1
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(factory.django.DjangoModelFactory[Category]):
     class Meta:
         model = Category
         django_get_or_create = ("name",)
@@ -65,7 +67,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Category {n}")
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -74,11 +76,19 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     company = factory.Faker("company")
 
 
-def make_ticket(*, by=None, customer=None, team=None, **kwargs) -> Ticket:
+def make_ticket(
+    *,
+    by: User | None = None,
+    customer: Customer | None = None,
+    team: Team | None = None,
+    **kwargs: Any,
+) -> Ticket:
     """A ticket registered through the service, as an agent or the customer would."""
     from cases.services import register_ticket
 
     kwargs.setdefault("subject", "The printer does not print")
     kwargs.setdefault("description", "It blinks orange and nothing comes out.")
     kwargs.setdefault("channel", Channel.PHONE)
-    return register_ticket(by=by, customer=customer or CustomerFactory(), team=team, **kwargs)
+    return register_ticket(
+        by=by, customer=customer or CustomerFactory.create(), team=team, **kwargs
+    )

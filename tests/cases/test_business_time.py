@@ -2,7 +2,8 @@
 team's time zone, skip nights, weekends and holidays, and keep wall-clock hours across a
 daylight-saving change."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,16 +13,16 @@ from cases.business_time import ClosedCalendar, Schedule
 BOGOTA = ZoneInfo("America/Bogota")
 NEW_YORK = ZoneInfo("America/New_York")
 SANTIAGO = ZoneInfo("America/Santiago")
-OFFICE = ((time(8), time(18)),)
+OFFICE: tuple[tuple[time, time], ...] = ((time(8), time(18)),)
 WEEKDAYS = dict.fromkeys(range(5), OFFICE)
 HOUR = 3600
 
 
-def at(zone, *args) -> datetime:
-    return datetime(*args, tzinfo=zone)
+def at(zone: tzinfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
-def office(zone=BOGOTA, holidays=()) -> Schedule:
+def office(zone: ZoneInfo = BOGOTA, holidays: Iterable[date] = ()) -> Schedule:
     return Schedule(zone=zone, hours=WEEKDAYS, holidays=frozenset(holidays))
 
 

@@ -39,7 +39,7 @@ def prepared(entry, agent, team) -> tuple[bytes, Ticket | None]:
     needed = entry.get("requires_ticket")
     if not needed:
         return raw, None
-    customer = CustomerFactory(email=needed["customer_email"])
+    customer = CustomerFactory.create(email=needed["customer_email"])
     ticket = make_ticket(by=agent, team=team, customer=customer)
     number = needed["reference"].split("-")[1]
     raw = re.sub(rf"PUL-{number}".encode(), ticket.reference.encode(), raw, flags=re.I)

@@ -31,8 +31,8 @@ BOGOTA = ZoneInfo("America/Bogota")
 FRIDAY_5PM = datetime(2025, 3, 7, 17, tzinfo=BOGOTA)
 
 
-def local(*args) -> datetime:
-    return datetime(*args, tzinfo=BOGOTA)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BOGOTA)
 
 
 @pytest.fixture

@@ -61,7 +61,9 @@ def other(db):
 
 def answered(*, by, team, at, csat=None, ces=None, nps=None, **ticket_fields) -> SurveyResponse:
     """A ticket of `team` resolved by `by` and its customer's answer, given `at`."""
-    ticket = make_ticket(by=by, customer=CustomerFactory(), team=team, assignee=by, **ticket_fields)
+    ticket = make_ticket(
+        by=by, customer=CustomerFactory.create(), team=team, assignee=by, **ticket_fields
+    )
     case_services.add_reply(ticket=ticket, by=by, body="Here is the fix.")
     case_services.resolve_ticket(ticket=ticket, by=by, resolution="Fixed it.")
     invitation = SurveyInvitation.objects.get(ticket=ticket)

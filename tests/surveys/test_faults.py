@@ -177,7 +177,7 @@ def resolved_invitations(agent, team, count: int, prefix: str) -> list[SurveyInv
     """`count` resolutions of `count` customers, with the default delay (nothing enqueued),
     made due at once."""
     for i in range(count):
-        customer = CustomerFactory(email=f"{prefix}{i:04d}@example.com")
+        customer = CustomerFactory.create(email=f"{prefix}{i:04d}@example.com")
         ticket = make_ticket(by=agent, customer=customer, team=team, assignee=agent)
         case_services.add_reply(ticket=ticket, by=agent, body="Done.")
         case_services.resolve_ticket(ticket=ticket, by=agent, resolution="Fixed.")

@@ -40,7 +40,11 @@ def answered(
     """A ticket of `team` worked and resolved by `by` (a fresh customer each time, so the
     survey throttle never interferes), and the customer's answer to its survey."""
     ticket = make_ticket(
-        by=by, customer=customer or CustomerFactory(), team=team, assignee=by, **ticket_fields
+        by=by,
+        customer=customer or CustomerFactory.create(),
+        team=team,
+        assignee=by,
+        **ticket_fields,
     )
     case_services.add_reply(ticket=ticket, by=by, body="Here is the fix.")
     case_services.resolve_ticket(ticket=ticket, by=by, resolution="Fixed it.")
