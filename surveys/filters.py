@@ -70,7 +70,7 @@ class ResponseFilter(django_filters.FilterSet):
 
     class Meta:
         model = SurveyResponse
-        fields = []
+        fields: list[str] = []
 
     def filter_answered_after(self, queryset, name, value):
         return queryset.filter(answered_at__gte=day_start(value))

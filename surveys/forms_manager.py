@@ -3,8 +3,10 @@ what may happen to a follow-up is decided by `surveys.services.update_follow_up`
 FollowUpError `add_follow_up_error` puts back on the form."""
 
 from datetime import date, timedelta
+from typing import cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,7 +78,7 @@ class FollowUpFilterForm(forms.Form):
         return getattr(self, "cleaned_data", {}).get(name) or self.DEFAULTS.get(name)
 
 
-def _active_staff_or(current):
+def _active_staff_or(current: User | None) -> QuerySet[User]:
     """Active staff, plus the current owner even if they left since (so the form still shows
     them)."""
     staff = staff_users()
@@ -88,7 +90,7 @@ def _active_staff_or(current):
 class FollowUpForm(forms.Form):
     """Owner, status and a note, saved together by `update_follow_up`."""
 
-    owner = forms.ModelChoiceField(
+    owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         label=_("Owner"), queryset=None, required=False, empty_label=_("— Nobody —")
     )
     status = forms.ChoiceField(label=_("Status"), choices=FollowUpStatus.choices)
@@ -103,7 +105,8 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args, follow_up: FollowUp, **kwargs):
         super().__init__(*args, **kwargs)
         self.follow_up = follow_up
-        self.fields["owner"].queryset = _active_staff_or(follow_up.owner)
+        owner = cast("forms.ModelChoiceField[User]", self.fields["owner"])  # declared above
+        owner.queryset = _active_staff_or(follow_up.owner)
         if not self.is_bound:
             self.initial.update(owner=follow_up.owner_id, status=follow_up.status)
 

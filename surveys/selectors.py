@@ -95,6 +95,7 @@ def summary_from_counts(
     `ces_sum`). Percentages to one decimal, the CES average to two, ROUND_HALF_UP."""
     ces = None
     if ces_n:
+        assert ces_sum is not None  # the sum of ces_n answers
         ces = (Decimal(ces_sum) / Decimal(ces_n)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return {
         "count": count,

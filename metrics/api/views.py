@@ -318,7 +318,7 @@ class MetricsBreakdownRowOutput(serializers.Serializer):
     key = KeyField(
         help_text=_("Team, agent or category id; channel or priority code; null for none.")
     )
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF moves a declared field off the class
     value = serializers.FloatField(allow_null=True)
     count = serializers.IntegerField(help_text=_("The sample the value is computed over."))
 
@@ -338,7 +338,7 @@ class MetricsScoresOutput(serializers.Serializer):
 
 class MetricsDriverRowOutput(MetricsScoresOutput):
     value = serializers.CharField(allow_null=True)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # DRF moves a declared field off the class
 
 
 class MetricsDriverFactOutput(serializers.Serializer):

@@ -84,7 +84,7 @@ class RecordedAnswerOutput(serializers.Serializer):
     ces = serializers.IntegerField(allow_null=True)
     nps = serializers.IntegerField(allow_null=True)
     comment = serializers.CharField()
-    source = serializers.ChoiceField(choices=Source.choices)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]  # DRF moves a declared field off the class
     answered_at = serializers.DateTimeField()
 
 

@@ -83,7 +83,7 @@ class FollowUpFilter(ApiFilterSet):
 
     class Meta:
         model = FollowUp
-        fields = []
+        fields: list[str] = []
 
 
 def _follow_ups(user):

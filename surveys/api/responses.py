@@ -64,7 +64,7 @@ class SurveyResponseOutput(ScoresOutput):
     customer = SurveyNamedRefOutput(source="ticket.customer")
     agent = UserRefOutput(allow_null=True, help_text=_("The agent at resolution."))
     team = SurveyNamedRefOutput(allow_null=True, help_text=_("The team at resolution."))
-    source = serializers.ChoiceField(choices=Source.choices)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]  # DRF moves a declared field off the class
     answered_at = serializers.DateTimeField()
     follow_up = serializers.SerializerMethodField()
 
