@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, customers, links, workspace
+from .views import attachments, customers, links, presence, workspace
 
 app_name = "cases"
 
@@ -14,6 +14,7 @@ urlpatterns = [
         name="attachment",
     ),
     path("tickets/<int:pk>/links/revoke/", links.revoke_links, name="revoke_links"),
+    path("tickets/<int:pk>/presence/", presence.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/<slug:action>/", workspace.ticket_action, name="ticket_action"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/", customers.customer_create, name="customer_create"),

@@ -8,13 +8,14 @@ re-rendered (409), keeping whatever the user typed.
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -54,20 +55,22 @@ from ..selectors import can_see_ticket, tickets_visible_to
 if TYPE_CHECKING:  # django-stubs' helper types exist for the checker only
     from django_stubs_ext import StrOrPromise
 
+StaffView = TypeVar("StaffView", bound=Callable[..., HttpResponseBase])
+
 PAGE_SIZE = 25
 
 
-def staff_required(view):
+def staff_required(view: StaffView) -> StaffView:
     """Logged in (else to the login page) and in a staff role (else 403)."""
 
     @wraps(view)
     @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.role is None:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request.user, "role", None) is None:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(StaffView, wrapper)  # the same call signature as the view it wraps
 
 
 # --- queues -----------------------------------------------------------------------------------

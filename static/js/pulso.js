@@ -12,3 +12,12 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// The ticket page's heartbeat says "writing" while the reply box holds a draft.
+function pulsoPresenceActivity() {
+  var state = document.getElementById("presence-activity");
+  if (!state) return;
+  var body = document.querySelector('form[data-action="reply"] textarea[name="body"]');
+  state.value = body && body.value.trim() ? "writing" : "viewing";
+}
+document.addEventListener("input", pulsoPresenceActivity);
+document.addEventListener("htmx:afterSwap", pulsoPresenceActivity);
