@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def heartbeat(client, ticket, activity="viewing"):
-    return client.post(
-        reverse("cases:ticket_presence", args=[ticket.pk]), {"activity": activity}
-    )
+    return client.post(reverse("cases:ticket_presence", args=[ticket.pk]), {"activity": activity})
 
 
 def test_an_agent_sees_a_colleague_viewing_then_writing_on_the_same_ticket(
