@@ -99,7 +99,7 @@ class CappedPaginator(Paginator):
         the matches — and only those rows are then read with their joins and annotations
         (a customer's ticket counts): the rows skipped to reach a page are never joined or
         counted."""
-        if self._first_ids is None:
+        if self._first_ids is None or not isinstance(self.object_list, QuerySet):  # a list
             return self.object_list[bottom:top]
         matches = self.object_list
         if not self.count_is_capped:
@@ -114,7 +114,7 @@ class CappedPaginator(Paginator):
             top = bottom + self.per_page
             if top + self.orphans >= self.count:
                 top = self.count
-            return self._get_page(self._rows(bottom, top), number, self)
+            return self._get_page(self._rows(bottom, top), number, self)  # type: ignore[attr-defined]  # Paginator._get_page: private, not in django-stubs
         rows = list(self._rows(bottom, bottom + self.per_page + 1))
         if not rows:
             raise EmptyPage(self.error_messages["no_results"])

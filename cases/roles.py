@@ -6,6 +6,8 @@ and change agents' everyday settings (cases/admin.py `UserAdmin` narrows "change
 that), and read the outbox; admins everything.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import Group, Permission
 
 from .models import ROLE_GROUPS, Role
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS[Role.MANAGER] = (
 def ensure_role_groups(**kwargs) -> None:
     for role, name in ROLE_GROUPS.items():
         group, _created = Group.objects.get_or_create(name=name)
+        permissions: Iterable[Permission]
         if role == Role.ADMIN:
             permissions = Permission.objects.all()
         else:
