@@ -7,6 +7,7 @@ here that way.
 """
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -81,6 +82,10 @@ def check_range(start: date | None, end: date | None, today: date):
 class DashboardFilterForm(forms.Form):
     """Period and filters. `agent_scope=True` (an agent's own dashboard) drops the agent
     field: the view forces the agent to the user."""
+
+    # request.GET (a QueryDict), a dict (tests), an empty MultiValueDict if unbound: all dicts
+    # that `show_dates` can copy and change.
+    data: dict[str, Any]
 
     period = forms.ChoiceField(
         label=_("Period"),

@@ -108,7 +108,8 @@ def export(request, table: str):
     form = DashboardFilterForm(request.GET, agent_scope=agent is not None)
     if not form.is_valid():
         errors = "\n".join(
-            f"{name}: {' '.join(messages)}" for name, messages in form.errors.items()
+            f"{name}: {' '.join(messages)}"  # type: ignore[arg-type]  # ErrorList yields str
+            for name, messages in form.errors.items()
         )
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     period = form.kpi_period()
