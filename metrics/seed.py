@@ -336,8 +336,9 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                 (EventKind.ASSIGNED, None, created, {"assignee_id": assignee.pk, "auto": True})
             )
         # First response.
-        median = 8 if channel in LIVE else 90
+        median: float = 8 if channel in LIVE else 90
         median /= {"urgent": 4, "high": 2}.get(priority, 1)
+        first_response: datetime | None  # None: not answered yet
         first_response = created + timedelta(minutes=_lognormal(rng, median, 1.2))
         if first_response >= now or (now - created < timedelta(days=2) and rng.random() < 0.2):
             first_response = None
@@ -412,6 +413,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                     )
             reopens = done_reopens
             if status == Status.RESOLVED and rng.random() < 0.75:
+                assert resolved_at is not None  # set with the status RESOLVED
                 close_at = resolved_at + timedelta(days=7)
                 if close_at < now:
                     status, closed_at = Status.CLOSED, close_at
@@ -455,6 +457,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
         )
         # The survey of the latest resolution.
         if status in (Status.RESOLVED, Status.CLOSED) and rng.random() < INVITED:
+            assert resolved_at is not None  # set with the status RESOLVED (then CLOSED)
             sent_at = resolved_at + SEND_DELAY
             if sent_at >= now:
                 continue

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import EllipsisType
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from django.conf import settings
 from django.core.mail import BadHeaderError
@@ -92,7 +92,14 @@ class SkipReason:
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def token_for(invitation: SurveyInvitation) -> str:
+class Nonced(Protocol):
+    """What `token_for` reads of an invitation (the bulk loaders have the nonce alone)."""
+
+    @property
+    def nonce(self) -> str: ...
+
+
+def token_for(invitation: Nonced) -> str:
     """The link token: HMAC of the invitation's random nonce under SURVEY_TOKEN_KEY (256 bits).
     The database holds the nonce and the token's hash, never the token."""
     digest = hmac.new(
