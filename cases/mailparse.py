@@ -18,9 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from django.core.exceptions import ValidationError
@@ -76,7 +76,7 @@ def parse(raw: bytes, *, headers_only: bool = False) -> EmailMessage:
     return BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
 
 
-def header(message: EmailMessage, name: str) -> str:
+def header(message: MIMEPart, name: str) -> str:
     """A header as one line of text ('' when absent). One the parser refuses (an encoded
     line break in a display name, say) is decoded word by word instead."""
     try:
@@ -98,7 +98,7 @@ def unescape_bytes(text: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _raw_header(message: EmailMessage, name: str, *, decode: bool = True) -> str:
+def _raw_header(message: MIMEPart, name: str, *, decode: bool = True) -> str:
     for key, raw in message.raw_items():
         if key.lower() == name.lower():
             return _decode_words(str(raw)) if decode else str(raw)
@@ -302,32 +302,45 @@ def automatic_reason(message: EmailMessage) -> str:
 # --- text ------------------------------------------------------------------------------------
 
 
-def _decoded_text(part: EmailMessage) -> str:
+def _decoded_text(part: MIMEPart) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, ValueError, AssertionError):  # unknown or lying charset
-        payload = part.get_payload(decode=True) or b""
+        payload = _decoded_payload(part)
         content = payload.decode("utf-8", errors="replace")
     if isinstance(content, bytes):
         content = content.decode("utf-8", errors="replace")
     return content if isinstance(content, str) else ""
 
 
-def _body_part(message: EmailMessage) -> EmailMessage | None:
+def _decoded_payload(part: MIMEPart) -> bytes:
+    """A leaf part's content, transfer encoding undone (b"" for none, or a multipart)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _param(part: MIMEPart, name: str) -> str:
+    """A Content-Type parameter ('' when absent). The parser's policy has decoded RFC 2231
+    values already; the legacy API would give them as (charset, language, value)."""
+    value = part.get_param(name, "")
+    return value if isinstance(value, str) else collapse_rfc2231_value(value)
+
+
+def _body_part(message: MIMEPart) -> MIMEPart | None:
     try:
         return message.get_body(preferencelist=("plain", "html"))
     except Exception:  # noqa: BLE001 — a broken structure has no body we can find
         return None
 
 
-def _text_of(part: EmailMessage | None, *, trim: bool) -> str:
+def _text_of(part: MIMEPart | None, *, trim: bool) -> str:
     if part is None:
         return ""
     content = _decoded_text(part)
     if part.get_content_type() == "text/html":
         content = html_to_text(content, trim=trim)
-    elif part.get_param("format", "").lower() == "flowed":
-        content = unflow(content, delsp=part.get_param("delsp", "").lower() == "yes")
+    elif _param(part, "format").lower() == "flowed":
+        content = unflow(content, delsp=_param(part, "delsp").lower() == "yes")
     text = content.replace("\r\n", "\n").replace("\r", "\n")
     return CONTROL_CHARACTERS.sub("", text).strip()
 
@@ -516,20 +529,20 @@ def clean_filename(name: str, content_type: str, index: int) -> str:
     return name
 
 
-def _content_type(part: EmailMessage) -> str:
+def _content_type(part: MIMEPart) -> str:
     value = part.get_content_type().lower()
     fits = len(value) <= 100 and CONTENT_TYPE.match(value)
     return value if fits else "application/octet-stream"
 
 
-def _filename(part: EmailMessage) -> str:
+def _filename(part: MIMEPart) -> str:
     try:
         return part.get_filename() or ""
     except Exception:  # noqa: BLE001 — an unreadable name gets a generated one
         return ""
 
 
-def _is_text_body(part: EmailMessage) -> bool:
+def _is_text_body(part: MIMEPart) -> bool:
     return (
         part.get_content_type() in ("text/plain", "text/html")
         and not _filename(part)
@@ -537,7 +550,9 @@ def _is_text_body(part: EmailMessage) -> bool:
     )
 
 
-def _collect(part: EmailMessage, body: EmailMessage | None, files: list, forwarded: list):
+def _collect(
+    part: MIMEPart, body: MIMEPart | None, files: list[MailFile], forwarded: list[EmailMessage]
+) -> None:
     """Every file in the message tree, and the messages forwarded as attachments. A part too
     broken to read costs that part, not the message."""
     try:
@@ -546,7 +561,9 @@ def _collect(part: EmailMessage, body: EmailMessage | None, files: list, forward
         log.warning("An unreadable MIME part was skipped", exc_info=True)
 
 
-def _collect_part(part: EmailMessage, body, files: list, forwarded: list):
+def _collect_part(
+    part: MIMEPart, body: MIMEPart | None, files: list[MailFile], forwarded: list[EmailMessage]
+) -> None:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
         inner = part.get_payload()
@@ -570,7 +587,7 @@ def _collect_part(part: EmailMessage, body, files: list, forwarded: list):
         return
     if _is_text_body(part):  # the body's alternative (HTML of a plain body, or the reverse)
         return
-    content = part.get_payload(decode=True) or b""
+    content = _decoded_payload(part)
     disposition = part.get_content_disposition()
     content_id = "".join(message_ids(header(part, "Content-ID"))) or header(part, "Content-ID")
     inline = content_type.startswith("image/") and (
