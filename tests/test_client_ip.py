@@ -12,10 +12,11 @@ PROXY = "10.0.0.5"
 
 
 def ip_of(remote: str, forwarded: str | None = None) -> str:
-    extra = {"REMOTE_ADDR": remote}
-    if forwarded is not None:
-        extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    return client_ip(RequestFactory().get("/", **extra))
+    if forwarded is None:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote)
+    else:
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    return client_ip(request)
 
 
 class TestWithoutTrustedProxies:
@@ -85,8 +86,10 @@ def survey_rate(settings, db):
 
 
 def survey_page(client: Client, forwarded: str | None = None) -> int:
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
-    return client.get(reverse("surveys:answer", args=["no-such-token"]), **extra).status_code
+    page = reverse("surveys:answer", args=["no-such-token"])
+    if forwarded:
+        return client.get(page, HTTP_X_FORWARDED_FOR=forwarded).status_code
+    return client.get(page).status_code
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_budget(settings, survey_rate):

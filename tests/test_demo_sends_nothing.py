@@ -22,11 +22,13 @@ from surveys.models import InvitationStatus, SurveyInvitation
 
 def run_every_beat_task() -> dict[str, object]:
     """Each task of the beat's schedule once, in-process (eager), with the real clock."""
-    results = {}
+    results: dict[str, object] = {}
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
-        import_module(entry["task"].rsplit(".", 1)[0])
-        task = app.tasks[entry["task"]]
-        results[entry["task"]] = task.apply().get()
+        name = entry["task"]
+        assert isinstance(name, str), entry  # each entry names its task by its dotted path
+        import_module(name.rsplit(".", 1)[0])
+        task = app.tasks[name]
+        results[name] = task.apply().get()
     return results
 
 

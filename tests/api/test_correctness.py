@@ -125,6 +125,7 @@ def api_urls() -> list[str]:
     """One concrete URL for every route under /api/v1/, from the URLconf."""
     resolver = get_resolver()
     api = next(p for p in resolver.url_patterns if str(getattr(p, "pattern", "")) == "api/v1/")
+    assert isinstance(api, URLResolver), "api/v1/ is an include() of the API's routes"
 
     def walk(patterns, prefix):
         for pattern in patterns:

@@ -188,7 +188,8 @@ def sent_invitation(invitation) -> SurveyInvitation:
     return refreshed(invitation)
 
 
-def reminder_day(invitation: SurveyInvitation):
+def reminder_day(invitation: SurveyInvitation) -> time_machine.travel:
+    assert invitation.sent_at is not None, "a reminder follows an invitation that was sent"
     due = invitation.sent_at + timedelta(days=django_settings.SURVEY_REMINDER_DAYS, minutes=1)
     return time_machine.travel(due, tick=False)
 

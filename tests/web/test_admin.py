@@ -132,9 +132,12 @@ class _FormReader(html.parser.HTMLParser):
 
     def __init__(self, form_id: str):
         super().__init__()
-        self.form_id, self.inside, self.data = form_id, False, {}
-        self._select, self._select_first, self._select_chosen = None, None, False
-        self._textarea = None
+        self.form_id, self.inside = form_id, False
+        self.data: dict[str, list[str]] = {}
+        self._select: str | None = None  # the name of the <select> being read
+        self._select_first: str | None = None
+        self._select_chosen = False
+        self._textarea: str | None = None
 
     def _add(self, name, value):
         self.data.setdefault(name, []).append(value)

@@ -54,8 +54,11 @@ def submit(client, capture, **overrides):
         return client.post(NEW_CASE, case_form(**overrides))
 
 
-def link_in(message) -> str:
-    return LINK.search(message.body).group(0)
+def link_in(message: mail.EmailMessage) -> str:
+    body = str(message.body)  # str already; the stubs allow a lazy string too
+    found = LINK.search(body)
+    assert found is not None, f"the e-mail carries the customer's private link: {body!r}"
+    return found.group(0)
 
 
 def page_of(ticket) -> str:
