@@ -30,6 +30,7 @@ STATUS_EDGES: frozenset[tuple[str, str]] = frozenset(
 
 class Action:
     CLASSIFY = "classify"
+    TAG = "tag"
     ASSIGN = "assign"
     REPLY = "reply"  # public reply by an agent
     NOTE = "note"  # internal note
@@ -46,6 +47,7 @@ class Action:
 # the action is refused in that status.
 TRANSITIONS: dict[str, dict[str, str]] = {
     Action.CLASSIFY: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
+    Action.TAG: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
     Action.ASSIGN: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
     Action.REPLY: {NEW: OPEN, OPEN: OPEN, PENDING: PENDING},
     Action.NOTE: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
@@ -102,6 +104,7 @@ def transition(action: str, status: str) -> Transition:
 
 _PAST = {
     Action.CLASSIFY: _("classified"),
+    Action.TAG: _("tagged"),
     Action.ASSIGN: _("assigned"),
     Action.REPLY: _("replied to"),
     Action.NOTE: _("annotated"),

@@ -430,6 +430,22 @@ def rank_of(field: str, values: list[str]) -> models.Case:
     )
 
 
+class Tag(models.Model):
+    """A free label on tickets ("factura-duplicada", "vip"), normalised by cases/tags.py so
+    that one spelling is one tag. Created by the first ticket that carries it."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
@@ -519,6 +535,10 @@ class Ticket(models.Model):
     )
     # Incremented by every change: lets a client say "I acted on what I saw" (409 otherwise).
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Only services change them (services.change_tags), each change a TicketEvent.
+    tags = models.ManyToManyField(
+        Tag, through="TicketTag", related_name="tickets", blank=True, verbose_name=_("tags")
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -632,6 +652,38 @@ def parse_reference(text: str) -> int | None:
     return int(value) if value.isdigit() and len(value) <= 12 else None
 
 
+class TicketTag(models.Model):
+    """A tag on a ticket, with who put it there and when (the timeline says it too)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="ticket_tags", verbose_name=_("ticket")
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="ticket_tags", verbose_name=_("tag")
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    class Meta:
+        verbose_name = _("ticket tag")
+        verbose_name_plural = _("ticket tags")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "tag"], name="ticket_tag_once"),
+        ]
+        # The queue's and the KPIs' "tickets with this tag": one index range per tag.
+        indexes = [models.Index(fields=["tag", "ticket"], name="ticket_tag_by_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.tag_id}"
+
+
 class Reply(models.Model):
     """A message on a ticket: a public reply (agent or customer) or an internal note."""
 
@@ -684,6 +736,7 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
+    TAGGED = "tagged", _("Tags changed")
     # Recorded by the surveys app through `record_ticket_event`.
     SURVEY_SKIPPED = "survey_skipped", _("Survey not sent")
     SURVEY_WITHDRAWN = "survey_withdrawn", _("Survey withdrawn")

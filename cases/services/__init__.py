@@ -19,6 +19,7 @@ from .notifications import (
     enqueue_due_notifications,
     issue_access_token,
 )
+from .tags import change_tags
 from .tickets import (
     add_customer_reply,
     add_reply,
@@ -43,6 +44,7 @@ __all__ = [
     "add_reply",
     "assign_ticket",
     "auto_assign_ticket",
+    "change_tags",
     "check_may_edit_customer",
     "classify_ticket",
     "close_resolved_tickets",

@@ -15,6 +15,8 @@ def perform(action, ticket, *, by, other_agent):
     match action:
         case Action.CLASSIFY:
             return services.classify_ticket(ticket=ticket, by=by, priority=Priority.URGENT)
+        case Action.TAG:
+            return services.change_tags(ticket=ticket, by=by, add=["vip"])
         case Action.ASSIGN:
             return services.assign_ticket(ticket=ticket, by=by, assignee=other_agent)
         case Action.REPLY:
