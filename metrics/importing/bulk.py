@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.db import DatabaseError, connection
-from django.db.models import DateTimeField
+from django.db.models import DateTimeField, Model
 
 from cases.errors import CasesError
 from cases.models import (
@@ -135,7 +135,7 @@ class _Ids:
         self.pools = {model: IdPool(model, block=batch * n) for model, n in PER_TICKET.items()}
         self._nonces: list[str] = []
 
-    def next(self, model: type) -> int:
+    def next(self, model: type[Model]) -> int:
         return self.pools[model].next()
 
     def top_up(self) -> None:

@@ -102,13 +102,13 @@ class Generator:
                     continue
                 seen.add(external_id)
                 teams = [t for i, (t, _l) in enumerate(TEAMS) if external_id in self.members[i]]
-                number = external_id.removeprefix("a-")
+                agent_number = external_id.removeprefix("a-")
                 yield {
                     "type": "agent",
                     "external_id": external_id,
-                    "username": f"agente{number}",
-                    "email": f"agente{number}@ejemplo.test",
-                    "name": f"Agente {number} Histórico",
+                    "username": f"agente{agent_number}",
+                    "email": f"agente{agent_number}@ejemplo.test",
+                    "name": f"Agente {agent_number} Histórico",
                     "teams": teams,
                     "language": rng.choice(("es", "es", "en")),
                 }

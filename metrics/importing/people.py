@@ -127,7 +127,7 @@ class People:
 
     def _remember(self, kind: str, records_and_ids: list[tuple[Record, int]]) -> None:
         ImportedRecord.objects.bulk_create(
-            ImportedRecord(type=kind, external_id=r.external_id, object_id=pk, imported_at=self.now)
+            ImportedRecord(type=kind, external_id=r.ref, object_id=pk, imported_at=self.now)
             for r, pk in records_and_ids
         )
 
@@ -233,7 +233,7 @@ class People:
         done = []
         for record in records:
             data, counts = record.data, self.report.counts[CUSTOMER]
-            since = data["active_since"] or first_days.get(record.external_id)
+            since = data["active_since"] or first_days.get(record.ref)
             if since and data["churned_at"] and since > data["churned_at"]:
                 since = data["churned_at"]  # a derived start never comes after the churn
             try:
@@ -251,9 +251,9 @@ class People:
                 if pool is not None and add_customer is not None:
                     customer.pk = pool.next()
                     add_customer(row_of(customer))
-            self.customers[record.external_id] = (customer.pk, customer.language)
+            self.customers[record.ref] = (customer.pk, customer.language)
             if not data["active_since"]:
-                self.derived_starts[record.external_id] = (
+                self.derived_starts[record.ref] = (
                     customer.pk,
                     customer.active_since,
                     data["churned_at"],
@@ -300,7 +300,7 @@ class People:
             data, counts = record.data, self.report.counts[AGENT]
             user = User.objects.filter(username=data["username"]).first()
             new = user is None
-            if new:
+            if user is None:
                 user = User(
                     username=data["username"],
                     email=data["email"],
@@ -322,7 +322,7 @@ class People:
                 User.objects.filter(pk=user.pk).update(weekly_digest_sent_for=digested)
             for name in data["teams"]:
                 self.names.team(name).members.add(user)
-            self.agents[record.external_id] = user
+            self.agents[record.ref] = user
             done.append((record, user.pk))
         self._remember(AGENT, done)
         self.names.start_ticket()  # what the agents named stays, whatever the tickets do
@@ -370,7 +370,9 @@ IMPORTED_COLUMNS = ("type", "external_id", "object_id", "imported_at")
 def _customer_stub(pk: int, language: str) -> Customer:
     """What a ticket needs of its customer: the id, and the language for its surveys. Kept
     for the customers met lately (a desk's regulars write often)."""
-    return Customer(pk=pk, language=language, active_since=None, created_at=None)
+    return Customer(  # type: ignore[misc]  # never saved: None skips computing the defaults
+        pk=pk, language=language, active_since=None, created_at=None
+    )
 
 
 def _existing_customers(emails: list[str]) -> dict[str, Customer]:

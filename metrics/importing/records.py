@@ -97,6 +97,13 @@ class Record:
     def valid(self) -> bool:
         return not self.errors
 
+    @property
+    def ref(self) -> str:
+        """The external id, for a record read as valid: it is required, so such a record has
+        one (and keeps it if it is refused later, while it is written)."""
+        assert self.external_id is not None, f"line {self.line}: no external_id"
+        return self.external_id
+
 
 def _show(value) -> str:
     text = json.dumps(value, ensure_ascii=False)
@@ -407,6 +414,7 @@ def _clean_survey(
     resolution = _resolution_before(events, survey.sent_at)
     if resolution is None:
         first = resolutions[0]
+        assert first.at is not None  # resolutions: the resolved events with a moment
         f.error(
             f'"sent_at" ({survey.sent_at.isoformat()}) is before the first resolution '
             f"(event {first.number}, {first.at.isoformat()})"

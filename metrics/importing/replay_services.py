@@ -79,7 +79,7 @@ class ServicesReplay:
                 ticket = self.replay(record.data)
                 ImportedRecord.objects.create(
                     type=TICKET,
-                    external_id=record.external_id,
+                    external_id=record.ref,
                     object_id=ticket.pk,
                     imported_at=self.now,
                 )
@@ -146,6 +146,7 @@ class ServicesReplay:
             # On a resolved ticket this reopens it, as the customer's reply does live.
             return services.add_customer_reply(ticket=ticket, body=event.text, at=at).ticket
         if kind in ("reply", "note"):
+            assert by is not None  # an agent's event (records.EVENT_ACTORS)
             return services.add_reply(
                 ticket=ticket, by=by, body=event.text, public=event.public, at=at
             ).ticket
@@ -155,13 +156,17 @@ class ServicesReplay:
                 ticket=ticket, by=by, reason=event.text, team=team, at=at
             )
         if kind == "pending":
+            assert by is not None  # an agent's event (records.EVENT_ACTORS)
             return services.set_pending(ticket=ticket, by=by, at=at)
         if kind == "resumed":
+            assert by is not None  # an agent's event (records.EVENT_ACTORS)
             return services.resume_ticket(ticket=ticket, by=by, at=at)
         if kind == "assigned":
+            assert by is not None  # an agent's event (records.EVENT_ACTORS)
             assignee = people.agent(event.assignee) if event.assignee else None
             return services.assign_ticket(ticket=ticket, by=by, assignee=assignee, at=at)
         if kind == "resolved":
+            assert by is not None  # an agent's event (records.EVENT_ACTORS)
             return services.resolve_ticket(ticket=ticket, by=by, resolution=event.text, at=at)
         if kind == "reopened":
             return services.reopen_ticket(ticket=ticket, by=by, reason=event.text, at=at)

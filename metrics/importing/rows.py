@@ -25,7 +25,11 @@ def _layout(model: type[models.Model]) -> list[tuple[str, bool, Any]]:
 
 
 def columns_of(model: type[models.Model]) -> tuple[str, ...]:
-    columns = {field.attname: field.column for field in model._meta.concrete_fields}
+    columns = {
+        field.attname: field.column
+        for field in model._meta.concrete_fields
+        if field.column is not None  # always: a concrete field is one with a column
+    }
     return tuple(columns[attname] for attname, _json, _encoder in _layout(model))
 
 

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 Source = str | Path | BinaryIO | Iterable[bytes | str]
 BUFFER = 1 << 20  # the second reading goes nearly in file order: most lines are in memory
@@ -47,7 +47,9 @@ class HistoryFile:
                 offset += len(line)
             return
         assert self._lines is not None
-        self._spool = tempfile.TemporaryFile(buffering=BUFFER)  # noqa: SIM115 - closed by close()
+        spool = tempfile.TemporaryFile(buffering=BUFFER)  # noqa: SIM115 - closed by close()
+        # Binary, the default mode (w+b): typeshed says so for a buffering of -1, 0 or 1 only.
+        self._spool = cast(BinaryIO, spool)
         offset = 0
         for number, item in enumerate(self._lines, start=1):
             line = item.encode("utf-8") if isinstance(item, str) else item

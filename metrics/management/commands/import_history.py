@@ -1,12 +1,13 @@
 """`python manage.py import_history FILE` — see metrics/importing/ and docs/import.md."""
 
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from metrics.bulkload import ProgressBar, Terminal, megabytes
 from metrics.importing import ImportReport, import_history
-from metrics.importing.source import BUFFER
+from metrics.importing.source import BUFFER, Source
 
 COLUMNS = ("created", "matched", "already present", "invalid")
 
@@ -37,7 +38,15 @@ class Command(BaseCommand):
         )
 
     @no_translations
-    def handle(self, *args, file, skip_invalid=False, dry_run=False, progress=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        file: str,
+        skip_invalid: bool = False,
+        dry_run: bool = False,
+        progress: bool = False,
+        **options: Any,
+    ) -> None:
         self._draw = progress or self.stderr.isatty()
         self._bar: ProgressBar | None = None
         self._stage = ""
@@ -53,7 +62,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot read {file}: {error.strerror or error}") from error
         self._print(report, skip_invalid, dry_run)
 
-    def _import(self, stream, skip_invalid: bool, dry_run: bool) -> ImportReport:
+    def _import(self, stream: Source, skip_invalid: bool, dry_run: bool) -> ImportReport:
         return import_history(
             stream, skip_invalid=skip_invalid, dry_run=dry_run, progress=self._progress
         )
