@@ -13,6 +13,7 @@ from django.db.models import Case, DateTimeField, F, IntegerField, Value, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
+from .errors import ValidationError
 from .models import (
     ACTIVE_STATUSES,
     MAX_LEVEL,
@@ -23,7 +24,8 @@ from .models import (
     Team,
     rank_of,
 )
-from .selectors import staff_users, ticket_search
+from .selectors import staff_users, tagged, ticket_search
+from .tags import split_tags
 
 # sort key in the URL → model ordering (ascending). "-key" sorts descending.
 SORT_FIELDS = {
@@ -69,6 +71,36 @@ def _next_deadline() -> Least:
     return Least(first, resolution)
 
 
+class TagsInput(forms.TextInput):
+    """One text box of comma-separated tags that also reads the repeated form of the query
+    string (`?tag=vip&tag=envío`, as the API and the metrics take it)."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return ", ".join(value for value in values if value) or None
+
+
+class TagsField(forms.Field):
+    """Tags typed as a list; each normalised (cases/tags.py), refused with the reason."""
+
+    widget = TagsInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            return split_tags(str(value))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class TagsFilter(django_filters.Filter):
+    field_class = TagsField
+
+
+TAG_MATCHES = [("all", _("All of them")), ("any", _("Any of them"))]
+
+
 def sort_choices():
     choices = []
     for key in SORT_FIELDS:
@@ -103,12 +135,35 @@ class TicketFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(
         label=_("Level"), choices=[(n, str(n)) for n in range(1, MAX_LEVEL + 1)]
     )
+    tag = TagsFilter(
+        label=_("Tags"),
+        method="filter_tags",
+        widget=TagsInput(attrs={"placeholder": _("vip, envío")}),
+        help_text=_("Separated by commas."),
+    )
+    tag_match = django_filters.ChoiceFilter(
+        label=_("Tickets with"),
+        choices=TAG_MATCHES,
+        method="tags_apply",
+        empty_label=None,
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort"), choices=sort_choices, method="sort_by", widget=forms.HiddenInput
     )
 
     class Meta:
-        fields = ["q", "status", "priority", "channel", "category", "team", "assignee", "level"]
+        fields = [
+            "q",
+            "status",
+            "priority",
+            "channel",
+            "category",
+            "team",
+            "assignee",
+            "level",
+            "tag",
+            "tag_match",
+        ]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -118,6 +173,13 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=value)
+
+    def filter_tags(self, queryset, name, value):
+        match = self.form.cleaned_data.get("tag_match") or "all"
+        return queryset.filter(tagged(value, match))
+
+    def tags_apply(self, queryset, name, value):
+        return queryset  # read by filter_tags
 
     def sort_by(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset

@@ -1,7 +1,10 @@
 """Read-only queries. `tickets_visible_to` is the one place that decides who sees what."""
 
+from collections.abc import Sequence
+from typing import Literal
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from knox.models import AuthToken
@@ -12,8 +15,10 @@ from .models import (
     AssignmentMode,
     Customer,
     Role,
+    Tag,
     Team,
     Ticket,
+    TicketTag,
     User,
     parse_reference,
 )
@@ -69,6 +74,40 @@ def ticket_search(value: str) -> Q:
     if pk is not None:
         match |= Q(pk=pk)
     return match
+
+
+TagMatch = Literal["all", "any"]
+
+
+def tagged(names: Sequence[str], match: TagMatch = "all") -> Q:
+    """Tickets that carry every one of the (normalised) tags `names` — or, with
+    `match="any"`, at least one. The tags are looked up first: a name no ticket carries
+    matches nothing ("all") or is left out ("any"); each condition is then an EXISTS over
+    the ticket's own tags (`ticket_tag_once`), or read from `ticket_tag_by_tag` when few
+    tickets carry the tag."""
+    if not names:
+        return Q()
+    ids = list(Tag.objects.filter(name__in=names).values_list("pk", flat=True))
+    if match == "any":
+        return Q(Exists(TicketTag.objects.filter(ticket=OuterRef("pk"), tag_id__in=ids)))
+    if len(ids) < len(set(names)):
+        return Q(pk__in=[])
+    condition = Q()
+    for tag_id in ids:
+        condition &= Q(Exists(TicketTag.objects.filter(ticket=OuterRef("pk"), tag_id=tag_id)))
+    return condition
+
+
+def tags_in_use(tickets: QuerySet[Ticket], limit: int = 15) -> list[tuple[str, int]]:
+    """The tags most carried by `tickets`, with how many of them carry each: the queue's
+    tag counts."""
+    rows = (
+        TicketTag.objects.filter(ticket__in=tickets.order_by().values("pk"))
+        .values("tag__name")
+        .annotate(tickets=Count("ticket"))
+        .order_by("-tickets", "tag__name")[:limit]
+    )
+    return [(row["tag__name"], row["tickets"]) for row in rows]
 
 
 def can_see_ticket(user: Viewer, ticket: Ticket) -> bool:

@@ -50,7 +50,7 @@ from ..queues import (
     resolve_queue,
     ticket_timeline,
 )
-from ..selectors import can_see_ticket, tickets_visible_to
+from ..selectors import can_see_ticket, tags_in_use, tickets_visible_to
 
 if TYPE_CHECKING:  # django-stubs' helper types exist for the checker only
     from django_stubs_ext import StrOrPromise
@@ -82,7 +82,11 @@ def queue(request):
     user = request.user
     current = resolve_queue(user, request.GET.get("queue"))
     filterset = TicketFilter(request.GET, queryset=queue_tickets(user, current), request=request)
-    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(filterset.qs.prefetch_related("tags"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    # The tags of what the filters match, while that is at most the count's cap (a bounded
+    # query); beyond it the counts would cost as much as the list.
+    tag_counts = [] if paginator.count_is_capped else tags_in_use(filterset.qs)
     counts = queue_counts(user)
     tabs = [(name, QUEUE_LABELS[name], counts[name]) for name in available_queues(user)]
     return render(
@@ -95,7 +99,12 @@ def queue(request):
             "filterset": filterset,
             "page_obj": page,
             "sort": filterset.current_sort,
-            "filtered": any(request.GET.get(key) for key in filterset.form.fields if key != "sort"),
+            "tag_counts": tag_counts,
+            "filtered": any(
+                request.GET.get(key)
+                for key in filterset.form.fields
+                if key not in ("sort", "tag_match")
+            ),
         },
     )
 
