@@ -53,9 +53,7 @@ def test_any_of_the_tags_widens_instead(client, ana, tagged_tickets):
     assert shown(response) == {t["vip_envio"].pk, t["vip"].pk, t["envio"].pk}
 
 
-def test_tag_counts_cover_what_the_filters_match_and_link_to_the_tag(
-    client, ana, tagged_tickets
-):
+def test_tag_counts_cover_what_the_filters_match_and_link_to_the_tag(client, ana, tagged_tickets):
     client.force_login(ana)
     page = queue(client, "?queue=teams").content.decode()
     counts = dict(re.findall(r'class="[^"]*tag-count"[^>]*>([^<]+) <span[^>]*>(\d+)<', page))
