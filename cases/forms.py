@@ -2,13 +2,17 @@
 a ticket or a customer stays in `cases.services`, whose errors `add_service_error` puts back
 on the form."""
 
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
+
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from . import lifecycle
 from .errors import CasesError
 from .lifecycle import Action
-from .models import Category, Channel, Customer, Language, Priority, Team, Ticket
+from .models import Category, Channel, Customer, Language, Priority, Team, Ticket, User
 from .selectors import assignable_agents, customers_with_email, staff_users
 
 
@@ -16,6 +20,16 @@ def add_service_error(form: forms.Form, exc: CasesError) -> None:
     """A service's ValidationError on the field it names, or on the form as a whole."""
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
+
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
+
+
+def _field(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """The form's own copy of its field `name`, declared as a `kind`."""
+    field = form.fields[name]
+    assert isinstance(field, kind), f"{name} is declared a {kind.__name__}"
+    return field
 
 
 def _textarea(rows: int = 3, **attrs) -> forms.Textarea:
@@ -60,8 +74,10 @@ class TicketActionForm(forms.Form):
         """After a conflict the page shows the ticket as it is now: a new submit acts on that,
         and keeps what the user typed."""
         if self.is_bound:
-            self.data = self.data.copy()
-            self.data["version"] = str(version)
+            # Bound data is a request's QueryDict or a plain dict: both copy to a mutable one.
+            data = cast("QueryDict | dict[str, Any]", self.data).copy()
+            data["version"] = str(version)
+            self.data = data
 
 
 class ClassifyForm(TicketActionForm):
@@ -77,7 +93,7 @@ class ClassifyForm(TicketActionForm):
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["category"].queryset = _active_or_current(
+        _field(self, "category", forms.ModelChoiceField).queryset = _active_or_current(
             Category.objects.order_by("name"), ticket.category
         )
         if not self.is_bound:
@@ -90,13 +106,13 @@ class ClassifyForm(TicketActionForm):
 
 
 class AssignForm(TicketActionForm):
-    assignee = forms.ModelChoiceField(
+    assignee: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(  # not generic at run time
         label=_("Assignee"), queryset=None, required=False, empty_label=_("— Unassigned —")
     )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["assignee"].queryset = assignable_agents(ticket)
+        _field(self, "assignee", forms.ModelChoiceField).queryset = assignable_agents(ticket)
         if not self.is_bound:
             self.initial["assignee"] = ticket.assignee_id
 
@@ -116,8 +132,9 @@ class ReplyForm(TicketActionForm):
         super().__init__(*args, ticket=ticket, **kwargs)
         # Offer only what the lifecycle allows now; still accept both, so that a stale page
         # gets the lifecycle's own refusal (409) rather than a bare "invalid choice".
-        field = self.fields["kind"]
-        offered = [(k, label) for k, label in field.choices if self.kind_allowed(k)]
+        field = _field(self, "kind", forms.ChoiceField)
+        choices: Iterable[tuple[str, object]] = field.choices  # type: ignore[assignment]  # normalised to pairs
+        offered = [(k, label) for k, label in choices if self.kind_allowed(k)]
         field.widget.choices = offered
         if not self.is_bound and offered:
             self.initial["kind"] = offered[0][0]
@@ -141,9 +158,10 @@ class EscalateForm(TicketActionForm):
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["team"].queryset = (
-            Team.objects.filter(is_active=True).exclude(pk=ticket.team_id).order_by("level", "name")
-        )
+        teams = Team.objects.filter(is_active=True)
+        if ticket.team_id is not None:
+            teams = teams.exclude(pk=ticket.team_id)
+        _field(self, "team", forms.ModelChoiceField).queryset = teams.order_by("level", "name")
 
 
 class ResolveForm(TicketActionForm):
@@ -201,7 +219,7 @@ class TicketCreateForm(forms.Form):
         required=False,
         empty_label=_("— The category's team —"),
     )
-    assignee = forms.ModelChoiceField(
+    assignee: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(  # not generic at run time
         label=_("Assignee"), queryset=None, required=False, empty_label=_("— Nobody yet —")
     )
     assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False)
