@@ -46,11 +46,15 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 DOVECOT = "/usr/sbin/dovecot"
 REQUIRE_ENV = "PULSO_REQUIRE_IMAP"
+
+Data = TypeVar("Data")
 
 
 def dovecot_binary() -> str | None:
@@ -87,7 +91,8 @@ def _quote(mailbox: str) -> str:
     return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _check(response: tuple, what: str):
+def _check(response: tuple[str, Data], what: str) -> Data:
+    """The data of an imaplib answer, or IMAP4.error when the server did not say OK."""
     typ, data = response
     if typ != "OK":
         raise imaplib.IMAP4.error(f"{what}: {typ} {data!r}")
@@ -117,6 +122,7 @@ class LoopbackIMAP:
 
     @property
     def log_path(self) -> Path:
+        assert self.dir is not None, "started: the log is in the directory start() made"
         return self.dir / "dovecot.log"
 
     def log(self) -> str:
@@ -159,7 +165,7 @@ class LoopbackIMAP:
     def __enter__(self) -> "LoopbackIMAP":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _ids(self) -> tuple[str, str, str, int, int]:
@@ -172,6 +178,7 @@ class LoopbackIMAP:
         return "dovenull", "dovecot", "dovecot", owner.pw_uid, owner.pw_gid
 
     def _prepare(self) -> None:
+        assert self.dir is not None, "start() made the directory first"
         *_users, uid, gid = self._ids()
         self.dir.chmod(0o755)  # mkdtemp's 0700 would lock the mail processes out
         self._check_traversable(uid)
@@ -187,6 +194,7 @@ class LoopbackIMAP:
     def _check_traversable(self, uid: int) -> None:
         if uid == os.geteuid():
             return
+        assert self.dir is not None, "start() made the directory first"
         for parent in self.dir.parents:
             st = parent.stat()
             if not st.st_mode & stat.S_IXOTH and st.st_uid != uid:
@@ -198,6 +206,7 @@ class LoopbackIMAP:
     def _write_config(self) -> None:
         login, internal, internal_group, uid, gid = self._ids()
         d = self.dir
+        assert d is not None, "start() made the directory first"
         (d / "dovecot.conf").write_text(
             f"""\
 # Written by tests/mailserver.py; nothing else is included.
@@ -250,6 +259,7 @@ service imap-login {{
 
     def _launch(self, binary: str) -> bool:
         """Start dovecot; True once it greets, False if its port was taken (retry)."""
+        assert self.dir is not None, "start() made the directory first"
         for previous in (self.log_path, self.dir / "dovecot.stderr"):  # an earlier attempt's
             previous.unlink(missing_ok=True)
         with (self.dir / "dovecot.stderr").open("wb") as stderr:
@@ -277,6 +287,7 @@ service imap-login {{
         raise RuntimeError(f"dovecot did not greet on port {self.port} in time:\n{log}")
 
     def _stderr(self) -> str:
+        assert self.dir is not None, "started: dovecot's stderr is in the directory start() made"
         path = self.dir / "dovecot.stderr"
         return path.read_text(errors="replace") if path.exists() else ""
 
@@ -317,7 +328,7 @@ service imap-login {{
         }
 
     @contextmanager
-    def client(self, folder: str | None = None, readonly: bool = False):
+    def client(self, folder: str | None = None, readonly: bool = False) -> Iterator[imaplib.IMAP4]:
         """A logged-in imaplib.IMAP4, with `folder` selected if given; logs out after."""
         imap = imaplib.IMAP4(self.host, self.port, timeout=10)
         try:
@@ -370,7 +381,9 @@ service imap-login {{
         with self.client() as imap:
             names = []
             for line in _check(imap.list(), "LIST"):
+                assert isinstance(line, bytes), f"LIST answers a line per mailbox: {line!r}"
                 match = re.match(rb'\(.*?\) (?:"[^"]*"|NIL) (?P<name>.+)$', line)
+                assert match is not None, f"LIST answers (flags) delimiter name: {line!r}"
                 name = match["name"].decode()
                 names.append(name[1:-1] if name.startswith('"') else name)
             return names
@@ -389,7 +402,7 @@ def require_dovecot() -> None:
     pytest.skip(message)
 
 
-def imap_server_fixture():
+def imap_server_fixture() -> Iterator[LoopbackIMAP]:
     """Body of the `imap_server` pytest fixture (tests/imap_fixtures.py): a started
     LoopbackIMAP, stopped afterwards; see require_dovecot() for when it skips or fails."""
     require_dovecot()

@@ -26,6 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import IO
 
 from aiosmtpd.controller import Controller
 
@@ -169,11 +170,15 @@ def smtp_environment(smtp: LoopbackSMTP) -> dict[str, str]:
 
 
 def text_part(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, f"a text/plain part in {message['Subject']!r}"
+    return body.get_content()
 
 
 def html_part(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("html",)).get_content()
+    body = message.get_body(preferencelist=("html",))
+    assert body is not None, f"a text/html part in {message['Subject']!r}"
+    return body.get_content()
 
 
 def survey_links(text: str) -> list[re.Match]:
@@ -254,7 +259,7 @@ class WorkerProcess:
         self.log_path = log_path
         self.name = f"{name}-{os.getpid()}-{time.monotonic_ns()}@%h"
         self.process: subprocess.Popen | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     def start(self) -> "WorkerProcess":
         command = [
