@@ -75,12 +75,14 @@ class RoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         """The same highest role `User.role` reads: admin > manager > agent."""
-        if self.value() not in Role.values:
+        value = self.value()
+        if value is None or value not in Role.values:
             return queryset
+        chosen = Role(value)
         higher = [Role.ADMIN, Role.MANAGER, Role.AGENT]
-        above = higher[: higher.index(self.value())]
-        holds = Q(groups__name=ROLE_GROUPS[self.value()])
-        if self.value() == Role.ADMIN:
+        above = higher[: higher.index(chosen)]
+        holds = Q(groups__name=ROLE_GROUPS[chosen])
+        if chosen == Role.ADMIN:
             holds |= Q(is_superuser=True)
         else:
             queryset = queryset.exclude(is_superuser=True)
@@ -107,7 +109,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "display_name", "email", "role_label", "is_active")
     list_filter = (RoleFilter, "is_active", "teams")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),  # (Django's has them; the stubs say Optional)
         (
             _("Pulso"),
             {"fields": ("language", "is_available", "notify_assigned", "notify_escalated")},
