@@ -229,7 +229,8 @@ def take_in(messages, corpus: Corpus, profile: str | None = None) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    outcomes, wrong = Counter(), Counter()
+    outcomes: Counter[str] = Counter()
+    wrong: Counter[str] = Counter()  # "file: outcome" of each message not taken in as expected
     per_kind: dict[str, list[float]] = defaultdict(list)
     times = []
     started = time.perf_counter()
@@ -246,6 +247,7 @@ def take_in(messages, corpus: Corpus, profile: str | None = None) -> dict:
     if profiler is not None:
         import pstats
 
+        assert profile is not None, "the profiler runs only when given a file to write"
         profiler.disable()
         profiler.dump_stats(profile)
         print(f"\nProfile of the first pass written to {profile}; top functions:")
@@ -340,7 +342,7 @@ def report(mode: str, first: dict, again: dict, queries: dict, imap, rss_kib: in
         "their tasks not published)\n"
     )
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(first["outcomes"].items()))
-    rows = [
+    rows: list[tuple[str, ...]] = [
         ("measure", "value"),
         (
             f"ingest_email, {first['n']} new messages",

@@ -125,7 +125,7 @@ def cases() -> list[ListCase]:
                 *(at, closed, ("channel", "email"), ("priority", "urgent")),
             )
         wide = "all" if user == MANAGER else "teams"
-        closed = (("queue", wide), ("status", "closed"))
+        wide_closed = (("queue", wide), ("status", "closed"))
         for label, extra in [
             ("closed, page 40", [("page", "40")]),
             ("closed, by updated", [("sort", "-updated")]),
@@ -135,7 +135,7 @@ def cases() -> list[ListCase]:
             ("closed, by SLA", [("sort", "deadline")]),
             ("resolved + closed", [("status", "resolved")]),
         ]:
-            add(f"queue {wide}, {label}", user, "/tickets/", *closed, *extra)
+            add(f"queue {wide}, {label}", user, "/tickets/", *wide_closed, *extra)
         add(f"queue {wide}, any status, a team", user, "/tickets/",
             ("queue", wide), *every_status, ("team", team))  # fmt: skip
         add(f"queue {wide}, any status, another team", user, "/tickets/",
@@ -147,7 +147,7 @@ def cases() -> list[ListCase]:
             ("matching nothing", "zzz no such case"),
             ("matching all", "generated"),
         ]:
-            add(f"search {label}, {wide} closed", user, "/tickets/", *closed, ("q", term))
+            add(f"search {label}, {wide} closed", user, "/tickets/", *wide_closed, ("q", term))
         add(f"search subject, {wide} active", user, "/tickets/", ("queue", wide), ("q", "case 42"))
     for user in (AGENT, MANAGER):
         add("customers", user, "/customers/")

@@ -824,6 +824,7 @@ DATATABLES_PARAMS = {
 def fetch(session, base: str, page: Page, side: str) -> float:
     """One load of the page on one side, in seconds, checked (HTTP 200, no redirect)."""
     path = page.pulso if side == "pulso" else page.peer
+    assert path is not None, f"{side} has a page for {page.key} (run_size skips a side without)"
     started = time.perf_counter()
     answer = session.get(base + path, allow_redirects=False, timeout=REQUEST_TIMEOUT)
     if answer.status_code != 200:
@@ -1027,16 +1028,16 @@ def run_size(args, size: int) -> list[tuple[Page, float | None, int, float | Non
             ("peer", who): login(helpdesk.base, "/helpdesk/login/", user, password)
             for who, user in (("manager", args.manager), ("agent", args.agent))
         }
-        rows = []
+        rows: list[tuple[Page, float | None, int, float | None, int]] = []
         # Pulso's whole-history dashboard answers three of the peer's reports: loaded once.
         measured: dict[tuple[str, str, str], tuple[float, int]] = {}
         for page in pages(desk, args.search):
             if args.only and not any(page.key.startswith(p) for p in args.only):
                 continue
-            figures = []
+            figures: list[tuple[float | None, int]] = []  # (median seconds, runs) of each side
             for side, server, path in (("pulso", pulso, page.pulso), ("peer", helpdesk, page.peer)):
                 if path is None:
-                    figures += [None, 0]
+                    figures.append((None, 0))
                     continue
                 session = sessions[(side, page.who)]
 
@@ -1046,10 +1047,11 @@ def run_size(args, size: int) -> list[tuple[Page, float | None, int, float | Non
                 key = (side, page.who, path)
                 if key not in measured:
                     measured[key] = timed(load, args.runs, args.warmup, args.max_seconds)
-                figures += list(measured[key])
-            rows.append((page, *figures))
+                figures.append(measured[key])
+            (pulso_seconds, pulso_runs), (peer_seconds, peer_runs) = figures
+            rows.append((page, pulso_seconds, pulso_runs, peer_seconds, peer_runs))
             matched = "" if page.peer_matches is None else f" (peer list: {page.peer_matches:,})"
-            pulso_ms, peer_ms = cell(figures[0], figures[1]), cell(figures[2], figures[3])
+            pulso_ms, peer_ms = cell(pulso_seconds, pulso_runs), cell(peer_seconds, peer_runs)
             say(f"  {page.key}: Pulso {pulso_ms}, peer {peer_ms}{matched}")
         return rows
     finally:

@@ -22,12 +22,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(BASE_DIR))
 
 from tests.surveys.smtp import SURVEY_MAILS, LoopbackSMTP, WorkerProcess, smtp_environment  # noqa: E402
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 
 def parse_args():
@@ -297,7 +301,7 @@ def main() -> int:
     smtp = LoopbackSMTP(kinds=SURVEY_MAILS).start()
     os.environ.update(smtp_environment(smtp))
     queue = f"pulso-bench-{os.getpid()}"
-    app = None
+    app: Celery | None = None  # the app once imported, to purge our queue at the end
     try:
         import django
 
@@ -306,9 +310,10 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from config.celery import app
+        from config.celery import app as celery_app
 
-        app.conf.task_default_queue = queue  # a queue of its own: no other worker takes ours
+        app = celery_app
+        celery_app.conf.task_default_queue = queue  # a queue of its own: no other worker takes ours
         call_command("migrate", verbosity=0)
         broker = "Redis" if settings.CELERY_BROKER_URL.startswith("redis") else "folder broker"
         mode = (
