@@ -31,13 +31,15 @@ import struct
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from email import policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.json"
@@ -399,17 +401,20 @@ def attachment(filename, content_type: str, data: bytes, *, inline: bool = False
 
 # --- the messages -------------------------------------------------------------------------------
 
-MESSAGES = []
+# A message of the corpus: its raw bytes and its manifest entry.
+Builder = Callable[[], tuple[bytes, dict[str, Any]]]
+
+MESSAGES: list[Builder] = []
 
 
-def message(function):
+def message(function: Builder) -> Builder:
     MESSAGES.append(function)
     return function
 
 
-def entry(**fields) -> dict:
+def entry(**fields: Any) -> dict[str, Any]:
     """A manifest entry, keys in the documented order."""
-    base = {
+    base: dict[str, Any] = {
         "file": None,
         "client": None,
         "shape": None,
@@ -3486,11 +3491,12 @@ def html_to_text(markup: str) -> str:
     return "\n".join(" ".join(line.split()) for line in "".join(parser.parts).splitlines())
 
 
-def part_text(part: EmailMessage) -> str:
+def part_text(part: MIMEPart) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, ValueError):
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)  # a leaf's bytes (None for a multipart)
+        content = (payload if isinstance(payload, bytes) else b"").decode("utf-8", errors="replace")
     return content.replace("\r\n", "\n") if isinstance(content, str) else ""
 
 
@@ -3514,13 +3520,17 @@ def everything(message: EmailMessage) -> str:
         elif part.get_content_maintype() == "text":
             out.append(part_text(part))
         else:
+            assert isinstance(payload, bytes), part.get_content_type()  # a leaf's decoded bytes
             out.append(payload.decode("utf-8", errors="replace"))
     return "\n".join(out)
 
 
-def found_attachments(message: EmailMessage, body) -> tuple[list[dict], list[dict]]:
+def found_attachments(
+    message: EmailMessage, body: MIMEPart | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(attachments, signatures): every leaf that is not the body nor its alternative text."""
-    files, signatures = [], []
+    files: list[dict[str, Any]] = []
+    signatures: list[dict[str, Any]] = []
 
     def visit(part):
         content_type = part.get_content_type()
