@@ -1,4 +1,5 @@
 from collections import Counter
+from typing import ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -289,7 +290,16 @@ class SendAttemptsInline(ReadOnlyInline):
     """An outbox row's send attempts, read-only, for whoever may see the row: who tried,
     when, holding which lease, and how it ended (abandoned: the sender died mid-send)."""
 
-    fields = ("number", "outcome", "started_at", "finished_at", "sender", "lease_until", "error")
+    # Any length: an outbox's own inline puts its columns in front (surveys' mail).
+    fields: ClassVar[tuple[str, ...]] = (
+        "number",
+        "outcome",
+        "started_at",
+        "finished_at",
+        "sender",
+        "lease_until",
+        "error",
+    )
     readonly_fields = fields
     ordering = ("started_at", "id")
 
