@@ -5,16 +5,18 @@ schema."""
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import django_filters
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import Direction, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
@@ -77,7 +79,7 @@ class PulsoAutoSchema(AutoSchema):
     large) and 415 (not JSON, where only JSON is parsed); a paginated list 400 (a bad
     `page_size`) and 404 (no such page)."""
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         # Here and not in get_response_serializers(): @extend_schema replaces that method.
         responses = super()._get_response_bodies(direction)
         declared = self.get_response_serializers()
@@ -182,10 +184,12 @@ class IdSchema(OpenApiSerializerFieldExtension):
         return {**schema, "type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
-def _json_type_error(field: serializers.Field, value: object) -> str | None:
+def _json_type_error(field: serializers.Field, value: object) -> str | Promise | None:
     """Why `value` does not have the JSON type `field` documents, or None if it has it."""
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    is_whole = is_number and (isinstance(value, int) or value.is_integer())
+    is_whole = is_number and (
+        isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    )
     if isinstance(field, serializers.BooleanField):
         return None if isinstance(value, bool) else field.error_messages["invalid"]
     if isinstance(field, serializers.PrimaryKeyRelatedField):
@@ -252,7 +256,7 @@ class StrictInputSerializer(JsonInput):
 
     `unknown_field_hints` maps a refused key to the message explaining where it changes."""
 
-    unknown_field_hints: Mapping[str, str] = {}
+    unknown_field_hints: Mapping[str, str | Promise] = {}
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):

@@ -40,7 +40,7 @@ class AgentFilter(ApiFilterSet):
 
     class Meta:
         model = User
-        fields = []
+        fields: list[str] = []
 
 
 class AgentListApi(StaffListApi):

@@ -27,7 +27,9 @@ class PagePagination(PageNumberPagination):
     last_page_strings = ()  # `page=last` is not a number: the schema says page is an integer
 
     def get_paginated_response(self, data) -> Response:
+        assert self.page is not None, "paginate_queryset() read the page"
         paginator = self.page.paginator
+        assert isinstance(paginator, CappedPaginator)  # django_paginator_class
         return Response(
             {
                 "count": None if paginator.count_is_capped else paginator.count,
@@ -51,7 +53,7 @@ class PagePagination(PageNumberPagination):
         }
         return response
 
-    def get_page_size(self, request) -> int:
+    def get_page_size(self, request) -> int | None:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size

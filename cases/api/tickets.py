@@ -4,6 +4,9 @@ Every view loads the ticket through `tickets_visible_to` (404 when the caller ma
 and changes it through one `cases.services` function; refusals come back as domain errors
 that `cases.api.errors` turns into 400 / 403 / 409."""
 
+from collections.abc import Callable
+from typing import ClassVar
+
 import django_filters
 from django import forms
 from django.db import transaction
@@ -264,7 +267,7 @@ class TicketFilter(ApiFilterSet):
 
     class Meta:
         model = Ticket
-        fields = []
+        fields: list[str] = []
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -446,7 +449,7 @@ class TicketActionApi(StaffApi):
     **body)`, answer with the ticket. Subclasses name the service and the body."""
 
     InputSerializer = VersionInput
-    service = None  # a cases.services function
+    service: ClassVar[Callable[..., Ticket] | None] = None  # a cases.services function
 
     def post(self, request, id: int):
         ticket = get_visible_ticket(request.user, id)
@@ -454,9 +457,9 @@ class TicketActionApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
-        ticket = type(self).service(
-            ticket=ticket, by=request.user, expected_version=version, **data
-        )
+        service = type(self).service
+        assert service is not None, "every action's view names its service"
+        ticket = service(ticket=ticket, by=request.user, expected_version=version, **data)
         return _ticket_response(ticket)
 
 
@@ -573,7 +576,9 @@ class TicketEventOutput(serializers.Serializer):
     actor = UserRefOutput(
         allow_null=True, help_text=_("Null when the customer or the system acted.")
     )
-    data = serializers.JSONField(help_text=_("The facts of the change; keys depend on the kind."))
+    data = serializers.JSONField(  # type: ignore[assignment]  # a field: DRF's metaclass keeps Serializer.data
+        help_text=_("The facts of the change; keys depend on the kind.")
+    )
     at = serializers.DateTimeField()
 
 
