@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.filters import TagsField, TagsInput
 from cases.models import Category, Channel, Priority, Team
 from cases.selectors import staff_users
 
@@ -118,6 +119,12 @@ class DashboardFilterForm(forms.Form):
         choices=[("", _("All priorities")), *Priority.choices],
         required=False,
     )
+    tag = TagsField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Tickets with all of them."),
+        widget=TagsInput(attrs={"placeholder": _("vip, envío")}),
+    )
 
     def __init__(self, data=None, *, agent_scope: bool = False, today: date | None = None):
         super().__init__(data)
@@ -175,6 +182,7 @@ class DashboardFilterForm(forms.Form):
             channel=data.get("channel") or None,
             category=data["category"].pk if data.get("category") else None,
             priority=data.get("priority") or None,
+            tags=tuple(data.get("tag") or ()),
         )
 
     def show_dates(self, period: Period) -> None:
@@ -197,4 +205,6 @@ class DashboardFilterForm(forms.Form):
         for name in ("channel", "priority"):
             if data.get(name):
                 query[name] = data[name]
+        if data.get("tag"):
+            query["tag"] = list(data["tag"])  # repeated in the URL: urlencode(doseq=True)
         return query

@@ -28,10 +28,12 @@ from django.db.models import (
     Avg,
     Count,
     DateField,
+    Exists,
     Expression,
     F,
     FloatField,
     Func,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -39,7 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
-from cases.models import ACTIVE_STATUSES, Category, Customer, Ticket
+from cases.models import ACTIVE_STATUSES, Category, Customer, Ticket, TicketTag
 from surveys.models import SurveyInvitation, SurveyResponse
 
 from . import rollups
@@ -148,10 +150,17 @@ class Filters:
     category: int | None = None
     priority: str | None = None
     customer: int | None = None
+    # KPI.md: tickets that carry every one of these tags now (names as cases/tags.py writes
+    # them). Read live: the rollups hold no tags.
+    tags: tuple[str, ...] = ()
 
     def tickets(self, prefix: str = "") -> Q:
         """The filter on Ticket rows (`prefix` reaches Ticket from another model)."""
         q = Q()
+        ticket = f"{prefix.removesuffix('__')}_id" if prefix else "pk"
+        for name in self.tags:
+            carried = TicketTag.objects.filter(ticket=OuterRef(ticket), tag__name=name)
+            q &= Q(Exists(carried))
         for name, column in (
             ("team", "team_id"),
             ("agent", "assignee_id"),
@@ -172,6 +181,7 @@ class Filters:
             category=self.category,
             priority=self.priority,
             customer=self.customer,
+            tags=self.tags,
         ).tickets("ticket__")
         if _given(self.team):
             q &= Q(team_id=self.team)
@@ -190,6 +200,8 @@ DIMENSIONS = {
     "channel": ("channel", "ticket__channel"),
     "category": ("category_id", "ticket__category_id"),
     "priority": ("priority", "ticket__priority"),
+    # A ticket with several tags counts under each (and untagged ones under None).
+    "tag": ("tags__name", "ticket__tags__name"),
 }
 INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
@@ -424,7 +436,7 @@ def _rollup_grain(
     """The smallest rollup grain that answers this question, or None to read live: the
     rollups hold whole local days, per combination of at most two dimensions, and no
     customer."""
-    if _given(filters.customer):
+    if _given(filters.customer) or filters.tags:
         return None
     if period is None:
         assert at is not None, "a question without a period is asked at a moment (`at`)"

@@ -73,7 +73,7 @@ def _render_page(request, form, context: dict, agent: User | None):
             "period_text": _period_text(period),
             "previous_text": _period_text(period.previous()),
             "custom": form.preset == CUSTOM,
-            "export_query": urlencode(query),
+            "export_query": urlencode(query, doseq=True),
             "filtered": any(key != "period" for key in query) or "period" in request.GET,
         }
     )

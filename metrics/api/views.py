@@ -18,7 +18,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from cases.api.common import IdField, MomentField, StaffApi, error_responses, moment_start
+from cases.errors import ValidationError as CasesValidationError
 from cases.models import Category, Channel, Priority, Role, Team, User
+from cases.tags import normalise_tags
 
 from .. import definitions, kpis
 from ..forms import DEFAULT_DAYS, MAX_DATE, MIN_DATE
@@ -89,6 +91,14 @@ class MetricsQuery(serializers.Serializer):
         queryset=Category.objects.all(), required=False, help_text=_("A category id.")
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    tag = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=_(
+            "Tickets that carry this tag now; repeat it for several (`tag=vip&tag=envío`: "
+            "tickets with both). Survey KPIs: answers about such tickets."
+        ),
+    )
 
     def get_fields(self):
         # `from` is a Python keyword, so it is added here, first.
@@ -107,6 +117,12 @@ class MetricsQuery(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({key: [_("Unknown parameter.")] for key in unknown})
         return super().to_internal_value(data)
+
+    def validate_tag(self, value: list[str]) -> tuple[str, ...]:
+        try:
+            return tuple(normalise_tags(value))
+        except CasesValidationError as exc:
+            raise serializers.ValidationError(exc.message) from exc
 
     def validate(self, attrs):
         attrs["period"] = period_of(attrs.get("from"), attrs.get("to"), timezone.localdate())
@@ -368,7 +384,10 @@ class MetricsApi(StaffApi):
     query_serializer = MetricsQuery
 
     def parse(self, request) -> tuple[dict, kpis.Period, kpis.Filters]:
-        query = self.query_serializer(data=request.query_params.dict())
+        params = request.query_params.dict()
+        if "tag" in request.query_params:
+            params["tag"] = request.query_params.getlist("tag")  # the one repeated parameter
+        query = self.query_serializer(data=params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         agent = data.get("agent")
@@ -380,6 +399,7 @@ class MetricsApi(StaffApi):
             channel=data.get("channel"),
             category=data["category"].pk if data.get("category") else None,
             priority=data.get("priority"),
+            tags=data.get("tag", ()),
         )
         return data, data["period"], filters
 

@@ -17,6 +17,7 @@ NO_VALUE_LABELS = {
     "category": gettext_lazy("No category"),
     "channel": gettext_lazy("No channel"),
     "priority": gettext_lazy("No priority"),
+    "tag": gettext_lazy("No tag"),
 }
 BACKLOG_LABELS = {
     "lt_1d": gettext_lazy("< 1 day"),
@@ -54,7 +55,7 @@ DRIVER_VALUES: dict[str, dict[str | None, Promise]] = {
 
 def dimension_labels(by: str, keys: Iterable[GroupKey]) -> dict[GroupKey, str]:
     """key → label for breakdown keys: team, agent and category names (one query), channel
-    and priority display labels; None reads "Unassigned", "No team"…"""
+    and priority display labels, tags as they are; None reads "Unassigned", "No team"…"""
     keys = set(keys)
     # Ids of teams, agents, categories: a breakdown's keys are never dates (time buckets).
     ids = [key for key in keys if key is not None and not isinstance(key, date)]
@@ -65,6 +66,8 @@ def dimension_labels(by: str, keys: Iterable[GroupKey]) -> dict[GroupKey, str]:
         named = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
     elif by == "category":
         named = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
+    elif by == "tag":
+        named = {}  # a tag's key is its name
     else:
         choices = Channel if by == "channel" else Priority
         named = {value: str(label) for value, label in choices.choices}
