@@ -17,10 +17,12 @@ KPI_PROPERTY_EXAMPLES=1000 runs a longer hunt.
 """
 
 import os
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from math import floor
+from typing import TypeVar
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
@@ -35,7 +37,7 @@ from hypothesis import strategies as st
 
 from cases import lifecycle, services
 from cases.lifecycle import Action
-from cases.models import Status
+from cases.models import Customer, Status, Ticket
 from metrics import kpis, rollups
 from metrics.kpis import Filters, Period
 from surveys.models import SurveyInvitation
@@ -47,6 +49,7 @@ pytestmark = pytest.mark.django_db
 SEND_DELAY = 600  # SURVEY_SEND_DELAY: an invitation is due this long after the resolution
 WINDOW_DAYS = 20
 AGENTS = ("ana", "bruno", "carla")
+Item = TypeVar("Item")  # a recorded ticket, invitation or survey answer
 
 
 def zone() -> ZoneInfo:
@@ -134,7 +137,7 @@ filters = st.fixed_dictionaries(
 
 @dataclass
 class SimTicket:
-    obj: object
+    obj: Ticket
     created_at: datetime
     team_id: int
     assignee_id: int | None
@@ -143,7 +146,7 @@ class SimTicket:
     category_id: int | None
     customer_id: int
     level: int
-    status: str = Status.NEW
+    status: Status = Status.NEW
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     escalations: int = 0
@@ -154,7 +157,7 @@ class SimTicket:
 
 @dataclass
 class SimInvitation:
-    obj: object
+    obj: SurveyInvitation
     ticket: SimTicket
     team_id: int
     agent_id: int | None
@@ -176,10 +179,10 @@ class SimResponse:
 
 @dataclass
 class Desk:
-    tickets: list = field(default_factory=list)
-    invitations: list = field(default_factory=list)
-    responses: list = field(default_factory=list)
-    customers: list = field(default_factory=list)  # (active_since, churned_at)
+    tickets: list[SimTicket] = field(default_factory=list)
+    invitations: list[SimInvitation] = field(default_factory=list)
+    responses: list[SimResponse] = field(default_factory=list)
+    customers: list[tuple[date, date | None]] = field(default_factory=list)  # (since, churned)
 
 
 # When a step's action is refused in the ticket's status, the story moves on this way.
@@ -199,11 +202,11 @@ class Player:
         self.cast = cast
         self.desk = Desk()
 
-    def customer(self, since: int, churn_after: int | None):
+    def customer(self, since: int, churn_after: int | None) -> Customer:
         active_since = base().date() + timedelta(days=since)
         churned_at = None if churn_after is None else active_since + timedelta(days=churn_after)
         self.desk.customers.append((active_since, churned_at))
-        return CustomerFactory(active_since=active_since, churned_at=churned_at)
+        return CustomerFactory.create(active_since=active_since, churned_at=churned_at)
 
     def play(self, spec: dict) -> None:
         cast = self.cast
@@ -298,9 +301,9 @@ class Player:
         elif action == "resolve":
             services.resolve_ticket(ticket=t.obj, by=marta, resolution="Fixed", at=at)
             t.status, t.resolved_at = Status.RESOLVED, at
-            invitation = SurveyInvitation.objects.filter(ticket=t.obj).latest("pk")
+            survey = SurveyInvitation.objects.filter(ticket=t.obj).latest("pk")
             t.invitation = SimInvitation(
-                obj=invitation,
+                obj=survey,
                 ticket=t,
                 team_id=t.team_id,
                 agent_id=t.assignee_id,
@@ -395,6 +398,12 @@ def durations(values: list[Fraction]) -> dict:
     }
 
 
+def resolution(t: SimTicket) -> datetime:
+    """When a resolved (or closed) ticket was resolved."""
+    assert t.resolved_at is not None, "a resolved or closed ticket has its resolution moment"
+    return t.resolved_at
+
+
 def elapsed(end: datetime, start: datetime) -> Fraction:
     delta = end - start
     return Fraction(delta.days * 86400 + delta.seconds) + Fraction(delta.microseconds, 10**6)
@@ -437,14 +446,18 @@ def ref_survey(responses: list[SimResponse], sent: list[SimInvitation]) -> dict:
 
 def ref_created(tickets: list[SimTicket]) -> dict:
     escalated = sum(1 for t in tickets if t.escalations > 0)
-    answered = [t for t in tickets if t.first_response_at is not None]
+    response_times = [
+        elapsed(t.first_response_at, t.created_at)
+        for t in tickets
+        if t.first_response_at is not None
+    ]
     return {
         "volume": len(tickets),
         "escalated": escalated,
         "escalation_rate": pct(escalated, len(tickets)),
         "frt": {
-            **durations([elapsed(t.first_response_at, t.created_at) for t in answered]),
-            "awaiting_first_response": len(tickets) - len(answered),
+            **durations(response_times),
+            "awaiting_first_response": len(tickets) - len(response_times),
         },
         # the random desks have no SLA policies (tests/cases/test_sla.py covers them)
         "sla": {
@@ -465,7 +478,7 @@ def ref_resolved(tickets: list[SimTicket]) -> dict:
         "resolved": len(tickets),
         "fcr": {"percent": pct(first_contact, len(tickets)), "resolved": len(tickets)},
         "reopen_rate": pct(sum(1 for t in tickets if t.reopens > 0), len(tickets)),
-        "art": durations([elapsed(t.resolved_at, t.created_at) for t in tickets]),
+        "art": durations([elapsed(resolution(t), t.created_at) for t in tickets]),
     }
 
 
@@ -475,7 +488,7 @@ def is_resolved(t: SimTicket) -> bool:
 
 def ref_backlog(tickets: list[SimTicket], at: datetime) -> dict:
     open_then = [
-        t for t in tickets if t.created_at < at and (not is_resolved(t) or t.resolved_at >= at)
+        t for t in tickets if t.created_at < at and (not is_resolved(t) or resolution(t) >= at)
     ]
     buckets = {"lt_1d": 0, "1_3d": 0, "3_7d": 0, "gte_7d": 0}
     for t in open_then:
@@ -574,8 +587,8 @@ class Reference:
     def families(self, key_of) -> dict:
         """{family: {group: values}} with `key_of(kind, item)` giving an item's group."""
 
-        def grouped(items, kind):
-            groups: dict = {}
+        def grouped(items: list[Item], kind: str) -> dict[Hashable, list[Item]]:
+            groups: dict[Hashable, list[Item]] = {}
             for item in items:
                 groups.setdefault(key_of(kind, item), []).append(item)
             return groups
@@ -784,7 +797,7 @@ def _example_rollback() -> transaction.Atomic:
     send services' durable blocks (their attempt commits before the SMTP talk) nest in it
     as they do in a TestCase."""
     block = transaction.atomic()
-    block._from_testcase = True
+    block._from_testcase = True  # type: ignore[attr-defined]  # Django's own flag, not in the stubs
     return block
 
 
