@@ -9,7 +9,7 @@ from cases import publishing
 
 
 class Broker:
-    def __init__(self):
+    def __init__(self) -> None:
         self.down = False
         self.published: list[int] = []
         self.attempts = 0

@@ -57,7 +57,7 @@ MODELS = [OutboundEmail, SurveyInvitation, FollowUp, TicketEvent]
 class _Text(html.parser.HTMLParser):
     """What a reader sees of a page: its text, without scripts and styles."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
         self._skip = 0

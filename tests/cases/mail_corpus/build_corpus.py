@@ -3462,7 +3462,7 @@ class _HTMLText(HTMLParser):
     BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table", "hr"}
     SKIP = {"script", "style", "head", "title"}
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
