@@ -77,10 +77,11 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 bench-peer: install  ## Pulso beside django-helpdesk over HTTP (tests/bench/README.md): installs the peer from PyPI into a scratch virtualenv (kept); PostgreSQL on 127.0.0.1:5432
 	$(PY) tests/bench/bench_peer.py $(PEER_BENCH_ARGS)
 
-lint: install  ## ruff, the dependency direction (import-linter, pyproject.toml), migrations
+lint: install  ## ruff, the dependency direction (import-linter), types (mypy), migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	VAR_DIR=$${VAR_DIR:-var} $(VENV)/bin/mypy config cases surveys metrics tests manage.py
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
