@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import lifecycle
 from .errors import CasesError
+from .filters import TagsField, TagsInput
 from .lifecycle import Action
 from .models import Category, Channel, Customer, Language, Priority, Team, Ticket, User
 from .selectors import assignable_agents, customers_with_email, staff_users
@@ -115,6 +116,31 @@ class AssignForm(TicketActionForm):
         _field(self, "assignee", forms.ModelChoiceField).queryset = assignable_agents(ticket)
         if not self.is_bound:
             self.initial["assignee"] = ticket.assignee_id
+
+
+class TagsForm(TicketActionForm):
+    add = TagsField(
+        label=_("Add tags"),
+        required=False,
+        help_text=_("Separated by commas."),
+        widget=TagsInput(attrs={"placeholder": _("vip, envío")}),
+    )
+    remove = forms.MultipleChoiceField(
+        label=_("Remove"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        current = list(ticket.tags.values_list("name", flat=True))
+        _field(self, "remove", forms.MultipleChoiceField).choices = [(n, n) for n in current]
+        if not current:
+            del self.fields["remove"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("add") and not cleaned.get("remove") and not self.errors:
+            raise forms.ValidationError(_("Type a tag to add or tick one to remove."))
+        return cleaned
 
 
 class ReplyForm(TicketActionForm):

@@ -34,6 +34,7 @@ from ..forms import (
     ReopenForm,
     ReplyForm,
     ResolveForm,
+    TagsForm,
     TicketActionForm,
     TicketCreateForm,
     add_service_error,
@@ -165,6 +166,16 @@ def _auto_assign(ticket, user, form):
     return services.auto_assign_ticket(ticket=ticket, by=user, expected_version=_version(form))
 
 
+def _tags(ticket, user, form):
+    return services.change_tags(
+        ticket=ticket,
+        by=user,
+        add=form.cleaned_data["add"],
+        remove=form.cleaned_data.get("remove") or (),
+        expected_version=_version(form),
+    )
+
+
 def _reply(ticket, user, form):
     return services.add_reply(
         ticket=ticket,
@@ -222,6 +233,7 @@ _ACTIONS = [
     TicketAction(
         "classify", ClassifyForm, (Action.CLASSIFY,), _classify, gettext_lazy("Ticket classified.")
     ),
+    TicketAction("tags", TagsForm, (Action.TAG,), _tags, gettext_lazy("Tags saved.")),
     TicketAction(
         "assign", AssignForm, (Action.ASSIGN,), _assign, gettext_lazy("Assignment saved.")
     ),

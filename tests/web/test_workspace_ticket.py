@@ -13,6 +13,7 @@ from tests.web.test_workspace_support import detail_url, move_to
 ALL_ACTIONS = {
     "reply",
     "classify",
+    "tags",
     "assign",
     "assign-me",
     "auto-assign",
@@ -23,7 +24,7 @@ ALL_ACTIONS = {
     "reopen",
     "close",
 }
-ASSIGNING = {"classify", "assign", "assign-me", "auto-assign"}
+ASSIGNING = {"classify", "tags", "assign", "assign-me", "auto-assign"}
 EXPECTED_ACTIONS = {
     Status.NEW: {"reply", "escalate"} | ASSIGNING,
     Status.OPEN: {"reply", "escalate", "pending", "resolve"} | ASSIGNING,
