@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from .. import lifecycle
 from ..errors import ValidationError as DomainValidationError
+from ..filters import TAG_MATCHES, TagsFilter
 from ..models import (
     MAX_LEVEL,
     Category,
@@ -31,11 +32,12 @@ from ..models import (
     Ticket,
     User,
 )
-from ..selectors import ticket_search, tickets_visible_to
+from ..selectors import tagged, ticket_search, tickets_visible_to
 from ..services import (
     add_reply,
     assign_ticket,
     auto_assign_ticket,
+    change_tags,
     classify_ticket,
     close_ticket,
     escalate_ticket,
@@ -46,6 +48,7 @@ from ..services import (
     resume_ticket,
     set_pending,
 )
+from ..tags import MAX_PER_CHANGE
 from ..views.attachments import attachment_of, attachment_response
 from .common import (
     DESCRIPTION_MAX_LENGTH,
@@ -123,6 +126,7 @@ class TicketOutput(serializers.Serializer):
     reopen_count = serializers.IntegerField()
     public_agent_replies = serializers.IntegerField()
     allowed_actions = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     first_response_at = serializers.DateTimeField(allow_null=True)
@@ -138,6 +142,15 @@ class TicketOutput(serializers.Serializer):
     )
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
         return lifecycle.allowed_actions(ticket.status)
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text=_("The ticket's tags as stored (lower case); the tags action changes them."),
+        )
+    )
+    def get_tags(self, ticket: Ticket) -> list[str]:
+        return [tag.name for tag in ticket.tags.all()]  # prefetched on lists
 
 
 class AttachmentOutput(serializers.Serializer):
@@ -224,6 +237,11 @@ class TieBreakingOrderingFilter(django_filters.OrderingFilter):
         return qs
 
 
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class ApiTagsFilter(TagsFilter):
+    """Documented as the repeated parameter it is (`tag=a&tag=b`)."""
+
+
 class TicketFilter(ApiFilterSet):
     # distinct=False: django-filter's default DISTINCT guards against duplicates from joins;
     # these are the ticket's own columns, and a DISTINCT over every column of a million
@@ -261,6 +279,17 @@ class TicketFilter(ApiFilterSet):
         lookup_expr="lt",
         label=_("Created before: a date or an ISO 8601 date and time, as created_after."),
     )
+    tag = ApiTagsFilter(
+        method="filter_tags",
+        field_name="tags__name",
+        label=_(
+            "Tickets that carry this tag; repeat it (or separate with commas) for several: "
+            "all of them, or any of them with tag_match=any."
+        ),
+    )
+    tag_match = django_filters.ChoiceFilter(
+        choices=TAG_MATCHES, method="tags_apply", label=_("all (default) or any.")
+    )
     ordering = TieBreakingOrderingFilter(
         fields=["created_at", "updated_at", "resolved_at", "level", "id"]
     )
@@ -274,6 +303,12 @@ class TicketFilter(ApiFilterSet):
         if not value:
             return queryset
         return queryset.filter(ticket_search(value))
+
+    def filter_tags(self, queryset, name, value):
+        return queryset.filter(tagged(value, self.form.cleaned_data.get("tag_match") or "all"))
+
+    def tags_apply(self, queryset, name, value):
+        return queryset  # read by filter_tags
 
 
 _READ_ONLY_HINTS = {
@@ -326,7 +361,7 @@ class TicketListCreateApi(StaffListApi):
         )
 
     def get_queryset(self):
-        return tickets_visible_to(self.request.user)
+        return tickets_visible_to(self.request.user).prefetch_related("tags")
 
     @extend_schema(
         operation_id="tickets_list",
@@ -492,6 +527,38 @@ class TicketEscalateApi(TicketActionApi):
 
     InputSerializer = EscalateInput
     service = escalate_ticket
+
+
+class TagsInput(VersionInput):
+    add = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        max_length=MAX_PER_CHANGE,
+        help_text=_("Tags to add (trimmed, lower-cased; at most 50 characters, no commas)."),
+    )
+    remove = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        max_length=MAX_PER_CHANGE,
+    )
+
+    def validate(self, attrs):
+        if not attrs["add"] and not attrs["remove"]:
+            raise serializers.ValidationError(
+                {"add": [_("Name at least one tag to add or to remove.")]}
+            )
+        return attrs
+
+
+@extend_schema_view(post=_action_schema("tags", TagsInput))
+class TicketTagsApi(TicketActionApi):
+    """Add and remove tags. Adding one the ticket has, or removing one it lacks, changes
+    nothing; a real change is one `tagged` event."""
+
+    InputSerializer = TagsInput
+    service = change_tags
 
 
 @extend_schema_view(post=_action_schema("pending", VersionInput))

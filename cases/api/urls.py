@@ -35,6 +35,7 @@ urlpatterns = [
     path("tickets/<int:id>/resolve/", tickets.TicketResolveApi.as_view(), name="ticket-resolve"),
     path("tickets/<int:id>/reopen/", tickets.TicketReopenApi.as_view(), name="ticket-reopen"),
     path("tickets/<int:id>/close/", tickets.TicketCloseApi.as_view(), name="ticket-close"),
+    path("tickets/<int:id>/tags/", tickets.TicketTagsApi.as_view(), name="ticket-tags"),
     path(
         "tickets/<int:id>/attachments/",
         tickets.TicketAttachmentListApi.as_view(),

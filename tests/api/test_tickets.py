@@ -11,8 +11,8 @@ from .helpers import bring_to, url
 TICKET_FIELDS = {
     "id", "reference", "subject", "description", "status", "priority", "channel", "category",
     "level", "team", "assignee", "customer", "resolution", "version", "escalation_count",
-    "reopen_count", "public_agent_replies", "allowed_actions", "created_at", "updated_at",
-    "first_response_at", "resolved_at", "closed_at", "sla",
+    "reopen_count", "public_agent_replies", "allowed_actions", "tags", "created_at",
+    "updated_at", "first_response_at", "resolved_at", "closed_at", "sla",
 }  # fmt: skip
 
 
