@@ -1,4 +1,4 @@
-"""CSV exports that a spreadsheet opens safely (RELIABILITY.md, CSV export): every export in
+"""CSV exports that a spreadsheet opens safely (docs/reliability.md, guarantee 6): every export in
 Pulso — survey responses, dashboard tables — passes its text cells through `neutralise`."""
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).

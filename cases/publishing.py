@@ -3,7 +3,7 @@
 Every e-mail and survey has a row in an outbox that a periodic sweep re-enqueues, so the
 publish right after the commit is only the fast path. A request may end with several of them
 (a resolution: the survey and the resolution e-mail). A Redis that accepts connections but
-never answers costs each publish ~2 s (RELIABILITY.md's timeouts); after one failure, the
+never answers costs each publish ~2 s (docs/reliability.md's timeouts); after one failure, the
 others of this process skip the fast path for BROKER_RETRY_AFTER seconds and leave the work to
 the sweep — so a request pays for one failed publish at most, never one per e-mail.
 """

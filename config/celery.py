@@ -1,5 +1,5 @@
 """The Celery app. Settings live in Django settings under the CELERY_ namespace
-(see RELIABILITY.md for why each value is what it is)."""
+(see docs/reliability.md for why each value is what it is)."""
 
 import os
 

@@ -334,7 +334,7 @@ SPECTACULAR_SETTINGS = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# --- Celery (RELIABILITY.md) ------------------------------------------------------------------
+# --- Celery (docs/reliability.md) -----------------------------------------------------------------
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]  # the chosen transport's own options
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -62,7 +62,7 @@ class SecondsBetween(Func):
 
 
 def _sla_clocks() -> dict[str, tuple[Q, Q]]:
-    """KPI.md's SLA compliance, over tickets that had a policy: a clock counts once decided —
+    """docs/kpis.md's SLA compliance, over tickets that had a policy: a clock counts once decided —
     answered / resolved, or marked breached by the check — and is met when done by its due
     time (and never marked breached, for the resolution). {clock: (decided, met)}."""
     closed = Q(status__in=CLOSED_STATUSES)

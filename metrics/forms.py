@@ -1,6 +1,6 @@
 """The dashboard's filters (GET, kept in the URL so a view can be bookmarked and shared).
 
-A period is `[from, to)` as in KPI.md: `to` is the first day *not* included (the form calls it
+A period is `[from, to)` as in docs/kpis.md: `to` is the first day *not* included (the form calls it
 "Before"). A preset rolls with the calendar ("last 30 days" is today and the 29 days before
 it, in TIME_ZONE); `from`/`to` without a preset mean a custom period — the weekly digest links
 here that way.

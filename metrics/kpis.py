@@ -1,11 +1,11 @@
-"""Every KPI of ../shared/KPI.md, computed by the database.
+"""Every KPI of docs/kpis.md, computed by the database.
 
 Each KPI family is one function `f(period, filters, group=None)` returning
 `{group_key: values}`: with `group=None` the single key is `None` (the summary), with a
 `Grouping` the keys are time buckets (time series) or dimension values (breakdowns). So the
 summary, the time series and the breakdowns share one definition of every number.
 
-Conventions (KPI.md): periods are `[start, end)`; a KPI over an empty set is `None`;
+Conventions (docs/kpis.md): periods are `[start, end)`; a KPI over an empty set is `None`;
 percentages have one decimal, averages two; durations are seconds; medians and p90
 interpolate linearly between neighbours (PostgreSQL's `percentile_cont`; the same arithmetic
 written with window functions on SQLite).
@@ -150,7 +150,7 @@ class Filters:
     category: int | None = None
     priority: str | None = None
     customer: int | None = None
-    # KPI.md: tickets that carry every one of these tags now (names as cases/tags.py writes
+    # docs/kpis.md: tickets that carry every one of these tags now (names as cases/tags.py writes
     # them). Read live: the rollups hold no tags.
     tags: tuple[str, ...] = ()
 
@@ -819,7 +819,7 @@ def _agent_or_teams_counts(
 
 
 def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None) -> ByGroup:
-    """CSAT, NPS, CES with their distributions and the response rate (KPI.md, placed by
+    """CSAT, NPS, CES with their distributions and the response rate (docs/kpis.md, placed by
     `answered_at`; the rate's denominator by the invitation's `sent_at`)."""
     rows, sent = _survey_rows(period, filters, group)
     sent_by_key = {_key(group, row["g"]): row["sent"] for row in sent}
@@ -864,7 +864,7 @@ def survey_kpis(period: Period, filters: Filters, group: Grouping | None = None)
 
 def _nps(promoters: int, detractors: int, responses: int) -> float | None:
     """%promoters − %detractors from the exact shares, then one decimal: 5 and 4 of 12 give
-    41.67 − 33.33 = 8.3 (KPI.md), not the difference of rounded shares (8.4)."""
+    41.67 − 33.33 = 8.3 (docs/kpis.md), not the difference of rounded shares (8.4)."""
     return percent(promoters - detractors, responses)
 
 
@@ -906,7 +906,7 @@ def _created_in(period: Period, filters: Filters) -> QuerySet[Ticket]:
 
 
 def _resolved_in(period: Period, filters: Filters) -> QuerySet[Ticket]:
-    """KPI.md: now resolved or closed, and the latest resolution falls in the period."""
+    """docs/kpis.md: now resolved or closed, and the latest resolution falls in the period."""
     return Ticket.objects.filter(
         filters.tickets(),
         status__in=CLOSED_STATUSES,
@@ -1032,7 +1032,7 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
 
 def backlog(at: datetime, filters: Filters, by: str | None = None) -> ByGroup:
     """Tickets created before `at` that were not resolved at `at`: now active, or resolved
-    or closed with the latest resolution at or after `at` (KPI.md), with age buckets."""
+    or closed with the latest resolution at or after `at` (docs/kpis.md), with age buckets."""
     open_then = Ticket.objects.filter(filters.tickets(), created_at__lt=at).filter(
         Q(status__in=ACTIVE_STATUSES) | Q(status__in=CLOSED_STATUSES, resolved_at__gte=at)
     )
@@ -1102,7 +1102,7 @@ def _rollup_backlog(
 
 
 def customer_kpis(period: Period) -> KpiValues:
-    """S, N, C, E and churn / retention (KPI.md; dates in TIME_ZONE, so E = S + N − C)."""
+    """S, N, C, E and churn / retention (docs/kpis.md; dates in TIME_ZONE, so E = S + N − C)."""
     start, end = period.start_date, period.end_date
     counts = Customer.objects.aggregate(
         S=Count(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class ImportedRecord(models.Model):
     """What a history import made of one record of the file: the Pulso row that a
     (type, external id) of the previous helpdesk became. Importing the file again finds it
-    here and leaves it alone (IMPORT.md: records are matched by type + external_id)."""
+    here and leaves it alone (docs/import.md: records are matched by type + external_id)."""
 
     class Type(models.TextChoices):
         TEAM = "team", _("Team")

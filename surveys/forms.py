@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import SCALES, Question, SurveyInvitation
 
-# KPI.md's wording: the question, and what the two ends of its scale mean.
+# docs/kpis.md's wording: the question, and what the two ends of its scale mean.
 WORDING = {
     Question.CSAT: (
         _("How satisfied are you with the service you received?"),

@@ -23,7 +23,7 @@ class Question(models.TextChoices):
     NPS = "nps", _("Recommendation (NPS)")
 
 
-# The scales of KPI.md.
+# The scales of docs/kpis.md.
 SCALES = {Question.CSAT: (1, 5), Question.CES: (1, 7), Question.NPS: (0, 10)}
 
 
@@ -39,7 +39,7 @@ class InvitationStatus(models.TextChoices):
 
 class SurveyInvitation(models.Model):
     """One per surveyed resolution. Written in the resolving transaction; the row is the
-    outbox the send task claims (RELIABILITY.md)."""
+    outbox the send task claims (docs/reliability.md)."""
 
     ticket = models.ForeignKey(
         Ticket,

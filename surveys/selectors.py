@@ -61,7 +61,7 @@ def _percent(part: int, whole: int) -> Decimal:
 
 
 def response_summary(responses: QuerySet) -> dict:
-    """KPI.md's survey KPIs over a set of responses, counted by the database in one aggregate
+    """docs/kpis.md's survey KPIs over a set of responses, counted by the database in one aggregate
     query: CSAT % (share of 4–5), NPS (% promoters − % detractors), CES average. A KPI with
     no answers is None ("—" on the page), never 0."""
     # Counted over the scores, not the id: a score group's summary is then read from the

@@ -1,4 +1,4 @@
-"""E-mails about tickets through an outbox (RELIABILITY.md): the row is written with the change
+"""E-mails about tickets through an outbox (docs/reliability.md): the row is written with the change
 that causes it, a Celery task claims and sends it, a periodic sweep re-enqueues what the
 broker lost. A retry never mails twice: the claim is a conditional UPDATE.
 

@@ -1,8 +1,8 @@
-"""The metrics API: the KPIs of KPI.md for a period and filters, as `metrics.kpis` computes
+"""The metrics API: the KPIs of docs/kpis.md for a period and filters, as `metrics.kpis` computes
 them. Managers and admins see everything; an agent sees their own tickets only — the agent
 filter is forced to the caller whatever they pass (a team or other filter narrows within it).
 
-Periods are `[from, to)` (KPI.md): each end is a date (midnight in TIME_ZONE) or an ISO 8601
+Periods are `[from, to)` (docs/kpis.md): each end is a date (midnight in TIME_ZONE) or an ISO 8601
 date and time with its offset, and `to` is the first day or moment not included. A period with
 a time of day is computed live (the rollups hold whole days), to the same numbers. Durations are
 seconds; a KPI over an empty set is `null`.

@@ -37,7 +37,7 @@ SAMPLES = {
 @dataclass(frozen=True)
 class Kpi:
     """One card: how to read its value from `kpis.summary()`, which way is better, its
-    formula as KPI.md words it, and its sample size."""
+    formula as docs/kpis.md words it, and its sample size."""
 
     key: str
     title: Any

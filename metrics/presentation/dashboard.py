@@ -81,7 +81,7 @@ class Dashboard:
     # --- what the page shows ---
 
     def shown_kpis(self) -> list[Kpi]:
-        """Every card, except the SLA ones on a desk whose tickets have no SLA clocks (KPI.md:
+        """Every card, except the SLA ones on a desk whose tickets have no SLA clocks (docs/kpis.md:
         only where SLA policies exist)."""
         return [
             kpi

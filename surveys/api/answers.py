@@ -132,7 +132,7 @@ class SurveyAnswerApi(APIView):
         auth=[],
     )
     def post(self, request, token: str):
-        # DRF's throttles count racily (RELIABILITY.md); django-ratelimit increments the
+        # DRF's throttles count racily (docs/reliability.md); django-ratelimit increments the
         # cache atomically and shares the page's per-IP budget, so neither doubles it.
         if is_ratelimited(
             request._request,

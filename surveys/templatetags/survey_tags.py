@@ -20,7 +20,7 @@ MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
 def score_group(question: str, value: int | None) -> str:
-    """KPI.md's groups: NPS promoter 9–10 / passive 7–8 / detractor 0–6; CSAT satisfied 4–5 /
+    """docs/kpis.md's groups: NPS promoter 9–10 / passive 7–8 / detractor 0–6; CSAT satisfied 4–5 /
     neutral 3 / unhappy 1–2; CES easy 5–7 / neutral 4 / hard 1–3."""
     if value is None:
         return ""

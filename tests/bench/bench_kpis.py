@@ -90,7 +90,7 @@ RESOLUTION_DECIDED = (
 RESOLUTION_MET = (  # implies decided
     f"{CLOSED} AND resolved_at <= resolution_due_at AND resolution_breached_at IS NULL"
 )
-# SLA compliance (KPI.md) is part of every created-tickets figure the engine returns (the
+# SLA compliance (docs/kpis.md) is part of every created-tickets figure the engine returns (the
 # summary, the series' detail, the agent table), so the floor counts it too.
 SLA_COUNTS = (
     f"count(*) FILTER (WHERE {FIRST_DECIDED}) AS sla_first_n, "

@@ -330,7 +330,7 @@ def test_a_category_deleted_from_the_filter_list_is_still_a_valid_id(marta, ana,
     assert response.status_code == 200
 
 
-# --- periods with a time of day (KPI.md: each end is a date or a datetime) ----------------------
+# --- periods with a time of day (docs/kpis.md: each end is a date or a datetime) ------------------
 
 DAY = TODAY - timedelta(days=3)
 

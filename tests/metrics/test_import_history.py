@@ -1,4 +1,4 @@
-"""`manage.py import_history` (IMPORT.md): history replayed through the lifecycle services,
+"""`manage.py import_history` (docs/import.md): history replayed through the lifecycle services,
 checked first with line numbers, all or nothing (or --skip-invalid), idempotent, silent."""
 
 import gc
@@ -141,7 +141,7 @@ def snapshot() -> dict:
     }
 
 
-# --- IMPORT.md's example ----------------------------------------------------------------------
+# --- docs/import.md's example ---------------------------------------------------------------------
 
 
 def test_the_example_ticket_ends_with_the_counters_live_work_would_give():
@@ -631,7 +631,7 @@ def test_a_survey_withdrawn_by_a_reopening_and_the_next_ones_answer_import_as_li
     assert (second.status, second.response.csat) == (InvitationStatus.ANSWERED, 4)
     figures = kpis(history)
     assert figures == kpis(live.fresh())
-    # Both invitations were sent; one was answered (KPI.md: answered / sent in the period).
+    # Both invitations were sent; one was answered (docs/kpis.md: answered / sent in the period).
     assert (figures["surveys_sent"], figures["response_rate"], figures["csat"]["percent"]) == (
         2,
         50.0,

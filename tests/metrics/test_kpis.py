@@ -1,4 +1,4 @@
-"""KPI.md, number by number. Its worked example is the first test vector."""
+"""docs/kpis.md, number by number. Its worked example is the first test vector."""
 
 from datetime import date, timedelta
 

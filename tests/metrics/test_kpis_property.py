@@ -6,7 +6,7 @@ assignments, pending, resolutions, reopenings, closings — surveys sent by the 
 service (clock frozen at the sending moment) and answered through `answer_survey`, and
 customers with random `active_since` / `churned_at`. While it plays, the test keeps its own
 record of what happened; the reference below computes every KPI from that record, straight
-from ../shared/KPI.md, with exact fractions. `summary()`, one `timeseries()` and one
+from docs/kpis.md, with exact fractions. `summary()`, one `timeseries()` and one
 `breakdown()` for a random period and random filters must equal it, number for number.
 
 Every example runs in a savepoint that is rolled back, so examples never see each other.
@@ -355,7 +355,7 @@ class Player:
             t.invitation.status = "withdrawn"
 
 
-# --- the reference: KPI.md in plain Python ----------------------------------------------------
+# --- the reference: docs/kpis.md in plain Python --------------------------------------------------
 
 
 def rounded(value: Fraction, places: int) -> float:
@@ -425,7 +425,7 @@ def ref_survey(responses: list[SimResponse], sent: list[SimInvitation]) -> dict:
             "distribution": {s: csat.count(s) for s in range(1, 6)},
         },
         "nps": {
-            # from the exact shares, rounded once (KPI.md: 41.7 − 33.3 → 8.3)
+            # from the exact shares, rounded once (docs/kpis.md: 41.7 − 33.3 → 8.3)
             "score": pct(promoters - detractors, len(nps)),
             "promoters": promoters,
             "passives": passives,
@@ -518,7 +518,7 @@ def ref_customers(customers: list, start: date, end: date) -> dict:
 
 
 class Reference:
-    """KPI.md over the recorded desk, for one period and one set of filters."""
+    """docs/kpis.md over the recorded desk, for one period and one set of filters."""
 
     def __init__(self, desk: Desk, period: Period, f: Filters):
         self.desk, self.period, self.f = desk, period, f

@@ -213,7 +213,7 @@ def test_medians_interpolate_across_histogram_buckets(ana, team_n1, percentiles)
 @pytest.mark.parametrize(
     ("values", "p", "expected"),
     [
-        ([10, 20, 30, 40], 0.5, 25),  # KPI.md's own example
+        ([10, 20, 30, 40], 0.5, 25),  # docs/kpis.md's own example
         ([59, 61], 0.5, 60),  # neighbours in two buckets
         ([59, 61, 62], 0.9, 61.8),
         ([5], 0.9, 5),

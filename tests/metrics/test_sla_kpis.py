@@ -1,4 +1,4 @@
-"""SLA compliance (KPI.md): the share of tickets whose first response / resolution met the
+"""SLA compliance (docs/kpis.md): the share of tickets whose first response / resolution met the
 due time of the policy that applied, placed by creation — live and from the rollups — on
 the API, the breakdowns and the dashboard (only where SLA clocks exist)."""
 

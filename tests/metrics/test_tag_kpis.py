@@ -1,4 +1,4 @@
-"""KPI.md's tag filter: tickets that carry the tag now (several: all of them), in the engine,
+"""docs/kpis.md's tag filter: tickets that carry the tag now (several: all of them), in the engine,
 the metrics API and the dashboard; breakdowns by tag count a ticket under each of its tags.
 Read live even with the rollups built (they hold no tags)."""
 

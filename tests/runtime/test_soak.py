@@ -5,10 +5,11 @@ create, reply to and resolve tickets at a steady pace while surveys go out at on
 middle the worker is SIGKILLed. Then: no web request failed, the worker came back by itself,
 and every e-mail of the outbox and every survey invitation was written to VAR_DIR/mail
 exactly once (twice only for one the kill caught between writing it and recording it: the one
-duplicate RELIABILITY.md allows).
+duplicate docs/reliability.md allows).
 
 Bounded: SOAK_SECONDS of load, then at most until the e-mails caught by the kill are sent
-again (the outbox's re-enqueue pause and lease, see RELIABILITY.md), about three minutes in all.
+again (the outbox's re-enqueue pause and lease, see docs/reliability.md), about three minutes
+in all.
 Run alone: `make test PYTEST_ARGS="-m soak -s"` (prints the figures).
 """
 
@@ -288,7 +289,7 @@ def test_the_embedded_desk_under_steady_work_survives_a_killed_worker(tmp_path):
         os.killpg(victim, signal.SIGKILL)  # the whole worker: main process and pool
         killed_at = time.monotonic()
         # The e-mails the kill caught between claim and commit: only these may ever be written
-        # twice (RELIABILITY.md: written, then the worker died before recording it).
+        # twice (docs/reliability.md: written, then the worker died before recording it).
         in_window = django_json(runner.env, CAUGHT_SENDING)
         worker_back = wait_until(lambda: runner.pid("worker") not in (0, victim), timeout=20)
         worker_back_after = time.monotonic() - killed_at

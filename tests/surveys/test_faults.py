@@ -1,4 +1,4 @@
-"""Fault tests of the survey outbox (RELIABILITY.md), with real workers and a real SMTP server
+"""Fault tests of the survey outbox (docs/reliability.md), with real workers and a real SMTP server
 on loopback, never eager mode: a broker that refuses or hangs at resolution time, every send
 task delivered twice, a whole worker SIGKILLed mid-batch. The database's claim, not Celery,
 is what keeps each survey to one e-mail."""
@@ -35,7 +35,7 @@ from tests.surveys.smtp import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# RELIABILITY.md: "no resolve request slower than 3.5 s" on a sick broker.
+# docs/reliability.md: "no resolve request slower than 3.5 s" on a sick broker.
 MAX_RESOLVE_SECONDS = 3.5
 
 

@@ -1,5 +1,5 @@
 """The survey responses list and its CSV export: who sees which answers, every filter, the
-period presets, the KPI summary (KPI.md's worked example), pagination, the export and its
+period presets, the KPI summary (docs/kpis.md's worked example), pagination, the export and its
 formula-injection guard, escaping."""
 
 import csv
@@ -354,7 +354,7 @@ CES = [7, 6, 5, 2, 4]
 
 @pytest.fixture
 def worked_example(ana, team_n1):
-    """KPI.md's shared test vector: 12 answers, 10 with CSAT, 12 with NPS, 5 with CES."""
+    """docs/kpis.md's shared test vector: 12 answers, 10 with CSAT, 12 with NPS, 5 with CES."""
     for i, nps in enumerate(NPS):
         answered(
             by=ana,
