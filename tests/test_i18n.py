@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import polib  # type: ignore[import-untyped]  # stubs are types-polib, not a dev dependency yet
+import polib
 import pytest
 from django.urls import reverse
 
