@@ -81,6 +81,19 @@ def _first_response_minutes(rng: random.Random, channel: str, priority: str) -> 
     return min(max(minutes, 4), 26 * 60)
 
 
+# The tags agents of the demo desk use, by category (Spanish: a Latin American desk).
+CATEGORY_TAGS = {
+    "Facturación": ("cobro-duplicado", "reembolso", "factura-electrónica"),
+    "Acceso y contraseñas": ("contraseña", "verificación-2fa"),
+    "Envíos": ("envío-retrasado", "dirección-incorrecta", "aduana"),
+    "Devoluciones": ("reembolso", "cambio-de-talla"),
+    "Producto defectuoso": ("garantía", "cambio-de-producto"),
+    "Instalación": ("visita-técnica",),
+    "Reclamos": ("escalado-a-gerencia",),
+}
+VIP_INITIALS = ("ma", "al")  # the demo's VIP customers: e-mails that start so
+
+
 class Story:
     """Plans one ticket as a list of (minutes after the previous step, service call), tracking
     the team and assignee the calls will produce, then plays it with backdated timestamps."""
@@ -239,6 +252,18 @@ class Story:
             lambda t, at: services.resolve_ticket(ticket=t, by=by, resolution=resolution, at=at),
         )
 
+    def _tag(self, minutes: float) -> None:
+        """Tags an agent would add after the first reply: the category's usual ones now and
+        then, and "vip" on the customers the demo treats as such. Drawn from a generator of
+        their own (seeded by the case), so the rest of the demo's stories stay as they were."""
+        own = random.Random(f"tags:{self.customer.email}:{self.created_at.isoformat()}")
+        tags = [tag for tag in CATEGORY_TAGS.get(self.category.name, ()) if own.random() < 0.35]
+        if own.random() < 0.05 or self.customer.email.startswith(VIP_INITIALS):
+            tags.append("vip")
+        if tags:
+            by = self.handler
+            self._add(minutes, lambda t, at: services.change_tags(ticket=t, by=by, add=tags, at=at))
+
     def _reopen(self, minutes: float) -> None:
         if self.rng.random() < 0.7:
             self._customer(minutes, self._text(REOPEN_BY_CUSTOMER[self.lang]))
@@ -279,6 +304,7 @@ class Story:
             self._assign(minutes)
             spent += minutes
         self._reply(first_response - spent, self._text(FIRST_REPLIES[self.lang]))
+        self._tag(rng.uniform(1, 30))
         if self.priority != Priority.URGENT and rng.random() < 0.08:  # worse than it looked
             priority = PRIORITY_UP[self.priority]
             self._classify(rng.uniform(5, 60), self.handler, priority=priority)
