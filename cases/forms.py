@@ -13,8 +13,19 @@ from . import lifecycle
 from .errors import CasesError
 from .filters import TagsField, TagsInput
 from .lifecycle import Action
-from .models import Category, Channel, Customer, Language, Priority, Team, Ticket, User
-from .selectors import assignable_agents, customers_with_email, staff_users
+from .models import (
+    Category,
+    Channel,
+    Customer,
+    Language,
+    Macro,
+    MacroStatus,
+    Priority,
+    Team,
+    Ticket,
+    User,
+)
+from .selectors import assignable_agents, customers_with_email, last_event_id, staff_users
 
 
 def add_service_error(form: forms.Form, exc: CasesError) -> None:
@@ -147,26 +158,49 @@ class ReplyForm(TicketActionForm):
     PUBLIC, NOTE = "public", "note"
     KINDS = {PUBLIC: Action.REPLY, NOTE: Action.NOTE}
 
-    body = forms.CharField(label=_("Message"), widget=_textarea(5))
+    body = forms.CharField(label=_("Message"), widget=_textarea(5), required=False)
     kind = forms.ChoiceField(
         label=_("Send as"),
         choices=[(PUBLIC, _("Public reply to the customer")), (NOTE, _("Internal note"))],
         widget=forms.RadioSelect,
     )
 
+    # The last timeline event the writer had on screen: after a conflict the page shows what
+    # came after it (cases.queues.changes_since) above the kept draft.
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # A macro picked in the reply box: its actions run with the message (services.apply_macro).
+    macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
+        if not self.is_bound:
+            self.initial["seen"] = last_event_id(ticket)
         # Offer only what the lifecycle allows now; still accept both, so that a stale page
         # gets the lifecycle's own refusal (409) rather than a bare "invalid choice".
         field = _field(self, "kind", forms.ChoiceField)
         choices: Iterable[tuple[str, object]] = field.choices  # type: ignore[assignment]  # normalised to pairs
         offered = [(k, label) for k, label in choices if self.kind_allowed(k)]
         field.widget.choices = offered
-        if not self.is_bound and offered:
+        if not self.is_bound and offered and self.initial.get("kind") not in dict(offered):
             self.initial["kind"] = offered[0][0]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["body"] = (cleaned.get("body") or "").strip()
+        if not cleaned["body"] and not cleaned.get("macro") and "body" not in self.errors:
+            # A macro may act without a message; a plain reply may not.
+            self.add_error("body", forms.Field.default_error_messages["required"])
+        return cleaned
 
     def kind_allowed(self, kind: str) -> bool:
         return lifecycle.is_allowed(self.KINDS[kind], self.ticket.status)
+
+    def refresh_version(self, version: int) -> None:
+        super().refresh_version(version)
+        if self.is_bound:
+            data = cast("QueryDict | dict[str, Any]", self.data).copy()
+            data["seen"] = str(last_event_id(self.ticket))
+            self.data = data
 
     @property
     def public(self) -> bool:
@@ -336,3 +370,91 @@ class CustomerEditForm(CustomerForm):
 
 class CustomerSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+
+class MacroForm(forms.Form):
+    """A macro's editor. The sharing fields are offered to managers and admins only; the
+    texts and tags are checked by services.save_macro, whose refusals land on their field."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body_es = forms.CharField(
+        label=_("Reply in Spanish"),
+        required=False,
+        widget=_textarea(6),
+        help_text=_("Placeholders: {{ customer.first_name }}, {{ ticket.reference }}…"),
+    )
+    body_en = forms.CharField(label=_("Reply in English"), required=False, widget=_textarea(6))
+    public = forms.TypedChoiceField(
+        label=_("Send as"),
+        choices=[("1", _("Public reply to the customer")), ("0", _("Internal note"))],
+        coerce=lambda value: value == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+    set_status = forms.ChoiceField(label=_("Status"), choices=MacroStatus.choices, required=False)
+    set_priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=[("", _("Leave the priority as it is")), *Priority.choices],
+        required=False,
+    )
+    set_category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label=_("Leave the category as it is"),
+    )
+    assign_to_me = forms.BooleanField(label=_("Assign to whoever applies it"), required=False)
+    add_tags = forms.CharField(
+        label=_("Tags to add"), required=False, help_text=_("Separated by commas.")
+    )
+    remove_tags = forms.CharField(label=_("Tags to remove"), required=False)
+    shared = forms.BooleanField(
+        label=_("Shared with the desk"),
+        required=False,
+        help_text=_("Otherwise only you see it."),
+    )
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Only for these teams"),
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every agent."),
+    )
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args, macro: Macro | None, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.may_share = user.sees_all_tickets
+        if not self.may_share:
+            del self.fields["shared"]
+            del self.fields["teams"]
+        if macro is not None and not self.is_bound:
+            self.initial.update(
+                {name: getattr(macro, name) for name in MACRO_FORM_FIELDS},
+                public="1" if macro.public else "0",
+                set_category=macro.set_category_id,
+                shared=macro.owner_id is None,
+                teams=list(macro.teams.values_list("pk", flat=True)),
+            )
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        arguments = {name: data[name] for name in MACRO_FORM_FIELDS}
+        arguments["public"] = data["public"]
+        arguments["set_category"] = data["set_category"]
+        arguments["shared"] = bool(data.get("shared"))
+        arguments["teams"] = list(data.get("teams") or [])
+        return arguments
+
+
+MACRO_FORM_FIELDS = (
+    "title",
+    "body_es",
+    "body_en",
+    "set_status",
+    "set_priority",
+    "assign_to_me",
+    "add_tags",
+    "remove_tags",
+    "is_active",
+)

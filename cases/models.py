@@ -737,6 +737,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
     TAGGED = "tagged", _("Tags changed")
+    MACRO_APPLIED = "macro_applied", _("Macro applied")
     # Recorded by the surveys app through `record_ticket_event`.
     SURVEY_SKIPPED = "survey_skipped", _("Survey not sent")
     SURVEY_WITHDRAWN = "survey_withdrawn", _("Survey withdrawn")
@@ -1093,3 +1094,117 @@ class Attachment(models.Model):
     def is_image(self) -> bool:
         """Declared as an image the page may show (the bytes are checked when served)."""
         return self.content_type in IMAGE_SIGNATURES
+
+
+class MacroStatus(models.TextChoices):
+    KEEP = "", _("Leave the status as it is")
+    PENDING = "pending", _("Set pending (waiting on the customer)")
+    RESOLVED = "resolved", _("Resolve, with the message as the resolution")
+
+
+class Macro(models.Model):
+    """A canned reply with actions. Shared macros (no owner) are the managers' and may be
+    offered to some teams only; personal ones are their owner's alone. The texts may name
+    the placeholders of cases/macro_text.py, checked when saved (services.save_macro)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body_es = models.TextField(_("reply in Spanish"), blank=True)
+    body_en = models.TextField(_("reply in English"), blank=True)
+    public = models.BooleanField(
+        _("public reply"),
+        default=True,
+        help_text=_("Sent to the customer; otherwise an internal note."),
+    )
+    set_status = models.CharField(
+        _("status"), max_length=10, choices=MacroStatus.choices, blank=True, default=""
+    )
+    set_priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, blank=True, default=""
+    )
+    set_category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    assign_to_me = models.BooleanField(
+        _("assign to whoever applies it"), default=False, help_text=_("If they may hold it.")
+    )
+    add_tags = models.CharField(_("tags to add"), max_length=500, blank=True)
+    remove_tags = models.CharField(_("tags to remove"), max_length=500, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_macros",
+        verbose_name=_("owner"),
+        help_text=_("Empty: a shared macro."),
+    )
+    teams = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="macros",
+        verbose_name=_("only for these teams"),
+        help_text=_("A shared macro with no team is offered to everyone."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def body_for(self, language: str) -> str:
+        """The reply in the customer's language, else the other one."""
+        first, second = (
+            (self.body_en, self.body_es)
+            if language == "en"
+            else (
+                self.body_es,
+                self.body_en,
+            )
+        )
+        return first or second
+
+
+class MacroUse(models.Model):
+    """A macro applied to a ticket: what the effectiveness figures count."""
+
+    macro = models.ForeignKey(
+        Macro, on_delete=models.PROTECT, related_name="uses", verbose_name=_("macro")
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="macro_uses", verbose_name=_("ticket")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("macro use")
+        verbose_name_plural = _("macro uses")
+        indexes = [models.Index(fields=["macro", "at"], name="macro_use_time")]
+
+    def __str__(self) -> str:
+        return f"{self.macro_id} on {self.ticket_id}"

@@ -135,6 +135,19 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineItem]:
     return items
 
 
+def changes_since(ticket: Ticket, event_id: int) -> list[TimelineItem]:
+    """What the ticket's timeline gained after event `event_id`: the messages written and the
+    changes made since a page showed it, in time order."""
+    later = ticket.events.filter(pk__gt=event_id)
+    replies = {event.data.get("reply_id") for event in later if event.kind in _MESSAGE_EVENTS}
+    return [
+        item
+        for item in ticket_timeline(ticket)
+        if (item.event is not None and item.event.pk > event_id)
+        or (item.reply is not None and item.reply.pk in replies)
+    ]
+
+
 def customer_history(user, customer_id: int, *, exclude: int | None = None, limit: int = 10):
     """The customer's latest tickets the user may see."""
     tickets = tickets_visible_to(user).filter(customer_id=customer_id).order_by("-created_at")

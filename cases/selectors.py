@@ -14,6 +14,7 @@ from .models import (
     ROLE_GROUPS,
     AssignmentMode,
     Customer,
+    Macro,
     Role,
     Tag,
     Team,
@@ -108,6 +109,33 @@ def tags_in_use(tickets: QuerySet[Ticket], limit: int = 15) -> list[tuple[str, i
         .order_by("-tickets", "tag__name")[:limit]
     )
     return [(row["tag__name"], row["tickets"]) for row in rows]
+
+
+def last_event_id(ticket: Ticket) -> int:
+    """The newest timeline event of the ticket (0 before any): what a page has seen."""
+    latest = ticket.events.order_by("-pk").values_list("pk", flat=True).first()
+    return latest or 0
+
+
+def macros_offered_to(user: Viewer) -> QuerySet[Macro]:
+    """The macros `user` may apply, in use: their own, the shared ones offered to everyone and
+    those offered to one of their teams (managers and admins: every shared one)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role is None:
+        return Macro.objects.none()
+    shared = Q(owner__isnull=True)
+    if not user.sees_all_tickets:
+        limited = Macro.teams.through.objects.filter(macro_id=OuterRef("pk"))
+        shared &= ~Exists(limited) | Exists(limited.filter(team_id__in=user.team_ids))
+    return Macro.objects.filter(is_active=True).filter(Q(owner=user) | shared)
+
+
+def macros_editable_by(user: Viewer) -> QuerySet[Macro]:
+    """The macros `user` may change: their own, and every shared one for managers and admins."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role is None:
+        return Macro.objects.none()
+    if user.sees_all_tickets:
+        return Macro.objects.filter(Q(owner=user) | Q(owner__isnull=True))
+    return Macro.objects.filter(owner=user)
 
 
 def can_see_ticket(user: Viewer, ticket: Ticket) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, customers, links, presence, workspace
+from .views import attachments, customers, links, macros, presence, workspace
 
 app_name = "cases"
 
@@ -15,7 +15,12 @@ urlpatterns = [
     ),
     path("tickets/<int:pk>/links/revoke/", links.revoke_links, name="revoke_links"),
     path("tickets/<int:pk>/presence/", presence.ticket_presence, name="ticket_presence"),
+    path("tickets/<int:pk>/macros/", macros.macro_picker, name="macro_picker"),
+    path("tickets/<int:pk>/macros/<int:macro_id>/", macros.macro_preview, name="macro_preview"),
     path("tickets/<int:pk>/<slug:action>/", workspace.ticket_action, name="ticket_action"),
+    path("macros/", macros.macro_list, name="macro_list"),
+    path("macros/new/", macros.macro_edit, name="macro_create"),
+    path("macros/<int:macro_id>/edit/", macros.macro_edit, name="macro_edit"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/", customers.customer_create, name="customer_create"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..services.deadlines import record_past_deadlines
 from ..signals import replaying_history
+from .macros import create_macros
 from .people import MARKER_USERNAME
 from .stories import Story, _outcome
 from .world import World, _build_world
@@ -84,6 +85,7 @@ def load_demo(
         if User.objects.filter(username=MARKER_USERNAME).exists():
             return None
         world = _build_world(rng, timezone.localdate(now))
+        create_macros(world)
         # A few customers write a lot; churned ones a little more than most.
         weights = {
             c.pk: min(rng.paretovariate(1.6), 8) * (1.8 if c.pk in world.churned else 1)

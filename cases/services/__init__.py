@@ -14,6 +14,7 @@ from .customers import (
     may_edit_customer,
     update_customer,
 )
+from .macros import apply_macro, macro_text_for, may_edit_macro, save_macro
 from .notifications import (
     deliver_notification,
     enqueue_due_notifications,
@@ -40,6 +41,7 @@ from .users import update_preferences
 
 __all__ = [
     "access_for_token",
+    "apply_macro",
     "add_customer_reply",
     "add_reply",
     "assign_ticket",
@@ -54,6 +56,8 @@ __all__ = [
     "escalate_ticket",
     "find_or_create_customer",
     "issue_access_token",
+    "macro_text_for",
+    "may_edit_macro",
     "may_edit_customer",
     "record_ticket_event",
     "register_ticket",
@@ -61,6 +65,7 @@ __all__ = [
     "request_new_link",
     "resolve_ticket",
     "resume_ticket",
+    "save_macro",
     "revoke_customer_links",
     "set_pending",
     "ticket_for_access_token",

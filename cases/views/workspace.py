@@ -40,11 +40,12 @@ from ..forms import (
     add_service_error,
 )
 from ..lifecycle import Action
-from ..models import MAX_LEVEL, Ticket
+from ..models import MAX_LEVEL, Macro, Ticket
 from ..paginator import CappedPaginator
 from ..queues import (
     QUEUE_LABELS,
     available_queues,
+    changes_since,
     customer_history,
     queue_counts,
     queue_tickets,
@@ -177,6 +178,18 @@ def _tags(ticket, user, form):
 
 
 def _reply(ticket, user, form):
+    macro_id = form.cleaned_data.get("macro")
+    if macro_id:
+        # Not offered to this user (or gone): the service refuses it like any other.
+        macro = Macro.objects.filter(pk=macro_id).first() or Macro(pk=macro_id, is_active=False)
+        return services.apply_macro(
+            ticket=ticket,
+            by=user,
+            macro=macro,
+            body=form.cleaned_data["body"],
+            public=form.public,
+            expected_version=_version(form),
+        )
     return services.add_reply(
         ticket=ticket,
         by=user,
@@ -306,8 +319,8 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
     }
 
 
-def _render_ticket(request, ticket: Ticket, bound=None, status: int = 200):
-    context = _ticket_context(request, ticket, bound)
+def _render_ticket(request, ticket: Ticket, bound=None, status: int = 200, **extra):
+    context = {**_ticket_context(request, ticket, bound), **extra}
     if request.htmx:
         return render(
             request, "cases/_ticket_panel.html", {**context, "fragment": True}, status=status
@@ -341,8 +354,13 @@ def ticket_action(request, pk, action):
     except (TransitionError, ConflictError) as exc:
         messages.error(request, exc.message)
         ticket = _visible_ticket(request, pk)
+        collision = None
+        if isinstance(form, ReplyForm) and isinstance(exc, ConflictError):
+            # Someone acted while this reply was written: show what they did above the kept
+            # draft, which now goes out only if sent again (the traffic cop).
+            collision = changes_since(ticket, form.cleaned_data.get("seen") or 0)
         form.refresh_version(ticket.version)
-        return _render_ticket(request, ticket, form, status=409)
+        return _render_ticket(request, ticket, form, status=409, collision=collision)
     except ServicePermissionDenied as exc:
         raise PermissionDenied(exc.message) from exc
     except CasesError as exc:

@@ -170,6 +170,12 @@
       return submitAction("assign-me");
     },
     u: backToQueue,
+    m: function () {
+      var picker = document.querySelector("[data-shortcut-macro]");
+      if (!picker) return false;
+      picker.focus();
+      return true;
+    },
   };
 
   document.addEventListener("keydown", function (event) {
