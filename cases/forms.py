@@ -24,6 +24,7 @@ from .models import (
     Team,
     Ticket,
     User,
+    parse_reference,
 )
 from .selectors import assignable_agents, customers_with_email, last_event_id, staff_users
 
@@ -458,3 +459,18 @@ MACRO_FORM_FIELDS = (
     "remove_tags",
     "is_active",
 )
+
+
+class RelationForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Ticket"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": _("PUL-000123 or 123")}),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def clean_reference(self) -> int:
+        pk = parse_reference(self.cleaned_data["reference"])
+        if pk is None:
+            raise forms.ValidationError(_("Write a ticket's reference, e.g. PUL-000123."))
+        return pk

@@ -738,6 +738,8 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     TAGGED = "tagged", _("Tags changed")
     MACRO_APPLIED = "macro_applied", _("Macro applied")
+    RELATED = "related", _("Related ticket added")
+    UNRELATED = "unrelated", _("Related ticket removed")
     # Recorded by the surveys app through `record_ticket_event`.
     SURVEY_SKIPPED = "survey_skipped", _("Survey not sent")
     SURVEY_WITHDRAWN = "survey_withdrawn", _("Survey withdrawn")
@@ -1208,3 +1210,42 @@ class MacroUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.macro_id} on {self.ticket_id}"
+
+
+class TicketRelation(models.Model):
+    """Two tickets that belong together ("the same outage", "see also"), with a note. Symmetric:
+    stored once, the lower id first, and shown on both tickets."""
+
+    first = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    second = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("related ticket")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("related tickets")
+        verbose_name_plural = _("related tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="ticket_relation_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")),
+                name="ticket_relation_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["second"], name="ticket_relation_second")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
+
+    def other(self, ticket_id: int) -> int:
+        return self.second_id if ticket_id == self.first_id else self.first_id

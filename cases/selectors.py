@@ -19,6 +19,7 @@ from .models import (
     Tag,
     Team,
     Ticket,
+    TicketRelation,
     TicketTag,
     User,
     parse_reference,
@@ -136,6 +137,19 @@ def macros_editable_by(user: Viewer) -> QuerySet[Macro]:
     if user.sees_all_tickets:
         return Macro.objects.filter(Q(owner=user) | Q(owner__isnull=True))
     return Macro.objects.filter(owner=user)
+
+
+def related_tickets(
+    ticket: Ticket, user: Viewer
+) -> tuple[list[tuple[TicketRelation, Ticket]], int]:
+    """The tickets related to `ticket` that `user` may see, with their relation, oldest
+    relation first — and how many more there are that `user` may not see."""
+    relations = list(
+        TicketRelation.objects.filter(Q(first=ticket) | Q(second=ticket)).order_by("pk")
+    )
+    others = tickets_visible_to(user).in_bulk([r.other(ticket.pk) for r in relations])
+    shown = [(r, others[r.other(ticket.pk)]) for r in relations if r.other(ticket.pk) in others]
+    return shown, len(relations) - len(shown)
 
 
 def can_see_ticket(user: Viewer, ticket: Ticket) -> bool:

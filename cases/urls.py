@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, customers, links, macros, presence, workspace
+from .views import attachments, customers, links, macros, presence, relations, workspace
 
 app_name = "cases"
 
@@ -16,6 +16,12 @@ urlpatterns = [
     path("tickets/<int:pk>/links/revoke/", links.revoke_links, name="revoke_links"),
     path("tickets/<int:pk>/presence/", presence.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/macros/", macros.macro_picker, name="macro_picker"),
+    path("tickets/<int:pk>/related/", relations.relate, name="relate"),
+    path(
+        "tickets/<int:pk>/related/<int:relation_id>/remove/",
+        relations.unrelate,
+        name="unrelate",
+    ),
     path("tickets/<int:pk>/macros/<int:macro_id>/", macros.macro_preview, name="macro_preview"),
     path("tickets/<int:pk>/<slug:action>/", workspace.ticket_action, name="ticket_action"),
     path("macros/", macros.macro_list, name="macro_list"),

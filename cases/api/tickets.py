@@ -10,6 +10,7 @@ from typing import ClassVar
 import django_filters
 from django import forms
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -30,9 +31,10 @@ from ..models import (
     Status,
     Team,
     Ticket,
+    TicketRelation,
     User,
 )
-from ..selectors import tagged, ticket_search, tickets_visible_to
+from ..selectors import related_tickets, tagged, ticket_search, tickets_visible_to
 from ..services import (
     add_reply,
     assign_ticket,
@@ -43,10 +45,12 @@ from ..services import (
     escalate_ticket,
     find_or_create_customer,
     register_ticket,
+    relate_tickets,
     reopen_ticket,
     resolve_ticket,
     resume_ticket,
     set_pending,
+    unrelate_tickets,
 )
 from ..tags import MAX_PER_CHANGE
 from ..views.attachments import attachment_of, attachment_response
@@ -685,3 +689,89 @@ class TicketAttachmentApi(StaffApi):
     def get(self, request, id: int, attachment_id: int):
         ticket = get_visible_ticket(request.user, id)
         return attachment_response(attachment_of(ticket, attachment_id))
+
+
+class RelatedTicketOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The relation's id (to remove it)."))
+    ticket = serializers.IntegerField(help_text=_("The related ticket's id."))
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+def _related_rows(ticket: Ticket, user: User) -> dict:
+    shown, hidden = related_tickets(ticket, user)
+    rows = [
+        {
+            "id": relation.pk,
+            "ticket": other.pk,
+            "reference": other.reference,
+            "subject": other.subject,
+            "status": other.status,
+            "note": relation.note,
+            "created_at": relation.created_at,
+        }
+        for relation, other in shown
+    ]
+    return {"results": RelatedTicketOutput(rows, many=True).data, "not_visible": hidden}
+
+
+class RelatedTicketsOutput(serializers.Serializer):
+    results = RelatedTicketOutput(many=True)
+    not_visible = serializers.IntegerField(
+        help_text=_("How many more related tickets the caller may not see.")
+    )
+
+
+class TicketRelatedApi(StaffApi):
+    """Tickets related to this one (both ways); POST relates another, with a note."""
+
+    class InputSerializer(StrictInputSerializer):
+        ticket = serializers.IntegerField(min_value=1, help_text=_("The other ticket's id."))
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+    @extend_schema(
+        operation_id="tickets_related_list",
+        responses={200: RelatedTicketsOutput, **error_responses(404)},
+    )
+    def get(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        return Response(_related_rows(ticket, request.user))
+
+    @extend_schema(
+        operation_id="tickets_related_create",
+        request=InputSerializer,
+        responses={201: RelatedTicketsOutput, **error_responses(400, 404)},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        other = tickets_visible_to(request.user).filter(pk=serializer.validated_data["ticket"])
+        if not other.exists():
+            raise serializers.ValidationError({"ticket": [_("No ticket you can see has this id.")]})
+        relate_tickets(
+            ticket=ticket,
+            other=other.get(),
+            by=request.user,
+            note=serializer.validated_data["note"],
+        )
+        return Response(_related_rows(ticket, request.user), status=status.HTTP_201_CREATED)
+
+
+class TicketRelationApi(StaffApi):
+    """One relation of this ticket: DELETE removes it from both tickets."""
+
+    @extend_schema(
+        operation_id="tickets_related_delete",
+        responses={204: None, **error_responses(403, 404)},
+    )
+    def delete(self, request, id: int, relation_id: int):
+        ticket = get_visible_ticket(request.user, id)
+        relation = get_object_or_404(
+            TicketRelation.objects.filter(Q(first=ticket) | Q(second=ticket)), pk=relation_id
+        )
+        unrelate_tickets(relation=relation, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

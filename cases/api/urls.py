@@ -36,6 +36,12 @@ urlpatterns = [
     path("tickets/<int:id>/reopen/", tickets.TicketReopenApi.as_view(), name="ticket-reopen"),
     path("tickets/<int:id>/close/", tickets.TicketCloseApi.as_view(), name="ticket-close"),
     path("tickets/<int:id>/tags/", tickets.TicketTagsApi.as_view(), name="ticket-tags"),
+    path("tickets/<int:id>/related/", tickets.TicketRelatedApi.as_view(), name="ticket-related"),
+    path(
+        "tickets/<int:id>/related/<int:relation_id>/",
+        tickets.TicketRelationApi.as_view(),
+        name="ticket-relation",
+    ),
     path(
         "tickets/<int:id>/attachments/",
         tickets.TicketAttachmentListApi.as_view(),

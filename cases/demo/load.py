@@ -29,6 +29,7 @@ from ..services.deadlines import record_past_deadlines
 from ..signals import replaying_history
 from .macros import create_macros
 from .people import MARKER_USERNAME
+from .relations import relate_demo_tickets
 from .stories import Story, _outcome
 from .world import World, _build_world
 
@@ -101,6 +102,7 @@ def load_demo(
         # fell while the stories were played (the load takes half a minute, longer on a busy
         # machine) is the demo's past too, and the beat's first check must not find it.
         # From now on level 1 hands new cases out in turn.
+        relate_demo_tickets(world)
         now += timedelta(seconds=time.monotonic() - started)
         _close_as_the_beat_would_have(now)
         _record_past_deadlines(now)

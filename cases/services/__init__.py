@@ -20,6 +20,7 @@ from .notifications import (
     enqueue_due_notifications,
     issue_access_token,
 )
+from .relations import relate_tickets, unrelate_tickets
 from .tags import change_tags
 from .tickets import (
     add_customer_reply,
@@ -61,6 +62,7 @@ __all__ = [
     "may_edit_customer",
     "record_ticket_event",
     "register_ticket",
+    "relate_tickets",
     "reopen_ticket",
     "request_new_link",
     "resolve_ticket",
@@ -68,6 +70,7 @@ __all__ = [
     "save_macro",
     "revoke_customer_links",
     "set_pending",
+    "unrelate_tickets",
     "ticket_for_access_token",
     "update_customer",
     "update_preferences",

@@ -31,6 +31,7 @@ from ..forms import (
     AssignForm,
     ClassifyForm,
     EscalateForm,
+    RelationForm,
     ReopenForm,
     ReplyForm,
     ResolveForm,
@@ -52,7 +53,7 @@ from ..queues import (
     resolve_queue,
     ticket_timeline,
 )
-from ..selectors import can_see_ticket, tags_in_use, tickets_visible_to
+from ..selectors import can_see_ticket, related_tickets, tags_in_use, tickets_visible_to
 
 if TYPE_CHECKING:  # django-stubs' helper types exist for the checker only
     from django_stubs_ext import StrOrPromise
@@ -309,6 +310,7 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
         forms.pop("auto_assign", None)
     if ticket.level >= MAX_LEVEL and forms.get("escalate") is not bound:
         forms.pop("escalate", None)
+    related, related_hidden = related_tickets(ticket, user)
     return {
         "nav": "tickets",
         "ticket": ticket,
@@ -316,6 +318,9 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
         "timeline": ticket_timeline(ticket),
         "opening_files": ticket.attachments.filter(reply__isnull=True),
         "history": customer_history(user, ticket.customer_id, exclude=ticket.pk),
+        "related": related,
+        "related_hidden": related_hidden,
+        "relation_form": RelationForm(),
     }
 
 

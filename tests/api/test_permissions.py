@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from knox.models import AuthToken
 
+from cases import services
 from cases.models import Attachment, Customer, Reply, Status, Ticket, TicketEvent
 from cases.selectors import api_token_id
 from surveys.models import SurveyInvitation
@@ -56,6 +57,13 @@ BODIES = {
     ("ticket-resolve", "POST"): lambda w, role: {"resolution": "Replaced it"},
     ("ticket-reopen", "POST"): lambda w, role: {"reason": "Broke again"},
     ("ticket-tags", "POST"): lambda w, role: {"add": ["vip"]},
+    # another ticket the caller can see: one of their own team's
+    ("ticket-related", "POST"): lambda w, role: {
+        "ticket": make_ticket(
+            by=w["users"]["agent_b" if role == "agent_b" else "agent_a"],
+            team=w["team_b" if role == "agent_b" else "team_a"],
+        ).pk
+    },
     ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
     ("survey-answer", "POST"): lambda w, role: {"csat": 5, "nps": 9},
@@ -113,6 +121,12 @@ MATRIX = [
     ("ticket-close",     "POST",  "B",    401,  403,   404,    200,    200,    200),
     ("ticket-tags",      "POST",  "A",    401,  403,   200,    404,    200,    200),
     ("ticket-tags",      "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-related",   "GET",   "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-related",   "GET",   "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-related",   "POST",  "A",    401,  403,   201,    404,    201,    201),
+    ("ticket-related",   "POST",  "B",    401,  403,   404,    201,    201,    201),
+    ("ticket-relation",  "DELETE", "A",   401,  403,   204,    404,    204,    204),
+    ("ticket-relation",  "DELETE", "B",   401,  403,   404,    204,    204,    204),
     ("ticket-attachments", "GET", "A",    401,  403,   200,    404,    200,    200),
     ("ticket-attachments", "GET", "B",    401,  403,   404,    200,    200,    200),
     ("ticket-attachment", "GET",  "A",    401,  403,   200,    404,    200,    200),
@@ -186,6 +200,11 @@ def target(world, name, obj):
     ticket = bring_to(ticket, NEEDS.get(name, Status.NEW), by=owner)
     if name == "ticket-attachment":
         return url(name, ticket.pk, attachment_on(ticket).pk)
+    if name == "ticket-relation":
+        other = make_ticket(by=owner, team=team)
+        return url(
+            name, ticket.pk, services.relate_tickets(ticket=ticket, other=other, by=owner).pk
+        )
     return url(name, ticket.pk)
 
 
