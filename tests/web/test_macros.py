@@ -82,6 +82,8 @@ def test_sending_the_reply_applies_the_macro_with_the_edited_text(client, ana, t
     assert list(after.tags.values_list("name", flat=True)) == ["envío-retrasado"]
     assert Reply.objects.get().body == "Hola Lucía, tu pedido sale mañana a primera hora."
     assert MacroUse.objects.get().macro == macros["shared"]
+    page = client.get(reverse("cases:ticket_detail", args=[ticket.pk])).content.decode()
+    assert "Macro “Envío retrasado” applied." in page
 
 
 def test_a_forged_macro_id_is_refused_and_nothing_is_sent(client, ana, ticket, macros):
