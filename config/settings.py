@@ -35,6 +35,9 @@ for _folder in ("celery", "log", "mail", "media", "staticfiles"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = secret_key_from_env_or_file(VAR_DIR / "secret_key")
+# A key kept in VAR_DIR is this host's own: fine for one machine, wrong for several sharing a
+# database (sessions and survey links break between them). `check --deploy` warns then.
+SECRET_KEY_FROM_ENVIRONMENT = bool(env_str("SECRET_KEY"))
 DEBUG = env_bool("DEBUG", False)
 EMBEDDED = not env_str("DATABASE_URL")
 # The address of every link in an e-mail. In the embedded mode it follows where `make run`
