@@ -41,7 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
-from cases.models import ACTIVE_STATUSES, Category, Customer, Ticket, TicketTag
+from cases.models import ACTIVE_STATUSES, Category, Customer, Macro, MacroUse, Ticket, TicketTag
 from surveys.models import SurveyInvitation, SurveyResponse
 
 from . import rollups
@@ -153,6 +153,9 @@ class Filters:
     # docs/kpis.md: tickets that carry every one of these tags now (names as cases/tags.py writes
     # them). Read live: the rollups hold no tags.
     tags: tuple[str, ...] = ()
+    # docs/kpis.md: tickets on which this macro was used before their latest resolution.
+    # Read live, like tags.
+    macro: int | None = None
 
     def tickets(self, prefix: str = "") -> Q:
         """The filter on Ticket rows (`prefix` reaches Ticket from another model)."""
@@ -161,6 +164,12 @@ class Filters:
         for name in self.tags:
             carried = TicketTag.objects.filter(ticket=OuterRef(ticket), tag__name=name)
             q &= Q(Exists(carried))
+        macro = self.macro
+        if macro is not None:
+            used = MacroUse.objects.filter(
+                ticket=OuterRef(ticket), macro_id=macro, at__lte=OuterRef(f"{prefix}resolved_at")
+            )
+            q &= Q(Exists(used))
         for name, column in (
             ("team", "team_id"),
             ("agent", "assignee_id"),
@@ -182,6 +191,7 @@ class Filters:
             priority=self.priority,
             customer=self.customer,
             tags=self.tags,
+            macro=self.macro,
         ).tickets("ticket__")
         if _given(self.team):
             q &= Q(team_id=self.team)
@@ -436,7 +446,7 @@ def _rollup_grain(
     """The smallest rollup grain that answers this question, or None to read live: the
     rollups hold whole local days, per combination of at most two dimensions, and no
     customer."""
-    if _given(filters.customer) or filters.tags:
+    if _given(filters.customer) or filters.tags or _given(filters.macro):
         return None
     if period is None:
         assert at is not None, "a question without a period is asked at a moment (`at`)"
@@ -1480,3 +1490,63 @@ __all__ = [
     "timeseries",
     "volume_by",
 ]
+
+
+# --- macros: what the tickets they were used on came to ---------------------------------------
+
+
+class CsatOutcome(TypedDict):
+    percent: float | None
+    responses: int
+
+
+class MacroRow(TypedDict):
+    macro: int
+    title: str
+    uses: int
+    resolved: int
+    csat: CsatOutcome
+    reopen_rate: float | None
+    fcr: float | None
+
+
+def macro_effectiveness(period: Period) -> list[MacroRow]:
+    """docs/kpis.md: per macro used in the period (placed by the use's time) or on a ticket
+    resolved in it, how often it was used, and the tickets resolved in the period on which
+    it was used before their latest resolution — the CSAT % of their answers, their reopen
+    rate and FCR, each with its sample. Most used first."""
+    uses = dict(
+        MacroUse.objects.filter(at__gte=period.start, at__lt=period.end)
+        .values_list("macro")
+        .annotate(n=Count("pk"))
+        .values_list("macro", "n")
+    )
+    resolved_with = set(
+        MacroUse.objects.filter(
+            ticket__in=_resolved_in(period, Filters()).values("pk"),
+            at__lte=F("ticket__resolved_at"),
+        ).values_list("macro", flat=True)
+    )
+    rows: list[MacroRow] = []
+    for macro in Macro.objects.filter(pk__in=set(uses) | resolved_with).order_by("title"):
+        filters = Filters(macro=macro.pk)
+        outcome = resolved_kpis(period, filters).get(None)
+        answers = SurveyResponse.objects.filter(
+            ticket__in=_resolved_in(period, filters).values("pk")
+        ).aggregate(n=Count("csat"), good=Count("csat", filter=Q(csat__gte=4)))
+        rows.append(
+            {
+                "macro": macro.pk,
+                "title": macro.title,
+                "uses": uses.get(macro.pk, 0),
+                "resolved": outcome["resolved"] if outcome else 0,
+                "csat": {
+                    "percent": percent(answers["good"], answers["n"]),
+                    "responses": answers["n"],
+                },
+                "reopen_rate": outcome["reopen_rate"] if outcome else None,
+                "fcr": outcome["fcr"]["percent"] if outcome else None,
+            }
+        )
+    rows.sort(key=lambda row: (-row["uses"], row["title"]))
+    return rows

@@ -70,6 +70,7 @@ def _render_page(request, form, context: dict, agent: User | None):
             "charts": board.chart_data(),
             "driver_tables": board.driver_tables(),
             "agent_table": None if agent is not None else board.agent_table(),
+            "macro_table": None if agent is not None else board.macro_table(),
             "period_text": _period_text(period),
             "previous_text": _period_text(period.previous()),
             "custom": form.preset == CUSTOM,
@@ -104,6 +105,8 @@ def export(request, table: str):
     own numbers, as on their dashboard."""
     if table not in EXPORTS:
         raise Http404
+    if table == "macros" and not _is_manager(request.user):
+        raise PermissionDenied  # the desk's macros, as on the manager's dashboard only
     agent = None if _is_manager(request.user) else request.user
     form = DashboardFilterForm(request.GET, agent_scope=agent is not None)
     if not form.is_valid():

@@ -12,4 +12,5 @@ urlpatterns = [
     path("metrics/timeseries/", views.TimeseriesApi.as_view(), name="metrics-timeseries"),
     path("metrics/breakdown/", views.BreakdownApi.as_view(), name="metrics-breakdown"),
     path("metrics/drivers/", views.DriversApi.as_view(), name="metrics-drivers"),
+    path("metrics/macros/", views.MacroEffectivenessApi.as_view(), name="metrics-macros"),
 ]

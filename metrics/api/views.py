@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cases.api.common import IdField, MomentField, StaffApi, error_responses, moment_start
@@ -516,5 +517,54 @@ class DriversApi(MetricsApi):
                     }
                     for fact in definitions.DRIVER_NAMES
                 },
+            }
+        )
+
+
+class MacroOutcomeCsatOutput(serializers.Serializer):
+    percent = percent()
+    responses = serializers.IntegerField()
+
+
+class MacroRowOutput(serializers.Serializer):
+    macro = serializers.IntegerField()
+    title = serializers.CharField()
+    uses = serializers.IntegerField(help_text=_("Times it was applied in the period."))
+    resolved = serializers.IntegerField(
+        help_text=_(
+            "Tickets resolved in the period on which it was used before their latest resolution."
+        )
+    )
+    csat = MacroOutcomeCsatOutput(help_text=_("CSAT % of those tickets' answers."))
+    reopen_rate = percent()
+    fcr = percent()
+
+
+class MacroEffectivenessOutput(serializers.Serializer):
+    period = MetricsPeriodOutput()
+    macros = MacroRowOutput(many=True)
+
+
+class MacroEffectivenessApi(MetricsApi):
+    """Managers and admins: what the tickets each macro was used on came to."""
+
+    @_schema(
+        "metrics_macros",
+        MetricsQuery,
+        MacroEffectivenessOutput,
+        _(
+            "Per macro: uses in the period, and the CSAT %, reopen rate and FCR of the tickets "
+            "resolved in the period on which it was used, each with its sample. Managers and "
+            "admins only; the ticket filters do not apply."
+        ),
+    )
+    def get(self, request):
+        if request.user.role not in MANAGER_ROLES:
+            raise PermissionDenied(_("Macro figures are for managers."))
+        _data, period, _filters = self.parse(request)
+        return Response(
+            {
+                "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+                "macros": kpis.macro_effectiveness(period),
             }
         )

@@ -228,6 +228,36 @@ class Dashboard:
             table.rows += [[str(DRIVER_TITLES[fact]), *row] for row in self._driver_rows(fact)]
         return table
 
+    def macro_table(self) -> Table:
+        """docs/kpis.md: each macro's uses and what the tickets it was used on came to. The
+        ticket filters do not apply (a macro's outcome covers the whole desk)."""
+        table = Table(
+            "macros",
+            _("Macros"),
+            [
+                Column(_("Macro")),
+                Column(_("Uses"), "count"),
+                Column(_("Tickets resolved after it"), "count"),
+                Column(_("CSAT %"), "percent"),
+                Column(_("Answers"), "count"),
+                Column(_("Reopen rate"), "percent"),
+                Column(_("FCR"), "percent"),
+            ],
+        )
+        table.rows = [
+            [
+                row["title"],
+                row["uses"],
+                row["resolved"],
+                row["csat"]["percent"],
+                row["csat"]["responses"],
+                row["reopen_rate"],
+                row["fcr"],
+            ]
+            for row in kpis.macro_effectiveness(self.period)
+        ]
+        return table
+
     def agent_table(self) -> Table:
         labels = dimension_labels("agent", self.agents)
         table = Table(
@@ -332,6 +362,7 @@ class Dashboard:
             "backlog": self.backlog_table,
             "drivers": self.all_drivers_table,
             "agents": self.agent_table,
+            "macros": self.macro_table,
         }
         if name not in builders:
             raise LookupError(f"the dashboard has no table {name!r}")
@@ -345,5 +376,6 @@ EXPORTS = {
     "backlog",
     "drivers",
     "agents",
+    "macros",
     *(f"drivers-{fact}" for fact in definitions.DRIVER_NAMES),
 }

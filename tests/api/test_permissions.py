@@ -144,9 +144,17 @@ MATRIX = [
     ("metrics-timeseries", "GET", None,   401,  403,   200,    200,    200,    200),
     ("metrics-breakdown",  "GET", None,   401,  403,   200,    200,    200,    200),
     ("metrics-drivers",    "GET", None,   401,  403,   200,    200,    200,    200),
+    # the desk's macros: managers' figures
+    ("metrics-macros",     "GET", None,   401,  403,   403,    403,    200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
-METRICS_ROUTES = {"metrics-summary", "metrics-timeseries", "metrics-breakdown", "metrics-drivers"}
+METRICS_ROUTES = {
+    "metrics-summary",
+    "metrics-timeseries",
+    "metrics-breakdown",
+    "metrics-drivers",
+    "metrics-macros",
+}
 # fmt: on
 
 CASES = [
