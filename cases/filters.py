@@ -101,6 +101,19 @@ class TagsFilter(django_filters.Filter):
 TAG_MATCHES = [("all", _("All of them")), ("any", _("Any of them"))]
 
 
+class TagFilterMethods:
+    """The `tag` and `tag_match` filters' methods, for the queue's and the API's filter sets
+    (each declares the two filters, with its own widget and schema)."""
+
+    form: forms.Form
+
+    def filter_tags(self, queryset, name, value):
+        return queryset.filter(tagged(value, self.form.cleaned_data.get("tag_match") or "all"))
+
+    def tags_apply(self, queryset, name, value):
+        return queryset  # read by filter_tags
+
+
 def sort_choices():
     choices = []
     for key in SORT_FIELDS:
@@ -108,7 +121,7 @@ def sort_choices():
     return choices
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(TagFilterMethods, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
@@ -173,13 +186,6 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status__in=value)
-
-    def filter_tags(self, queryset, name, value):
-        match = self.form.cleaned_data.get("tag_match") or "all"
-        return queryset.filter(tagged(value, match))
-
-    def tags_apply(self, queryset, name, value):
-        return queryset  # read by filter_tags
 
     def sort_by(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset

@@ -19,7 +19,6 @@ from .models import User
 logger = logging.getLogger(__name__)
 
 Activity = Literal["viewing", "writing"]
-ACTIVITIES: tuple[Activity, ...] = ("viewing", "writing")
 HEARTBEAT_SECONDS = 10  # how often a ticket page reports (templates/cases/ticket_detail.html)
 PRESENCE_SECONDS = 3 * HEARTBEAT_SECONDS  # a page that stopped reporting is gone after this
 

@@ -4,7 +4,8 @@ Every number comes from `metrics.kpis` (KPI definitions in docs/kpis.md); what t
 of them — names, formatting, cards, tables — is `metrics.presentation`, which the metrics API
 shares. The page asks the engine a fixed number of aggregate queries whatever the data size:
 two summaries (the period and the previous one of equal length), one time series per KPI
-family, the channel breakdown, the drivers and the per-agent breakdown.
+family, the channel breakdown, the drivers and the per-agent breakdown — and the manager's
+macro table, three queries per macro in use (the desk's macros, not its tickets).
 
 Charts get their data through `json_script` and are drawn by static/js/dashboard.js (no inline
 script: CSP). Labels are translated in `metrics.presentation`, so the charts speak the page's

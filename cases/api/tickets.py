@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from .. import lifecycle
 from ..errors import ValidationError as DomainValidationError
-from ..filters import TAG_MATCHES, TagsFilter
+from ..filters import TAG_MATCHES, TagFilterMethods, TagsFilter
 from ..models import (
     MAX_LEVEL,
     Category,
@@ -34,7 +34,7 @@ from ..models import (
     TicketRelation,
     User,
 )
-from ..selectors import related_tickets, tagged, ticket_search, tickets_visible_to
+from ..selectors import related_tickets, ticket_search, tickets_visible_to
 from ..services import (
     add_reply,
     assign_ticket,
@@ -246,7 +246,7 @@ class ApiTagsFilter(TagsFilter):
     """Documented as the repeated parameter it is (`tag=a&tag=b`)."""
 
 
-class TicketFilter(ApiFilterSet):
+class TicketFilter(TagFilterMethods, ApiFilterSet):
     # distinct=False: django-filter's default DISTINCT guards against duplicates from joins;
     # these are the ticket's own columns, and a DISTINCT over every column of a million
     # tickets sorts them all before the first page.
@@ -307,12 +307,6 @@ class TicketFilter(ApiFilterSet):
         if not value:
             return queryset
         return queryset.filter(ticket_search(value))
-
-    def filter_tags(self, queryset, name, value):
-        return queryset.filter(tagged(value, self.form.cleaned_data.get("tag_match") or "all"))
-
-    def tags_apply(self, queryset, name, value):
-        return queryset  # read by filter_tags
 
 
 _READ_ONLY_HINTS = {

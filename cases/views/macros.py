@@ -15,24 +15,18 @@ from ..errors import CasesError
 from ..errors import PermissionDenied as ServicePermissionDenied
 from ..forms import MacroForm, ReplyForm, add_service_error
 from ..macro_text import PLACEHOLDERS
-from ..models import Macro, User
+from ..models import Macro
 from ..selectors import macros_editable_by, macros_offered_to, tickets_visible_to
-from .workspace import staff_required
+from .workspace import staff_required, staff_user
 
 PICKER_LIMIT = 20
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # staff_required
-    return user
 
 
 @staff_required
 @require_GET
 def macro_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """The macros the agent may use on ticket `pk` whose title contains `q`."""
-    user = _user(request)
+    user = staff_user(request)
     ticket = get_object_or_404(tickets_visible_to(user), pk=pk)
     query = (request.GET.get("q") or "").strip()[:120]
     macros = macros_offered_to(user)
@@ -50,7 +44,7 @@ def macro_picker(request: HttpRequest, pk: int) -> HttpResponse:
 def macro_preview(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
     """The reply box filled with the macro's text for this ticket, and what else applying it
     would do. Changes nothing."""
-    user = _user(request)
+    user = staff_user(request)
     ticket = get_object_or_404(tickets_visible_to(user), pk=pk)
     macro = get_object_or_404(macros_offered_to(user), pk=macro_id)
     text = services.macro_text_for(macro, ticket, user)
@@ -73,7 +67,7 @@ def macro_preview(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
 @staff_required
 @require_GET
 def macro_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = staff_user(request)
     editable = set(macros_editable_by(user).values_list("pk", flat=True))
     macros = (
         (macros_editable_by(user) | macros_offered_to(user))
@@ -94,7 +88,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
 def macro_edit(request: HttpRequest, macro_id: int | None = None) -> HttpResponse:
     """Create (no `macro_id`) or change a macro. Agents keep personal macros; managers and
     admins also share them, with the desk or some teams."""
-    user = _user(request)
+    user = staff_user(request)
     macro = None
     if macro_id is not None:
         macro = get_object_or_404(Macro, pk=macro_id)

@@ -11,21 +11,15 @@ from .. import services
 from ..errors import CasesError
 from ..errors import PermissionDenied as ServicePermissionDenied
 from ..forms import RelationForm, add_service_error
-from ..models import Ticket, TicketRelation, User
+from ..models import Ticket, TicketRelation
 from ..selectors import tickets_visible_to
-from .workspace import _render_ticket, staff_required
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # staff_required
-    return user
+from .workspace import _render_ticket, staff_required, staff_user
 
 
 @staff_required
 @require_POST
 def relate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = staff_user(request)
     ticket = get_object_or_404(tickets_visible_to(user), pk=pk)
     form = RelationForm(request.POST)
     if form.is_valid():
@@ -54,7 +48,7 @@ def relate(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def unrelate(request: HttpRequest, pk: int, relation_id: int) -> HttpResponse:
-    user = _user(request)
+    user = staff_user(request)
     ticket = get_object_or_404(tickets_visible_to(user), pk=pk)
     relation = get_object_or_404(
         TicketRelation.objects.filter(first=ticket) | TicketRelation.objects.filter(second=ticket),

@@ -41,7 +41,7 @@ from ..forms import (
     add_service_error,
 )
 from ..lifecycle import Action
-from ..models import MAX_LEVEL, Macro, Ticket
+from ..models import MAX_LEVEL, Macro, Ticket, User
 from ..paginator import CappedPaginator
 from ..queues import (
     QUEUE_LABELS,
@@ -74,6 +74,13 @@ def staff_required(view: StaffView) -> StaffView:
         return view(request, *args, **kwargs)
 
     return cast(StaffView, wrapper)  # the same call signature as the view it wraps
+
+
+def staff_user(request: HttpRequest) -> User:
+    """`request.user` in a view behind `staff_required`: a signed-in person with a role."""
+    user = request.user
+    assert isinstance(user, User)  # staff_required let only people in
+    return user
 
 
 # --- queues -----------------------------------------------------------------------------------
@@ -181,8 +188,9 @@ def _tags(ticket, user, form):
 def _reply(ticket, user, form):
     macro_id = form.cleaned_data.get("macro")
     if macro_id:
-        # Not offered to this user (or gone): the service refuses it like any other.
-        macro = Macro.objects.filter(pk=macro_id).first() or Macro(pk=macro_id, is_active=False)
+        macro = Macro.objects.filter(pk=macro_id).first()
+        if macro is None:
+            raise ServicePermissionDenied(_("This macro is not yours to use."))
         return services.apply_macro(
             ticket=ticket,
             by=user,
