@@ -17,6 +17,7 @@ from .errors import ValidationError
 from .models import (
     ACTIVE_STATUSES,
     MAX_LEVEL,
+    STATUS_ORDER,
     Category,
     Channel,
     Priority,
@@ -209,7 +210,7 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
             # expression as the index that serves the sort (Ticket.Meta.indexes).
             queryset = queryset.annotate(priority_rank=rank_of("priority", Priority.values))
         elif key == "status_rank":
-            queryset = queryset.annotate(status_rank=rank_of("status", Status.values))
+            queryset = queryset.annotate(status_rank=rank_of("status", STATUS_ORDER))
         elif key == "next_deadline":
             # Tickets without a running clock come last in both directions: "furthest
             # deadline first" still means among the tickets that have one.

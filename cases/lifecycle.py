@@ -1,6 +1,7 @@
 """The lifecycle: the one table of what each action does to a ticket's status.
 
-`new → open ⇄ pending → resolved → closed`, plus `resolved → open` (reopen). Services, the
+`new → open ⇄ pending → resolved → closed`, plus `resolved → open` (reopen), and `merged`, the
+end of a duplicate folded into another ticket from any status short of closed. Services, the
 web buttons and the API actions all consult `TRANSITIONS`; nothing else decides.
 """
 
@@ -12,7 +13,7 @@ from .errors import TransitionError
 from .models import Status
 
 NEW, OPEN, PENDING = Status.NEW, Status.OPEN, Status.PENDING
-RESOLVED, CLOSED = Status.RESOLVED, Status.CLOSED
+RESOLVED, CLOSED, MERGED = Status.RESOLVED, Status.CLOSED, Status.MERGED
 
 # The status graph. Every status change an action makes must be an edge here.
 STATUS_EDGES: frozenset[tuple[str, str]] = frozenset(
@@ -24,6 +25,11 @@ STATUS_EDGES: frozenset[tuple[str, str]] = frozenset(
         (PENDING, RESOLVED),
         (RESOLVED, OPEN),
         (RESOLVED, CLOSED),
+        # Terminal: nothing leaves `merged` (a merged ticket is never reopened; its target is).
+        (NEW, MERGED),
+        (OPEN, MERGED),
+        (PENDING, MERGED),
+        (RESOLVED, MERGED),
     }
 )
 
@@ -41,6 +47,7 @@ class Action:
     RESOLVE = "resolve"
     REOPEN = "reopen"
     CLOSE = "close"
+    MERGE = "merge"  # the duplicate's move; the target only takes in messages
 
 
 # action → {current status: status afterwards}. A status missing from an action's map means
@@ -58,6 +65,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Action.RESOLVE: {OPEN: RESOLVED, PENDING: RESOLVED},
     Action.REOPEN: {RESOLVED: OPEN},
     Action.CLOSE: {RESOLVED: CLOSED},
+    Action.MERGE: {NEW: MERGED, OPEN: MERGED, PENDING: MERGED, RESOLVED: MERGED},
 }
 
 
@@ -115,6 +123,7 @@ _PAST = {
     Action.RESOLVE: _("resolved"),
     Action.REOPEN: _("reopened"),
     Action.CLOSE: _("closed"),
+    Action.MERGE: _("merged"),
 }
 
 

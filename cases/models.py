@@ -365,6 +365,8 @@ class Status(models.TextChoices):
     PENDING = "pending", _("Pending")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
+    # Terminal: folded into another ticket (`Ticket.merged_into`), which carries on its story.
+    MERGED = "merged", _("Merged")
 
 
 class SLAPolicy(models.Model):
@@ -414,6 +416,9 @@ class SLAPolicy(models.Model):
 
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+# The queue's status sort: the lifecycle's order, a merged ticket last (rank_of's default),
+# which keeps the expression of the index `ticket_status_rank` what it was before merging.
+STATUS_ORDER = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED]
 MAX_LEVEL = 3
 
 
@@ -536,6 +541,16 @@ class Ticket(models.Model):
     # Incremented by every change: lets a client say "I acted on what I saw" (409 otherwise).
     version = models.PositiveIntegerField(_("version"), default=1)
     # Only services change them (services.change_tags), each change a TicketEvent.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
+        editable=False,
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True, editable=False)
     tags = models.ManyToManyField(
         Tag, through="TicketTag", related_name="tickets", blank=True, verbose_name=_("tags")
     )
@@ -556,6 +571,11 @@ class Ticket(models.Model):
                 condition=models.Q(resolved_at__isnull=False)
                 | ~models.Q(status__in=[Status.RESOLVED, Status.CLOSED]),
                 name="ticket_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(status=Status.MERGED) & models.Q(merged_into__isnull=False))
+                | (~models.Q(status=Status.MERGED) & models.Q(merged_into__isnull=True)),
+                name="ticket_merged_has_target",
             ),
         ]
         indexes = [
@@ -613,7 +633,7 @@ class Ticket(models.Model):
                 include=["channel", "team", "assignee", "status", "level", "category", "id"],
             ),
             models.Index(rank_of("priority", Priority.values), "id", name="ticket_priority_rank"),
-            models.Index(rank_of("status", Status.values), "id", name="ticket_status_rank"),
+            models.Index(rank_of("status", STATUS_ORDER), "id", name="ticket_status_rank"),
             # the breach check: active tickets by their next deadline
             models.Index(
                 fields=["first_response_warn_at"],
@@ -740,6 +760,8 @@ class EventKind(models.TextChoices):
     MACRO_APPLIED = "macro_applied", _("Macro applied")
     RELATED = "related", _("Related ticket added")
     UNRELATED = "unrelated", _("Related ticket removed")
+    MERGED = "merged", _("Merged into another ticket")
+    MERGED_IN = "merged_in", _("Ticket merged in")
     # Recorded by the surveys app through `record_ticket_event`.
     SURVEY_SKIPPED = "survey_skipped", _("Survey not sent")
     SURVEY_WITHDRAWN = "survey_withdrawn", _("Survey withdrawn")
