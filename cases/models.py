@@ -838,6 +838,7 @@ class NotificationKind(models.TextChoices):
     AGENT_REPLY = "agent_reply", _("Reply to the customer")
     TICKET_RESOLVED = "ticket_resolved", _("Case resolved")
     CUSTOMER_LINK = "customer_link", _("New link to the case")
+    TICKET_MERGED = "ticket_merged", _("Case merged into another")
     # To the address a customer had before an agent changed it (no ticket, no link)
     EMAIL_CHANGED = "email_changed", _("Customer e-mail changed")
     # To an agent
@@ -850,6 +851,7 @@ CUSTOMER_KINDS = (
     NotificationKind.AGENT_REPLY,
     NotificationKind.TICKET_RESOLVED,
     NotificationKind.CUSTOMER_LINK,
+    NotificationKind.TICKET_MERGED,
 )
 
 
