@@ -1273,3 +1273,69 @@ class TicketRelation(models.Model):
 
     def other(self, ticket_id: int) -> int:
         return self.second_id if ticket_id == self.first_id else self.first_id
+
+
+class SavedView(models.Model):
+    """A queue's filters and sort kept under a name. Personal views are their owner's alone;
+    shared ones (no owner) are the managers', offered to the whole desk or to some teams.
+
+    `query` is the queue's query string as `services.save_view` normalised it (known keys
+    only, each value checked, in a fixed order): the view's link is the queue with it, and
+    two views with the same filters have the same text."""
+
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_views",
+        verbose_name=_("owner"),
+        help_text=_("Empty: a shared view."),
+    )
+    teams = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="saved_views",
+        verbose_name=_("only for these teams"),
+        help_text=_("A shared view with no team is offered to everyone."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "id"]
+        constraints = [
+            # One name per person, and one among the shared views, whatever its case.
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                condition=models.Q(owner__isnull=False),
+                name="saved_view_name_per_owner",
+                violation_error_message=_("You already have a view with this name."),
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(owner__isnull=True),
+                name="saved_view_shared_name",
+                violation_error_message=_("A shared view with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
