@@ -240,6 +240,32 @@ class ReopenForm(TicketActionForm):
 # --- new ticket -------------------------------------------------------------------------------
 
 
+class MergeForm(TicketActionForm):
+    """Merge this ticket (a duplicate) into the one that carries on."""
+
+    into = forms.CharField(
+        label=_("Merge into ticket"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": _("PUL-000123 or 123")}),
+    )
+    notify_customer = forms.BooleanField(
+        label=_("Tell the customer by e-mail that their case continues there"),
+        required=False,
+        initial=True,
+    )
+    confirm_other_customer = forms.BooleanField(
+        label=_("Merge even if it belongs to another customer"),
+        required=False,
+        help_text=_("That customer will see this conversation."),
+    )
+
+    def clean_into(self) -> int:
+        pk = parse_reference(self.cleaned_data["into"])
+        if pk is None:
+            raise forms.ValidationError(_("Write a ticket's reference, e.g. PUL-000123."))
+        return pk
+
+
 class TicketCreateForm(forms.Form):
     """A case that arrived by phone, chat, in person or a field visit, typed by an agent."""
 

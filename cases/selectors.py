@@ -255,3 +255,23 @@ def api_tokens_of(user: User) -> QuerySet[AuthToken]:
         .order_by("-created")
     )
     return tokens
+
+
+# A chain of merges longer than this is not followed further (each merge is one agent's act).
+MERGE_CHAIN_MAX = 20
+
+
+def merged_target(ticket: Ticket) -> Ticket:
+    """The ticket a merged ticket carries on in, following merges of merges; the ticket
+    itself when it was not merged. Where mail and the customer's replies to a merged
+    ticket go."""
+    for _hop in range(MERGE_CHAIN_MAX):
+        if ticket.merged_into_id is None:
+            break
+        ticket = Ticket.objects.select_related("customer").get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def merged_into_this(ticket: Ticket) -> QuerySet[Ticket]:
+    """The tickets merged into `ticket`, the latest first (its page lists them)."""
+    return Ticket.objects.filter(merged_into=ticket).order_by("-merged_at", "-pk")

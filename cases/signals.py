@@ -9,6 +9,8 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
 - `ticket_reopened(sender=Ticket, ticket, by, at, replay)` — sent when a resolved ticket goes
   back to open (an agent reopens it or the customer replies). The surveys app withdraws an
   unanswered survey.
+- `ticket_merged(sender=Ticket, source, target, by, at, replay)` — sent by `merge_tickets`
+  once the source is merged. The surveys app withdraws the source's unanswered survey.
 """
 
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from django.dispatch import Signal
 
 ticket_resolved = Signal()
 ticket_reopened = Signal()
+ticket_merged = Signal()
 
 _replaying: ContextVar[bool] = ContextVar("replaying_history", default=False)
 

@@ -41,7 +41,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
-from cases.models import ACTIVE_STATUSES, Category, Customer, Macro, MacroUse, Ticket, TicketTag
+from cases.models import (
+    ACTIVE_STATUSES,
+    Category,
+    Customer,
+    Macro,
+    MacroUse,
+    Status,
+    Ticket,
+    TicketTag,
+)
 from surveys.models import SurveyInvitation, SurveyResponse
 
 from . import rollups
@@ -910,9 +919,10 @@ def empty_survey_kpis(surveys_sent: int = 0) -> KpiValues:
 
 
 def _created_in(period: Period, filters: Filters) -> QuerySet[Ticket]:
+    """docs/kpis.md: a merged ticket counts only through its target."""
     return Ticket.objects.filter(
         filters.tickets(), created_at__gte=period.start, created_at__lt=period.end
-    )
+    ).exclude(status=Status.MERGED)
 
 
 def _resolved_in(period: Period, filters: Filters) -> QuerySet[Ticket]:

@@ -42,7 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Round, TruncDate
 from django.utils import timezone
 
-from cases.models import Ticket
+from cases.models import Status, Ticket
 from surveys.models import SurveyInvitation, SurveyResponse
 
 from .definitions import (
@@ -346,9 +346,12 @@ def _sla_clock(clock: tuple[Q, Q]) -> Case:
 
 
 def _insert_facts(tickets: QuerySet[Ticket]) -> None:
+    """One fact per ticket — none for a merged one, which counts only through its target
+    (docs/kpis.md)."""
     closed = Q(status__in=CLOSED)
     facts = (
-        tickets.order_by()
+        tickets.exclude(status=Status.MERGED)
+        .order_by()
         .annotate(
             f_created_day=TruncDate("created_at", tzinfo=zone()),
             f_resolved_day=Case(

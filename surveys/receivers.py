@@ -12,3 +12,8 @@ def on_ticket_resolved(sender, *, ticket, event, at, replay=False, **kwargs):
 
 def on_ticket_reopened(sender, *, ticket, at, replay=False, **kwargs):
     services.withdraw_surveys(ticket=ticket, at=at)
+
+
+def on_ticket_merged(sender, *, source, at, replay=False, **kwargs):
+    # docs/kpis.md: an unanswered invitation of a merged ticket is withdrawn; answers stay.
+    services.withdraw_surveys(ticket=source, at=at, reason="ticket_merged")

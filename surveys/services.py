@@ -174,14 +174,15 @@ def schedule_survey(*, ticket: Ticket, event: TicketEvent, at: datetime) -> Surv
     return invitation
 
 
-def withdraw_surveys(*, ticket: Ticket, at: datetime) -> int:
-    """The ticket was reopened: an unanswered survey about a resolution that no longer holds
-    is withdrawn (cancelled if unsent, expired if sent). An answered one stands."""
+def withdraw_surveys(*, ticket: Ticket, at: datetime, reason: str = "ticket_reopened") -> int:
+    """The ticket was reopened (or merged into another): an unanswered survey about a
+    resolution that no longer holds is withdrawn (cancelled if unsent, expired if sent). An
+    answered one stands."""
     count = 0
     for invitation in SurveyInvitation.objects.select_for_update().filter(
         ticket=ticket, status__in=WITHDRAWABLE
     ):
-        withdrawn = withdraw(invitation, at)
+        withdrawn = withdraw(invitation, at, reason)
         invitation.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
         record_ticket_event(ticket=ticket, kind=EventKind.SURVEY_WITHDRAWN, at=at, **withdrawn)
         count += 1
@@ -197,7 +198,9 @@ WITHDRAWABLE = [
 ]
 
 
-def withdraw(invitation: SurveyInvitation, at: datetime) -> EventData:
+def withdraw(
+    invitation: SurveyInvitation, at: datetime, reason: str = "ticket_reopened"
+) -> EventData:
     """Withdraw one invitation in memory (its status is in WITHDRAWABLE); the data of its
     "survey withdrawn" event. The history import applies it to the invitations it writes."""
     # A `sending` row may already be in the customer's inbox: expire it (the link then
@@ -205,8 +208,8 @@ def withdraw(invitation: SurveyInvitation, at: datetime) -> EventData:
     unsent = invitation.status in (InvitationStatus.PENDING, InvitationStatus.FAILED)
     invitation.status = InvitationStatus.CANCELLED if unsent else InvitationStatus.EXPIRED
     invitation.withdrawn_at = at
-    invitation.withdrawn_reason = "ticket_reopened"
-    return {"reason": "ticket_reopened", "was_sent": not unsent}
+    invitation.withdrawn_reason = reason
+    return {"reason": reason, "was_sent": not unsent}
 
 
 # --- sending ----------------------------------------------------------------------------------

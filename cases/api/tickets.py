@@ -44,6 +44,7 @@ from ..services import (
     close_ticket,
     escalate_ticket,
     find_or_create_customer,
+    merge_tickets,
     register_ticket,
     relate_tickets,
     reopen_ticket,
@@ -136,6 +137,11 @@ class TicketOutput(serializers.Serializer):
     first_response_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    merged_into = serializers.IntegerField(
+        source="merged_into_id",
+        allow_null=True,
+        help_text=_("Status merged: the ticket that carries on its conversation."),
+    )
     sla = TicketSlaOutput(source="*", help_text=_("SLA clocks; all null without a policy."))
 
     @extend_schema_field(
@@ -594,6 +600,47 @@ class TicketCloseApi(TicketActionApi):
     """Resolved → closed. Closed is final."""
 
     service = close_ticket
+
+
+class MergeInput(VersionInput):
+    into = serializers.IntegerField(
+        min_value=1, help_text=_("The id of the ticket that carries on the conversation.")
+    )
+    confirm_other_customer = serializers.BooleanField(
+        default=False,
+        help_text=_("Required when `into` belongs to another customer, who will see this one."),
+    )
+    notify_customer = serializers.BooleanField(
+        default=False, help_text=_("E-mail the customer that their case continues in `into`.")
+    )
+
+
+class TicketMergeApi(StaffApi):
+    """Merge this ticket (a duplicate) into `into`: its messages, notes, files and e-mail
+    thread move there and it ends `merged`. Answers with the ticket that carries on."""
+
+    @extend_schema(
+        operation_id="tickets_merge",
+        request=MergeInput,
+        responses={200: TicketOutput, **_ACTION_ERRORS},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = MergeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        target = tickets_visible_to(request.user).filter(pk=data["into"]).first()
+        if target is None:
+            raise serializers.ValidationError({"into": [_("No ticket you can see has this id.")]})
+        target = merge_tickets(
+            source=ticket,
+            target=target,
+            by=request.user,
+            expected_version=data.get("version"),
+            other_customer_confirmed=data["confirm_other_customer"],
+            notify_customer=data["notify_customer"],
+        )
+        return _ticket_response(target)
 
 
 class TicketReplyListCreateApi(StaffApi):

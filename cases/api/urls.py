@@ -36,6 +36,7 @@ urlpatterns = [
     path("tickets/<int:id>/reopen/", tickets.TicketReopenApi.as_view(), name="ticket-reopen"),
     path("tickets/<int:id>/close/", tickets.TicketCloseApi.as_view(), name="ticket-close"),
     path("tickets/<int:id>/tags/", tickets.TicketTagsApi.as_view(), name="ticket-tags"),
+    path("tickets/<int:id>/merge/", tickets.TicketMergeApi.as_view(), name="ticket-merge"),
     path("tickets/<int:id>/related/", tickets.TicketRelatedApi.as_view(), name="ticket-related"),
     path(
         "tickets/<int:id>/related/<int:relation_id>/",

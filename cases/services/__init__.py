@@ -15,6 +15,7 @@ from .customers import (
     update_customer,
 )
 from .macros import apply_macro, macro_text_for, may_edit_macro, save_macro
+from .merge import merge_tickets
 from .notifications import (
     deliver_notification,
     enqueue_due_notifications,
@@ -60,6 +61,7 @@ __all__ = [
     "macro_text_for",
     "may_edit_macro",
     "may_edit_customer",
+    "merge_tickets",
     "record_ticket_event",
     "register_ticket",
     "relate_tickets",

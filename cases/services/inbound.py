@@ -48,7 +48,7 @@ from ..models import (
     User,
     parse_reference,
 )
-from ..selectors import staff_users
+from ..selectors import merged_target, staff_users
 from .customers import find_or_create_customer
 from .notifications import reference_in_message_id
 from .tickets import add_customer_reply, register_ticket
@@ -303,16 +303,16 @@ def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket |
         pk = parse_reference(reference) if reference else None
         if pk:
             candidates.append(pk)
-    # Of the tickets named, the first that is this customer's and still takes replies.
-    theirs = {
-        ticket.pk: ticket
-        for ticket in Ticket.objects.filter(pk__in=candidates)
-        .exclude(status=Status.CLOSED)
-        .select_related("customer")
-        if ticket.customer.email.lower() == address
-    }
-    ticket = next((theirs[pk] for pk in candidates if pk in theirs), None)
-    return ticket, ""
+    # Of the tickets named, the first that is this customer's and still takes replies; a
+    # merged ticket hands over to the ticket it was merged into (services/merge.py).
+    named = Ticket.objects.filter(pk__in=candidates).select_related("customer")
+    theirs = {ticket.pk: ticket for ticket in named if ticket.customer.email.lower() == address}
+    for pk in candidates:
+        if pk in theirs:
+            ticket = merged_target(theirs[pk])
+            if ticket.status != Status.CLOSED:
+                return ticket, ""
+    return None, ""
 
 
 def _language(message: EmailMessage) -> str:

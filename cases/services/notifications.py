@@ -68,6 +68,7 @@ _TEMPLATES: dict[str, str] = {
     NotificationKind.AGENT_REPLY: "agent-reply",
     NotificationKind.TICKET_RESOLVED: "ticket-resolved",
     NotificationKind.CUSTOMER_LINK: "customer-link",
+    NotificationKind.TICKET_MERGED: "ticket-merged",
     NotificationKind.EMAIL_CHANGED: "customer-email-changed",
     NotificationKind.TICKET_ASSIGNED: "ticket-assigned",
     NotificationKind.TICKET_ESCALATED: "ticket-escalated",
@@ -315,6 +316,12 @@ def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
             "link": reverse("portal:ticket", kwargs={"token": token}),
             "by_email": ticket.channel == Channel.EMAIL,
         }
+        if notification.kind == NotificationKind.TICKET_MERGED:
+            context["merged"] = (
+                ticket.merged_tickets.filter(merged_at__lte=notification.created_at)
+                .order_by("-merged_at", "-pk")
+                .first()
+            )
         to, language, reply_to = customer.email, customer.language, [settings.SUPPORT_EMAIL]
     else:
         user = notification.recipient

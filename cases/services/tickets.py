@@ -36,7 +36,13 @@ from ..models import (
     TicketEvent,
     User,
 )
-from ..selectors import assignable_agents, can_see_ticket, least_loaded_agent, next_agent_for
+from ..selectors import (
+    assignable_agents,
+    can_see_ticket,
+    least_loaded_agent,
+    merged_target,
+    next_agent_for,
+)
 from ..signals import is_replaying, ticket_reopened, ticket_resolved
 from . import steps
 from .notifications import notify_assignee, notify_team_of_escalation, queue_email
@@ -339,9 +345,10 @@ def add_reply(
 @transaction.atomic
 def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None) -> Reply:
     """The customer writes on their case. On a pending ticket it goes back to open; on a
-    resolved one it reopens the ticket."""
+    resolved one it reopens the ticket. On a merged one it goes to the ticket it was merged
+    into."""
     at = _now(at)
-    ticket = _lock(ticket, None, None)
+    ticket = _lock(merged_target(ticket), None, None)
     step = steps.customer_reply(ticket, body=body, at=at)
     _store(ticket, step)
     assert step.reply is not None, "_store wrote the step's message"

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from ..models import IMAGE_SIGNATURES, Attachment, Ticket
-from ..selectors import tickets_visible_to
+from ..selectors import merged_target, tickets_visible_to
 from ..services import ticket_for_access_token
 from .portal import _private, _rate_limited
 from .workspace import staff_required
@@ -73,4 +73,7 @@ def customer_download(request, token: str, attachment_id: int):
     ticket = ticket_for_access_token(token)
     if ticket is None:
         raise Http404
+    carried_on = merged_target(ticket)
+    if carried_on.customer_id == ticket.customer_id:
+        ticket = carried_on  # the case page shows the merged conversation's files (portal.py)
     return _private(attachment_response(attachment_of(ticket, attachment_id)))

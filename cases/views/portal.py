@@ -24,6 +24,7 @@ from ..errors import CasesError, TransitionError
 from ..forms_portal import CustomerReplyForm, NewCaseForm
 from ..lifecycle import Action
 from ..models import Channel, Language, Status
+from ..selectors import merged_target
 from ..services import (
     access_for_token,
     add_customer_reply,
@@ -42,6 +43,7 @@ CUSTOMER_STATUS = {
     Status.PENDING: gettext_lazy("Waiting for your reply"),
     Status.RESOLVED: gettext_lazy("Resolved"),
     Status.CLOSED: gettext_lazy("Closed"),
+    Status.MERGED: gettext_lazy("Joined with another case"),
 }
 
 
@@ -152,14 +154,19 @@ def ticket(request, token):
             status=410,
         )
         return _private(response)
-    case = access.ticket
+    case, merged_from = access.ticket, None
+    carried_on = merged_target(case)
+    if carried_on.customer_id == case.customer_id and carried_on.pk != case.pk:
+        # The conversation moved to the ticket this one was merged into: show that one.
+        # (Into another customer's ticket, the link shows only that the case was joined.)
+        case, merged_from = carried_on, case
     with _customer_language(request, case.customer):
-        response = _ticket_page(request, case, token)
+        response = _ticket_page(request, case, token, merged_from)
         response["Content-Language"] = translation.get_language()
     return _private(response)
 
 
-def _ticket_page(request, case, token):
+def _ticket_page(request, case, token, merged_from=None):
     status = 200
     form = CustomerReplyForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -191,6 +198,7 @@ def _ticket_page(request, case, token):
             "token": token,
             "can_reply": lifecycle.is_allowed(Action.CUSTOMER_REPLY, case.status),
             "form": form,
+            "merged_from": merged_from,
         },
         status=status,
     )

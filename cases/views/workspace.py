@@ -24,13 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import lifecycle, services
-from ..errors import CasesError, ConflictError, TransitionError
+from ..errors import CasesError, ConflictError, TransitionError, ValidationError
 from ..errors import PermissionDenied as ServicePermissionDenied
 from ..filters import TicketFilter
 from ..forms import (
     AssignForm,
     ClassifyForm,
     EscalateForm,
+    MergeForm,
     RelationForm,
     ReopenForm,
     ReplyForm,
@@ -53,7 +54,13 @@ from ..queues import (
     resolve_queue,
     ticket_timeline,
 )
-from ..selectors import can_see_ticket, related_tickets, tags_in_use, tickets_visible_to
+from ..selectors import (
+    can_see_ticket,
+    merged_into_this,
+    related_tickets,
+    tags_in_use,
+    tickets_visible_to,
+)
 
 if TYPE_CHECKING:  # django-stubs' helper types exist for the checker only
     from django_stubs_ext import StrOrPromise
@@ -135,6 +142,8 @@ class TicketAction:
     lifecycle_actions: tuple[str, ...]  # shown when the lifecycle allows any of these now
     run: Callable  # (ticket, user, form) -> result of the service
     done: "StrOrPromise"  # success message, translated when shown
+    # The service returns the ticket to show afterwards (a merge lands on its target).
+    lands_on_result: bool = False
 
     def form(self, ticket: Ticket, data=None) -> TicketActionForm:
         return self.form_class(data, ticket=ticket, slug=self.slug)
@@ -248,6 +257,21 @@ def _close(ticket, user, form):
     return services.close_ticket(ticket=ticket, by=user, expected_version=_version(form))
 
 
+def _merge(ticket, user, form):
+    target = tickets_visible_to(user).filter(pk=form.cleaned_data["into"]).first()
+    if target is None:
+        # Another team's ticket and a ticket that does not exist look the same.
+        raise ValidationError(_("No ticket you can see has this reference."), field="into")
+    return services.merge_tickets(
+        source=ticket,
+        target=target,
+        by=user,
+        expected_version=_version(form),
+        other_customer_confirmed=form.cleaned_data["confirm_other_customer"],
+        notify_customer=form.cleaned_data["notify_customer"],
+    )
+
+
 _ACTIONS = [
     TicketAction(
         "reply", ReplyForm, (Action.REPLY, Action.NOTE), _reply, gettext_lazy("Message added.")
@@ -293,6 +317,14 @@ _ACTIONS = [
     TicketAction(
         "close", TicketActionForm, (Action.CLOSE,), _close, gettext_lazy("Ticket closed.")
     ),
+    TicketAction(
+        "merge",
+        MergeForm,
+        (Action.MERGE,),
+        _merge,
+        gettext_lazy("Ticket merged: the conversation continues here."),
+        lands_on_result=True,
+    ),
 ]
 TICKET_ACTIONS = {action.slug: action for action in _ACTIONS}
 
@@ -329,6 +361,7 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
         "related": related,
         "related_hidden": related_hidden,
         "relation_form": RelationForm(),
+        "merged_in": merged_into_this(ticket)[:20],
     }
 
 
@@ -363,7 +396,7 @@ def ticket_action(request, pk, action):
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
     try:
-        spec.run(ticket, request.user, form)
+        result = spec.run(ticket, request.user, form)
     except (TransitionError, ConflictError) as exc:
         messages.error(request, exc.message)
         ticket = _visible_ticket(request, pk)
@@ -380,15 +413,18 @@ def ticket_action(request, pk, action):
         add_service_error(form, exc)
         return _render_ticket(request, ticket, form, status=400)
     messages.success(request, spec.done)
+    if spec.lands_on_result:
+        pk = result.pk
     ticket = tickets_visible_to(request.user).filter(pk=pk).first()
     if ticket is None:
         # Handed over to a team the user is not in: the ticket has left their view.
         messages.info(request, _("The ticket has moved out of your teams' queues."))
         url = reverse("cases:queue")
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    if request.htmx:
+    if request.htmx and not spec.lands_on_result:
         return _render_ticket(request, ticket)
-    return redirect("cases:ticket_detail", pk=ticket.pk)
+    url = reverse("cases:ticket_detail", args=[ticket.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 # --- a new ticket -----------------------------------------------------------------------------
