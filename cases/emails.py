@@ -3,6 +3,7 @@
 import re
 import smtplib
 import socket
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,8 +28,10 @@ def send_templated_email(
     headers=None,
     from_email: str | None = None,
     reply_to: list[str] | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ):
-    """Render the triple in `language` and send it. Raises what the mail backend raises."""
+    """Render the triple in `language` and send it, with `attachments` (file name, bytes,
+    content type). Raises what the mail backend raises."""
     with translation.override(language):
         context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
         subject = header_safe(render_to_string(f"emails/{name}-subject.txt", context))
@@ -44,6 +47,8 @@ def send_templated_email(
         reply_to=reply_to,
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, content_type in attachments:
+        message.attach(header_safe(filename), content, content_type)
     message.send()
     return message
 

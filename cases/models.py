@@ -1084,8 +1084,10 @@ def attachment_path(instance, filename) -> str:
 
 class Attachment(models.Model):
     """A file that came with a customer's e-mail (an attachment or an image inline in its
-    text). Stored under a random name; served only to who may see the ticket, and as a
-    download unless it is a plain raster image (cases/views/attachments.py)."""
+    text), or that an agent attached to a reply or a note (services/attachments.py). Stored
+    under a random name; served only to who may see the ticket — the customer never gets an
+    internal note's — and as a download unless it is a plain raster image
+    (cases/views/attachments.py)."""
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")

@@ -13,6 +13,7 @@ from .models import (
     ACTIVE_STATUSES,
     ROLE_GROUPS,
     AssignmentMode,
+    Attachment,
     Customer,
     Macro,
     Role,
@@ -184,6 +185,14 @@ def least_loaded_agent(team: Team) -> User | None:
         .annotate(
             load=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES))
         )
+def attachments_for_customer(ticket: Ticket) -> QuerySet[Attachment]:
+    """The files of a ticket its customer may see and download: those of the opening message
+    and of public replies — never an internal note's."""
+    return Attachment.objects.filter(ticket=ticket).filter(
+        Q(reply__isnull=True) | Q(reply__public=True)
+    )
+
+
         .order_by("load", "id")
         .first()
     )

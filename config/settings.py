@@ -246,6 +246,14 @@ SUPPORT_EMAIL = env_str("SUPPORT_EMAIL") or parseaddr(DEFAULT_FROM_EMAIL)[1]
 INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 25 * 1024 * 1024)
 INBOUND_ATTACHMENT_MAX_BYTES = env_int("INBOUND_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 INBOUND_ATTACHMENTS_MAX = env_int("INBOUND_ATTACHMENTS_MAX", 20)
+
+# --- Agents' attachments (cases/services/attachments.py) --------------------------------------
+# Separate from the inbound limits: what an agent may send is bounded by what the customers'
+# mail servers accept, what the desk takes in by what it is willing to keep. The total of one
+# reply's files stays well under the 20–25 MB most servers take once base64 adds its third.
+REPLY_ATTACHMENT_MAX_BYTES = env_int("REPLY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+REPLY_ATTACHMENTS_MAX = env_int("REPLY_ATTACHMENTS_MAX", 20)
+REPLY_ATTACHMENTS_TOTAL_MAX_BYTES = env_int("REPLY_ATTACHMENTS_TOTAL_MAX_BYTES", 15 * 1024 * 1024)
 # At most this many automatic confirmations to one address an hour: a robot that answers
 # every confirmation without saying it is a robot still gets no endless loop.
 INBOUND_ACK_LIMIT = env_int("INBOUND_ACK_LIMIT", 5)

@@ -2,7 +2,7 @@
 through the ticket services, in one transaction, so that one refused action refuses the
 whole macro and changes nothing."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,8 @@ from ..macro_text import MacroContext, check_macro_text, render_macro_text
 from ..models import Category, EventKind, Macro, MacroStatus, MacroUse, Team, Ticket, User
 from ..selectors import macros_offered_to
 from ..tags import split_tags
+from .attachments import FIELD as FILES_FIELD
+from .attachments import Upload, check_reply_files, files_forgotten_on_rollback
 from .steps import require_staff
 from .tags import change_tags
 from .tickets import (
@@ -127,7 +129,6 @@ def macro_text_for(macro: Macro, ticket: Ticket, agent: User) -> str:
     return render_macro_text(text, MacroContext(ticket=ticket, agent=agent))
 
 
-@transaction.atomic
 def apply_macro(
     *,
     ticket: Ticket,
@@ -135,14 +136,40 @@ def apply_macro(
     macro: Macro,
     body: str | None = None,
     public: bool | None = None,
+    files: Sequence[Upload] = (),
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     """Apply `macro` to `ticket` as `by`: the message (`body` as the agent edited it, else the
-    macro's own text), then priority and category, the assignment, the tags and the status —
-    each through its service, the ticket locked (and its version checked) once for all of
-    them. Anything refused raises and the transaction writes nothing."""
-    at = at or timezone.now()
+    macro's own text) with `files`, then priority and category, the assignment, the tags and
+    the status — each through its service, the ticket locked (and its version checked) once
+    for all of them. Anything refused raises and the transaction writes nothing (and keeps no
+    file)."""
+    check_reply_files(files)
+    with files_forgotten_on_rollback(), transaction.atomic():
+        return _apply_macro(
+            ticket=ticket,
+            by=by,
+            macro=macro,
+            body=body,
+            public=public,
+            files=files,
+            expected_version=expected_version,
+            at=at or timezone.now(),
+        )
+
+
+def _apply_macro(
+    *,
+    ticket: Ticket,
+    by: User,
+    macro: Macro,
+    body: str | None,
+    public: bool | None,
+    files: Sequence[Upload],
+    expected_version: int | None,
+    at: datetime,
+) -> Ticket:
     require_staff(by)
     if not macros_offered_to(by).filter(pk=macro.pk).exists():
         raise PermissionDenied(_("This macro is not yours to use."))
@@ -151,7 +178,12 @@ def apply_macro(
     public = macro.public if public is None else public
     resolving = macro.set_status == MacroStatus.RESOLVED
     if text and not resolving:
-        add_reply(ticket=ticket, by=by, body=text, public=public, at=at)
+        add_reply(ticket=ticket, by=by, body=text, public=public, files=files, at=at)
+    elif files:
+        raise ValidationError(
+            _("This macro sends no message for the files to go with: send them on their own."),
+            field=FILES_FIELD,
+        )
     changes: dict[str, Any] = {}
     if macro.set_priority:
         changes["priority"] = macro.set_priority

@@ -56,6 +56,7 @@ from ..models import (
 )
 from ..publishing import publish_on_commit
 from ..signals import is_replaying
+from .attachments import EmailFile, email_files
 from .send_attempts import abandon_open_attempts, finish_attempt, lease, open_attempt
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,7 @@ class ComposedEmail(TypedDict):
     headers: dict[str, str]
     from_email: str
     reply_to: list[str] | None
+    attachments: list[tuple[str, bytes, str]]
 
 
 def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
@@ -301,6 +303,7 @@ def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
         "headers": _headers(notification),
         "from_email": settings.DEFAULT_FROM_EMAIL,
         "reply_to": [settings.SUPPORT_EMAIL],
+        "attachments": [],
     }
 
 
@@ -309,7 +312,11 @@ def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
     if ticket is None:
         return _compose_notice(notification)
     context: dict[str, object] = {"ticket": ticket, "reply": notification.reply}
+    files: list[EmailFile] = []
     if notification.to_customer:
+        # A public reply's files go with it; a note's never reach the customer (email_files).
+        files = email_files(notification.reply)
+        context["files"] = [file.filename for file in files]
         customer = ticket.customer
         context |= {
             "customer": customer,
@@ -342,6 +349,7 @@ def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
         "headers": _headers(notification),
         "from_email": _from_address(notification),
         "reply_to": reply_to,
+        "attachments": [(file.filename, file.content, file.content_type) for file in files],
     }
 
 

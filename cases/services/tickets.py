@@ -9,7 +9,7 @@ Common shape of every function that changes an existing ticket:
 `at` lets the history import and the demo data replay the past; it defaults to now.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -45,6 +45,12 @@ from ..selectors import (
 )
 from ..signals import is_replaying, ticket_reopened, ticket_resolved
 from . import steps
+from .attachments import (
+    Upload,
+    check_reply_files,
+    files_forgotten_on_rollback,
+    store_reply_files,
+)
 from .notifications import notify_assignee, notify_team_of_escalation, queue_email
 from .steps import SUBJECT_MAX, Step
 
@@ -331,18 +337,22 @@ def add_reply(
     at: datetime | None = None,
 ) -> Reply:
     """An agent's public reply or internal note. The first public reply sets
-    `first_response_at` and moves a new ticket to open."""
-    at = _now(at)
-    ticket = _lock(ticket, by, expected_version)
-    step = steps.reply(ticket, by=by, body=body, public=public, at=at)
-    _store(ticket, step)
-    assert step.reply is not None, "_store wrote the step's message"
-    if public:
-        queue_email(ticket=ticket, kind=NotificationKind.AGENT_REPLY, reply=step.reply, at=at)
-    return step.reply
+    `first_response_at` and moves a new ticket to open. `files` go with it (attachments.py):
+    checked before anything is written, stored with the reply, e-mailed with a public one;
+    a refused reply leaves none behind."""
+    check_reply_files(files)
+    with files_forgotten_on_rollback(), transaction.atomic():
+        at = _now(at)
+        ticket = _lock(ticket, by, expected_version)
+        step = steps.reply(ticket, by=by, body=body, public=public, at=at)
+        _store(ticket, step)
+        assert step.reply is not None, "_store wrote the step's message"
+        store_reply_files(reply=step.reply, files=files)
+        if public:
+            queue_email(ticket=ticket, kind=NotificationKind.AGENT_REPLY, reply=step.reply, at=at)
+        return step.reply
 
 
-@transaction.atomic
 def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None) -> Reply:
     """The customer writes on their case. On a pending ticket it goes back to open; on a
     resolved one it reopens the ticket. On a merged one it goes to the ticket it was merged
@@ -354,6 +364,7 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
     assert step.reply is not None, "_store wrote the step's message"
     if step.reopened:
         ticket_reopened.send(sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying())
+    files: Sequence[Upload] = (),
     return step.reply
 
 

@@ -5,14 +5,17 @@ with `nosniff` and a sandboxing Content-Security-Policy. The name is the sender'
 (cases/mailparse.py) and encoded by Django in the Content-Disposition header.
 
 Who may download: staff who can see the ticket (workspace and API), and the customer
-through the private link of their case (portal)."""
+through the private link of their case (portal) — never an internal note's file.
+
+The files come from customers' e-mails (services/inbound.py) and from agents' replies and
+notes (services/attachments.py); both are served by these views alone."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from ..models import IMAGE_SIGNATURES, Attachment, Ticket
-from ..selectors import merged_target, tickets_visible_to
+from ..selectors import attachments_for_customer, merged_target, tickets_visible_to
 from ..services import ticket_for_access_token
 from .portal import _private, _rate_limited
 from .workspace import staff_required
@@ -60,6 +63,12 @@ def attachment_of(ticket: Ticket, attachment_id: int) -> Attachment:
     return get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
 
 
+def customer_attachment_of(ticket: Ticket, attachment_id: int) -> Attachment:
+    """A file of this ticket its customer may have: 404 for an internal note's, as for one
+    that does not exist."""
+    return get_object_or_404(attachments_for_customer(ticket), pk=attachment_id)
+
+
 @staff_required
 @require_GET
 def staff_download(request, pk: int, attachment_id: int):
@@ -76,4 +85,4 @@ def customer_download(request, token: str, attachment_id: int):
     carried_on = merged_target(ticket)
     if carried_on.customer_id == ticket.customer_id:
         ticket = carried_on  # the case page shows the merged conversation's files (portal.py)
-    return _private(attachment_response(attachment_of(ticket, attachment_id)))
+    return _private(attachment_response(customer_attachment_of(ticket, attachment_id)))
