@@ -1157,6 +1157,15 @@ class Macro(models.Model):
         related_name="+",
         verbose_name=_("category"),
     )
+    set_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        help_text=_("Moves the ticket to this team (a transfer, not an escalation)."),
+    )
     assign_to_me = models.BooleanField(
         _("assign to whoever applies it"), default=False, help_text=_("If they may hold it.")
     )
