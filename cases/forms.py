@@ -2,12 +2,17 @@
 a ticket or a customer stays in `cases.services`, whose errors `add_service_error` puts back
 on the form."""
 
+import re
 from collections.abc import Iterable
+from secrets import token_hex
 from typing import Any, TypeVar, cast
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import lifecycle
 from .errors import CasesError
@@ -169,6 +174,30 @@ class ReplyForm(TicketActionForm):
     # The last timeline event the writer had on screen: after a conflict the page shows what
     # came after it (cases.queues.changes_since) above the kept draft.
     seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+class MultipleFileInput(forms.FileInput):
+    """A file input that takes several files (Django's documented pattern)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input, cleaned to a list (empty when none were chosen). Empty
+    files pass: the service refuses them naming the file (services/attachments.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        clean_one = super().clean
+        items = data if isinstance(data, list | tuple) else [data]
+        return [upload for upload in (clean_one(item, initial) for item in items) if upload]
+
+
+DRAFT_KEY = re.compile(r"^[0-9a-f]{16}$")
+
+
     # A macro picked in the reply box: its actions run with the message (services.apply_macro).
     macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -179,6 +208,11 @@ class ReplyForm(TicketActionForm):
         # Offer only what the lifecycle allows now; still accept both, so that a stale page
         # gets the lifecycle's own refusal (409) rather than a bare "invalid choice".
         field = _field(self, "kind", forms.ChoiceField)
+    files = MultipleFileField(label=_("Attach files"), required=False)
+    # Which draft the box holds. The file input's id names it and htmx keeps an element whose
+    # id comes back (hx-preserve): shown again after a refusal or a conflict, the draft keeps
+    # the files the agent chose; a new draft (after sending) starts with none.
+    draft = forms.CharField(widget=forms.HiddenInput, required=False, max_length=16)
         choices: Iterable[tuple[str, object]] = field.choices  # type: ignore[assignment]  # normalised to pairs
         offered = [(k, label) for k, label in choices if self.kind_allowed(k)]
         field.widget.choices = offered
@@ -198,6 +232,34 @@ class ReplyForm(TicketActionForm):
 
     def refresh_version(self, version: int) -> None:
         super().refresh_version(version)
+        self._describe_files()
+
+    def _describe_files(self) -> None:
+        given = self.data.get("draft") if self.is_bound else self.initial.get("draft")
+        draft = given if isinstance(given, str) and DRAFT_KEY.match(given) else token_hex(8)
+        if not self.is_bound:
+            self.initial["draft"] = draft
+        files = _field(self, "files", MultipleFileField)
+        files.widget.attrs.update({"id": f"id_reply_files_{draft}", "hx-preserve": "true"})
+        count = settings.REPLY_ATTACHMENTS_MAX
+        files.help_text = ngettext(
+            "Up to %(count)d file of %(size)s. Internal notes' files stay on the desk.",
+            "Up to %(count)d files, %(size)s each and %(total)s together. Internal notes' "
+            "files stay on the desk.",
+            count,
+        ) % {
+            "count": count,
+            "size": filesizeformat(settings.REPLY_ATTACHMENT_MAX_BYTES),
+            "total": filesizeformat(settings.REPLY_ATTACHMENTS_TOTAL_MAX_BYTES),
+        }
+
+    @property
+    def attached_names(self) -> list[str]:
+        """The names of the files sent with this (bound) form: a page shown again after a
+        refusal says which they were."""
+        if not self.is_bound:
+            return []
+        return [upload.name for upload in self.files.getlist("files") if upload.name]
         if self.is_bound:
             data = cast("QueryDict | dict[str, Any]", self.data).copy()
             data["seen"] = str(last_event_id(self.ticket))

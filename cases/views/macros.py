@@ -55,6 +55,8 @@ def macro_preview(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
             "body": text,
             "macro": macro.pk,
             "kind": ReplyForm.PUBLIC if macro.public else ReplyForm.NOTE,
+            # The same draft: the files already chosen stay in the box (hx-preserve).
+            "draft": request.GET.get("draft"),
         },
     )
     return render(

@@ -145,8 +145,8 @@ class TicketAction:
     # The service returns the ticket to show afterwards (a merge lands on its target).
     lands_on_result: bool = False
 
-    def form(self, ticket: Ticket, data=None) -> TicketActionForm:
-        return self.form_class(data, ticket=ticket, slug=self.slug)
+    def form(self, ticket: Ticket, data=None, files=None) -> TicketActionForm:
+        return self.form_class(data, files, ticket=ticket, slug=self.slug)
 
     def allowed(self, ticket: Ticket) -> bool:
         return any(lifecycle.is_allowed(a, ticket.status) for a in self.lifecycle_actions)
@@ -267,6 +267,7 @@ def _merge(ticket, user, form):
         target=target,
         by=user,
         expected_version=_version(form),
+            files=form.cleaned_data["files"],
         other_customer_confirmed=form.cleaned_data["confirm_other_customer"],
         notify_customer=form.cleaned_data["notify_customer"],
     )
@@ -274,6 +275,7 @@ def _merge(ticket, user, form):
 
 _ACTIONS = [
     TicketAction(
+        files=form.cleaned_data["files"],
         "reply", ReplyForm, (Action.REPLY, Action.NOTE), _reply, gettext_lazy("Message added.")
     ),
     TicketAction(
@@ -392,7 +394,7 @@ def ticket_action(request, pk, action):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     ticket = _visible_ticket(request, pk)
-    form = spec.form(ticket, request.POST)
+    form = spec.form(ticket, request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
     try:
