@@ -160,20 +160,6 @@ class TagsForm(TicketActionForm):
         return cleaned
 
 
-class ReplyForm(TicketActionForm):
-    PUBLIC, NOTE = "public", "note"
-    KINDS = {PUBLIC: Action.REPLY, NOTE: Action.NOTE}
-
-    body = forms.CharField(label=_("Message"), widget=_textarea(5), required=False)
-    kind = forms.ChoiceField(
-        label=_("Send as"),
-        choices=[(PUBLIC, _("Public reply to the customer")), (NOTE, _("Internal note"))],
-        widget=forms.RadioSelect,
-    )
-
-    # The last timeline event the writer had on screen: after a conflict the page shows what
-    # came after it (cases.queues.changes_since) above the kept draft.
-    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 class MultipleFileInput(forms.FileInput):
     """A file input that takes several files (Django's documented pattern)."""
 
@@ -198,6 +184,25 @@ class MultipleFileField(forms.FileField):
 DRAFT_KEY = re.compile(r"^[0-9a-f]{16}$")
 
 
+class ReplyForm(TicketActionForm):
+    PUBLIC, NOTE = "public", "note"
+    KINDS = {PUBLIC: Action.REPLY, NOTE: Action.NOTE}
+
+    body = forms.CharField(label=_("Message"), widget=_textarea(5), required=False)
+    kind = forms.ChoiceField(
+        label=_("Send as"),
+        choices=[(PUBLIC, _("Public reply to the customer")), (NOTE, _("Internal note"))],
+        widget=forms.RadioSelect,
+    )
+    files = MultipleFileField(label=_("Attach files"), required=False)
+    # Which draft the box holds. The file input's id names it and htmx keeps an element whose
+    # id comes back (hx-preserve): shown again after a refusal or a conflict, the draft keeps
+    # the files the agent chose; a new draft (after sending) starts with none.
+    draft = forms.CharField(widget=forms.HiddenInput, required=False, max_length=16)
+
+    # The last timeline event the writer had on screen: after a conflict the page shows what
+    # came after it (cases.queues.changes_since) above the kept draft.
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     # A macro picked in the reply box: its actions run with the message (services.apply_macro).
     macro = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -208,30 +213,11 @@ DRAFT_KEY = re.compile(r"^[0-9a-f]{16}$")
         # Offer only what the lifecycle allows now; still accept both, so that a stale page
         # gets the lifecycle's own refusal (409) rather than a bare "invalid choice".
         field = _field(self, "kind", forms.ChoiceField)
-    files = MultipleFileField(label=_("Attach files"), required=False)
-    # Which draft the box holds. The file input's id names it and htmx keeps an element whose
-    # id comes back (hx-preserve): shown again after a refusal or a conflict, the draft keeps
-    # the files the agent chose; a new draft (after sending) starts with none.
-    draft = forms.CharField(widget=forms.HiddenInput, required=False, max_length=16)
         choices: Iterable[tuple[str, object]] = field.choices  # type: ignore[assignment]  # normalised to pairs
         offered = [(k, label) for k, label in choices if self.kind_allowed(k)]
         field.widget.choices = offered
         if not self.is_bound and offered and self.initial.get("kind") not in dict(offered):
             self.initial["kind"] = offered[0][0]
-
-    def clean(self):
-        cleaned = super().clean()
-        cleaned["body"] = (cleaned.get("body") or "").strip()
-        if not cleaned["body"] and not cleaned.get("macro") and "body" not in self.errors:
-            # A macro may act without a message; a plain reply may not.
-            self.add_error("body", forms.Field.default_error_messages["required"])
-        return cleaned
-
-    def kind_allowed(self, kind: str) -> bool:
-        return lifecycle.is_allowed(self.KINDS[kind], self.ticket.status)
-
-    def refresh_version(self, version: int) -> None:
-        super().refresh_version(version)
         self._describe_files()
 
     def _describe_files(self) -> None:
@@ -260,6 +246,20 @@ DRAFT_KEY = re.compile(r"^[0-9a-f]{16}$")
         if not self.is_bound:
             return []
         return [upload.name for upload in self.files.getlist("files") if upload.name]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["body"] = (cleaned.get("body") or "").strip()
+        if not cleaned["body"] and not cleaned.get("macro") and "body" not in self.errors:
+            # A macro may act without a message; a plain reply may not.
+            self.add_error("body", forms.Field.default_error_messages["required"])
+        return cleaned
+
+    def kind_allowed(self, kind: str) -> bool:
+        return lifecycle.is_allowed(self.KINDS[kind], self.ticket.status)
+
+    def refresh_version(self, version: int) -> None:
+        super().refresh_version(version)
         if self.is_bound:
             data = cast("QueryDict | dict[str, Any]", self.data).copy()
             data["seen"] = str(last_event_id(self.ticket))

@@ -161,6 +161,14 @@ def can_see_ticket(user: Viewer, ticket: Ticket) -> bool:
     return ticket.team_id is not None and ticket.team_id in user.team_ids
 
 
+def attachments_for_customer(ticket: Ticket) -> QuerySet[Attachment]:
+    """The files of a ticket its customer may see and download: those of the opening message
+    and of public replies — never an internal note's."""
+    return Attachment.objects.filter(ticket=ticket).filter(
+        Q(reply__isnull=True) | Q(reply__public=True)
+    )
+
+
 def staff_users() -> QuerySet[User]:
     """Active people who can work tickets (agents, managers, admins)."""
     in_a_role = User.groups.through.objects.filter(
@@ -185,14 +193,6 @@ def least_loaded_agent(team: Team) -> User | None:
         .annotate(
             load=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_STATUSES))
         )
-def attachments_for_customer(ticket: Ticket) -> QuerySet[Attachment]:
-    """The files of a ticket its customer may see and download: those of the opening message
-    and of public replies — never an internal note's."""
-    return Attachment.objects.filter(ticket=ticket).filter(
-        Q(reply__isnull=True) | Q(reply__public=True)
-    )
-
-
         .order_by("load", "id")
         .first()
     )

@@ -326,13 +326,13 @@ def auto_assign_ticket(
 # --- conversation -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def add_reply(
     *,
     ticket: Ticket,
     by: User,
     body: str,
     public: bool = True,
+    files: Sequence[Upload] = (),
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Reply:
@@ -353,6 +353,7 @@ def add_reply(
         return step.reply
 
 
+@transaction.atomic
 def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None) -> Reply:
     """The customer writes on their case. On a pending ticket it goes back to open; on a
     resolved one it reopens the ticket. On a merged one it goes to the ticket it was merged
@@ -364,7 +365,6 @@ def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None)
     assert step.reply is not None, "_store wrote the step's message"
     if step.reopened:
         ticket_reopened.send(sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying())
-    files: Sequence[Upload] = (),
     return step.reply
 
 

@@ -206,6 +206,7 @@ def _reply(ticket, user, form):
             macro=macro,
             body=form.cleaned_data["body"],
             public=form.public,
+            files=form.cleaned_data["files"],
             expected_version=_version(form),
         )
     return services.add_reply(
@@ -213,6 +214,7 @@ def _reply(ticket, user, form):
         by=user,
         body=form.cleaned_data["body"],
         public=form.public,
+        files=form.cleaned_data["files"],
         expected_version=_version(form),
     )
 
@@ -267,7 +269,6 @@ def _merge(ticket, user, form):
         target=target,
         by=user,
         expected_version=_version(form),
-            files=form.cleaned_data["files"],
         other_customer_confirmed=form.cleaned_data["confirm_other_customer"],
         notify_customer=form.cleaned_data["notify_customer"],
     )
@@ -275,7 +276,6 @@ def _merge(ticket, user, form):
 
 _ACTIONS = [
     TicketAction(
-        files=form.cleaned_data["files"],
         "reply", ReplyForm, (Action.REPLY, Action.NOTE), _reply, gettext_lazy("Message added.")
     ),
     TicketAction(
