@@ -4,19 +4,21 @@ Every view loads the ticket through `tickets_visible_to` (404 when the caller ma
 and changes it through one `cases.services` function; refusals come back as domain errors
 that `cases.api.errors` turns into 400 / 403 / 409."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 import django_filters
 from django import forms
 from django.db import transaction
 from django.db.models import Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import lifecycle
@@ -53,10 +55,12 @@ from ..services import (
     set_pending,
     unrelate_tickets,
 )
+from ..services.attachments import FIELD as ATTACHMENTS_FIELD
 from ..tags import MAX_PER_CHANGE
 from ..views.attachments import attachment_of, attachment_response
 from .common import (
     DESCRIPTION_MAX_LENGTH,
+    MAX_VERSION,
     MOMENT_SCHEMA,
     SEARCH_MAX_LENGTH,
     TEXT_MAX_LENGTH,
@@ -169,7 +173,9 @@ class AttachmentOutput(serializers.Serializer):
         source="reply_id", allow_null=True, help_text=_("Null: it came with the first message.")
     )
     filename = serializers.CharField()
-    content_type = serializers.CharField(help_text=_("As the sender declared it."))
+    content_type = serializers.CharField(
+        help_text=_("As the customer's e-mail declared it, or as the desk guessed an agent's file.")
+    )
     size = serializers.IntegerField()
     inline = serializers.BooleanField(help_text=_("An image shown inside the message's text."))
     created_at = serializers.DateTimeField()
@@ -643,15 +649,56 @@ class TicketMergeApi(StaffApi):
         return _ticket_response(target)
 
 
+_PUBLIC_HELP = _("False writes an internal note the customer never sees.")
+
+
+class FormBooleanField(serializers.BooleanField):
+    """A boolean in a multipart form: left out, it takes its default (DRF alone reads a
+    missing checkbox as false — an omitted `public` would have written a note)."""
+
+    default_empty_html = serializers.empty
+
+
+class ReplyUploadInput(serializers.Serializer):
+    """A reply or note with files, as multipart/form-data: the JSON body's fields as form
+    values, and `files` once per file."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_VERSION,
+        help_text=_("The ticket version the client saw (409 if it changed since)."),
+    )
+    body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    public = FormBooleanField(default=True, help_text=_PUBLIC_HELP)
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        required=False,
+        default=list,
+        help_text=_(
+            "The files to attach: a public reply's are e-mailed to the customer and shown on "
+            "their case page, a note's never leave the desk. Limits: docs/operating.md."
+        ),
+    )
+
+
 class TicketReplyListCreateApi(StaffApi):
-    """The ticket's messages, oldest first, internal notes included (`public: false`). POST
-    writes a public reply or, with `public: false`, an internal note."""
+    """The ticket's messages, oldest first, internal notes included (`public: false`), each
+    with its files. POST writes a public reply or, with `public: false`, an internal note: a
+    JSON body, or multipart/form-data to attach files."""
+
+    parser_classes = [JSONParser, MultiPartParser]
 
     class InputSerializer(VersionInput):
         body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
-        public = serializers.BooleanField(
-            default=True, help_text=_("False writes an internal note the customer never sees.")
-        )
+        public = serializers.BooleanField(default=True, help_text=_PUBLIC_HELP)
+
+        def to_internal_value(self, data):
+            if isinstance(data, Mapping) and ATTACHMENTS_FIELD in data:
+                raise serializers.ValidationError(
+                    {ATTACHMENTS_FIELD: [_("Send files as multipart/form-data, not in JSON.")]}
+                )
+            return super().to_internal_value(data)
 
     @extend_schema(
         operation_id="tickets_replies_list",
@@ -664,12 +711,15 @@ class TicketReplyListCreateApi(StaffApi):
 
     @extend_schema(
         operation_id="tickets_replies_create",
-        request=InputSerializer,
+        request={"application/json": InputSerializer, "multipart/form-data": ReplyUploadInput},
         responses={201: ReplyOutput, **_ACTION_ERRORS},
     )
     def post(self, request, id: int):
         ticket = get_visible_ticket(request.user, id)
-        serializer = self.InputSerializer(data=request.data)
+        # Only the multipart parser gives a QueryDict; JSON (and an empty body) a dict.
+        multipart = isinstance(request.data, QueryDict)
+        input_class = ReplyUploadInput if multipart else self.InputSerializer
+        serializer = input_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         reply = add_reply(
@@ -677,6 +727,7 @@ class TicketReplyListCreateApi(StaffApi):
             by=request.user,
             body=data["body"],
             public=data["public"],
+            files=data.get(ATTACHMENTS_FIELD, []),
             expected_version=data.get("version"),
         )
         return Response(ReplyOutput(reply).data, status=status.HTTP_201_CREATED)
@@ -708,7 +759,8 @@ class TicketEventListApi(StaffApi):
 
 
 class TicketAttachmentListApi(StaffApi):
-    """The files customers sent with their e-mails on this ticket, oldest first."""
+    """The ticket's files, oldest first: those customers sent with their e-mails and those
+    agents attached to replies and notes (`reply` says which message)."""
 
     @extend_schema(
         operation_id="tickets_attachments_list",

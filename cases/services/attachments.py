@@ -27,6 +27,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..errors import ValidationError
 from ..mailparse import CONTENT_TYPE, clean_filename
@@ -72,9 +73,14 @@ def check_reply_files(files: Sequence[Upload]) -> None:
     `REPLY_ATTACHMENTS_MAX`, an empty file, one over `REPLY_ATTACHMENT_MAX_BYTES`, all of
     them together over `REPLY_ATTACHMENTS_TOTAL_MAX_BYTES`. Writes nothing."""
     if len(files) > settings.REPLY_ATTACHMENTS_MAX:
+        count = settings.REPLY_ATTACHMENTS_MAX
         raise ValidationError(
-            _("At most %(count)d files go with one message; you attached %(given)d.")
-            % {"count": settings.REPLY_ATTACHMENTS_MAX, "given": len(files)},
+            ngettext(
+                "At most %(count)d file goes with one message; you attached %(given)d.",
+                "At most %(count)d files go with one message; you attached %(given)d.",
+                count,
+            )
+            % {"count": count, "given": len(files)},
             field=FIELD,
         )
     limit = settings.REPLY_ATTACHMENT_MAX_BYTES

@@ -126,9 +126,12 @@ class TestMalformedBodies:
         assert response.status_code == 400
 
     def test_form_encoded_bodies_are_415_the_api_speaks_json(self, as_ana, ticket):
-        response = as_ana.post(url("ticket-replies", ticket.pk), {"body": "x"})
+        # (Only a reply takes multipart/form-data, to carry files: test_reply_attachments.py.)
+        response = as_ana.post(url("ticket-escalate", ticket.pk), {"reason": "x"})
         assert response.status_code == 415
-        assert not ticket.replies.exists()
+        assert not ticket.events.filter(kind="escalated").exists()
+        as_json = as_ana.post(url("ticket-replies", ticket.pk), {"body": "x"}, format="json")
+        assert as_json.status_code == 201  # the same reply as JSON is fine
 
     def test_an_unsupported_media_type_is_415(self, as_ana, ticket):
         response = as_ana.post(

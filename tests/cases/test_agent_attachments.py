@@ -182,9 +182,7 @@ def test_an_agent_who_cannot_see_the_ticket_cannot_attach(ticket):
     outsider = AgentFactory(username="outsider", teams=[TeamFactory(name="Otro equipo")])
     before = stored_files()
     with pytest.raises(PermissionDenied):
-        services.add_reply(
-            ticket=ticket, by=outsider, body="Hola", files=[upload("x.pdf", PDF)]
-        )
+        services.add_reply(ticket=ticket, by=outsider, body="Hola", files=[upload("x.pdf", PDF)])
     assert not Attachment.objects.exists()
     assert stored_files() == before
 
