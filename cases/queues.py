@@ -7,12 +7,24 @@ decides who sees what; these functions only narrow it down. No side effects.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from .models import ACTIVE_STATUSES, Customer, EventKind, Reply, Ticket, TicketEvent
+from .filters import TicketFilter
+from .models import (
+    ACTIVE_STATUSES,
+    Customer,
+    EventKind,
+    Reply,
+    SavedView,
+    Ticket,
+    TicketEvent,
+)
+from .paginator import capped_count
 from .selectors import customers_visible_to, tickets_visible_to
 
 
@@ -81,6 +93,81 @@ def queue_counts(user) -> dict[str, int]:
         queue: Count("pk", filter=_queue_condition(user, queue)) for queue in available_queues(user)
     }
     return tickets_visible_to(user).filter(status__in=ACTIVE_STATUSES).aggregate(**aggregates)
+
+
+# --- saved views ------------------------------------------------------------------------------
+
+# A saved view's count stops here ("99+"): each is a query of its own, with whatever filters
+# the view keeps, and a capped count reads at most this many ids (cases/paginator.py).
+VIEW_COUNT_CAP = 99
+
+
+@dataclass(frozen=True)
+class SavedViewTab:
+    """A saved view as the queue lists it: its link's query string and its live count."""
+
+    view: SavedView
+    count: int
+    count_is_capped: bool
+
+    @property
+    def query(self) -> str:
+        return self.view.query
+
+
+def saved_view_tickets(user: Any, query: str) -> QuerySet[Ticket]:
+    """What a saved view lists for `user`: its queue (as `user` may have it) narrowed by its
+    filters — the same tickets the queue page shows for that query string."""
+    params = QueryDict(query)
+    queue = resolve_queue(user, params.get("queue"))
+    filtered: QuerySet[Ticket] = TicketFilter(params, queryset=queue_tickets(user, queue)).qs
+    return filtered
+
+
+def saved_view_tabs(user: Any, views: list[SavedView]) -> list[SavedViewTab]:
+    """Each view with the number of tickets it lists for `user` (only tickets `user` may see),
+    counted up to VIEW_COUNT_CAP: one bounded query per view."""
+    tabs = []
+    for view in views:
+        count, capped = capped_count(saved_view_tickets(user, view.query), VIEW_COUNT_CAP)
+        tabs.append(SavedViewTab(view=view, count=count, count_is_capped=capped))
+    return tabs
+
+
+SORT_LABELS = {
+    "reference": _("Reference"),
+    "created": _("Created"),
+    "updated": _("Updated"),
+    "priority": _("Priority"),
+    "status": _("Status"),
+    "deadline": _("SLA"),
+}
+
+
+def describe_view_query(query: str) -> list[tuple[str, str]]:
+    """A view's filters as the person reads them: (label, value) pairs in the filter form's
+    words — "Priority: Urgent", "Sort: SLA, ascending"."""
+    params = QueryDict(query)
+    filterset = TicketFilter(params, queryset=Ticket.objects.none())
+    form = filterset.form
+    form.is_valid()
+    queue = params.get("queue") or Queue.ALL
+    described = [(str(_("Queue")), str(QUEUE_LABELS.get(queue, queue)))]
+    for name, value in form.cleaned_data.items():
+        if name in ("sort", "tag_match") or value in (None, "", []):
+            continue
+        field = form.fields[name]
+        # A model's choices would read its whole table: a chosen row names itself.
+        choices = {} if hasattr(value, "pk") else dict(getattr(field, "choices", ()))
+        values = value if isinstance(value, list) else [value]
+        shown = ", ".join(str(choices.get(v, v)) for v in values)
+        if name == "tag" and form.cleaned_data.get("tag_match") == "any":
+            shown = f"{shown} ({_('any of them')})"
+        described.append((str(field.label), shown))
+    sort = filterset.current_sort
+    direction = _("descending") if sort.startswith("-") else _("ascending")
+    described.append((str(_("Sort")), f"{SORT_LABELS[sort.lstrip('-')]}, {direction}"))
+    return described
 
 
 # --- the ticket page ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .models import (
     Customer,
     Macro,
     Role,
+    SavedView,
     Tag,
     Team,
     Ticket,
@@ -138,6 +139,29 @@ def macros_editable_by(user: Viewer) -> QuerySet[Macro]:
     if user.sees_all_tickets:
         return Macro.objects.filter(Q(owner=user) | Q(owner__isnull=True))
     return Macro.objects.filter(owner=user)
+
+
+def saved_views_offered_to(user: Viewer) -> QuerySet[SavedView]:
+    """The saved views `user` may open from their queue: their own, the shared ones offered to
+    everyone and those offered to one of their teams (managers and admins: every shared one).
+    Nobody is offered another person's personal view."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role is None:
+        return SavedView.objects.none()
+    shared = Q(owner__isnull=True)
+    if not user.sees_all_tickets:
+        limited = SavedView.teams.through.objects.filter(savedview_id=OuterRef("pk"))
+        shared &= ~Exists(limited) | Exists(limited.filter(team_id__in=user.team_ids))
+    return SavedView.objects.filter(Q(owner=user) | shared)
+
+
+def saved_views_editable_by(user: Viewer) -> QuerySet[SavedView]:
+    """The saved views `user` may rename or delete: their own, and every shared one for
+    managers and admins."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role is None:
+        return SavedView.objects.none()
+    if user.sees_all_tickets:
+        return SavedView.objects.filter(Q(owner=user) | Q(owner__isnull=True))
+    return SavedView.objects.filter(owner=user)
 
 
 def related_tickets(

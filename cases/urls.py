@@ -1,12 +1,33 @@
 from django.urls import path
 
-from .views import attachments, customers, links, macros, presence, relations, workspace
+from .views import (
+    attachments,
+    customers,
+    links,
+    macros,
+    presence,
+    relations,
+    saved_views,
+    workspace,
+)
 
 app_name = "cases"
 
 urlpatterns = [
     path("tickets/", workspace.queue, name="queue"),
     path("tickets/new/", workspace.ticket_create, name="ticket_create"),
+    path("tickets/views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("tickets/views/new/", saved_views.saved_view_create, name="saved_view_create"),
+    path(
+        "tickets/views/<int:pk>/rename/",
+        saved_views.saved_view_rename,
+        name="saved_view_rename",
+    ),
+    path(
+        "tickets/views/<int:pk>/delete/",
+        saved_views.saved_view_delete,
+        name="saved_view_delete",
+    ),
     path("tickets/<int:pk>/", workspace.ticket_detail, name="ticket_detail"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_id>/",

@@ -3,7 +3,7 @@ contract: `api:<name>`."""
 
 from django.urls import path
 
-from . import auth, customers, directory, inbound, tickets
+from . import auth, customers, directory, inbound, saved_views, tickets
 
 app_name = "api"
 
@@ -53,5 +53,7 @@ urlpatterns = [
         tickets.TicketAttachmentApi.as_view(),
         name="ticket-attachment",
     ),
+    path("views/", saved_views.SavedViewListCreateApi.as_view(), name="saved-view-list"),
+    path("views/<int:id>/", saved_views.SavedViewDetailApi.as_view(), name="saved-view-detail"),
     path("inbound-email/", inbound.InboundEmailApi.as_view(), name="inbound-email"),
 ]

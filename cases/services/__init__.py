@@ -22,6 +22,13 @@ from .notifications import (
     issue_access_token,
 )
 from .relations import relate_tickets, unrelate_tickets
+from .saved_views import (
+    delete_view,
+    may_edit_saved_view,
+    normalise_view_query,
+    rename_view,
+    save_view,
+)
 from .tags import change_tags
 from .tickets import (
     add_customer_reply,
@@ -50,6 +57,7 @@ __all__ = [
     "auto_assign_ticket",
     "change_tags",
     "check_may_edit_customer",
+    "delete_view",
     "classify_ticket",
     "close_resolved_tickets",
     "close_ticket",
@@ -58,18 +66,22 @@ __all__ = [
     "escalate_ticket",
     "find_or_create_customer",
     "issue_access_token",
+    "normalise_view_query",
     "macro_text_for",
     "may_edit_macro",
     "may_edit_customer",
+    "may_edit_saved_view",
     "merge_tickets",
     "record_ticket_event",
     "register_ticket",
     "relate_tickets",
+    "rename_view",
     "reopen_ticket",
     "request_new_link",
     "resolve_ticket",
     "resume_ticket",
     "save_macro",
+    "save_view",
     "revoke_customer_links",
     "set_pending",
     "unrelate_tickets",

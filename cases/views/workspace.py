@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,23 +41,27 @@ from ..forms import (
     TicketCreateForm,
     add_service_error,
 )
+from ..forms_saved_views import SavedViewForm
 from ..lifecycle import Action
 from ..models import MAX_LEVEL, Macro, Ticket, User
 from ..paginator import CappedPaginator
 from ..queues import (
     QUEUE_LABELS,
+    SavedViewTab,
     available_queues,
     changes_since,
     customer_history,
     queue_counts,
     queue_tickets,
     resolve_queue,
+    saved_view_tabs,
     ticket_timeline,
 )
 from ..selectors import (
     can_see_ticket,
     merged_into_this,
     related_tickets,
+    saved_views_offered_to,
     tags_in_use,
     tickets_visible_to,
 )
@@ -95,8 +99,52 @@ def staff_user(request: HttpRequest) -> User:
 
 @staff_required
 @require_GET
-def queue(request):
-    user = request.user
+def queue(request: HttpRequest) -> HttpResponse:
+    if "view" in request.GET and set(request.GET) <= {"view", "page"}:
+        return _open_saved_view(request, request.GET["view"])
+    return render_queue(request)
+
+
+def _open_saved_view(request: HttpRequest, view_id: str) -> HttpResponse:
+    """`?view=<id>`, a saved view's lasting link: the queue with the view's filters as they
+    are now. A view the user is not offered (another person's, another team's, deleted) opens
+    the plain queue and says so, without naming it."""
+    view = None
+    if view_id.isdigit() and len(view_id) < 19:  # beyond 64 bits no row can exist
+        view = saved_views_offered_to(staff_user(request)).filter(pk=int(view_id)).first()
+    if view is None:
+        messages.warning(request, _("That saved view is not available to you."))
+        return redirect("cases:queue")
+    return redirect(f"{reverse('cases:queue')}?{view.query}")
+
+
+def _filters_of(params: QueryDict) -> QueryDict:
+    """The queue's query string without what only moves through it (page, view)."""
+    filters = params.copy()
+    for key in ("page", "view"):
+        filters.pop(key, None)
+    return filters
+
+
+def _matching_view(params: QueryDict, queue: str, tabs: list[SavedViewTab]) -> int | None:
+    """The saved view whose filters are the page's own, if any (its tab is shown active)."""
+    filters = _filters_of(params)
+    if not filters.get("queue"):
+        filters["queue"] = queue
+    try:
+        query = services.normalise_view_query(filters)
+    except CasesError:
+        return None
+    return next((tab.view.pk for tab in tabs if tab.query == query), None)
+
+
+def render_queue(
+    request: HttpRequest, *, save_form: SavedViewForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The queue page for the query string in `request.GET`: the built-in tabs and the saved
+    views offered to the user with their counts, the filters, the list. `save_form` is a
+    "Save this view" form that was refused, shown with what was typed."""
+    user = staff_user(request)
     current = resolve_queue(user, request.GET.get("queue"))
     filterset = TicketFilter(request.GET, queryset=queue_tickets(user, current), request=request)
     paginator = CappedPaginator(filterset.qs.prefetch_related("tags"), PAGE_SIZE)
@@ -106,6 +154,11 @@ def queue(request):
     tag_counts = [] if paginator.count_is_capped else tags_in_use(filterset.qs)
     counts = queue_counts(user)
     tabs = [(name, QUEUE_LABELS[name], counts[name]) for name in available_queues(user)]
+    views = saved_view_tabs(user, list(saved_views_offered_to(user)))
+    if save_form is None:
+        save_form = SavedViewForm(
+            user=user, initial={"query": _filters_of(request.GET).urlencode()}
+        )
     return render(
         request,
         "cases/queue.html",
@@ -113,6 +166,9 @@ def queue(request):
             "nav": "tickets",
             "queue": current,
             "tabs": tabs,
+            "saved_views": views,
+            "active_view": _matching_view(request.GET, current, views),
+            "save_form": save_form,
             "filterset": filterset,
             "page_obj": page,
             "sort": filterset.current_sort,
@@ -123,6 +179,7 @@ def queue(request):
                 if key not in ("sort", "tag_match")
             ),
         },
+        status=status,
     )
 
 

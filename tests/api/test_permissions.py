@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from knox.models import AuthToken
 
 from cases import services
-from cases.models import Attachment, Customer, Reply, Status, Ticket, TicketEvent
+from cases.models import Attachment, Customer, Reply, SavedView, Status, Ticket, TicketEvent
 from cases.selectors import api_token_id
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey, token_for
@@ -66,6 +66,8 @@ BODIES = {
     },
     ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
+    ("saved-view-list", "POST"): lambda w, role: {"name": "Urgentes", "query": "priority=urgent"},
+    ("saved-view-detail", "PATCH"): lambda w, role: {"name": "Renombrada"},
     ("survey-answer", "POST"): lambda w, role: {"csat": 5, "nps": 9},
     ("follow-up-detail", "PATCH"): lambda w, role: {"status": "contacted"},
     # GET: sent as the query string
@@ -131,6 +133,13 @@ MATRIX = [
     ("ticket-attachments", "GET", "B",    401,  403,   404,    200,    200,    200),
     ("ticket-attachment", "GET",  "A",    401,  403,   200,    404,    200,    200),
     ("ticket-attachment", "GET",  "B",    401,  403,   404,    200,    200,    200),
+    # saved views: a personal one (Ana's) is its owner's alone; a shared one (S) managers'
+    ("saved-view-list",  "GET",   None,   401,  403,   200,    200,    200,    200),
+    ("saved-view-list",  "POST",  None,   401,  403,   201,    201,    201,    201),
+    ("saved-view-detail", "PATCH", "viewA", 401, 403,  200,    404,    404,    404),
+    ("saved-view-detail", "PATCH", "viewS", 401, 403,  403,    403,    200,    200),
+    ("saved-view-detail", "DELETE", "viewA", 401, 403, 204,    404,    404,    404),
+    ("saved-view-detail", "DELETE", "viewS", 401, 403, 403,    403,    204,    204),
     # the mail relay's endpoint knows no roles: only the shared secret opens it
     ("inbound-email",    "POST",  None,   401,  401,   401,    401,    401,    401),
     # surveys: the token is the customer's credential; the closed loop is managers' work
@@ -185,6 +194,7 @@ def snapshot():
         TicketEvent.objects.count(),
         Reply.objects.count(),
         list(Customer.objects.order_by("pk").values_list("pk", "email", "phone")),
+        list(SavedView.objects.order_by("pk").values_list("pk", "name", "query")),
     )
 
 
@@ -200,6 +210,13 @@ def target(world, name, obj):
         return url(name)
     if obj == "cust":
         return url(name, CustomerFactory(email="lucia@example.com").pk)
+    if obj == "viewA":
+        return url(
+            name, services.save_view(by=world["users"]["agent_a"], name="De Ana", query="").pk
+        )
+    if obj == "viewS":
+        manager = world["users"]["manager"]
+        return url(name, services.save_view(by=manager, name="Desk", query="", shared=True).pk)
     if obj == "tokA":
         return url(name, api_token_id(AuthToken.objects.create(world["users"]["agent_a"])[0]))
     owner = world["users"]["agent_a" if obj == "A" else "agent_b"]

@@ -129,6 +129,8 @@ def _path_pool(path: str, name: str) -> str | None:
         return None
     if "/customers/" in path:
         return "customers"
+    if "/views/" in path:
+        return "views"
     if "/follow-ups/" in path:
         return "follow_ups"
     return "tickets"
@@ -179,6 +181,12 @@ def desk(django_db_setup, django_db_blocker):
             services.resolve_ticket(ticket=unhappy, by=ana, resolution="Fixed")
             answer_survey(invitation=SurveyInvitation.objects.get(ticket=unhappy), csat=1, nps=2)
             pending = SurveyInvitation.objects.filter(status=InvitationStatus.PENDING)
+            views = [
+                services.save_view(by=ana, name="Urgentes de Ana", query="priority=urgent"),
+                services.save_view(
+                    by=marta, name="Sin asignar", query="queue=unassigned", shared=True
+                ),
+            ]
             DESK.update(
                 users={"agent": ana.pk, "manager": marta.pk},
                 tickets=[t.pk for t in tickets],
@@ -188,6 +196,7 @@ def desk(django_db_setup, django_db_blocker):
                 tokens=[token_for(invitation) for invitation in pending],
                 categories=[billing.pk],
                 teams=[team_n1.pk, team_n2.pk],
+                views=[view.pk for view in views],
             )
             DESK["users"] = [ana.pk, bruno.pk, carla.pk, marta.pk]
             DESK["callers"] = {"agent": ana.pk, "manager": marta.pk}
