@@ -194,7 +194,8 @@ class ReplyForm(TicketActionForm):
         choices=[(PUBLIC, _("Public reply to the customer")), (NOTE, _("Internal note"))],
         widget=forms.RadioSelect,
     )
-    files = MultipleFileField(label=_("Attach files"), required=False)
+    # (The files field itself is added by __init__: a class attribute `files` would read as
+    # the form's own `files`, the uploaded data, to anyone but Django's metaclass.)
     # Which draft the box holds. The file input's id names it and htmx keeps an element whose
     # id comes back (hx-preserve): shown again after a refusal or a conflict, the draft keeps
     # the files the agent chose; a new draft (after sending) starts with none.
@@ -225,7 +226,7 @@ class ReplyForm(TicketActionForm):
         draft = given if isinstance(given, str) and DRAFT_KEY.match(given) else token_hex(8)
         if not self.is_bound:
             self.initial["draft"] = draft
-        files = _field(self, "files", MultipleFileField)
+        files = self.fields["files"] = MultipleFileField(label=_("Attach files"), required=False)
         files.widget.attrs.update({"id": f"id_reply_files_{draft}", "hx-preserve": "true"})
         count = settings.REPLY_ATTACHMENTS_MAX
         files.help_text = ngettext(

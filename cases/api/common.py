@@ -19,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import Direction, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.utils.humanize_datetime import date_formats, datetime_formats
 from rest_framework.views import APIView
@@ -109,7 +109,7 @@ class PulsoAutoSchema(AutoSchema):
 
 
 # The API speaks JSON only: nested bodies (a ticket's customer) have no form encoding.
-JSON_ONLY = [JSONParser]
+JSON_ONLY: list[type[BaseParser]] = [JSONParser]
 
 
 class StaffApi(APIView):
