@@ -330,8 +330,12 @@ class MergeForm(TicketActionForm):
 
 
 class TicketCreateForm(forms.Form):
-    """A case that arrived by phone, chat, in person or a field visit, typed by an agent."""
+    """A case that arrived by phone, chat, in person or a field visit, typed by an agent.
 
+    The customer is the one picked in the finder (`customer`, an id the page's htmx fills in)
+    or, when none was picked, the one with the typed e-mail, created if new."""
+
+    customer = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
     email = forms.EmailField(
         label=_("Customer e-mail"),
         required=False,
@@ -377,11 +381,15 @@ class TicketCreateForm(forms.Form):
         label=_("Assign automatically to the least-loaded agent of the team"), required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by("name")
-        self.fields["team"].queryset = Team.objects.filter(is_active=True).order_by("level", "name")
-        self.fields["assignee"].queryset = staff_users().order_by(
+        _field(self, "category", forms.ModelChoiceField).queryset = Category.objects.filter(
+            is_active=True
+        ).order_by("name")
+        _field(self, "team", forms.ModelChoiceField).queryset = Team.objects.filter(
+            is_active=True
+        ).order_by("level", "name")
+        _field(self, "assignee", forms.ModelChoiceField).queryset = staff_users().order_by(
             "first_name", "last_name", "username"
         )
 
@@ -397,6 +405,27 @@ class TicketCreateForm(forms.Form):
                 _("Choose one way to assign: an agent, yourself, or automatically.")
             )
         return cleaned
+
+    def clean_customer(self) -> Customer | None:
+        value = (self.cleaned_data.get("customer") or "").strip()
+        if not value:
+            return None
+        found = None
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            found = Customer.objects.filter(pk=int(value)).first()
+        if found is None:
+            raise forms.ValidationError(
+                _(
+                    "The chosen customer no longer exists: find them again, or fill in a new "
+                    "customer's details."
+                )
+            )
+        return found
+
+    @property
+    def chosen_customer(self) -> Customer | None:
+        """The customer picked in the finder, once the form is validated."""
+        return getattr(self, "cleaned_data", {}).get("customer")
 
     def customer_data(self) -> dict:
         return {key: self.cleaned_data[key] for key in ("email", "name", "phone", "company")}

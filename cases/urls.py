@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     attachments,
+    customer_lookup,
     customers,
     links,
     macros,
@@ -16,6 +17,8 @@ app_name = "cases"
 urlpatterns = [
     path("tickets/", workspace.queue, name="queue"),
     path("tickets/new/", workspace.ticket_create, name="ticket_create"),
+    path("tickets/new/customers/", customer_lookup.customer_lookup, name="customer_lookup"),
+    path("tickets/new/customer/", customer_lookup.customer_choice, name="customer_choice"),
     path("tickets/views/", saved_views.saved_view_list, name="saved_view_list"),
     path("tickets/views/new/", saved_views.saved_view_create, name="saved_view_create"),
     path(

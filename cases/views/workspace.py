@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import lifecycle, services
+from ..customer_lookup import open_cases_of
 from ..errors import CasesError, ConflictError, TransitionError, ValidationError
 from ..errors import PermissionDenied as ServicePermissionDenied
 from ..filters import TicketFilter
@@ -497,7 +498,10 @@ def ticket_create(request):
         try:
             # Both or neither: a refused ticket must not leave a new customer behind.
             with transaction.atomic():
-                customer = services.find_or_create_customer(**form.customer_data())
+                # The customer picked in the finder; else the one with this e-mail, or new.
+                customer = form.chosen_customer or services.find_or_create_customer(
+                    **form.customer_data()
+                )
                 ticket = services.register_ticket(
                     by=request.user, customer=customer, **form.ticket_data(request.user)
                 )
@@ -512,9 +516,15 @@ def ticket_create(request):
             if can_see_ticket(request.user, ticket):
                 return redirect("cases:ticket_detail", pk=ticket.pk)
             return redirect("cases:queue")
+    chosen = form.chosen_customer if form.is_bound else None
     return render(
         request,
         "cases/ticket_create.html",
-        {"nav": "new", "form": form},
+        {
+            "nav": "new",
+            "form": form,
+            # Kept chosen when something else was wrong: the block shows them, not the finder.
+            "chosen": open_cases_of(request.user, chosen) if chosen is not None else None,
+        },
         status=400 if form.is_bound else 200,
     )
