@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -741,6 +742,35 @@ class Reply(models.Model):
     @property
     def by_customer(self) -> bool:
         return self.author_id is None
+
+
+class TicketSearchDocument(models.Model):
+    """The words of one ticket as the search reads them on PostgreSQL: its reference and
+    subject (weight A), its customer's name and e-mail and its description (B), and every
+    reply and note (C), accents and case folded (cases/search.py, docs/search.md).
+
+    Derived data, like an index: the database writes it, in the transaction of the change,
+    with the triggers of cases migration 0020 — whoever writes (the services, the history
+    import's COPY, a bulk UPDATE of a merge, the admin). A table of its own rather than a
+    column of the ticket, so that the ticket rows the lists read stay small and a change of
+    status never rewrites the words. On SQLite the table stays empty: the search reads the
+    tickets' own text there."""
+
+    ticket = models.OneToOneField(
+        Ticket,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+        verbose_name=_("ticket"),
+    )
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = _("ticket search document")
+        verbose_name_plural = _("ticket search documents")
+
+    def __str__(self) -> str:
+        return format_reference(self.ticket_id)
 
 
 class EventKind(models.TextChoices):

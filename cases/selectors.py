@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from knox.models import AuthToken
 
+from . import search
 from .models import (
     ACTIVE_STATUSES,
     ROLE_GROUPS,
@@ -24,7 +25,6 @@ from .models import (
     TicketRelation,
     TicketTag,
     User,
-    parse_reference,
 )
 
 # Who is asking: `request.user`, a person or nobody signed in.
@@ -49,35 +49,12 @@ def tickets_visible_to(user: Viewer) -> QuerySet[Ticket]:
     return tickets.none()
 
 
-# A search's matching customers go into the ticket query as a list of ids up to this many;
-# beyond it, as a subquery (so many tickets match that the first page comes at once).
-SEARCH_CUSTOMER_IDS = 500
-
-
 def ticket_search(value: str) -> Q:
-    """Tickets whose subject, description or customer e-mail contains `value` (any case), or
-    whose reference it is (`PUL-000123`, `123`): the queue's search box and the API's
-    `search`.
-
-    On PostgreSQL each text is served by a trigram index (cases migration 0011), so a search
-    reads the matching rows, not the table. The customer part is looked up first, in the
-    customers' own index, and handed over as ids: OR'ed with the ticket's own columns, a
-    join or a subquery would leave the database nothing to do but read every ticket."""
-    value = value.strip()
-    match = Q(subject__icontains=value) | Q(description__icontains=value)
-    customers = list(
-        Customer.objects.filter(email__icontains=value)
-        .order_by()
-        .values_list("pk", flat=True)[: SEARCH_CUSTOMER_IDS + 1]
-    )
-    if len(customers) > SEARCH_CUSTOMER_IDS:
-        match |= Q(customer__in=Customer.objects.filter(email__icontains=value))
-    elif customers:
-        match |= Q(customer_id__in=customers)
-    pk = parse_reference(value)
-    if pk is not None:
-        match |= Q(pk=pk)
-    return match
+    """Tickets the queue's search box and the API's `search` find: every word typed begins a
+    word of the ticket's reference, subject, description, replies, notes or customer's name
+    or e-mail, accents and case ignored — or the search is the ticket's reference
+    (`PUL-000123`, `123`). cases/search.py says how, on PostgreSQL and on SQLite."""
+    return search.matching(search.TicketSearch.parse(value))
 
 
 TagMatch = Literal["all", "any"]
