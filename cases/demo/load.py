@@ -30,6 +30,7 @@ from ..signals import replaying_history
 from .macros import create_macros
 from .people import MARKER_USERNAME
 from .relations import relate_demo_tickets
+from .saved_views import create_saved_views
 from .stories import Story, _outcome
 from .world import World, _build_world
 
@@ -87,6 +88,7 @@ def load_demo(
             return None
         world = _build_world(rng, timezone.localdate(now))
         create_macros(world)
+        create_saved_views(world)
         # A few customers write a lot; churned ones a little more than most.
         weights = {
             c.pk: min(rng.paretovariate(1.6), 8) * (1.8 if c.pk in world.churned else 1)

@@ -22,12 +22,14 @@ from cases.models import (
     Priority,
     Reply,
     Role,
+    SavedView,
     Status,
     Team,
     Ticket,
     TicketEvent,
     User,
 )
+from cases.queues import saved_view_tickets
 
 
 def load(*args) -> str:
@@ -145,6 +147,13 @@ def test_load_demo_builds_a_consistent_desk_once(settings):
             assert ticket.resolution
         if ticket.status != Status.NEW:
             assert ticket.assignee_id is not None, ticket
+
+    # The managers' shared view of the urgent cases nobody has taken, and what it lists.
+    [view] = SavedView.objects.all()
+    assert (view.name, view.owner) == ("Urgentes sin asignar", None)
+    manager = User.objects.filter(groups__name="Manager").first()
+    urgent = saved_view_tickets(manager, view.query)
+    assert all(t.assignee_id is None and t.priority == Priority.URGENT for t in urgent)
 
     # Nothing was e-mailed.
     assert mail.outbox == []
