@@ -144,6 +144,9 @@ SORT_LABELS = {
 }
 
 
+ANY_OF_THEM = _("any of them")
+
+
 def describe_view_query(query: str) -> list[tuple[str, str]]:
     """A view's filters as the person reads them: (label, value) pairs in the filter form's
     words — "Priority: Urgent", "Sort: SLA, ascending"."""
@@ -162,7 +165,7 @@ def describe_view_query(query: str) -> list[tuple[str, str]]:
         values = value if isinstance(value, list) else [value]
         shown = ", ".join(str(choices.get(v, v)) for v in values)
         if name == "tag" and form.cleaned_data.get("tag_match") == "any":
-            shown = f"{shown} ({_('any of them')})"
+            shown = f"{shown} ({ANY_OF_THEM})"
         described.append((str(field.label), shown))
     sort = filterset.current_sort
     direction = _("descending") if sort.startswith("-") else _("ascending")
