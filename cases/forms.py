@@ -108,12 +108,26 @@ class ClassifyForm(TicketActionForm):
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=None,
+        help_text=_("Another team takes it over at the same level (escalating raises it)."),
+    )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
         _field(self, "category", forms.ModelChoiceField).queryset = _active_or_current(
             Category.objects.order_by("name"), ticket.category
         )
+        if ticket.team_id is None:
+            del self.fields["team"]  # a ticket without a team gets one by escalating
+        else:
+            _field(self, "team", forms.ModelChoiceField).queryset = _active_or_current(
+                Team.objects.order_by("name"), ticket.team
+            )
+            self.initial.setdefault("team", ticket.team_id)
         if not self.is_bound:
             self.initial.update(
                 subject=ticket.subject,
@@ -522,6 +536,13 @@ class MacroForm(forms.Form):
         required=False,
         empty_label=_("Leave the category as it is"),
     )
+    set_team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label=_("Leave the team as it is"),
+        help_text=_("A transfer to another team, not an escalation."),
+    )
     assign_to_me = forms.BooleanField(label=_("Assign to whoever applies it"), required=False)
     add_tags = forms.CharField(
         label=_("Tags to add"), required=False, help_text=_("Separated by commas.")
@@ -552,6 +573,7 @@ class MacroForm(forms.Form):
                 {name: getattr(macro, name) for name in MACRO_FORM_FIELDS},
                 public="1" if macro.public else "0",
                 set_category=macro.set_category_id,
+                set_team=macro.set_team_id,
                 shared=macro.owner_id is None,
                 teams=list(macro.teams.values_list("pk", flat=True)),
             )
@@ -561,6 +583,7 @@ class MacroForm(forms.Form):
         arguments = {name: data[name] for name in MACRO_FORM_FIELDS}
         arguments["public"] = data["public"]
         arguments["set_category"] = data["set_category"]
+        arguments["set_team"] = data["set_team"]
         arguments["shared"] = bool(data.get("shared"))
         arguments["teams"] = list(data.get("teams") or [])
         return arguments

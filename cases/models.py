@@ -419,7 +419,7 @@ class SLAPolicy(models.Model):
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 # The queue's status sort: the lifecycle's order, a merged ticket last (rank_of's default),
 # which keeps the expression of the index `ticket_status_rank` what it was before merging.
-STATUS_ORDER = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED]
+STATUS_ORDER: list[str] = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED]
 MAX_LEVEL = 3
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     attachments,
+    bulk,
     customer_lookup,
     customers,
     links,
@@ -16,6 +17,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("tickets/", workspace.queue, name="queue"),
+    path("tickets/bulk/", bulk.bulk, name="bulk"),
     path("tickets/new/", workspace.ticket_create, name="ticket_create"),
     path("tickets/new/customers/", customer_lookup.customer_lookup, name="customer_lookup"),
     path("tickets/new/customer/", customer_lookup.customer_choice, name="customer_choice"),

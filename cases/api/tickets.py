@@ -5,7 +5,7 @@ and changes it through one `cases.services` function; refusals come back as doma
 that `cases.api.errors` turns into 400 / 403 / 409."""
 
 from collections.abc import Callable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
@@ -29,6 +29,7 @@ from ..models import (
     Category,
     Channel,
     EventKind,
+    Macro,
     Priority,
     Status,
     Team,
@@ -56,10 +57,12 @@ from ..services import (
     unrelate_tickets,
 )
 from ..services.attachments import FIELD as ATTACHMENTS_FIELD
+from ..services.bulk import BULK_MAX, BulkAction, BulkParams, run_bulk
 from ..tags import MAX_PER_CHANGE
 from ..views.attachments import attachment_of, attachment_response
 from .common import (
     DESCRIPTION_MAX_LENGTH,
+    MAX_ID,
     MAX_VERSION,
     MOMENT_SCHEMA,
     SEARCH_MAX_LENGTH,
@@ -327,7 +330,6 @@ _READ_ONLY_HINTS = {
         "reopen, close)."
     ),
     "level": _("The support level changes only through the escalate action."),
-    "team": _("The team changes through the escalate action."),
     "assignee": _("The assignee changes through the assign action."),
 }
 
@@ -408,7 +410,9 @@ class TicketListCreateApi(StaffListApi):
 
 
 class TicketDetailApi(StaffApi):
-    """One ticket. PATCH classifies it: subject, category, priority, channel."""
+    """One ticket. PATCH classifies it: subject, category, priority, channel — or moves it to
+    another team (a transfer: the level stays; an assignee outside that team is replaced by
+    the team's automatic assignment, or none)."""
 
     class InputSerializer(StrictInputSerializer, VersionInput):
         unknown_field_hints = _READ_ONLY_HINTS
@@ -417,6 +421,7 @@ class TicketDetailApi(StaffApi):
         category = IdField(queryset=Category.objects.all(), required=False, allow_null=True)
         priority = serializers.ChoiceField(choices=Priority.choices, required=False)
         channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+        team = IdField(queryset=Team.objects.all(), required=False)
 
     @extend_schema(
         operation_id="tickets_retrieve", responses={200: TicketOutput, **error_responses(404)}
@@ -868,3 +873,116 @@ class TicketRelationApi(StaffApi):
         )
         unrelate_tickets(relation=relation, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- bulk work --------------------------------------------------------------------------------
+
+
+class BulkTicketInput(StrictInputSerializer):
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VERSION,
+        required=False,
+        help_text=_("The version you saw: a ticket changed since then is refused."),
+    )
+
+
+class BulkInput(StrictInputSerializer):
+    action = serializers.ChoiceField(choices=BulkAction.ALL)
+    tickets: "serializers.ListSerializer[Any]" = serializers.ListSerializer(
+        child=BulkTicketInput(), max_length=BULK_MAX, min_length=1
+    )
+    assignee = IdField(queryset=User.objects.all(), required=False, allow_null=True)
+    team = IdField(queryset=Team.objects.all(), required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = IdField(queryset=Category.objects.all(), required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        max_length=MAX_PER_CHANGE,
+    )
+    macro = IdField(queryset=Macro.objects.all(), required=False)
+    resolution = serializers.CharField(required=False, max_length=TEXT_MAX_LENGTH)
+    into = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    notify_customer = serializers.BooleanField(default=False)
+
+    # What each action needs: {action: (field, message)}.
+    REQUIRED: ClassVar[dict[str, tuple[str, Any]]] = {
+        BulkAction.ASSIGN: ("assignee", _("Name the agent, or null to unassign.")),
+        BulkAction.TEAM: ("team", _("Name the team.")),
+        BulkAction.PRIORITY: ("priority", _("Name the priority.")),
+        BulkAction.CATEGORY: ("category", _("Name the category, or null.")),
+        BulkAction.MACRO: ("macro", _("Name the macro.")),
+        BulkAction.RESOLVE: ("resolution", _("Say how they were resolved.")),
+        BulkAction.MERGE: ("into", _("Name the ticket the others merge into.")),
+    }
+
+    def validate(self, attrs):
+        action = attrs["action"]
+        if action in (BulkAction.ADD_TAGS, BulkAction.REMOVE_TAGS) and not attrs["tags"]:
+            raise serializers.ValidationError({"tags": [_("Name at least one tag.")]})
+        needed = self.REQUIRED.get(action)
+        if needed is not None and needed[0] not in attrs:
+            raise serializers.ValidationError({needed[0]: [str(needed[1])]})
+        if action == BulkAction.RESOLVE and not attrs["resolution"].strip():
+            raise serializers.ValidationError({"resolution": [_("Say how they were resolved.")]})
+        return attrs
+
+
+class BulkOutcomeOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="ticket_id")
+    reference = serializers.CharField()
+    done = serializers.BooleanField()
+    reason = serializers.CharField(help_text=_("Why it was refused (empty when done)."))
+
+
+class BulkResultOutput(serializers.Serializer):
+    done = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = BulkOutcomeOutput(many=True)
+
+
+class TicketBulkApi(StaffApi):
+    """One action over up to 100 tickets, each in its own transaction with its version:
+    assign, team, priority, category, add_tags, remove_tags, macro, resolve or merge. Always
+    answers with every ticket's outcome — a refused one is unchanged, with the reason."""
+
+    @extend_schema(
+        operation_id="tickets_bulk",
+        request=BulkInput,
+        responses={200: BulkResultOutput, **error_responses(400, 403)},
+    )
+    def post(self, request):
+        serializer = BulkInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        into = None
+        if data["action"] == BulkAction.MERGE:
+            into = tickets_visible_to(request.user).filter(pk=data["into"]).first()
+            if into is None:
+                message = _("No ticket you can see has this id.")
+                raise serializers.ValidationError({"into": [message]})
+        versions: dict[int, int | None] = {}
+        for row in data["tickets"]:
+            versions.setdefault(row["id"], row.get("version"))
+        outcomes = run_bulk(
+            action=data["action"],
+            by=request.user,
+            versions=versions,
+            params=BulkParams(
+                assignee=data.get("assignee"),
+                team=data.get("team"),
+                priority=data.get("priority", ""),
+                category=data.get("category"),
+                tags=list(data["tags"]),
+                macro=data.get("macro"),
+                resolution=data.get("resolution", ""),
+                into=into,
+                notify_customer=data["notify_customer"],
+            ),
+        )
+        done = sum(1 for outcome in outcomes if outcome.done)
+        body = {"done": done, "refused": len(outcomes) - done, "results": outcomes}
+        return Response(BulkResultOutput(body).data)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("customers/", customers.CustomerListCreateApi.as_view(), name="customer-list"),
     path("customers/<int:id>/", customers.CustomerDetailApi.as_view(), name="customer-detail"),
     path("tickets/", tickets.TicketListCreateApi.as_view(), name="ticket-list"),
+    path("tickets/bulk/", tickets.TicketBulkApi.as_view(), name="ticket-bulk"),
     path("tickets/<int:id>/", tickets.TicketDetailApi.as_view(), name="ticket-detail"),
     path("tickets/<int:id>/assign/", tickets.TicketAssignApi.as_view(), name="ticket-assign"),
     path(

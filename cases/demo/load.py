@@ -29,7 +29,7 @@ from ..services.deadlines import record_past_deadlines
 from ..signals import replaying_history
 from .macros import create_macros
 from .people import MARKER_USERNAME
-from .relations import relate_demo_tickets
+from .relations import merge_demo_duplicate, relate_demo_tickets
 from .saved_views import create_saved_views
 from .stories import Story, _outcome
 from .world import World, _build_world
@@ -105,6 +105,7 @@ def load_demo(
         # machine) is the demo's past too, and the beat's first check must not find it.
         # From now on level 1 hands new cases out in turn.
         relate_demo_tickets(world)
+        merge_demo_duplicate(now)
         now += timedelta(seconds=time.monotonic() - started)
         _close_as_the_beat_would_have(now)
         _record_past_deadlines(now)

@@ -81,4 +81,5 @@ def create_macros(world: World) -> None:
         category = spec.pop("category", None)
         if category:
             spec["set_category"] = Category.objects.get(name=category)
-        services.save_macro(by=manager, shared=True, **spec)
+        macro = services.save_macro(by=manager, shared=True, **spec)
+        world.macros[macro.title] = macro

@@ -94,6 +94,17 @@ CATEGORY_TAGS = {
 VIP_INITIALS = ("ma", "al")  # the demo's VIP customers: e-mails that start so
 
 
+# The desk's macros (demo/macros.py) an agent reaches for: {(moment, category — "" for any):
+# title}, used on MACRO_SHARE of the occasions — so the dashboard's macro table has a story.
+MACRO_MOMENTS = {
+    ("first_reply", "Facturación"): "Cobro duplicado: reembolso en proceso",
+    ("pending", "Envíos"): "Envío retrasado: ya va en camino",
+    ("pending", ""): "Pedir más datos",
+    ("resolve", "Acceso y contraseñas"): "Contraseña restablecida",
+}
+MACRO_SHARE = 0.4
+
+
 class Story:
     """Plans one ticket as a list of (minutes after the previous step, service call), tracking
     the team and assignee the calls will produce, then plays it with backdated timestamps."""
@@ -235,17 +246,39 @@ class Story:
             if topics is None or self.category.name in topics
         ]
         ask, self.answer = self.rng.choice(fitting)
-        self._reply(minutes, self._text(ask))
+        text = self._text(ask)
+        if self._apply_macro(minutes, "pending"):  # its reply asks, and it sets pending
+            return
+        self._reply(minutes, text)
         by = self.handler
         self._add(1, lambda t, at: services.set_pending(ticket=t, by=by, at=at))
+
+    def _apply_macro(self, minutes: float, moment: str) -> bool:
+        """Now and then an agent answers with the desk's macro for this moment and category
+        (demo/macros.py) instead of typing: True when the step was planned. Drawn from a
+        generator of its own, so the rest of the demo's stories stay as they were."""
+        title = MACRO_MOMENTS.get((moment, self.category.name)) or MACRO_MOMENTS.get((moment, ""))
+        macro = self.world.macros.get(title or "")
+        own = random.Random(f"macro:{moment}:{self.customer.email}:{self.created_at.isoformat()}")
+        if macro is None or own.random() >= MACRO_SHARE:
+            return False
+        by = self.handler
+        self._add(minutes, lambda t, at: services.apply_macro(ticket=t, by=by, macro=macro, at=at))
+        return True
 
     def _resolve(self, minutes: float) -> None:
         rng = self.rng
         resolution = rng.choice(RESOLUTIONS[self.category.name][self.lang])
         if rng.random() < 0.75:
             lowered = resolution[0].lower() + resolution[1:]
-            self._reply(minutes, self._text(SOLVED[self.lang], resolution=lowered))
-            minutes = rng.uniform(1, 30)
+            solved = self._text(SOLVED[self.lang], resolution=lowered)
+            gap = rng.uniform(1, 30)
+            if self._apply_macro(minutes, "resolve"):  # its text is the resolution
+                return
+            self._reply(minutes, solved)
+            minutes = gap
+        elif self._apply_macro(minutes, "resolve"):
+            return
         by = self.handler
         self._add(
             minutes,
@@ -303,7 +336,9 @@ class Story:
             minutes = (first_response - spent) * rng.uniform(0.2, 0.7)
             self._assign(minutes)
             spent += minutes
-        self._reply(first_response - spent, self._text(FIRST_REPLIES[self.lang]))
+        first_reply = self._text(FIRST_REPLIES[self.lang])
+        if not self._apply_macro(first_response - spent, "first_reply"):
+            self._reply(first_response - spent, first_reply)
         self._tag(rng.uniform(1, 30))
         if self.priority != Priority.URGENT and rng.random() < 0.08:  # worse than it looked
             priority = PRIORITY_UP[self.priority]

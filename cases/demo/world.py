@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..models import Category, Customer, Team, User
+from ..models import Category, Customer, Macro, Team, User
 from .people import _create_customers, _create_staff
 from .sla import _sla_setup
 
@@ -36,6 +36,7 @@ class World:
     categories: list[tuple[Category, float]]
     customers: list[Customer]
     churned: set[int] = field(default_factory=set)
+    macros: dict[str, Macro] = field(default_factory=dict)  # by title (demo/macros.py)
 
 
 def _build_world(rng: random.Random, today: date) -> World:

@@ -38,6 +38,7 @@ MACRO_FIELDS = (
     "set_status",
     "set_priority",
     "set_category",
+    "set_team",
     "assign_to_me",
     "add_tags",
     "remove_tags",
@@ -89,6 +90,9 @@ def save_macro(
     category = fields.get("set_category")
     if isinstance(category, Category) and not category.is_active:
         raise ValidationError(_("This category is no longer in use."), field="set_category")
+    team = fields.get("set_team")
+    if isinstance(team, Team) and not team.is_active:
+        raise ValidationError(_("This team is no longer active."), field="set_team")
     status = fields.get("set_status", macro.set_status if macro else "")
     body_es = fields.get("body_es", macro.body_es if macro else "")
     body_en = fields.get("body_en", macro.body_en if macro else "")
@@ -98,7 +102,14 @@ def save_macro(
         )
     acts = any(
         fields.get(name, getattr(macro, name) if macro else None)
-        for name in ("set_status", "set_priority", "set_category", "assign_to_me", "add_tags")
+        for name in (
+            "set_status",
+            "set_priority",
+            "set_category",
+            "set_team",
+            "assign_to_me",
+            "add_tags",
+        )
     ) or fields.get("remove_tags", macro.remove_tags if macro else "")
     if not (body_es or body_en or acts):
         raise ValidationError(
@@ -189,6 +200,8 @@ def _apply_macro(
         changes["priority"] = macro.set_priority
     if macro.set_category_id is not None:
         changes["category"] = macro.set_category
+    if macro.set_team_id is not None:
+        changes["team"] = macro.set_team
     if changes:
         classify_ticket(ticket=ticket, by=by, at=at, **changes)
     if macro.assign_to_me:

@@ -162,6 +162,7 @@ def merge_tickets(
         by,
         EventKind.MERGED,
         at,
+        **{"from": move.source, "to": move.target},
         into=target.pk,
         reference=target.reference,
         messages=messages,

@@ -236,10 +236,14 @@ def classify_ticket(
     category: Category | None | _Unset = UNSET,
     priority: str | _Unset = UNSET,
     channel: str | _Unset = UNSET,
+    team: Team | _Unset = UNSET,
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Change subject, category, priority or channel. Records only what really changed."""
+    """Change subject, category, priority, channel or team. Records only what really
+    changed. A move to another team (a transfer, not an escalation: the level stays) keeps
+    the assignee only if they are in it; else the team's automatic assignment may hand the
+    ticket on, or it waits unassigned in the team's queue."""
     at = _now(at)
     ticket = _lock(ticket, by, expected_version)
     lifecycle.transition(Action.CLASSIFY, ticket.status)
@@ -265,10 +269,33 @@ def classify_ticket(
         _check_choice(channel, Channel, "channel")
         changes["channel"] = [ticket.channel, channel]
         ticket.channel = channel
+    handed_to = None
+    if team is not UNSET and team != ticket.team:
+        handed_to = _transfer(ticket, team, changes)
     if changes:
         _save(ticket, changes.keys(), at)
         _event(ticket, by, EventKind.CLASSIFIED, at, changes=changes)
+    if handed_to is not None:
+        notify_assignee(ticket, by=by, at=at)
     return ticket
+
+
+def _transfer(ticket: Ticket, team: Team, changes: dict[str, list[str | None]]) -> User | None:
+    """Move the ticket to `team` (recorded in `changes`); the automatic assignee it was
+    handed to, if any."""
+    if not team.is_active:
+        raise ValidationError(_("This team is no longer active."), field="team")
+    changes["team"] = [ticket.team.name if ticket.team else None, team.name]
+    ticket.team = team
+    if ticket.assignee_id is None or DATABASE.is_member(team, ticket.assignee_id):
+        return None
+    previous = ticket.assignee
+    ticket.assignee = DATABASE.automatic_assignee(team)
+    changes["assignee"] = [
+        previous.display_name if previous else None,
+        ticket.assignee.display_name if ticket.assignee else None,
+    ]
+    return ticket.assignee
 
 
 @transaction.atomic

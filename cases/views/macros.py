@@ -73,7 +73,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
     editable = set(macros_editable_by(user).values_list("pk", flat=True))
     macros = (
         (macros_editable_by(user) | macros_offered_to(user))
-        .select_related("owner", "set_category")
+        .select_related("owner", "set_category", "set_team")
         .prefetch_related("teams")
         .annotate(use_count=Count("uses", distinct=True))
         .order_by("owner_id", "title")

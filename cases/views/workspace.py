@@ -42,6 +42,7 @@ from ..forms import (
     TicketCreateForm,
     add_service_error,
 )
+from ..forms_bulk import ACTION_FIELDS, BulkForm
 from ..forms_saved_views import SavedViewForm
 from ..lifecycle import Action
 from ..models import MAX_LEVEL, Macro, Ticket, User
@@ -174,6 +175,8 @@ def render_queue(
             "page_obj": page,
             "sort": filterset.current_sort,
             "tag_counts": tag_counts,
+            "bulk_form": BulkForm(user=user),
+            "action_fields": ACTION_FIELDS,
             "filtered": any(
                 request.GET.get(key)
                 for key in filterset.form.fields
@@ -220,6 +223,7 @@ def _classify(ticket, user, form):
         category=data["category"],
         priority=data["priority"],
         channel=data["channel"],
+        **({"team": data["team"]} if data.get("team") else {}),
     )
 
 

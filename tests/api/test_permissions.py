@@ -64,6 +64,27 @@ BODIES = {
             team=w["team_b" if role == "agent_b" else "team_a"],
         ).pk
     },
+    # the ticket the caller merges into: one of their own team's
+    ("ticket-merge", "POST"): lambda w, role: {
+        "into": make_ticket(
+            by=w["users"]["agent_b" if role == "agent_b" else "agent_a"],
+            team=w["team_b" if role == "agent_b" else "team_a"],
+        ).pk,
+        "confirm_other_customer": True,  # each made-up ticket has its own customer
+    },
+    # a bulk action over one ticket of the caller's team (refusals are reported, as 200)
+    ("ticket-bulk", "POST"): lambda w, role: {
+        "action": "priority",
+        "priority": "high",
+        "tickets": [
+            {
+                "id": make_ticket(
+                    by=w["users"]["agent_b" if role == "agent_b" else "agent_a"],
+                    team=w["team_b" if role == "agent_b" else "team_a"],
+                ).pk
+            }
+        ],
+    },
     ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
     ("saved-view-list", "POST"): lambda w, role: {"name": "Urgentes", "query": "priority=urgent"},
@@ -127,6 +148,9 @@ MATRIX = [
     ("ticket-related",   "GET",   "B",    401,  403,   404,    200,    200,    200),
     ("ticket-related",   "POST",  "A",    401,  403,   201,    404,    201,    201),
     ("ticket-related",   "POST",  "B",    401,  403,   404,    201,    201,    201),
+    ("ticket-merge",     "POST",  "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-merge",     "POST",  "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-bulk",      "POST",  None,   401,  403,   200,    200,    200,    200),
     ("ticket-relation",  "DELETE", "A",   401,  403,   204,    404,    204,    204),
     ("ticket-relation",  "DELETE", "B",   401,  403,   404,    204,    204,    204),
     ("ticket-attachments", "GET", "A",    401,  403,   200,    404,    200,    200),

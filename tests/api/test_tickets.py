@@ -12,7 +12,7 @@ TICKET_FIELDS = {
     "id", "reference", "subject", "description", "status", "priority", "channel", "category",
     "level", "team", "assignee", "customer", "resolution", "version", "escalation_count",
     "reopen_count", "public_agent_replies", "allowed_actions", "tags", "created_at",
-    "updated_at", "first_response_at", "resolved_at", "closed_at", "sla",
+    "updated_at", "first_response_at", "resolved_at", "closed_at", "merged_into", "sla",
 }  # fmt: skip
 
 
@@ -357,7 +357,7 @@ class TestClassifying:
 
     @pytest.mark.parametrize(
         ("field", "hint"),
-        [("status", "actions"), ("team", "escalate"), ("assignee", "assign"),
+        [("status", "actions"), ("assignee", "assign"),
          ("level", "escalate"), ("resolved_at", "cannot be set")],
     )  # fmt: skip
     def test_fields_that_change_elsewhere_are_refused_with_a_hint(

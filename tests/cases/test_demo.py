@@ -18,6 +18,7 @@ from cases.models import (
     Channel,
     Customer,
     EventKind,
+    MacroUse,
     OutboundEmail,
     Priority,
     Reply,
@@ -154,6 +155,13 @@ def test_load_demo_builds_a_consistent_desk_once(settings):
     manager = User.objects.filter(groups__name="Manager").first()
     urgent = saved_view_tickets(manager, view.query)
     assert all(t.assignee_id is None and t.priority == Priority.URGENT for t in urgent)
+
+    # A duplicate merged into the case that carries on, and the desk's macros in use.
+    merged = tickets.get(status=Status.MERGED)
+    assert merged.merged_into is not None and merged.merged_into.status == Status.OPEN
+    assert merged.merged_into.replies.filter(body__contains=merged.reference).exists()
+    uses = MacroUse.objects.values_list("macro__title", flat=True)
+    assert len(set(uses)) >= 3 and len(uses) >= 20
 
     # Nothing was e-mailed.
     assert mail.outbox == []

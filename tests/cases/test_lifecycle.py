@@ -8,7 +8,7 @@ from cases.errors import TransitionError
 from cases.lifecycle import Action
 from cases.models import Priority, Reply, Status, Ticket, TicketEvent
 
-from .lifecycle_helpers import bring_to
+from .lifecycle_helpers import a_twin_of, bring_to
 
 
 def perform(action, ticket, *, by, other_agent):
@@ -37,6 +37,8 @@ def perform(action, ticket, *, by, other_agent):
             return services.reopen_ticket(ticket=ticket, by=by, reason="Came back")
         case Action.CLOSE:
             return services.close_ticket(ticket=ticket, by=by)
+        case Action.MERGE:
+            return services.merge_tickets(source=ticket, target=a_twin_of(ticket, by=by), by=by)
     raise AssertionError(action)
 
 
@@ -52,7 +54,12 @@ def test_each_action_in_each_status_follows_the_transition_table(
     before_replies = Reply.objects.filter(ticket=ticket).count()
     before = Ticket.objects.get(pk=ticket.pk)
 
-    if lifecycle.is_allowed(action, status):
+    if (action, status) == (Action.CUSTOMER_REPLY, Status.MERGED):
+        # The customer's words go to the ticket it was merged into; this one stays as it is.
+        reply = perform(action, before, by=ana, other_agent=bruno)
+        assert reply.ticket_id == before.merged_into_id
+        assert Ticket.objects.get(pk=ticket.pk).version == before.version
+    elif lifecycle.is_allowed(action, status):
         perform(action, before, by=ana, other_agent=bruno)
         after = Ticket.objects.get(pk=ticket.pk)
         assert after.status == lifecycle.TRANSITIONS[action][status]
@@ -85,8 +92,13 @@ def test_resolving_a_new_ticket_is_refused(ticket, ana):
     assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW
 
 
-def test_a_new_ticket_can_only_become_open():
+def test_a_new_ticket_can_only_become_open_or_be_merged_as_a_duplicate():
     reachable = {
         moves[Status.NEW] for moves in lifecycle.TRANSITIONS.values() if Status.NEW in moves
     }
-    assert reachable == {Status.NEW, Status.OPEN}
+    assert reachable == {Status.NEW, Status.OPEN, Status.MERGED}
+
+
+def test_nothing_leaves_merged_and_a_closed_ticket_cannot_be_merged():
+    assert not any(Status.MERGED in moves for moves in lifecycle.TRANSITIONS.values())
+    assert Status.CLOSED not in lifecycle.TRANSITIONS[Action.MERGE]

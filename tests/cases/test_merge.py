@@ -64,7 +64,9 @@ def test_merging_moves_the_conversation_and_ends_the_duplicate(ana, ticket, dupl
     assert source.merged_at is not None
     assert not Reply.objects.filter(ticket=source).exists()
     bodies = list(
-        Reply.objects.filter(ticket=ticket).order_by("created_at", "pk").values_list("body", "public")
+        Reply.objects.filter(ticket=ticket)
+        .order_by("created_at", "pk")
+        .values_list("body", "public")
     )
     assert bodies[0] == (
         f"[{source.reference}] Printer still blinking\n\n"
@@ -309,3 +311,29 @@ def test_the_api_merges_and_explains_refusals(client, ana, ticket, duplicate):
     )
     again = client.post(url, {"into": ticket.pk}, content_type="application/json", **headers)
     assert again.status_code == 409
+
+
+def test_an_answer_given_before_the_merge_stays_counted_live_and_in_rollups(
+    ana, ticket, duplicate, settings
+):
+    from surveys.services import answer_survey
+
+    resolved = bring_to(duplicate, Status.RESOLVED, by=ana)
+    invitation = SurveyInvitation.objects.get(ticket=resolved)
+    invitation.status = InvitationStatus.SENT
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["status", "sent_at"])
+    answer_survey(invitation=invitation, csat=5, nps=10)
+    period = kpis.Period.of(
+        timezone.localdate() - timedelta(days=1), timezone.localdate() + timedelta(days=1)
+    )
+    before = kpis.summary(period)
+
+    services.merge_tickets(source=fresh(duplicate), target=ticket, by=ana)
+
+    live = kpis.summary(period)
+    assert live["csat"] == before["csat"] and live["nps"] == before["nps"]
+    assert live["csat"]["responses"] == before["csat"]["responses"] == 1
+    rollups.rebuild()
+    assert kpis.summary(period)["csat"] == before["csat"]
+    assert kpis.summary(period)["nps"] == before["nps"]

@@ -23,13 +23,14 @@ ALL_ACTIONS = {
     "resolve",
     "reopen",
     "close",
+    "merge",
 }
 ASSIGNING = {"classify", "tags", "assign", "assign-me", "auto-assign"}
 EXPECTED_ACTIONS = {
-    Status.NEW: {"reply", "escalate"} | ASSIGNING,
-    Status.OPEN: {"reply", "escalate", "pending", "resolve"} | ASSIGNING,
-    Status.PENDING: {"reply", "escalate", "resume", "resolve"} | ASSIGNING,
-    Status.RESOLVED: {"reply", "reopen", "close"} | ASSIGNING,
+    Status.NEW: {"reply", "escalate", "merge"} | ASSIGNING,
+    Status.OPEN: {"reply", "escalate", "pending", "resolve", "merge"} | ASSIGNING,
+    Status.PENDING: {"reply", "escalate", "resume", "resolve", "merge"} | ASSIGNING,
+    Status.RESOLVED: {"reply", "reopen", "close", "merge"} | ASSIGNING,
     Status.CLOSED: set(),
 }
 
