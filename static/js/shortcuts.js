@@ -9,7 +9,10 @@
   function typing(target) {
     if (!target || !target.closest) return false;
     return Boolean(
-      target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']")
+      target.closest(
+        "input:not([type=checkbox]):not([type=radio]), textarea, select, " +
+          "[contenteditable=''], [contenteditable='true']"
+      )
     );
   }
 
@@ -77,6 +80,17 @@
     var current = selectedRow(rows);
     if (current === -1) return false;
     location.href = rowLink(rows[current]).getAttribute("href");
+    return true;
+  }
+
+  function tickSelected() {
+    var rows = queueRows();
+    var current = selectedRow(rows);
+    if (current === -1) return false;
+    var box = rows[current].querySelector("input[data-bulk-row]");
+    if (!box) return false;
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event("change", { bubbles: true })); // the bulk bar's count
     return true;
   }
 
@@ -157,6 +171,9 @@
       return onTicketPage() ? moveInTickets(-1) : moveInQueue(-1);
     },
     o: openSelected,
+    x: function () {
+      return !onTicketPage() && tickSelected();
+    },
     Enter: function () {
       return !onTicketPage() && openSelected();
     },

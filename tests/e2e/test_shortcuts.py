@@ -42,6 +42,12 @@ def test_an_agent_walks_the_queue_and_works_a_ticket_from_the_keyboard(page, thr
     assert int(selected.get_attribute("data-ticket")) == newest_first[1]
     page.keyboard.press("k")
     assert int(selected.get_attribute("data-ticket")) == newest_first[0]
+    # x ticks the selected ticket for a bulk action (and again unticks it).
+    page.keyboard.press("x")
+    assert selected.locator("input[data-bulk-row]").is_checked()
+    assert "1" in page.locator("[data-bulk-count]").inner_text()
+    page.keyboard.press("x")
+    assert not selected.locator("input[data-bulk-row]").is_checked()
     page.keyboard.press("o")
     page.wait_for_url(re.compile(rf".*/tickets/{newest_first[0]}/$"))
 
