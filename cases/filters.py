@@ -25,6 +25,7 @@ from .models import (
     Team,
     rank_of,
 )
+from .search import TicketSearch, ranked
 from .selectors import staff_users, tagged, ticket_search
 from .tags import split_tags
 
@@ -38,6 +39,8 @@ SORT_FIELDS = {
     "deadline": "next_deadline",
 }
 DEFAULT_SORT = "-created"
+# Best match first (cases/search.py), the default while searching; only with a search.
+RELEVANCE = "relevance"
 # The direction a column's first click sorts in: most columns newest/highest first, the SLA
 # column nearest deadline first.
 ASCENDING_FIRST = {"deadline"}
@@ -116,7 +119,7 @@ class TagFilterMethods:
 
 
 def sort_choices():
-    choices = []
+    choices = [(RELEVANCE, RELEVANCE)]
     for key in SORT_FIELDS:
         choices += [(key, key), (f"-{key}", f"-{key}")]
     return choices
@@ -127,7 +130,7 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         label=_("Search"),
         method="search",
         widget=forms.TextInput(
-            attrs={"placeholder": _("Reference, subject, description or customer e-mail")}
+            attrs={"placeholder": _("Words, a reference, a customer's name or e-mail")}
         ),
     )
     status = django_filters.MultipleChoiceFilter(
@@ -197,6 +200,8 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
             # The queues show work still to do unless the user asks for other statuses.
             queryset = queryset.filter(status__in=ACTIVE_STATUSES)
         sort = self.current_sort
+        if sort == RELEVANCE:
+            return ranked(queryset, self.searched)
         key = SORT_FIELDS[sort.lstrip("-")]
         statuses = set(self.form.cleaned_data.get("status") or ACTIVE_STATUSES)
         one_status = key == "status_rank" and len(statuses) == 1
@@ -230,8 +235,18 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         return queryset.order_by(f"{direction}{key}", f"{direction}pk")
 
     @property
+    def searched(self) -> TicketSearch:
+        """What the search box holds, read (empty: no search)."""
+        self.errors  # noqa: B018 - validates the form, which fills cleaned_data
+        return TicketSearch.parse(self.form.cleaned_data.get("q") or "")
+
+    @property
     def current_sort(self) -> str:
-        """The sort in force: the requested one if valid, else newest first."""
+        """The sort in force: the requested one if valid, else newest first — or, while
+        searching, best match first. Relevance means nothing without a search."""
         self.errors  # noqa: B018 - validates the form, which fills cleaned_data
         value = self.form.cleaned_data.get("sort")
+        searching = bool(self.searched)
+        if value == RELEVANCE or (not value and searching):
+            return RELEVANCE if searching else DEFAULT_SORT
         return value if value and value.lstrip("-") in SORT_FIELDS else DEFAULT_SORT

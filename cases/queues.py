@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from .filters import TicketFilter
+from .filters import RELEVANCE, TicketFilter
 from .models import (
     ACTIVE_STATUSES,
     Customer,
@@ -168,6 +168,9 @@ def describe_view_query(query: str) -> list[tuple[str, str]]:
             shown = f"{shown} ({ANY_OF_THEM})"
         described.append((str(field.label), shown))
     sort = filterset.current_sort
+    if sort == RELEVANCE:  # a search without a sort of its own (cases/search.py)
+        described.append((str(_("Sort")), str(_("Best matches first"))))
+        return described
     direction = _("descending") if sort.startswith("-") else _("ascending")
     described.append((str(_("Sort")), f"{SORT_LABELS[sort.lstrip('-')]}, {direction}"))
     return described

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -37,6 +38,7 @@ from ..models import (
     TicketRelation,
     User,
 )
+from ..search import TicketSearch, ranked, with_fragments
 from ..selectors import related_tickets, ticket_search, tickets_visible_to
 from ..services import (
     add_reply,
@@ -117,6 +119,15 @@ class TicketSlaOutput(serializers.Serializer):
         return ticket.sla_paused_at is not None
 
 
+class SearchFragmentField(serializers.CharField):
+    """Present on the tickets of a searched list only (`search=`), absent elsewhere."""
+
+    def get_attribute(self, instance):
+        if not hasattr(instance, "search_fragment"):
+            raise SkipField
+        return instance.search_fragment
+
+
 class TicketOutput(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField(help_text=_("PUL-000123: how people quote the ticket."))
@@ -150,6 +161,15 @@ class TicketOutput(serializers.Serializer):
         help_text=_("Status merged: the ticket that carries on its conversation."),
     )
     sla = TicketSlaOutput(source="*", help_text=_("SLA clocks; all null without a policy."))
+    search_fragment = SearchFragmentField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Only in a list searched with `search`: HTML, the passage of the description, "
+            "replies or notes where the words are, the text escaped and the words in <mark>; "
+            "null when only the subject, the reference or the customer matched."
+        ),
+    )
 
     @extend_schema_field(
         serializers.ListField(
@@ -281,8 +301,10 @@ class TicketFilter(TagFilterMethods, ApiFilterSet):
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
         label=_(
-            "A reference (PUL-000123 or 123), or part of the subject, description or "
-            "customer e-mail."
+            "Words: a ticket is found when each begins a word of its subject, description, "
+            "replies, notes or customer's name or e-mail, accents and case ignored; or a "
+            "reference (PUL-000123 or 123). Without an ordering, the best matches come first "
+            "(among the newest 1001), and each ticket carries its search_fragment."
         ),
     )
     created_after = MomentFilter(
@@ -322,6 +344,13 @@ class TicketFilter(TagFilterMethods, ApiFilterSet):
         if not value:
             return queryset
         return queryset.filter(ticket_search(value))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        searched = TicketSearch.parse(self.form.cleaned_data.get("search") or "")
+        if searched and not self.form.cleaned_data.get("ordering"):
+            queryset = ranked(queryset, searched)  # best match first unless told otherwise
+        return queryset
 
 
 _READ_ONLY_HINTS = {
@@ -382,6 +411,8 @@ class TicketListCreateApi(StaffListApi):
     def get(self, request):
         tickets = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(tickets)
+        # Searching, each ticket says where its words are (one query for the page's rows).
+        page = with_fragments(page, TicketSearch.parse(request.query_params.get("search", "")))
         return self.get_paginated_response(TicketOutput(page, many=True).data)
 
     @extend_schema(

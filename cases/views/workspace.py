@@ -59,6 +59,7 @@ from ..queues import (
     saved_view_tabs,
     ticket_timeline,
 )
+from ..search import with_fragments
 from ..selectors import (
     can_see_ticket,
     merged_into_this,
@@ -151,6 +152,8 @@ def render_queue(
     filterset = TicketFilter(request.GET, queryset=queue_tickets(user, current), request=request)
     paginator = CappedPaginator(filterset.qs.prefetch_related("tags"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # While searching, each row shows where its words are (one query for the page's rows).
+    page.object_list = with_fragments(page.object_list, filterset.searched)
     # The tags of what the filters match, while that is at most the count's cap (a bounded
     # query); beyond it the counts would cost as much as the list.
     tag_counts = [] if paginator.count_is_capped else tags_in_use(filterset.qs)
