@@ -29,21 +29,17 @@ from .tickets import (
     set_pending,
 )
 
-# The fields a macro's editor may set (services.save_macro).
-MACRO_FIELDS = (
-    "title",
-    "body_es",
-    "body_en",
-    "public",
+# What a macro may do besides writing (removing tags aside: a text of its own).
+MACRO_ACTIONS = (
     "set_status",
     "set_priority",
     "set_category",
     "set_team",
     "assign_to_me",
     "add_tags",
-    "remove_tags",
-    "is_active",
 )
+# The fields a macro's editor may set (services.save_macro).
+MACRO_FIELDS = ("title", "body_es", "body_en", "public", *MACRO_ACTIONS, "remove_tags", "is_active")
 
 
 def may_edit_macro(user: User, macro: Macro) -> bool:
@@ -101,15 +97,7 @@ def save_macro(
             _("A macro that resolves needs a text: it becomes the resolution."), field="body_es"
         )
     acts = any(
-        fields.get(name, getattr(macro, name) if macro else None)
-        for name in (
-            "set_status",
-            "set_priority",
-            "set_category",
-            "set_team",
-            "assign_to_me",
-            "add_tags",
-        )
+        fields.get(name, getattr(macro, name) if macro else None) for name in MACRO_ACTIONS
     ) or fields.get("remove_tags", macro.remove_tags if macro else "")
     if not (body_es or body_en or acts):
         raise ValidationError(

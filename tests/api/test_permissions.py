@@ -30,6 +30,13 @@ from .helpers import bring_to, token_client, url
 
 ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "manager", "admin")
 
+
+def own_team_ticket(w, role):
+    """A new ticket of the caller's team (Carla's for agent_b, Ana's otherwise)."""
+    agent = "agent_b" if role == "agent_b" else "agent_a"
+    return make_ticket(by=w["users"][agent], team=w["team_b" if agent == "agent_b" else "team_a"])
+
+
 # The status each action needs to succeed, and the body it sends.
 NEEDS = {
     "ticket-pending": Status.OPEN,
@@ -58,32 +65,17 @@ BODIES = {
     ("ticket-reopen", "POST"): lambda w, role: {"reason": "Broke again"},
     ("ticket-tags", "POST"): lambda w, role: {"add": ["vip"]},
     # another ticket the caller can see: one of their own team's
-    ("ticket-related", "POST"): lambda w, role: {
-        "ticket": make_ticket(
-            by=w["users"]["agent_b" if role == "agent_b" else "agent_a"],
-            team=w["team_b" if role == "agent_b" else "team_a"],
-        ).pk
-    },
+    ("ticket-related", "POST"): lambda w, role: {"ticket": own_team_ticket(w, role).pk},
     # the ticket the caller merges into: one of their own team's
     ("ticket-merge", "POST"): lambda w, role: {
-        "into": make_ticket(
-            by=w["users"]["agent_b" if role == "agent_b" else "agent_a"],
-            team=w["team_b" if role == "agent_b" else "team_a"],
-        ).pk,
+        "into": own_team_ticket(w, role).pk,
         "confirm_other_customer": True,  # each made-up ticket has its own customer
     },
     # a bulk action over one ticket of the caller's team (refusals are reported, as 200)
     ("ticket-bulk", "POST"): lambda w, role: {
         "action": "priority",
         "priority": "high",
-        "tickets": [
-            {
-                "id": make_ticket(
-                    by=w["users"]["agent_b" if role == "agent_b" else "agent_a"],
-                    team=w["team_b" if role == "agent_b" else "team_a"],
-                ).pk
-            }
-        ],
+        "tickets": [{"id": own_team_ticket(w, role).pk}],
     },
     ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
