@@ -93,7 +93,10 @@ class TicketSearch:
 
     Words typed together (`lucia.torres@`, `bench-3@`, `wi-fi`, `PUL-000123`) form a group
     that must appear in that order, one right after the other, as the ticket's text has them:
-    an e-mail address finds that address, not every ticket holding its words somewhere."""
+    an e-mail address finds that address, not every ticket holding its words somewhere. In a
+    group only the last word, if nothing follows it, may begin a longer word: the others were
+    typed whole (and a prefix of a word every ticket holds, like an e-mail's domain, would
+    read its whole list of tickets from the index)."""
 
     groups: tuple[tuple[Term, ...], ...]
     reference: int | None
@@ -103,10 +106,17 @@ class TicketSearch:
         groups: list[tuple[Term, ...]] = []
         budget = MAX_WORDS
         for chunk in unicodedata.normalize("NFC", value or "").split():
-            words = WORD.findall(chunk)[:budget]
-            if words:
-                groups.append(tuple(Term(word, prefix=_may_begin(word)) for word in words))
-                budget -= len(words)
+            found = list(WORD.finditer(chunk))[:budget]
+            if found:
+                # Only a word the chunk ends with may be the beginning of a longer one: one
+                # followed by a dot, an @ or a hyphen was typed whole (`lucia.torres@`).
+                groups.append(
+                    tuple(
+                        Term(m.group(), prefix=m.end() == len(chunk) and _may_begin(m.group()))
+                        for m in found
+                    )
+                )
+                budget -= len(found)
         return cls(groups=tuple(groups), reference=parse_reference(value or ""))
 
     @property
@@ -186,12 +196,10 @@ def ranked(tickets: QuerySet[Ticket], search: TicketSearch) -> QuerySet[Ticket]:
             Coalesce(_messages(), Value(""), output_field=TextField()),
             Value(search.folded_groups()),
         )
-    the_reference = Case(When(pk=search.reference, then=Value(1)), default=Value(0))
-    return (
-        tickets.filter(pk__in=newest)
-        .annotate(search_rank=rank)
-        .order_by(the_reference.desc(), "-search_rank", "-created_at", "-pk")
-    )
+    order: list[Any] = ["-search_rank", "-created_at", "-pk"]
+    if search.reference is not None:
+        order.insert(0, Case(When(pk=search.reference, then=Value(1)), default=Value(0)).desc())
+    return tickets.filter(pk__in=newest).annotate(search_rank=rank).order_by(*order)
 
 
 def fragments(tickets: Iterable[Ticket], search: TicketSearch) -> dict[int, SafeString]:
