@@ -19,6 +19,15 @@ through them would take hours. It keeps the invariants the services keep instead
 
 Not written: survey_answered / follow-up rows and customer notifications (no KPI reads them).
 
+`conversations=True` (`seed_bench --conversations`, for the search benchmark) gives every
+ticket what people write (metrics/seed_text.py): a subject and a description about its
+category in its customer's language, realistic customer names, the agents' replies in words,
+and ~5 messages a ticket in all — the customer's follow-ups while the case waits for its
+first answer and internal notes before its resolution, each with its timeline event. The
+text comes from a random stream of its own: the tickets, their clocks and surveys are the
+same with or without it. The search documents are built at the end, in one statement
+(`cases.search.rebuild_documents`), as the bulk inserts ran with the triggers off.
+
 PostgreSQL gets COPY (psycopg 3); other databases executemany in batches (metrics/bulkload.py,
 shared with the history import).
 """
@@ -46,11 +55,14 @@ from cases.models import (
     Team,
     Ticket,
     TicketEvent,
+    TicketSearchDocument,
     User,
 )
+from cases.search import rebuild_documents
 from surveys.models import SurveyInvitation, SurveyResponse
 
 from .bulkload import ProgressBar, Sink, reset_sequences
+from .seed_text import Writer, customer_name
 
 DAYS = 730  # two years of history
 TEAMS = [
@@ -159,26 +171,48 @@ def _scale(rng: random.Random, quality: float, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def seed(tickets: int, *, seed: int = 1, now: datetime | None = None, progress=True) -> dict:
+def seed(
+    tickets: int,
+    *,
+    seed: int = 1,
+    now: datetime | None = None,
+    progress=True,
+    conversations: bool = False,
+) -> dict:
     """Write `tickets` tickets over the last two years, with their customers, events,
-    replies, survey invitations and answers. Returns the row counts."""
+    replies, survey invitations and answers (and, with `conversations`, what people wrote).
+    Returns the row counts."""
     started = time.monotonic()
     now = now or timezone.now()
     rng = random.Random(seed)
+    writer = Writer(random.Random(f"{seed}-conversations")) if conversations else None
     with transaction.atomic():
         teams, members, categories, manager = _people()
         fast = _skip_foreign_key_checks()
-        counts = _write(tickets, rng, now, teams, members, categories, progress)
+        counts = _write(tickets, rng, now, teams, members, categories, progress, writer)
         if fast:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = origin")
         reset_sequences([Customer, Ticket, TicketEvent, Reply, SurveyInvitation, SurveyResponse])
+        # The triggers that keep the search's documents were off for the bulk inserts
+        # (or ran once per COPY): every ticket without its document gets it, in one statement.
+        search_started = time.monotonic()
+        counts["search documents"] = rebuild_documents()
+        counts["search seconds"] = round(time.monotonic() - search_started, 1)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # What autovacuum would have done to a table that grew over two years: statistics
         # for the planner, a visibility map and hint bits (a freshly COPYed table is slower
         # to scan until then, which is not what a live desk sees).
         with connection.cursor() as cursor:
-            for model in (Customer, Ticket, TicketEvent, Reply, SurveyInvitation, SurveyResponse):
+            for model in (
+                Customer,
+                Ticket,
+                TicketEvent,
+                Reply,
+                SurveyInvitation,
+                SurveyResponse,
+                TicketSearchDocument,
+            ):
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
     counts["seconds"] = round(time.monotonic() - started, 1)  # vacuum included
@@ -186,7 +220,14 @@ def seed(tickets: int, *, seed: int = 1, now: datetime | None = None, progress=T
 
 
 def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to bottom
-    n: int, rng: random.Random, now: datetime, teams, members, categories, progress: bool
+    n: int,
+    rng: random.Random,
+    now: datetime,
+    teams,
+    members,
+    categories,
+    progress: bool,
+    writer: Writer | None = None,
 ) -> dict:
     from surveys.services import hash_token, token_for
 
@@ -295,7 +336,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
         add_customer(
             (
                 cid,
-                f"Customer {cid}",
+                customer_name(writer.rng, cid) if writer else f"Customer {cid}",
                 f"bench-{cid}@bench.example",
                 "",
                 "",
@@ -376,7 +417,8 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                 reply_id += 1
                 actor = assignee if k == 0 else resolver
                 if at < now:
-                    add_reply((rid, tid, actor.pk if actor else None, "Reply", True, at))
+                    body = writer.reply(language, tid) if writer else "Reply"
+                    add_reply((rid, tid, actor.pk if actor else None, body, True, at))
                     events.append((EventKind.REPLIED, actor, at, {"reply_id": rid}))
             if rng.random() < 0.15 and reply_times[0] < now:
                 pending_at = reply_times[0] + timedelta(minutes=5)
@@ -423,6 +465,20 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                 if pending_at < now:
                     status = Status.PENDING
                     events.append((EventKind.PENDING, resolver, pending_at, {"from": "open"}))
+        if writer:
+            reply_id = _conversation(
+                writer,
+                add_reply,
+                events,
+                tid,
+                reply_id,
+                language,
+                created,
+                first_response,
+                resolved_at,
+                now,
+                assignee or resolver or members[team_index][0],
+            )
         events.sort(key=lambda e: e[2])
         resolved_event_id = None
         for kind, actor, at, data in events:
@@ -430,11 +486,14 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
             if kind == EventKind.RESOLVED:
                 resolved_event_id = event_id
             event_id += 1
+        subject, description = f"Bench case {tid}", "Generated by seed_bench."
+        if writer:
+            subject, description = writer.opening(CATEGORIES[category_index][0], language, tid)
         add_ticket(
             (
                 tid,
-                f"Bench case {tid}",
-                "Generated by seed_bench.",
+                subject,
+                description,
                 cid,
                 channel,
                 category_id,
@@ -531,6 +590,39 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
         "invitations": counts[SurveyInvitation._meta.db_table],
         "responses": counts[SurveyResponse._meta.db_table],
     }
+
+
+def _conversation(
+    writer: Writer,
+    add_reply,
+    events: list,
+    tid: int,
+    reply_id: int,
+    language: str,
+    created: datetime,
+    first_response: datetime | None,
+    resolved_at: datetime | None,
+    now: datetime,
+    agent: User,
+) -> int:
+    """The customer's follow-ups while the case waits for its first answer (a new ticket
+    stays new) and the internal notes written before its first resolution, each with its
+    event; about 3.4 messages a ticket. Returns the next free reply id."""
+    rng = writer.rng
+    waiting_until = first_response if first_response is not None and first_response < now else now
+    for _ in range(rng.choice((1, 2, 2, 3))):
+        at = created + (waiting_until - created) * rng.uniform(0.05, 0.95)
+        add_reply((reply_id, tid, None, writer.follow_up(language, tid), True, at))
+        events.append((EventKind.CUSTOMER_REPLIED, None, at, {"reply_id": reply_id}))
+        reply_id += 1
+    working_until = resolved_at or max(event[2] for event in events)
+    working_until = min(max(working_until, created + timedelta(minutes=1)), now)
+    for _ in range(rng.choice((0, 1, 1, 2, 3))):
+        at = created + (working_until - created) * rng.uniform(0.05, 0.95)
+        add_reply((reply_id, tid, agent.pk, writer.note(tid), False, at))
+        events.append((EventKind.NOTE, agent, at, {"reply_id": reply_id}))
+        reply_id += 1
+    return reply_id
 
 
 class _Nonce:

@@ -1,5 +1,6 @@
-"""`python manage.py seed_bench --tickets N [--seed S] [--force]`: a large desk for the KPI
-benchmark (metrics/seed.py). Refuses a database that already has tickets unless --force:
+"""`python manage.py seed_bench --tickets N [--seed S] [--force] [--conversations]`: a large
+desk for the KPI benchmark (metrics/seed.py; `--conversations`: what people write, for the
+search benchmark). Refuses a database that already has tickets unless --force:
 figures over a mix of real and generated cases mean nothing, and the command must never
 bury a real desk under a million fake cases by accident."""
 
@@ -22,8 +23,23 @@ class Command(BaseCommand):
             "--force", action="store_true", help="add to a database that already has tickets"
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--conversations",
+            action="store_true",
+            help="what people write: subjects, descriptions and ~5 messages a ticket in "
+            "Spanish or English (the search benchmark)",
+        )
 
-    def handle(self, *args, tickets, seed: int, force: bool, quiet: bool, **options):
+    def handle(
+        self,
+        *args,
+        tickets,
+        seed: int,
+        force: bool,
+        quiet: bool,
+        conversations: bool,
+        **options,
+    ):
         if tickets < 1:
             raise CommandError("--tickets must be at least 1.")
         if not force and Ticket.objects.exists():
@@ -31,7 +47,7 @@ class Command(BaseCommand):
                 "This database already has tickets; seed_bench is for an empty benchmark "
                 "database. Use --force to add to it anyway."
             )
-        counts = seeding.seed(tickets, seed=seed, progress=not quiet)
+        counts = seeding.seed(tickets, seed=seed, progress=not quiet, conversations=conversations)
         self.stdout.write(", ".join(f"{name} {value:,}" for name, value in counts.items()))
         # The bulk inserts bypassed the services, so no rollup change was marked: rebuild.
         started = time.monotonic()
