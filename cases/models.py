@@ -266,6 +266,89 @@ class Category(models.Model):
         return self.name
 
 
+class Organisation(models.Model):
+    """A company or institution whose people are customers: its contacts, the e-mail domains
+    that make a new customer one of them, and who looks after the account."""
+
+    name = models.CharField(_("name"), max_length=150)
+    notes = models.TextField(_("notes"), blank=True)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_organisations",
+        verbose_name=_("account manager"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name", "id"], name="organisation_name")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_unique_ci",
+                violation_error_message=_("An organisation with this name already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationDomain(models.Model):
+    """An e-mail domain of an organisation (`empresa.com.co`), stored in lower case: a new
+    customer writing from it joins the organisation. One organisation per domain."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="domains",
+        verbose_name=_("organisation"),
+    )
+    domain = models.CharField(_("e-mail domain"), max_length=253, unique=True)
+
+    class Meta:
+        verbose_name = _("organisation domain")
+        verbose_name_plural = _("organisation domains")
+        ordering = ["domain"]
+
+    def __str__(self):
+        return self.domain
+
+
+class OrganisationChange(models.Model):
+    """Who changed an organisation, when, and from what to what. Append-only."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="audit", verbose_name=_("organisation")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the system changed it."),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # {field: [old, new]}, each value as text.
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("organisation change")
+        verbose_name_plural = _("organisation changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organisation", "at"], name="organisation_change_time")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {', '.join(self.changes)}"
+
+
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=150)
     email = models.EmailField(_("e-mail"), max_length=254, blank=True)
@@ -277,6 +360,19 @@ class Customer(models.Model):
     active_since = models.DateField(_("customer since"), default=timezone.localdate)
     churned_at = models.DateField(_("churned on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("organisation"),
+    )
+    is_organisation_admin = models.BooleanField(
+        _("sees the organisation's cases"),
+        default=False,
+        help_text=_("In the customer portal, every case of the organisation, not only theirs."),
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -303,6 +399,87 @@ class Customer(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+class CustomerAddress(models.Model):
+    """Another e-mail address of a customer (their primary one is `Customer.email`): mail
+    from it finds them. An address belongs to one customer, whatever its case."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
+    )
+    email = models.EmailField(_("e-mail"), max_length=254)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("other e-mail address")
+        verbose_name_plural = _("other e-mail addresses")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="customer_address_unique_ci",
+                violation_error_message=_("Another customer already has this e-mail address."),
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class CustomerMerge(models.Model):
+    """A duplicate customer record folded into another: who it was, what moved, who did it.
+    The duplicate itself is gone; this is its trace."""
+
+    kept = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="merges", verbose_name=_("kept record")
+    )
+    merged_id = models.PositiveBigIntegerField(_("merged record's id"))
+    merged_name = models.CharField(_("merged record's name"), max_length=150)
+    merged_email = models.CharField(_("merged record's e-mail"), max_length=254, blank=True)
+    # {"tickets": 3, "survey_answers": 1, "follow_ups": 0, "addresses": 2, …}
+    moved = models.JSONField(_("what moved"), default=dict)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.merged_name} → {self.kept_id}"
+
+
+class PortalSignIn(models.Model):
+    """A sign-in link to the customer portal, e-mailed on request: only its hash is kept;
+    it works once, until it expires."""
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="portal_sign_ins",
+        verbose_name=_("customer"),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("portal sign-in link")
+        verbose_name_plural = _("portal sign-in links")
+        indexes = [models.Index(fields=["customer", "created_at"], name="portal_sign_in_time")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class CustomerChange(models.Model):
@@ -673,6 +850,46 @@ def parse_reference(text: str) -> int | None:
     return int(value) if value.isdigit() and len(value) <= 12 else None
 
 
+class TicketFollower(models.Model):
+    """Someone kept in copy of a ticket's public replies: an address from the e-mail's `Cc`,
+    or one an agent added. Their e-mail replies thread into the ticket as theirs."""
+
+    ticket = models.ForeignKey(
+        "Ticket", on_delete=models.CASCADE, related_name="followers", verbose_name=_("ticket")
+    )
+    email = models.EmailField(_("e-mail"), max_length=254)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_tickets",
+        verbose_name=_("customer"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+        help_text=_("Empty when it came in the e-mail's Cc."),
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint("ticket", Lower("email"), name="ticket_follower_once_ci")
+        ]
+
+    def __str__(self):
+        return self.email
+
+
 class TicketTag(models.Model):
     """A tag on a ticket, with who put it there and when (the timeline says it too)."""
 
@@ -790,6 +1007,8 @@ class EventKind(models.TextChoices):
     MACRO_APPLIED = "macro_applied", _("Macro applied")
     RELATED = "related", _("Related ticket added")
     UNRELATED = "unrelated", _("Related ticket removed")
+    FOLLOWER_ADDED = "follower_added", _("Follower added")
+    FOLLOWER_REMOVED = "follower_removed", _("Follower removed")
     MERGED = "merged", _("Merged into another ticket")
     MERGED_IN = "merged_in", _("Ticket merged in")
     # Recorded by the surveys app through `record_ticket_event`.
@@ -868,6 +1087,7 @@ class NotificationKind(models.TextChoices):
     AGENT_REPLY = "agent_reply", _("Reply to the customer")
     TICKET_RESOLVED = "ticket_resolved", _("Case resolved")
     CUSTOMER_LINK = "customer_link", _("New link to the case")
+    PORTAL_SIGN_IN = "portal_sign_in", _("Sign-in link to the customer portal")
     TICKET_MERGED = "ticket_merged", _("Case merged into another")
     # To the address a customer had before an agent changed it (no ticket, no link)
     EMAIL_CHANGED = "email_changed", _("Customer e-mail changed")
