@@ -940,6 +940,11 @@ class Reply(models.Model):
     body = models.TextField(_("message"))
     public = models.BooleanField(_("public"), default=True)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+    # A message from someone in copy (a follower) rather than the customer: who wrote it.
+    from_email = models.EmailField(
+        _("from"), max_length=254, blank=True, help_text=_("Empty: the customer or an agent.")
+    )
+    from_name = models.CharField(_("sender's name"), max_length=150, blank=True)
 
     class Meta:
         verbose_name = _("reply")
@@ -958,7 +963,11 @@ class Reply(models.Model):
 
     @property
     def by_customer(self) -> bool:
-        return self.author_id is None
+        return self.author_id is None and not self.from_email
+
+    @property
+    def by_follower(self) -> bool:
+        return bool(self.from_email)
 
 
 class TicketSearchDocument(models.Model):
@@ -1009,6 +1018,7 @@ class EventKind(models.TextChoices):
     UNRELATED = "unrelated", _("Related ticket removed")
     FOLLOWER_ADDED = "follower_added", _("Follower added")
     FOLLOWER_REMOVED = "follower_removed", _("Follower removed")
+    FOLLOWER_REPLIED = "follower_replied", _("Reply from someone in copy")
     MERGED = "merged", _("Merged into another ticket")
     MERGED_IN = "merged_in", _("Ticket merged in")
     # Recorded by the surveys app through `record_ticket_event`.
