@@ -29,6 +29,7 @@ def send_templated_email(
     from_email: str | None = None,
     reply_to: list[str] | None = None,
     attachments: Sequence[tuple[str, bytes, str]] = (),
+    cc: Sequence[str] = (),
 ):
     """Render the triple in `language` and send it, with `attachments` (file name, bytes,
     content type). Raises what the mail backend raises."""
@@ -41,6 +42,7 @@ def send_templated_email(
         subject=subject,
         body=text,
         to=[to],
+        cc=list(cc),
         # Which of our e-mails this is: for mail filters, support staff and tests.
         headers={"X-Pulso-Mail": name, **(headers or {})},
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,

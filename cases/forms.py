@@ -602,6 +602,11 @@ MACRO_FORM_FIELDS = (
 )
 
 
+class FollowerForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+
+
 class RelationForm(forms.Form):
     reference = forms.CharField(
         label=_("Ticket"),

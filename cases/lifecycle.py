@@ -41,6 +41,7 @@ class Action:
     REPLY = "reply"  # public reply by an agent
     NOTE = "note"  # internal note
     CUSTOMER_REPLY = "customer_reply"
+    FOLLOWER_REPLY = "follower_reply"  # someone in copy: recorded, never moves the status
     ESCALATE = "escalate"
     PENDING = "pending"
     RESUME = "resume"
@@ -59,6 +60,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Action.REPLY: {NEW: OPEN, OPEN: OPEN, PENDING: PENDING},
     Action.NOTE: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
     Action.CUSTOMER_REPLY: {NEW: NEW, OPEN: OPEN, PENDING: OPEN, RESOLVED: OPEN},
+    Action.FOLLOWER_REPLY: {NEW: NEW, OPEN: OPEN, PENDING: PENDING, RESOLVED: RESOLVED},
     Action.ESCALATE: {NEW: NEW, OPEN: OPEN, PENDING: PENDING},
     Action.PENDING: {OPEN: PENDING},
     Action.RESUME: {PENDING: OPEN},
@@ -117,6 +119,7 @@ _PAST = {
     Action.REPLY: _("replied to"),
     Action.NOTE: _("annotated"),
     Action.CUSTOMER_REPLY: _("replied to"),
+    Action.FOLLOWER_REPLY: _("replied to"),
     Action.ESCALATE: _("escalated"),
     Action.PENDING: _("set pending"),
     Action.RESUME: _("set back to open"),

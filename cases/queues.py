@@ -196,7 +196,12 @@ class TimelineItem:
 
 
 # Events that only say "a message was written": the message itself stands in the timeline.
-_MESSAGE_EVENTS = {EventKind.REPLIED, EventKind.NOTE, EventKind.CUSTOMER_REPLIED}
+_MESSAGE_EVENTS = {
+    EventKind.REPLIED,
+    EventKind.NOTE,
+    EventKind.CUSTOMER_REPLIED,
+    EventKind.FOLLOWER_REPLIED,
+}
 
 
 def ticket_timeline(ticket: Ticket) -> list[TimelineItem]:
@@ -210,7 +215,13 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineItem]:
     }
     items = [
         TimelineItem(
-            kind="customer" if r.by_customer else ("agent" if r.public else "note"),
+            kind=(
+                "follower"
+                if r.by_follower
+                else "customer"
+                if r.by_customer
+                else ("agent" if r.public else "note")
+            ),
             at=r.created_at,
             actor=r.author,
             reply=r,

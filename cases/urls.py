@@ -5,6 +5,7 @@ from .views import (
     bulk,
     customer_lookup,
     customers,
+    followers,
     links,
     macros,
     presence,
@@ -43,6 +44,12 @@ urlpatterns = [
     path("tickets/<int:pk>/presence/", presence.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/macros/", macros.macro_picker, name="macro_picker"),
     path("tickets/<int:pk>/related/", relations.relate, name="relate"),
+    path("tickets/<int:pk>/followers/", followers.follow, name="follow"),
+    path(
+        "tickets/<int:pk>/followers/<int:follower_id>/remove/",
+        followers.unfollow,
+        name="unfollow",
+    ),
     path(
         "tickets/<int:pk>/related/<int:relation_id>/remove/",
         relations.unrelate,

@@ -60,6 +60,7 @@ from ..services import (
 )
 from ..services.attachments import FIELD as ATTACHMENTS_FIELD
 from ..services.bulk import BULK_MAX, BulkAction, BulkParams, run_bulk
+from ..services.followers import add_follower, remove_follower
 from ..tags import MAX_PER_CHANGE
 from ..views.attachments import attachment_of, attachment_response
 from .common import (
@@ -1017,3 +1018,62 @@ class TicketBulkApi(StaffApi):
         done = sum(1 for outcome in outcomes if outcome.done)
         body = {"done": done, "refused": len(outcomes) - done, "results": outcomes}
         return Response(BulkResultOutput(body).data)
+
+
+# --- followers --------------------------------------------------------------------------------
+
+
+class FollowerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    customer = serializers.IntegerField(
+        source="customer_id", allow_null=True, help_text=_("The customer with this address.")
+    )
+    added_by = serializers.IntegerField(
+        source="added_by_id", allow_null=True, help_text=_("Null: from the e-mail's Cc.")
+    )
+    added_at = serializers.DateTimeField()
+
+
+class TicketFollowersApi(StaffApi):
+    """Who is in copy of the ticket's public replies; POST adds someone by e-mail."""
+
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254)
+        name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+
+    @extend_schema(
+        operation_id="tickets_followers_list",
+        responses={200: FollowerOutput(many=True), **error_responses(404)},
+    )
+    def get(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        return Response(FollowerOutput(ticket.followers.all(), many=True).data)
+
+    @extend_schema(
+        operation_id="tickets_followers_create",
+        request=InputSerializer,
+        responses={201: FollowerOutput(many=True), **error_responses(400, 404, 409)},
+    )
+    def post(self, request, id: int):
+        ticket = get_visible_ticket(request.user, id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        add_follower(ticket=ticket, by=request.user, **serializer.validated_data)
+        followers = ticket.followers.all()
+        return Response(FollowerOutput(followers, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class TicketFollowerApi(StaffApi):
+    """One follower of this ticket: DELETE takes them off the copy."""
+
+    @extend_schema(
+        operation_id="tickets_followers_delete",
+        responses={204: None, **error_responses(404)},
+    )
+    def delete(self, request, id: int, follower_id: int):
+        ticket = get_visible_ticket(request.user, id)
+        follower = get_object_or_404(ticket.followers, pk=follower_id)
+        remove_follower(follower=follower, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -38,6 +38,16 @@ urlpatterns = [
     path("tickets/<int:id>/close/", tickets.TicketCloseApi.as_view(), name="ticket-close"),
     path("tickets/<int:id>/tags/", tickets.TicketTagsApi.as_view(), name="ticket-tags"),
     path("tickets/<int:id>/merge/", tickets.TicketMergeApi.as_view(), name="ticket-merge"),
+    path(
+        "tickets/<int:id>/followers/",
+        tickets.TicketFollowersApi.as_view(),
+        name="ticket-followers",
+    ),
+    path(
+        "tickets/<int:id>/followers/<int:follower_id>/",
+        tickets.TicketFollowerApi.as_view(),
+        name="ticket-follower",
+    ),
     path("tickets/<int:id>/related/", tickets.TicketRelatedApi.as_view(), name="ticket-related"),
     path(
         "tickets/<int:id>/related/<int:relation_id>/",

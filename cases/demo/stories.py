@@ -104,6 +104,24 @@ MACRO_MOMENTS = {
 }
 MACRO_SHARE = 0.4
 
+# Now and then a customer writes with a colleague in copy, who later answers too.
+COPIED_SHARE = 0.12
+COLLEAGUES = [
+    ("Marcela Ruiz", "marcela.ruiz"),
+    ("Jorge Díaz", "jorge.diaz"),
+    ("Ana Beltrán", "abeltran"),
+]
+COLLEAGUE_REPLIES = {
+    "es": "Les escribo como responsable de compras: confirmo lo que dice mi compañero/a.",
+    "en": "I'm writing as the purchasing lead: I confirm what my colleague says.",
+}
+
+
+def own_random(story: "Story", purpose: str) -> random.Random:
+    """A generator of the story's own for `purpose`, so that adding it leaves the rest of
+    the demo's stories as they were."""
+    return random.Random(f"{purpose}:{story.customer.email}:{story.created_at.isoformat()}")
+
 
 class Story:
     """Plans one ticket as a list of (minutes after the previous step, service call), tracking
@@ -259,7 +277,7 @@ class Story:
         generator of its own, so the rest of the demo's stories stay as they were."""
         title = MACRO_MOMENTS.get((moment, self.category.name)) or MACRO_MOMENTS.get((moment, ""))
         macro = self.world.macros.get(title or "")
-        own = random.Random(f"macro:{moment}:{self.customer.email}:{self.created_at.isoformat()}")
+        own = own_random(self, f"macro:{moment}")
         if macro is None or own.random() >= MACRO_SHARE:
             return False
         by = self.handler
@@ -289,7 +307,7 @@ class Story:
         """Tags an agent would add after the first reply: the category's usual ones now and
         then, and "vip" on the customers the demo treats as such. Drawn from a generator of
         their own (seeded by the case), so the rest of the demo's stories stay as they were."""
-        own = random.Random(f"tags:{self.customer.email}:{self.created_at.isoformat()}")
+        own = own_random(self, "tags")
         tags = [tag for tag in CATEGORY_TAGS.get(self.category.name, ()) if own.random() < 0.35]
         if own.random() < 0.05 or self.customer.email.startswith(VIP_INITIALS):
             tags.append("vip")
@@ -339,6 +357,14 @@ class Story:
         first_reply = self._text(FIRST_REPLIES[self.lang])
         if not self._apply_macro(first_response - spent, "first_reply"):
             self._reply(first_response - spent, first_reply)
+        if self.copied is not None and own_random(self, "copied-reply").random() < 0.5:
+            body = COLLEAGUE_REPLIES[self.lang]
+            self._add(
+                rng.uniform(10, 240),
+                lambda t, at: services.add_follower_reply(
+                    ticket=t, follower=t.followers.get(), body=body, at=at
+                ),
+            )
         self._tag(rng.uniform(1, 30))
         if self.priority != Priority.URGENT and rng.random() < 0.08:  # worse than it looked
             priority = PRIORITY_UP[self.priority]
@@ -384,6 +410,18 @@ class Story:
                 self._close(rng.uniform(60, 60 * 24 * 3), self.assignee)
         return self
 
+    @property
+    def copied(self) -> tuple[str, str] | None:
+        """The colleague this customer's e-mail had in copy, if any: (name, address) at the
+        customer's own domain."""
+        own = own_random(self, "copied")
+        if self.channel != Channel.EMAIL or "@" not in self.customer.email:
+            return None
+        if own.random() >= COPIED_SHARE:
+            return None
+        name, user = own.choice(COLLEAGUES)
+        return name, f"{user}@{self.customer.email.split('@', 1)[1]}"
+
     def play(self, now: datetime) -> Ticket:
         """Register the ticket at `created_at` and run the planned steps in order, squeezing
         the delays so the last one happens before `now`."""
@@ -399,6 +437,8 @@ class Story:
             assignee=self.registered[1],
             at=self.created_at,
         )
+        if self.copied is not None:
+            services.follow_from_mail(ticket, [self.copied], at=self.created_at)
         total = sum(minutes for minutes, _call in self.steps)
         room = (now - self.created_at).total_seconds() / 60 - 5
         scale = min(1.0, room * 0.95 / total) if total else 1.0

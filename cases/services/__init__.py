@@ -14,6 +14,7 @@ from .customers import (
     may_edit_customer,
     update_customer,
 )
+from .followers import add_follower, add_follower_reply, follow_from_mail, remove_follower
 from .macros import apply_macro, macro_text_for, may_edit_macro, save_macro
 from .merge import merge_tickets
 from .notifications import (
@@ -49,6 +50,10 @@ from .tickets import (
 from .users import update_preferences
 
 __all__ = [
+    "add_follower",
+    "add_follower_reply",
+    "follow_from_mail",
+    "remove_follower",
     "access_for_token",
     "apply_macro",
     "add_customer_reply",

@@ -45,11 +45,13 @@ from ..models import (
     Reply,
     Status,
     Ticket,
+    TicketFollower,
     User,
     parse_reference,
 )
 from ..selectors import merged_target, staff_users
 from .customers import find_or_create_customer
+from .followers import add_follower_reply, follow_from_mail, follower_of
 from .notifications import reference_in_message_id
 from .tickets import add_customer_reply, register_ticket
 
@@ -173,9 +175,11 @@ def _file(
 ) -> Ingested:
     """A reply on the customer's ticket, or a new case."""
     with transaction.atomic():
-        ticket, why_not = _thread(message, subject, address)
+        ticket, follower, why_not = _thread(message, subject, address)
         if why_not:
             return record(InboundOutcome.IGNORED, reason=why_not)
+        if ticket is not None and follower is not None:
+            return _follower_writes(record, ticket, follower, subject, content, stored)
         if ticket is not None:
             notes: list[str] = []
             files = _acceptable_files(content.files, notes)
@@ -188,6 +192,7 @@ def _file(
                 ticket = None  # closed meanwhile: the customer's new message is a new case
             else:
                 _store_files(ticket, reply, files, stored)
+                follow_from_mail(ticket, mailparse.addresses(message, "Cc"))
                 return record(InboundOutcome.THREADED, ticket=ticket, reason="; ".join(notes))
         return _new_case(record, message, subject, name, address, content, stored)
 
@@ -228,9 +233,31 @@ def _new_case(
         acknowledge=acknowledge,
     )
     _store_files(ticket, None, files, stored)
+    if by is None:  # a forward's Cc is the agent's colleagues, not the customer's
+        follow_from_mail(ticket, mailparse.addresses(message, "Cc"))
     if by is not None:
         notes.insert(0, f"forwarded by {by.username}")
     return record(InboundOutcome.CREATED, ticket=ticket, reason="; ".join(notes))
+
+
+def _follower_writes(
+    record: Recorder,
+    ticket: Ticket,
+    follower: TicketFollower,
+    subject: str,
+    content: mailparse.MailContent,
+    stored: list[str],
+) -> Ingested:
+    """A follower's answer: their message on the ticket, which keeps its status."""
+    notes: list[str] = []
+    files = _acceptable_files(content.files, notes)
+    body = _with_notes(content.reply_text, notes) or (
+        _("(No text: see the attachments.)") if files else subject or "…"
+    )
+    reply = add_follower_reply(ticket=ticket, follower=follower, body=body)
+    _store_files(reply.ticket, reply, files, stored)
+    notes.insert(0, f"from {follower.email}, who follows the ticket")
+    return record(InboundOutcome.THREADED, ticket=reply.ticket, reason="; ".join(notes))
 
 
 def _record(
@@ -279,9 +306,11 @@ def _staff_member(address: str) -> User | None:
     return staff_users().filter(email__iexact=address).first()
 
 
-def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket | None, str]:
-    """The ticket this message answers, if it comes from that ticket's customer; or why the
-    message is to be ignored ('' otherwise)."""
+def _thread(
+    message: EmailMessage, subject: str, address: str
+) -> tuple[Ticket | None, TicketFollower | None, str]:
+    """The ticket this message answers, if it comes from that ticket's customer or one of
+    its followers (then the follower too); or why the message is to be ignored ('' else)."""
     ids = mailparse.references(message)
     candidates: list[int] = []
     if ids:
@@ -290,7 +319,7 @@ def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket |
         )
         for ticket_id, recipient_id in ours:
             if recipient_id is not None:
-                return None, "answer to a notification sent to an agent"
+                return None, None, "answer to a notification sent to an agent"
             if ticket_id is not None:  # None: a notice about the customer, not a case
                 candidates.append(ticket_id)
         candidates += InboundEmail.objects.filter(
@@ -311,8 +340,16 @@ def _thread(message: EmailMessage, subject: str, address: str) -> tuple[Ticket |
         if pk in theirs:
             ticket = merged_target(theirs[pk])
             if ticket.status != Status.CLOSED:
-                return ticket, ""
-    return None, ""
+                return ticket, None, ""
+    # Someone in copy answering: the ticket they follow (never a new case in their name).
+    for pk in candidates:
+        ticket = named.filter(pk=pk).first()
+        follower = follower_of(ticket, address) if ticket is not None else None
+        if follower is not None:
+            carried_on = merged_target(ticket)
+            if carried_on.status not in (Status.CLOSED, Status.MERGED):
+                return carried_on, follower, ""
+    return None, None, ""
 
 
 def _language(message: EmailMessage) -> str:

@@ -283,6 +283,7 @@ class ComposedEmail(TypedDict):
     from_email: str
     reply_to: list[str] | None
     attachments: list[tuple[str, bytes, str]]
+    cc: list[str]
 
 
 def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
@@ -304,7 +305,17 @@ def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
         "from_email": settings.DEFAULT_FROM_EMAIL,
         "reply_to": [settings.SUPPORT_EMAIL],
         "attachments": [],
+        "cc": [],
     }
+
+
+def copied(notification: OutboundEmail) -> list[str]:
+    """Who is in copy of this e-mail: the ticket's followers, on a public reply to the
+    customer (services/followers.py); nobody on anything else."""
+    if notification.kind != NotificationKind.AGENT_REPLY or not notification.to_customer:
+        return []
+    assert notification.ticket is not None, "a reply is on a ticket"
+    return list(notification.ticket.followers.values_list("email", flat=True))
 
 
 def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
@@ -320,7 +331,8 @@ def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
         customer = ticket.customer
         context |= {
             "customer": customer,
-            "link": reverse("portal:ticket", kwargs={"token": token}),
+            # No private link in an e-mail others read in copy: it opens the customer's case.
+            "link": reverse("portal:ticket", kwargs={"token": token}) if token else "",
             "by_email": ticket.channel == Channel.EMAIL,
         }
         if notification.kind == NotificationKind.TICKET_MERGED:
@@ -350,6 +362,7 @@ def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
         "from_email": _from_address(notification),
         "reply_to": reply_to,
         "attachments": [(file.filename, file.content, file.content_type) for file in files],
+        "cc": copied(notification),
     }
 
 
@@ -366,7 +379,7 @@ def deliver_notification(notification_id: int) -> bool:
     attempts = attempt.number
     token = None
     try:
-        if notification.carries_link:
+        if notification.carries_link and not copied(notification):
             assert notification.ticket is not None, "a link is to a ticket"
             token = issue_access_token(notification.ticket)
         send_templated_email(**_compose(notification, token))

@@ -32,6 +32,7 @@ from ..forms import (
     AssignForm,
     ClassifyForm,
     EscalateForm,
+    FollowerForm,
     MergeForm,
     RelationForm,
     ReopenForm,
@@ -428,6 +429,8 @@ def _ticket_context(request, ticket: Ticket, bound: TicketActionForm | None = No
         "related": related,
         "related_hidden": related_hidden,
         "relation_form": RelationForm(),
+        "followers": list(ticket.followers.all()),
+        "follower_form": FollowerForm(),
         "merged_in": merged_into_this(ticket)[:20],
     }
 

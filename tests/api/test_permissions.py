@@ -67,6 +67,7 @@ BODIES = {
     # another ticket the caller can see: one of their own team's
     ("ticket-related", "POST"): lambda w, role: {"ticket": own_team_ticket(w, role).pk},
     # the ticket the caller merges into: one of their own team's
+    ("ticket-followers", "POST"): lambda w, role: {"email": "jefa@empresa.example"},
     ("ticket-merge", "POST"): lambda w, role: {
         "into": own_team_ticket(w, role).pk,
         "confirm_other_customer": True,  # each made-up ticket has its own customer
@@ -143,6 +144,12 @@ MATRIX = [
     ("ticket-merge",     "POST",  "A",    401,  403,   200,    404,    200,    200),
     ("ticket-merge",     "POST",  "B",    401,  403,   404,    200,    200,    200),
     ("ticket-bulk",      "POST",  None,   401,  403,   200,    200,    200,    200),
+    ("ticket-followers", "GET",   "A",    401,  403,   200,    404,    200,    200),
+    ("ticket-followers", "GET",   "B",    401,  403,   404,    200,    200,    200),
+    ("ticket-followers", "POST",  "A",    401,  403,   201,    404,    201,    201),
+    ("ticket-followers", "POST",  "B",    401,  403,   404,    201,    201,    201),
+    ("ticket-follower",  "DELETE", "A",   401,  403,   204,    404,    204,    204),
+    ("ticket-follower",  "DELETE", "B",   401,  403,   404,    204,    204,    204),
     ("ticket-relation",  "DELETE", "A",   401,  403,   204,    404,    204,    204),
     ("ticket-relation",  "DELETE", "B",   401,  403,   404,    204,    204,    204),
     ("ticket-attachments", "GET", "A",    401,  403,   200,    404,    200,    200),
@@ -241,6 +248,9 @@ def target(world, name, obj):
     ticket = bring_to(ticket, NEEDS.get(name, Status.NEW), by=owner)
     if name == "ticket-attachment":
         return url(name, ticket.pk, attachment_on(ticket).pk)
+    if name == "ticket-follower":
+        follower = services.add_follower(ticket=ticket, by=owner, email="jefe@empresa.example")
+        return url(name, ticket.pk, follower.pk)
     if name == "ticket-relation":
         other = make_ticket(by=owner, team=team)
         return url(

@@ -28,6 +28,7 @@ from cases.models import (
     Team,
     Ticket,
     TicketEvent,
+    TicketFollower,
     User,
 )
 from cases.queues import saved_view_tickets
@@ -162,6 +163,9 @@ def test_load_demo_builds_a_consistent_desk_once(settings):
     assert merged.merged_into.replies.filter(body__contains=merged.reference).exists()
     uses = MacroUse.objects.values_list("macro__title", flat=True)
     assert len(set(uses)) >= 3 and len(uses) >= 20
+    # E-mails with a colleague in copy, some of whom answered.
+    assert TicketFollower.objects.count() >= 5
+    assert Reply.objects.exclude(from_email="").exists()
 
     # Nothing was e-mailed.
     assert mail.outbox == []
