@@ -205,7 +205,8 @@ def test_the_customer_sees_a_followers_message_as_in_copy(client, settings, ana)
     ingest_email(follower_answer(ticket))
     token = services.issue_access_token(ticket)
     page = client.get(reverse("portal:ticket", args=[token])).content.decode()
-    assert "Autorizo el reembolso." in page and "In copy" in page
+    assert "Autorizo el reembolso." in page
+    assert "Jefe</span> · En copia" in page  # the customer's language: Spanish
     assert "jefe@empresa.example" not in page
 
 
