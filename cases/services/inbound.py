@@ -343,10 +343,10 @@ def _thread(
                 return ticket, None, ""
     # Someone in copy answering: the ticket they follow (never a new case in their name).
     for pk in candidates:
-        ticket = named.filter(pk=pk).first()
-        follower = follower_of(ticket, address) if ticket is not None else None
-        if follower is not None:
-            carried_on = merged_target(ticket)
+        followed = named.filter(pk=pk).first()
+        follower = follower_of(followed, address) if followed is not None else None
+        if followed is not None and follower is not None:
+            carried_on = merged_target(followed)
             if carried_on.status not in (Status.CLOSED, Status.MERGED):
                 return carried_on, follower, ""
     return None, None, ""
