@@ -4,8 +4,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -16,7 +16,10 @@ from .models import (
     AssignmentMode,
     Attachment,
     Customer,
+    CustomerAddress,
     Macro,
+    Organisation,
+    OrganisationDomain,
     Role,
     SavedView,
     Tag,
@@ -232,13 +235,88 @@ def team_managers(team_id: int | None) -> list[User]:
 
 
 def customers_with_email(email: str) -> QuerySet[Customer]:
-    """The customer with this e-mail, whatever its case — through the unique index on
-    LOWER(email) (`email__iexact` would read the whole table)."""
-    return (
-        Customer.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=Lower(Value((email or "").strip())))
-        .exclude(email="")
+    """The customer with this e-mail as their primary or one of their other addresses,
+    whatever its case — through the unique indexes on LOWER(email) of both tables
+    (`email__iexact` would read the whole table). The other addresses are read first, so the
+    query left is two index lookups (a BitmapOr on PostgreSQL), never a scan."""
+    value = (email or "").strip()
+    if not value:
+        return Customer.objects.none()
+    owners = list(
+        CustomerAddress.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value(value)))
+        .values_list("customer_id", flat=True)
     )
+    primary = Q(email_lower=Lower(Value(value)))
+    return Customer.objects.alias(email_lower=Lower("email")).filter(
+        primary | Q(pk__in=owners) if owners else primary
+    )
+
+
+def addresses_of(customer: Customer) -> list[str]:
+    """Every address of a customer, the primary first, as written."""
+    others = list(customer.addresses.order_by("email").values_list("email", flat=True))
+    return [customer.email, *others] if customer.email else others
+
+
+def organisation_for_email(email: str) -> Organisation | None:
+    """The organisation whose domain is the e-mail's (`ana@empresa.com.co` → the one with
+    `empresa.com.co`): where a new customer with this address belongs. An exact match on the
+    domain, stored in lower case."""
+    _local, at, domain = (email or "").strip().rpartition("@")
+    if not at or not domain:
+        return None
+    found = (
+        OrganisationDomain.objects.filter(domain=domain.lower())
+        .select_related("organisation")
+        .first()
+    )
+    return found.organisation if found else None
+
+
+def organisations_visible_to(user: Viewer) -> QuerySet[Organisation]:
+    """Every organisation, for anyone with a role (as customers are)."""
+    if not user.is_authenticated or user.role is None:
+        return Organisation.objects.none()
+    return Organisation.objects.all()
+
+
+def organisations_with_counts(user: Viewer, search: str = "") -> QuerySet[Organisation]:
+    """Organisations matching `search` (part of the name or a domain), each with its number
+    of contacts (`contact_count`), its account manager and its domains, in name order."""
+    organisations = organisations_visible_to(user)
+    search = (search or "").strip()
+    if search:
+        organisations = organisations.filter(organisation_matches(search))
+    return (
+        organisations.annotate(contact_count=_contacts_of_organisation())
+        .select_related("account_manager")
+        .prefetch_related("domains")
+        .order_by("name", "id")
+    )
+
+
+def organisation_matches(search: str) -> Q:
+    """Organisations whose name or one of whose domains holds `search` (any case)."""
+    in_a_domain = OrganisationDomain.objects.filter(
+        organisation=OuterRef("pk"), domain__icontains=search.strip().lower()
+    )
+    return Q(name__icontains=search.strip()) | Q(Exists(in_a_domain))
+
+
+def _contacts_of_organisation() -> Coalesce:
+    counted = (
+        Customer.objects.filter(organisation=OuterRef("pk"))
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+def account_managers() -> QuerySet[User]:
+    """Who may look after an organisation's account: the active staff."""
+    return staff_users().order_by("first_name", "last_name", "username")
 
 
 def customers_visible_to(user: Viewer) -> QuerySet[Customer]:

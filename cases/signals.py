@@ -11,6 +11,15 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
   unanswered survey.
 - `ticket_merged(sender=Ticket, source, target, by, at, replay)` — sent by `merge_tickets`
   once the source is merged. The surveys app withdraws the source's unanswered survey.
+- `customers_merged(sender=Customer, kept, duplicate, ticket_ids, by, at, replay)` — sent by
+  `merge_customers` once the duplicate's tickets are the kept record's (`ticket_ids`) and
+  before the duplicate is deleted: a receiver moves its own rows that name the duplicate to
+  the kept record and answers what moved, as `{kind: count}` (recorded in
+  `CustomerMerge.moved`). The surveys app moves the survey invitations (their answers and
+  follow-ups belong to the tickets); the metrics app marks the moved tickets' rollups.
+- `customer_merge_counts(sender=Customer, customer)` — asked by the merge's confirmation
+  page: a receiver answers `{kind: count}` of the rows a merge of `customer` would move.
+  Reads only.
 """
 
 from collections.abc import Iterator
@@ -22,6 +31,8 @@ from django.dispatch import Signal
 ticket_resolved = Signal()
 ticket_reopened = Signal()
 ticket_merged = Signal()
+customers_merged = Signal()
+customer_merge_counts = Signal()
 
 _replaying: ContextVar[bool] = ContextVar("replaying_history", default=False)
 

@@ -11,6 +11,7 @@ class MetricsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from cases.models import Ticket
+        from cases.signals import customers_merged
         from surveys.models import SurveyInvitation, SurveyResponse
         from surveys.signals import invitation_sent, summarise_responses
 
@@ -29,6 +30,7 @@ class MetricsConfig(AppConfig):
             receivers.on_invitation_deleted, SurveyInvitation, dispatch_uid="metrics-invite-d"
         )
         invitation_sent.connect(receivers.on_invitation_sent, dispatch_uid="metrics-sent")
+        customers_merged.connect(receivers.on_customers_merged, dispatch_uid="metrics-merged")
         summarise_responses.connect(
             receivers.on_summarise_responses, dispatch_uid="metrics-response-summary"
         )

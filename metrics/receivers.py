@@ -37,6 +37,12 @@ def on_invitation_sent(sender, ticket_id, **kwargs):
     rollups.mark_ticket(ticket_id)
 
 
+def on_customers_merged(sender, ticket_ids, **kwargs):
+    # Moved by one UPDATE, which sends no post_save: each moved ticket's days are redone.
+    rollups.mark_tickets(ticket_ids)
+    return {}
+
+
 # --- the survey responses page's summary ------------------------------------------------------
 
 # The page's filters the SurveyRollup rows hold: their dimensions (team and agent at

@@ -100,6 +100,12 @@ def mark_ticket(ticket_id: int) -> None:
         RollupChange.objects.create(ticket_id=ticket_id)
 
 
+def mark_tickets(ticket_ids: Iterable[int]) -> None:
+    """`mark_ticket` for many, in one statement (a customer merge moves them together)."""
+    if enabled():
+        RollupChange.objects.bulk_create(RollupChange(ticket_id=pk) for pk in ticket_ids)
+
+
 def mark_day(moment: datetime | None) -> None:
     if enabled() and moment is not None:
         RollupChange.objects.create(day=timezone.localdate(moment, zone()))

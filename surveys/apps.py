@@ -8,10 +8,22 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases.signals import ticket_merged, ticket_reopened, ticket_resolved
+        from cases.signals import (
+            customer_merge_counts,
+            customers_merged,
+            ticket_merged,
+            ticket_reopened,
+            ticket_resolved,
+        )
 
         from . import receivers
 
         ticket_resolved.connect(receivers.on_ticket_resolved, dispatch_uid="surveys-resolved")
         ticket_reopened.connect(receivers.on_ticket_reopened, dispatch_uid="surveys-reopened")
         ticket_merged.connect(receivers.on_ticket_merged, dispatch_uid="surveys-merged")
+        customers_merged.connect(
+            receivers.on_customers_merged, dispatch_uid="surveys-customers-merged"
+        )
+        customer_merge_counts.connect(
+            receivers.on_customer_merge_counts, dispatch_uid="surveys-customer-merge-counts"
+        )

@@ -17,3 +17,11 @@ def on_ticket_reopened(sender, *, ticket, at, replay=False, **kwargs):
 def on_ticket_merged(sender, *, source, at, replay=False, **kwargs):
     # docs/kpis.md: an unanswered invitation of a merged ticket is withdrawn; answers stay.
     services.withdraw_surveys(ticket=source, at=at, reason="ticket_merged")
+
+
+def on_customers_merged(sender, *, kept, duplicate, **kwargs):
+    return services.move_customer_surveys(kept_id=kept.pk, duplicate_id=duplicate.pk)
+
+
+def on_customer_merge_counts(sender, *, customer, **kwargs):
+    return services.customer_survey_counts(customer_id=customer.pk)

@@ -189,6 +189,26 @@ def withdraw_surveys(*, ticket: Ticket, at: datetime, reason: str = "ticket_reop
     return count
 
 
+def customer_survey_counts(*, customer_id: int) -> dict[str, int]:
+    """What a merge of this customer record would move of the surveys: the invitations,
+    the answers among them and the follow-ups of those answers."""
+    invitations = SurveyInvitation.objects.filter(customer_id=customer_id)
+    return {
+        "survey_invitations": invitations.count(),
+        "survey_answers": SurveyResponse.objects.filter(invitation__in=invitations).count(),
+        "follow_ups": FollowUp.objects.filter(response__invitation__in=invitations).count(),
+    }
+
+
+def move_customer_surveys(*, kept_id: int, duplicate_id: int) -> dict[str, int]:
+    """A customer record merged into another (cases.signals.customers_merged): the
+    duplicate's survey invitations become the kept record's. Their answers and follow-ups
+    belong to the tickets, which moved already; they are counted for the merge's record."""
+    counts = customer_survey_counts(customer_id=duplicate_id)
+    SurveyInvitation.objects.filter(customer_id=duplicate_id).update(customer_id=kept_id)
+    return counts
+
+
 # The states a reopening withdraws an invitation from.
 WITHDRAWABLE = [
     InvitationStatus.PENDING,

@@ -8,10 +8,13 @@ from .customer_links import (
     revoke_customer_links,
     ticket_for_access_token,
 )
+from .customer_merge import may_merge_customers, merge_customers
 from .customers import (
+    add_customer_address,
     check_may_edit_customer,
     find_or_create_customer,
     may_edit_customer,
+    remove_customer_address,
     update_customer,
 )
 from .followers import add_follower, add_follower_reply, follow_from_mail, remove_follower
@@ -22,6 +25,7 @@ from .notifications import (
     enqueue_due_notifications,
     issue_access_token,
 )
+from .organisations import create_organisation, may_edit_organisation, update_organisation
 from .relations import relate_tickets, unrelate_tickets
 from .saved_views import (
     delete_view,
@@ -55,6 +59,7 @@ __all__ = [
     "follow_from_mail",
     "remove_follower",
     "access_for_token",
+    "add_customer_address",
     "apply_macro",
     "add_customer_reply",
     "add_reply",
@@ -66,6 +71,7 @@ __all__ = [
     "classify_ticket",
     "close_resolved_tickets",
     "close_ticket",
+    "create_organisation",
     "deliver_notification",
     "enqueue_due_notifications",
     "escalate_ticket",
@@ -75,11 +81,15 @@ __all__ = [
     "macro_text_for",
     "may_edit_macro",
     "may_edit_customer",
+    "may_edit_organisation",
+    "may_merge_customers",
+    "merge_customers",
     "may_edit_saved_view",
     "merge_tickets",
     "record_ticket_event",
     "register_ticket",
     "relate_tickets",
+    "remove_customer_address",
     "rename_view",
     "reopen_ticket",
     "request_new_link",
@@ -92,5 +102,6 @@ __all__ = [
     "unrelate_tickets",
     "ticket_for_access_token",
     "update_customer",
+    "update_organisation",
     "update_preferences",
 ]

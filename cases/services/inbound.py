@@ -49,7 +49,7 @@ from ..models import (
     User,
     parse_reference,
 )
-from ..selectors import merged_target, staff_users
+from ..selectors import customers_with_email, merged_target, staff_users
 from .customers import find_or_create_customer
 from .followers import add_follower_reply, follow_from_mail, follower_of
 from .notifications import reference_in_message_id
@@ -335,7 +335,9 @@ def _thread(
     # Of the tickets named, the first that is this customer's and still takes replies; a
     # merged ticket hands over to the ticket it was merged into (services/merge.py).
     named = Ticket.objects.filter(pk__in=candidates).select_related("customer")
-    theirs = {ticket.pk: ticket for ticket in named if ticket.customer.email.lower() == address}
+    # Theirs: written from the customer's primary address or one of their others.
+    senders = {customer.pk for customer in customers_with_email(address)}
+    theirs = {ticket.pk: ticket for ticket in named if ticket.customer_id in senders}
     for pk in candidates:
         if pk in theirs:
             ticket = merged_target(theirs[pk])
