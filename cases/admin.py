@@ -20,10 +20,15 @@ from .models import (
     Category,
     Channel,
     Customer,
+    CustomerAddress,
     CustomerChange,
+    CustomerMerge,
     Holiday,
     InboundEmail,
     InboundOutcome,
+    Organisation,
+    OrganisationChange,
+    OrganisationDomain,
     OutboundEmail,
     OutboundEmailAttempt,
     Role,
@@ -236,16 +241,44 @@ class CustomerChangeInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class CustomerAddressInline(ReadOnlyInline):
+    """The customer's other addresses, read-only (added and removed on the customer's page
+    in the workspace, where each change is recorded)."""
+
+    model = CustomerAddress
+    fields = ("email", "added_at")
+    readonly_fields = fields
+
+
+class CustomerMergeInline(ReadOnlyInline):
+    """Duplicate records merged into this customer (the workspace merges them)."""
+
+    model = CustomerMerge
+    fk_name = "kept"
+    fields = ("at", "by", "merged_id", "merged_name", "merged_email", "moved")
+    readonly_fields = fields
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     """A change goes through `update_customer`, as in the workspace: recorded, and a new
     e-mail address announced to the old one."""
 
-    list_display = ("name", "email", "company", "language", "active_since", "churned_at")
+    list_display = (
+        "name",
+        "email",
+        "company",
+        "organisation",
+        "language",
+        "active_since",
+        "churned_at",
+    )
     list_filter = ("language",)
-    search_fields = ("name", "email", "company", "phone")
+    list_select_related = ("organisation",)
+    search_fields = ("name", "email", "company", "phone", "addresses__email")
     date_hierarchy = "created_at"
-    inlines = [CustomerChangeInline]
+    autocomplete_fields = ("organisation",)
+    inlines = [CustomerAddressInline, CustomerMergeInline, CustomerChangeInline]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -269,6 +302,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OrganisationDomainInline(ReadOnlyInline):
+    model = OrganisationDomain
+    fields = ("domain",)
+    readonly_fields = fields
+
+
+class OrganisationChangeInline(ReadOnlyInline):
+    model = OrganisationChange
+    fields = ("at", "by", "changes")
+    readonly_fields = fields
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ReadOnlyAdmin):
+    """Read here; created and edited on the workspace's Organisations pages, where domains
+    are checked (no free-mail domain, one organisation each) and every change recorded."""
+
+    list_display = ("name", "account_manager", "created_at")
+    list_select_related = ("account_manager",)
+    search_fields = ("name", "domains__domain")
+    inlines = [OrganisationDomainInline, OrganisationChangeInline]
 
 
 @admin.register(Ticket)

@@ -25,6 +25,7 @@ from .models import (
     Language,
     Macro,
     MacroStatus,
+    Organisation,
     Priority,
     Team,
     Ticket,
@@ -468,6 +469,13 @@ class CustomerForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     company = forms.CharField(label=_("Company"), max_length=150, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("— None —"),
+        help_text=_("Left empty for a new customer, the organisation of their e-mail's domain."),
+    )
     language = forms.ChoiceField(
         label=_("Preferred language"), choices=Language.choices, initial=Language.SPANISH
     )
@@ -479,6 +487,8 @@ class CustomerForm(forms.Form):
                 "initial", {name: getattr(instance, name) for name in self.base_fields}
             )
         super().__init__(*args, **kwargs)
+        organisation = _field(self, "organisation", forms.ModelChoiceField)
+        organisation.queryset = Organisation.objects.order_by("name", "id")
 
     def clean_email(self):
         # Creating a customer whose e-mail is taken would quietly reuse the other one; say so.
@@ -492,6 +502,18 @@ class CustomerForm(forms.Form):
 
 
 class CustomerEditForm(CustomerForm):
+    """A customer's details. Who sees an organisation's cases is a manager's decision
+    (`services.customers`): for anyone else that field, and the organisation of a contact
+    who has it, are shown but cannot be changed."""
+
+    is_organisation_admin = forms.BooleanField(
+        label=_("Sees the organisation's cases"),
+        required=False,
+        help_text=_(
+            "In the customer portal, every case of their organisation, not only theirs. "
+            "Managers and admins decide it."
+        ),
+    )
     active_since = forms.DateField(label=_("Customer since"), widget=_date_input())
     churned_at = forms.DateField(
         label=_("Churned on"),
@@ -499,6 +521,13 @@ class CustomerEditForm(CustomerForm):
         widget=_date_input(),
         help_text=_("Leave empty while they are a customer."),
     )
+
+    def __init__(self, *args, may_change_organisation_admin: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_change_organisation_admin:
+            self.fields["is_organisation_admin"].disabled = True
+            if self.instance is not None and self.instance.is_organisation_admin:
+                self.fields["organisation"].disabled = True
 
 
 class CustomerSearchForm(forms.Form):

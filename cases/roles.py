@@ -38,6 +38,8 @@ ROLE_PERMISSIONS[Role.MANAGER] = (
     }
     # The outbox, read-only (the admin never changes it): a failed e-mail is theirs to see.
     | {("cases", "view_outboundemail")}
+    # Organisations, read-only in the admin (the workspace's pages create and edit them).
+    | {("cases", "view_organisation")}
 )
 
 

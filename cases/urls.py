@@ -8,6 +8,7 @@ from .views import (
     followers,
     links,
     macros,
+    organisations,
     presence,
     relations,
     saved_views,
@@ -64,4 +65,32 @@ urlpatterns = [
     path("customers/new/", customers.customer_create, name="customer_create"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path(
+        "customers/<int:pk>/addresses/",
+        customers.customer_address_add,
+        name="customer_address_add",
+    ),
+    path(
+        "customers/<int:pk>/addresses/<int:address_id>/remove/",
+        customers.customer_address_remove,
+        name="customer_address_remove",
+    ),
+    path("customers/<int:pk>/merge/", customers.customer_merge_find, name="customer_merge"),
+    path(
+        "customers/<int:pk>/merge/<int:duplicate_id>/",
+        customers.customer_merge_confirm,
+        name="customer_merge_confirm",
+    ),
+    path("organisations/", organisations.organisation_list, name="organisation_list"),
+    path("organisations/new/", organisations.organisation_create, name="organisation_create"),
+    path(
+        "organisations/<int:pk>/",
+        organisations.organisation_detail,
+        name="organisation_detail",
+    ),
+    path(
+        "organisations/<int:pk>/edit/",
+        organisations.organisation_edit,
+        name="organisation_edit",
+    ),
 ]

@@ -24,7 +24,10 @@ from cases.models import (
     User,
 )
 from cases.services import add_reply, resolve_ticket, update_customer
+from cases.services.customer_merge import merge_customers
+from cases.services.customers import add_customer_address
 from cases.services.inbound import ingest_email
+from cases.services.organisations import create_organisation
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
 from tests.factories import CategoryFactory, CustomerFactory, UserFactory, make_ticket
@@ -254,6 +257,10 @@ def sample(
     )
     attachment.file.save("photo.png", ContentFile(b"\x89PNG"), save=True)
     AuthToken.objects.create(user=ana)
+    acme = create_organisation(by=marta, name="Acme", domains=["acme.test"], account_manager=ana)
+    update_customer(customer=customer, by=marta, organisation=acme, is_organisation_admin=True)
+    add_customer_address(customer=customer, by=marta, email="lucia@acme.test")
+    merge_customers(kept=customer, duplicate=CustomerFactory(name="Twin"), by=marta)
     CustomerFactory(name="Another customer")
     return {"alba": alba, "ticket": ticket}
 

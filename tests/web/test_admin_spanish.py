@@ -11,7 +11,16 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import translation
 
-from cases.models import ROLE_GROUPS, OutboundEmail, Role, SLAPolicy, TicketEvent, User
+from cases.models import (
+    ROLE_GROUPS,
+    Customer,
+    Organisation,
+    OutboundEmail,
+    Role,
+    SLAPolicy,
+    TicketEvent,
+    User,
+)
 from surveys.models import FollowUp, SurveyInvitation
 from tests.web import test_admin
 
@@ -51,7 +60,7 @@ ENGLISH = [
     "Sitio de administración de Django",
 ]
 
-MODELS = [OutboundEmail, SurveyInvitation, FollowUp, TicketEvent]
+MODELS = [OutboundEmail, SurveyInvitation, FollowUp, TicketEvent, Organisation, Customer]
 
 
 class _Text(html.parser.HTMLParser):
