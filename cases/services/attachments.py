@@ -1,8 +1,10 @@
-"""Files agents attach to their replies and notes.
+"""Files agents attach to their replies and notes, and files customers upload on the portal
+(a new case, a reply: `check_customer_files`, bounded like the files of their e-mails).
 
-Bounded like the files customers send (`REPLY_ATTACHMENT_MAX_BYTES` each,
-`REPLY_ATTACHMENTS_MAX` per message, `REPLY_ATTACHMENTS_TOTAL_MAX_BYTES` together, so that a
-public reply's e-mail stays small enough for the customer's mail server). Stored like them:
+An agent's files are bounded like the files customers send (`REPLY_ATTACHMENT_MAX_BYTES`
+each, `REPLY_ATTACHMENTS_MAX` per message, `REPLY_ATTACHMENTS_TOTAL_MAX_BYTES` together, so
+that a public reply's e-mail stays small enough for the customer's mail server); a customer's
+uploads by the inbound e-mail limits. All are stored like the files of e-mails:
 under a random name (`models.attachment_path`), with the size and SHA-256 of what was stored
 and a type the desk guessed itself — from the bytes for the images a page may show, from the
 name otherwise, never from what the uploader's browser declared. Served by the same views
@@ -20,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -69,41 +72,59 @@ def display_name(upload: Upload, index: int) -> str:
 
 
 def check_reply_files(files: Sequence[Upload]) -> None:
-    """Refuse, naming the file, what the desk will not keep or send: more files than
-    `REPLY_ATTACHMENTS_MAX`, an empty file, one over `REPLY_ATTACHMENT_MAX_BYTES`, all of
-    them together over `REPLY_ATTACHMENTS_TOTAL_MAX_BYTES`. Writes nothing."""
-    if len(files) > settings.REPLY_ATTACHMENTS_MAX:
-        count = settings.REPLY_ATTACHMENTS_MAX
+    """Refuse, naming the file, what the desk will not keep or send with an agent's message:
+    more files than `REPLY_ATTACHMENTS_MAX`, an empty file, one over
+    `REPLY_ATTACHMENT_MAX_BYTES`, all of them together over `REPLY_ATTACHMENTS_TOTAL_MAX_BYTES`.
+    Writes nothing."""
+    _check_files(
+        files,
+        count_max=settings.REPLY_ATTACHMENTS_MAX,
+        each_max=settings.REPLY_ATTACHMENT_MAX_BYTES,
+        total_max=settings.REPLY_ATTACHMENTS_TOTAL_MAX_BYTES,
+    )
+
+
+def check_customer_files(files: Sequence[Upload]) -> None:
+    """Refuse what the desk would not keep from a customer's e-mail, for the files a customer
+    uploads on the portal (a new case, a reply): more than `INBOUND_ATTACHMENTS_MAX`, an
+    empty one, one over `INBOUND_ATTACHMENT_MAX_BYTES`, all together over
+    `INBOUND_EMAIL_MAX_BYTES` (an e-mail larger than that is refused whole). Writes nothing."""
+    _check_files(
+        files,
+        count_max=settings.INBOUND_ATTACHMENTS_MAX,
+        each_max=settings.INBOUND_ATTACHMENT_MAX_BYTES,
+        total_max=settings.INBOUND_EMAIL_MAX_BYTES,
+    )
+
+
+def _check_files(files: Sequence[Upload], *, count_max: int, each_max: int, total_max: int) -> None:
+    if len(files) > count_max:
         raise ValidationError(
             ngettext(
                 "At most %(count)d file goes with one message; you attached %(given)d.",
                 "At most %(count)d files go with one message; you attached %(given)d.",
-                count,
+                count_max,
             )
-            % {"count": count, "given": len(files)},
+            % {"count": count_max, "given": len(files)},
             field=FIELD,
         )
-    limit = settings.REPLY_ATTACHMENT_MAX_BYTES
     for index, upload in enumerate(files, start=1):
         size = _size(upload)
         if size == 0:
             raise ValidationError(
                 _("%(name)s is empty.") % {"name": display_name(upload, index)}, field=FIELD
             )
-        if size > limit:
+        if size > each_max:
             raise ValidationError(
                 _("%(name)s is larger than %(limit)s.")
-                % {"name": display_name(upload, index), "limit": filesizeformat(limit)},
+                % {"name": display_name(upload, index), "limit": filesizeformat(each_max)},
                 field=FIELD,
             )
     total = sum(_size(upload) for upload in files)
-    if total > settings.REPLY_ATTACHMENTS_TOTAL_MAX_BYTES:
+    if total > total_max:
         raise ValidationError(
             _("The files take %(total)s together; one message carries at most %(limit)s.")
-            % {
-                "total": filesizeformat(total),
-                "limit": filesizeformat(settings.REPLY_ATTACHMENTS_TOTAL_MAX_BYTES),
-            },
+            % {"total": filesizeformat(total), "limit": filesizeformat(total_max)},
             field=FIELD,
         )
 
@@ -174,7 +195,16 @@ def _head(upload: Upload) -> bytes:
 
 def store_reply_files(*, reply: Reply, files: Sequence[Upload]) -> list[Attachment]:
     """Attach `files` to `reply`. Precondition: inside the reply's transaction and inside
-    `files_forgotten_on_rollback`, the files checked (`check_reply_files`)."""
+    `files_forgotten_on_rollback`, the files checked (`check_reply_files` or
+    `check_customer_files`)."""
+    return store_files(ticket_id=reply.ticket_id, reply=reply, files=files, at=reply.created_at)
+
+
+def store_files(
+    *, ticket_id: int, reply: Reply | None, files: Sequence[Upload], at: datetime
+) -> list[Attachment]:
+    """Attach `files` to `reply`, or to the message that opened the ticket (`reply` None).
+    Preconditions as for `store_reply_files`."""
     written = _written.get()
     assert written is not None, "inside files_forgotten_on_rollback()"
     stored = []
@@ -186,13 +216,13 @@ def store_reply_files(*, reply: Reply, files: Sequence[Upload]) -> list[Attachme
             digest.update(chunk)
             size += len(chunk)
         attachment = Attachment(
-            ticket_id=reply.ticket_id,
+            ticket_id=ticket_id,
             reply=reply,
             filename=clean_filename(upload.name or "", content_type, index),
             content_type=content_type,
             size=size,
             sha256=digest.hexdigest(),
-            created_at=reply.created_at,
+            created_at=at,
         )
         # The storage name is random (attachment_path); the uploader's name is only shown.
         attachment.file.save(attachment.filename, upload, save=False)

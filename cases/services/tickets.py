@@ -47,6 +47,7 @@ from ..signals import is_replaying, ticket_reopened, ticket_resolved
 from . import steps
 from .attachments import (
     Upload,
+    check_customer_files,
     check_reply_files,
     files_forgotten_on_rollback,
     store_reply_files,
@@ -380,19 +381,27 @@ def add_reply(
         return step.reply
 
 
-@transaction.atomic
-def add_customer_reply(*, ticket: Ticket, body: str, at: datetime | None = None) -> Reply:
+def add_customer_reply(
+    *, ticket: Ticket, body: str, files: Sequence[Upload] = (), at: datetime | None = None
+) -> Reply:
     """The customer writes on their case. On a pending ticket it goes back to open; on a
     resolved one it reopens the ticket. On a merged one it goes to the ticket it was merged
-    into."""
-    at = _now(at)
-    ticket = _lock(merged_target(ticket), None, None)
-    step = steps.customer_reply(ticket, body=body, at=at)
-    _store(ticket, step)
-    assert step.reply is not None, "_store wrote the step's message"
-    if step.reopened:
-        ticket_reopened.send(sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying())
-    return step.reply
+    into. `files` are what they uploaded on the portal (attachments.py, the inbound e-mail
+    limits): checked before anything is written, stored with the reply; a refused reply
+    leaves none behind."""
+    check_customer_files(files)
+    with files_forgotten_on_rollback(), transaction.atomic():
+        at = _now(at)
+        ticket = _lock(merged_target(ticket), None, None)
+        step = steps.customer_reply(ticket, body=body, at=at)
+        _store(ticket, step)
+        assert step.reply is not None, "_store wrote the step's message"
+        store_reply_files(reply=step.reply, files=files)
+        if step.reopened:
+            ticket_reopened.send(
+                sender=Ticket, ticket=ticket, by=None, at=at, replay=is_replaying()
+            )
+        return step.reply
 
 
 # --- escalation -------------------------------------------------------------------------------
