@@ -26,6 +26,15 @@ def enqueue_notification(notification_id: int) -> None:
     OutboundEmail.objects.filter(pk=notification_id).update(enqueued_at=timezone.now())
 
 
+def enqueue_sign_in_link(notification_id: int | None) -> None:
+    """`enqueue_notification` for a portal sign-in e-mail — and, when the address asked for
+    belongs to nobody (None), the same publish and the same UPDATE with nothing to send or
+    mark: the request does the same work whether or not the address is known
+    (services/portal.py). The worker's `deliver_notification(0)` claims no row."""
+    send_notification.delay(notification_id or 0)
+    OutboundEmail.objects.filter(pk=notification_id or 0).update(enqueued_at=timezone.now())
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_customer_notifications() -> int:
     return notifications.enqueue_due_notifications(enqueue_notification)

@@ -491,6 +491,13 @@ CUSTOMER_LINK_DAYS_AFTER_CLOSE = env_int("CUSTOMER_LINK_DAYS_AFTER_CLOSE", 90)
 # case in this many minutes (always to the address on file).
 CUSTOMER_LINK_RESEND_RATE = env_str("CUSTOMER_LINK_RESEND_RATE", "5/h")
 CUSTOMER_LINK_RESEND_MINUTES = env_int("CUSTOMER_LINK_RESEND_MINUTES", 60)
+# The customer portal's sign-in by e-mailed link (docs/portal.md): asking for a link, per typed
+# address (a hash of it, known or not) and per client IP; how long a link works (once); how
+# long the session it opens lasts.
+PORTAL_SIGN_IN_ADDRESS_RATE = env_str("PORTAL_SIGN_IN_ADDRESS_RATE", "5/h")
+PORTAL_SIGN_IN_IP_RATE = env_str("PORTAL_SIGN_IN_IP_RATE", "20/h")
+PORTAL_SIGN_IN_MINUTES = env_int("PORTAL_SIGN_IN_MINUTES", 30)
+PORTAL_SESSION_HOURS = env_int("PORTAL_SESSION_HOURS", 12)
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,12 @@ from .notifications import (
     enqueue_due_notifications,
     issue_access_token,
 )
+from .portal import (
+    open_customer_case,
+    request_sign_in_link,
+    sign_in_link,
+    use_sign_in_link,
+)
 from .organisations import create_organisation, may_edit_organisation, update_organisation
 from .relations import relate_tickets, unrelate_tickets
 from .saved_views import (
@@ -78,6 +84,7 @@ __all__ = [
     "find_or_create_customer",
     "issue_access_token",
     "normalise_view_query",
+    "open_customer_case",
     "macro_text_for",
     "may_edit_macro",
     "may_edit_customer",
@@ -93,15 +100,18 @@ __all__ = [
     "rename_view",
     "reopen_ticket",
     "request_new_link",
+    "request_sign_in_link",
     "resolve_ticket",
     "resume_ticket",
     "save_macro",
     "save_view",
     "revoke_customer_links",
     "set_pending",
+    "sign_in_link",
     "unrelate_tickets",
     "ticket_for_access_token",
     "update_customer",
     "update_organisation",
     "update_preferences",
+    "use_sign_in_link",
 ]

@@ -49,6 +49,7 @@ from ..models import (
     NotificationStatus,
     OutboundEmail,
     OutboundEmailAttempt,
+    PortalSignIn,
     Reply,
     Ticket,
     TicketAccessToken,
@@ -69,6 +70,7 @@ _TEMPLATES: dict[str, str] = {
     NotificationKind.AGENT_REPLY: "agent-reply",
     NotificationKind.TICKET_RESOLVED: "ticket-resolved",
     NotificationKind.CUSTOMER_LINK: "customer-link",
+    NotificationKind.PORTAL_SIGN_IN: "portal-sign-in",
     NotificationKind.TICKET_MERGED: "ticket-merged",
     NotificationKind.EMAIL_CHANGED: "customer-email-changed",
     NotificationKind.TICKET_ASSIGNED: "ticket-assigned",
@@ -87,6 +89,20 @@ def issue_access_token(ticket: Ticket) -> str:
     """A new private link token for the ticket's customer (256 bits); only its hash is kept."""
     token = secrets.token_urlsafe(32)
     TicketAccessToken.objects.create(ticket=ticket, token_hash=hash_token(token))
+    return token
+
+
+def issue_portal_sign_in(customer: Customer) -> str:
+    """A new single-use sign-in link token to the customer portal (256 bits), working for
+    `PORTAL_SIGN_IN_MINUTES` from now; only its hash is kept (services/portal.py)."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    PortalSignIn.objects.create(
+        customer=customer,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.PORTAL_SIGN_IN_MINUTES),
+    )
     return token
 
 
@@ -146,10 +162,11 @@ def queue_email(
 
 
 def queue_customer_notice(
-    *, customer: Customer, kind: str, to_address: str
+    *, customer: Customer, kind: str, to_address: str, publish: bool = True
 ) -> OutboundEmail | None:
     """An e-mail about the customer rather than a case (the warning to the address they had
-    before an agent changed it), to `to_address`. It carries no private link."""
+    before an agent changed it; a sign-in link to the portal), to `to_address`. It carries no
+    private link to a case. `publish=False`: the caller publishes the send task itself."""
     if is_replaying() or not to_address:
         return None
     notification = OutboundEmail.objects.create(
@@ -158,9 +175,10 @@ def queue_customer_notice(
         to_address=to_address,
         message_id=new_message_id(None),
     )
-    from ..tasks import enqueue_notification
+    if publish:
+        from ..tasks import enqueue_notification
 
-    publish_on_commit(enqueue_notification, notification.pk)
+        publish_on_commit(enqueue_notification, notification.pk)
     return notification
 
 
@@ -286,8 +304,9 @@ class ComposedEmail(TypedDict):
     cc: list[str]
 
 
-def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
-    """The warning to a customer's former address: no ticket, no link."""
+def _compose_notice(notification: OutboundEmail, token: str | None) -> ComposedEmail:
+    """The warning to a customer's former address (no ticket, no link), or a sign-in link to
+    the portal (`token`)."""
     customer = notification.customer
     assert customer is not None, "the row's constraint: about a ticket or a customer"
     context: dict[str, object] = {
@@ -296,6 +315,11 @@ def _compose_notice(notification: OutboundEmail) -> ComposedEmail:
         "new_address": mask_address(customer.email) if customer.email else "",
         "changed_at": notification.created_at,
     }
+    if token is not None:
+        context |= {
+            "link": reverse("portal:sign_in_link", kwargs={"token": token}),
+            "minutes": settings.PORTAL_SIGN_IN_MINUTES,
+        }
     return {
         "name": _TEMPLATES[notification.kind],
         "to": notification.to_address,
@@ -321,7 +345,7 @@ def copied(notification: OutboundEmail) -> list[str]:
 def _compose(notification: OutboundEmail, token: str | None) -> ComposedEmail:
     ticket = notification.ticket
     if ticket is None:
-        return _compose_notice(notification)
+        return _compose_notice(notification, token)
     context: dict[str, object] = {"ticket": ticket, "reply": notification.reply}
     files: list[EmailFile] = []
     if notification.to_customer:
@@ -382,10 +406,14 @@ def deliver_notification(notification_id: int) -> bool:
         if notification.carries_link and not copied(notification):
             assert notification.ticket is not None, "a link is to a ticket"
             token = issue_access_token(notification.ticket)
+        elif notification.kind == NotificationKind.PORTAL_SIGN_IN:
+            assert notification.customer is not None, "a sign-in link is a customer's"
+            token = issue_portal_sign_in(notification.customer)
         send_templated_email(**_compose(notification, token))
     except Exception as error:
         if token is not None:  # a link nobody received must not stay valid
             TicketAccessToken.objects.filter(token_hash=hash_token(token)).delete()
+            PortalSignIn.objects.filter(token_hash=hash_token(token)).delete()
         transient = is_transient(error) and attempts < MAX_ATTEMPTS
         if not transient and not isinstance(
             error, (smtplib.SMTPException, BadHeaderError, *TRANSIENT_ERRORS)
