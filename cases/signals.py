@@ -11,6 +11,11 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
   unanswered survey.
 - `ticket_merged(sender=Ticket, source, target, by, at, replay)` — sent by `merge_tickets`
   once the source is merged. The surveys app withdraws the source's unanswered survey.
+- `customer_case_links(sender=Ticket, ticket)` — asked, outside any transaction, by the
+  customer portal's case page (cases/views/portal.py, `ticket_page`) when the case's own
+  customer views it: a receiver answers a list of `CustomerCaseLink` to offer them on the
+  page, or None. Reads only. The surveys app offers the case's survey while it can be
+  answered.
 - `customers_merged(sender=Customer, kept, duplicate, ticket_ids, by, at, replay)` — sent by
   `merge_customers` once the duplicate's tickets are the kept record's (`ticket_ids`) and
   before the duplicate is deleted: a receiver moves its own rows that name the duplicate to
@@ -25,12 +30,26 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.dispatch import Signal
 
 ticket_resolved = Signal()
 ticket_reopened = Signal()
 ticket_merged = Signal()
+customer_case_links = Signal()
+
+
+@dataclass(frozen=True)
+class CustomerCaseLink:
+    """A link a higher app offers the customer on their case page: what it says (in the
+    language active while the page renders), where it goes, a Bootstrap icon's name."""
+
+    label: str
+    url: str
+    icon: str = "link-45deg"
+
+
 customers_merged = Signal()
 customer_merge_counts = Signal()
 

@@ -9,6 +9,7 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         from cases.signals import (
+            customer_case_links,
             customer_merge_counts,
             customers_merged,
             ticket_merged,
@@ -21,6 +22,9 @@ class SurveysConfig(AppConfig):
         ticket_resolved.connect(receivers.on_ticket_resolved, dispatch_uid="surveys-resolved")
         ticket_reopened.connect(receivers.on_ticket_reopened, dispatch_uid="surveys-reopened")
         ticket_merged.connect(receivers.on_ticket_merged, dispatch_uid="surveys-merged")
+        customer_case_links.connect(
+            receivers.offer_survey_on_case_page, dispatch_uid="surveys-case-page"
+        )
         customers_merged.connect(
             receivers.on_customers_merged, dispatch_uid="surveys-customers-merged"
         )

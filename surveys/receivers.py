@@ -1,6 +1,10 @@
 """Where surveys hears from cases (see cases/signals.py for the contract)."""
 
-from . import services
+from django.utils.translation import gettext as _
+
+from cases.signals import CustomerCaseLink
+
+from . import selectors, services
 
 
 def on_ticket_resolved(sender, *, ticket, event, at, replay=False, **kwargs):
@@ -25,3 +29,18 @@ def on_customers_merged(sender, *, kept, duplicate, **kwargs):
 
 def on_customer_merge_counts(sender, *, customer, **kwargs):
     return services.customer_survey_counts(customer_id=customer.pk)
+
+
+def offer_survey_on_case_page(sender, *, ticket, **kwargs):
+    """The customer portal's case page offers the case's survey while it can be answered
+    (the same page as the e-mail's link: answering there records the answer)."""
+    invitation = selectors.invitation_to_answer(ticket.pk)
+    if invitation is None:
+        return None
+    return [
+        CustomerCaseLink(
+            label=_("How did we do? Answer our short survey"),
+            url=services.survey_path(invitation),
+            icon="star",
+        )
+    ]

@@ -3,10 +3,11 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.utils import timezone
 
 from cases.models import Role
 
-from .models import FollowUp, SurveyResponse
+from .models import FollowUp, InvitationStatus, SurveyInvitation, SurveyResponse
 from .signals import summarise_responses
 
 
@@ -44,6 +45,26 @@ def responses_visible_to(user) -> QuerySet[SurveyResponse]:
     if teams is not None:
         return responses.filter(Q(team_id__in=teams) | Q(agent_id=user.pk))
     return responses.none()
+
+
+def invitation_to_answer(ticket_id: int) -> SurveyInvitation | None:
+    """The case's survey its customer may still answer — sent or about to be, not answered,
+    withdrawn or expired, and not recorded history (which Pulso never sent) — or None."""
+    return (
+        SurveyInvitation.objects.filter(
+            ticket_id=ticket_id,
+            status__in=[
+                InvitationStatus.PENDING,
+                InvitationStatus.SENDING,
+                InvitationStatus.SENT,
+                InvitationStatus.FAILED,
+            ],
+            from_history=False,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def follow_ups_visible_to(user) -> QuerySet[FollowUp]:
