@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, portal
+from .views import attachments, portal, portal_account
 
 app_name = "portal"
 
@@ -14,5 +14,18 @@ urlpatterns = [
         "c/<str:token>/files/<int:attachment_id>/",
         attachments.customer_download,
         name="attachment",
+    ),
+    # Signing in by e-mailed link, and the signed-in customer's cases (docs/portal.md).
+    path("sign-in/", portal_account.sign_in_view, name="sign_in"),
+    path("sign-in/sent/", portal_account.sign_in_sent, name="sign_in_sent"),
+    path("sign-in/<str:token>/", portal_account.sign_in_link_view, name="sign_in_link"),
+    path("sign-out/", portal_account.sign_out_view, name="sign_out"),
+    path("signed-out/", portal_account.signed_out, name="signed_out"),
+    path("cases/", portal_account.my_cases, name="my_cases"),
+    path("cases/<str:reference>/", portal_account.my_case, name="my_case"),
+    path(
+        "cases/<str:reference>/files/<int:attachment_id>/",
+        attachments.portal_case_download,
+        name="my_case_attachment",
     ),
 ]

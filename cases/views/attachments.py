@@ -5,7 +5,8 @@ with `nosniff` and a sandboxing Content-Security-Policy. The name is the sender'
 (cases/mailparse.py) and encoded by Django in the Content-Disposition header.
 
 Who may download: staff who can see the ticket (workspace and API), and the customer
-through the private link of their case (portal) — never an internal note's file.
+through the private link of their case or signed in to the portal (a case "My cases" lists)
+— never an internal note's file.
 
 The files come from customers' e-mails (services/inbound.py) and from agents' replies and
 notes (services/attachments.py); both are served by these views alone."""
@@ -14,10 +15,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from ..models import IMAGE_SIGNATURES, Attachment, Ticket
+from ..models import IMAGE_SIGNATURES, Attachment, Customer, Ticket
+from ..portal_session import customer_required
 from ..selectors import attachments_for_customer, merged_target, tickets_visible_to
+from ..selectors_portal import case_of
 from ..services import ticket_for_access_token
-from .portal import _private, _rate_limited
+from .portal import _private, _rate_limited, carried_on_case
 from .workspace import staff_required
 
 
@@ -86,3 +89,15 @@ def customer_download(request, token: str, attachment_id: int):
     if carried_on.customer_id == ticket.customer_id:
         ticket = carried_on  # the case page shows the merged conversation's files (portal.py)
     return _private(attachment_response(customer_attachment_of(ticket, attachment_id)))
+
+
+@require_GET
+@_rate_limited("CUSTOMER_LINK_RATE")
+@customer_required
+def portal_case_download(request, customer: Customer, reference: str, attachment_id: int):
+    """A file of a case the signed-in customer sees (the case page's files)."""
+    case = case_of(customer, reference)
+    if case is None:
+        raise Http404
+    case, _merged_from = carried_on_case(case)
+    return _private(attachment_response(customer_attachment_of(case, attachment_id)))

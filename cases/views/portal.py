@@ -1,17 +1,21 @@
-"""The public customer portal: open a case without an account, and follow it through the
-private link the confirmation e-mail carries. No login; the link's token is the key. An
-expired or withdrawn link gets a page that offers a new link by e-mail — always to the
+"""The public customer portal: open a case without an account, follow it through the
+private link the confirmation e-mail carries, or sign in by e-mailed link and see every case
+("My cases", cases/views/portal_account.py). The private link's token is the key to its case;
+an expired or withdrawn link gets a page that offers a new link by e-mail — always to the
 case's customer address on file, never to one the visitor types.
 
 Every view is thin: parse the form, call one service, render or redirect (PRG).
 """
 
-from contextlib import nullcontext
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -23,18 +27,29 @@ from .. import lifecycle
 from ..errors import CasesError, TransitionError
 from ..forms_portal import CustomerReplyForm, NewCaseForm
 from ..lifecycle import Action
-from ..models import Channel, Language, Status
+from ..models import Customer, Language, Status, Ticket
+from ..portal_session import signed_in_customer
 from ..selectors import merged_target
 from ..services import (
     access_for_token,
     add_customer_reply,
-    find_or_create_customer,
-    register_ticket,
+    open_customer_case,
     request_new_link,
 )
+from ..services.attachments import FIELD as FILES_FIELD
 from ..services.customer_links import LinkState
+from ..signals import CustomerCaseLink, customer_case_links
+
+log = logging.getLogger(__name__)
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 SESSION_SUBMITTED = "portal_submitted"
+# A post bigger than this is refused before it is read (413): the files' limit together
+# (INBOUND_EMAIL_MAX_BYTES) and room for the text. Under it, files over a limit are named on
+# the form, with what was typed kept.
+FORM_ALLOWANCE_BYTES = 1024 * 1024
 
 # What the customer reads for each status: their point of view, not the desk's.
 CUSTOMER_STATUS = {
@@ -47,15 +62,16 @@ CUSTOMER_STATUS = {
 }
 
 
-def _rate_limited(setting: str, method=ratelimit.ALL):
+def _rate_limited(setting: str, method: Any = ratelimit.ALL) -> Callable[[View], View]:
     """django-ratelimit by client IP with the rate read from `settings.<setting>` at request
     time; RatelimitMiddleware answers a blocked request with the 429 page."""
-    return ratelimit(
+    limit: Callable[[View], View] = ratelimit(
         key="ip", rate=lambda group, request: getattr(settings, setting), method=method, block=True
     )
+    return limit
 
 
-def _private(response):
+def _private(response: Response) -> Response:
     """The page's URL holds the customer's token: no Referer to other sites, no caching.
     (`no-referrer` would make browsers send `Origin: null` on the reply form, which Django's
     CSRF check rightly refuses; `same-origin` keeps the token on this site.)"""
@@ -67,10 +83,34 @@ def _private(response):
 # --- open a case ------------------------------------------------------------------------------
 
 
+def too_large(request: HttpRequest) -> HttpResponse | None:
+    """The 413 page for a post over every limit together, before Django reads its body."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= settings.INBOUND_EMAIL_MAX_BYTES + FORM_ALLOWANCE_BYTES:
+        return None
+    return render(request, "413.html", status=413)
+
+
+def refusal_on_form(form, error: CasesError) -> None:
+    """A service's refusal on the form, on its field when the form has it."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @_rate_limited("PUBLIC_FORM_RATE", method="POST")
 def new_case(request):
-    form = NewCaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (refused := too_large(request)) is not None:
+        return refused
+    signed_in = signed_in_customer(request)
+    initial = {"name": signed_in.name, "email": signed_in.email} if signed_in else None
+    form = (
+        NewCaseForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else NewCaseForm(initial=initial)
+    )
     if form.is_bound and form.is_bot:
         # Pretend success so the bot learns nothing; nothing is created.
         request.session.pop(SESSION_SUBMITTED, None)
@@ -79,31 +119,24 @@ def new_case(request):
         data = form.cleaned_data
         language = translation.get_language()
         try:
-            # One transaction: a refused ticket leaves no customer behind.
-            with transaction.atomic():
-                customer = find_or_create_customer(
-                    email=data["email"],
-                    name=data["name"],
-                    language=language if language in Language.values else "",
-                )
-                ticket = register_ticket(
-                    by=None,
-                    customer=customer,
-                    channel=Channel.WEB,
-                    subject=data["subject"],
-                    description=data["description"],
-                    category=data["category"],
-                    acknowledge=True,
-                )
+            ticket = open_customer_case(
+                email=data["email"],
+                name=data["name"],
+                language=language if language in Language.values else "",
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                files=data[FILES_FIELD],
+            )
         except CasesError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            refusal_on_form(form, error)
         else:
             request.session[SESSION_SUBMITTED] = {
                 "reference": ticket.reference,
-                "email": customer.email,
+                "email": ticket.customer.email,
             }
             return redirect("portal:case_submitted")
-    return render(request, "portal/new_case.html", {"form": form})
+    return render(request, "portal/new_case.html", {"form": form, "signed_in": signed_in})
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -123,7 +156,7 @@ def case_submitted(request):
 # --- the customer's case page -----------------------------------------------------------------
 
 
-def _customer_language(request, customer):
+def customer_language(request: HttpRequest, customer: Customer) -> AbstractContextManager[None]:
     """The customer's preferred language, unless they chose one with the language switcher
     (which sets the language cookie): then LocaleMiddleware has already activated theirs."""
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
@@ -154,33 +187,65 @@ def ticket(request, token):
             status=410,
         )
         return _private(response)
-    case, merged_from = access.ticket, None
-    carried_on = merged_target(case)
-    if carried_on.customer_id == case.customer_id and carried_on.pk != case.pk:
-        # The conversation moved to the ticket this one was merged into: show that one.
-        # (Into another customer's ticket, the link shows only that the case was joined.)
-        case, merged_from = carried_on, case
-    with _customer_language(request, case.customer):
-        response = _ticket_page(request, case, token, merged_from)
+    case, merged_from = carried_on_case(access.ticket)
+    with customer_language(request, case.customer):
+        response = ticket_page(request, case, token=token, merged_from=merged_from)
         response["Content-Language"] = translation.get_language()
     return _private(response)
 
 
-def _ticket_page(request, case, token, merged_from=None):
+def carried_on_case(case: Ticket) -> tuple[Ticket, Ticket | None]:
+    """The case to show for `case`, and the case it was merged from, if it was. The
+    conversation of a case merged into another of the same customer moved there: that one is
+    shown. (Into another customer's case, the page shows only that the case was joined.)"""
+    carried_on = merged_target(case)
+    if carried_on.customer_id == case.customer_id and carried_on.pk != case.pk:
+        return carried_on, case
+    return case, None
+
+
+def ticket_page(
+    request: HttpRequest,
+    case: Ticket,
+    *,
+    token: str | None = None,
+    merged_from: Ticket | None = None,
+    viewer: Customer | None = None,
+) -> HttpResponse:
+    """The case as its customer sees it, opened by private link (`token`) or by a signed-in
+    customer (`viewer`, cases/views/portal_account.py): the public conversation and its files,
+    a reply box with files while the lifecycle takes a customer reply, and what higher apps
+    offer (the survey to answer). An organisation's admin reads a colleague's case but cannot
+    write on it: a reply is always the case's customer's own."""
+    own_case = viewer is None or viewer.pk == case.customer_id
+    if request.method == "POST" and (refused := too_large(request)) is not None:
+        return refused
     status = 200
-    form = CustomerReplyForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            add_customer_reply(ticket=case, body=form.cleaned_data["body"])
-        except TransitionError as error:
-            form.add_error(None, error.message)
-            status = 409
-        except CasesError as error:
-            form.add_error("body" if error.field == "body" else None, error.message)
-            status = 400
-        else:
-            messages.success(request, _("Thank you. Your message was added to your case."))
-            return redirect(request.path)
+    form = (
+        CustomerReplyForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else CustomerReplyForm()
+    )
+    if form.is_bound:
+        if not own_case:
+            form.add_error(None, _("Only the person who opened this case can reply on it."))
+            status = 403
+        elif form.is_valid():
+            try:
+                add_customer_reply(
+                    ticket=case,
+                    body=form.cleaned_data["body"],
+                    files=form.cleaned_data[FILES_FIELD],
+                )
+            except TransitionError as error:
+                form.add_error(None, error.message)
+                status = 409
+            except CasesError as error:
+                refusal_on_form(form, error)
+                status = 400
+            else:
+                messages.success(request, _("Thank you. Your message was added to your case."))
+                return redirect(request.path)
     replies = (
         case.replies.filter(public=True)
         .select_related("author")
@@ -192,16 +257,32 @@ def _ticket_page(request, case, token, merged_from=None):
         "portal/ticket.html",
         {
             "ticket": case,
-            "customer_status": CUSTOMER_STATUS[case.status],
+            "customer_status": CUSTOMER_STATUS[Status(case.status)],
             "replies": replies,
             "opening_files": case.attachments.filter(reply__isnull=True),
             "token": token,
-            "can_reply": lifecycle.is_allowed(Action.CUSTOMER_REPLY, case.status),
+            "portal_case": case.reference if token is None else None,
+            "viewer": viewer,
+            "own_case": own_case,
+            "can_reply": own_case and lifecycle.is_allowed(Action.CUSTOMER_REPLY, case.status),
             "form": form,
             "merged_from": merged_from,
+            "offered_links": _offered_links(case) if own_case else [],
         },
         status=status,
     )
+
+
+def _offered_links(case: Ticket) -> list[CustomerCaseLink]:
+    """What higher apps offer the customer on their case (cases/signals.py); a receiver that
+    fails costs its link, never the page."""
+    links: list[CustomerCaseLink] = []
+    for receiver, answer in customer_case_links.send_robust(sender=Ticket, ticket=case):
+        if isinstance(answer, Exception):
+            log.error("customer_case_links receiver %r failed", receiver, exc_info=answer)
+        elif answer:
+            links.extend(link for link in answer if isinstance(link, CustomerCaseLink))
+    return links
 
 
 @require_http_methods(["POST"])
