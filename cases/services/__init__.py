@@ -25,13 +25,13 @@ from .notifications import (
     enqueue_due_notifications,
     issue_access_token,
 )
+from .organisations import create_organisation, may_edit_organisation, update_organisation
 from .portal import (
     open_customer_case,
     request_sign_in_link,
     sign_in_link,
     use_sign_in_link,
 )
-from .organisations import create_organisation, may_edit_organisation, update_organisation
 from .relations import relate_tickets, unrelate_tickets
 from .saved_views import (
     delete_view,
