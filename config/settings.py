@@ -463,6 +463,9 @@ AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 7)
 # KPI rollups (metrics/rollups.py): per-day aggregates kept by the beat; the engine reads
 # them for whole-day periods once built. Off: every KPI is computed live.
 METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
+# A figure computed over fewer items than this is flagged `low_sample` (docs/kpis.md): still
+# computed and shown, muted on the dashboard.
+KPI_MIN_SAMPLE = env_int("KPI_MIN_SAMPLE", 20)
 
 SURVEY_SEND_DELAY = env_int("SURVEY_SEND_DELAY", 600)  # seconds after the resolution; 0 = at once
 SURVEY_THROTTLE_DAYS = env_int("SURVEY_THROTTLE_DAYS", 7)

@@ -18,14 +18,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from math import floor
+from math import floor, sqrt
 from typing import Any, Literal, TypeAlias, TypedDict, cast
 
+from django.conf import settings
 from django.db import connection, connections, router
 from django.db.backends.utils import CursorWrapper
 from django.db.models import (
     Aggregate,
     Avg,
+    Case,
     Count,
     DateField,
     Exists,
@@ -33,22 +35,28 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
+    When,
+    Window,
 )
-from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, RowNumber, TruncDay, TruncMonth, TruncWeek
 
 from cases.models import (
     ACTIVE_STATUSES,
     Category,
     Customer,
+    EventKind,
     Macro,
     MacroUse,
     Status,
     Ticket,
+    TicketEvent,
     TicketTag,
 )
 from surveys.models import SurveyInvitation, SurveyResponse
@@ -1144,6 +1152,214 @@ def customer_kpis(period: Period) -> KpiValues:
     }
 
 
+# --- churn read against experience ------------------------------------------------------------
+
+# docs/kpis.md, "Churn and experience": each split of the customers and its groups, in the
+# order they read. A customer's groups are fixed at the period's start.
+CHURN_SPLITS: dict[str, tuple[str, ...]] = {
+    "nps": ("detractor", "passive", "promoter", "not_surveyed"),
+    "csat": ("unsatisfied", "satisfied", "not_surveyed"),
+    "escalated": ("escalated", "not_escalated"),
+    "sla_breached": ("breached", "not_breached"),
+}
+# The operational splits look at this many calendar days before the period's start.
+OPERATIONAL_WINDOW_DAYS = 90
+WILSON_Z = 1.96
+
+
+class Interval(TypedDict):
+    """A 95 % confidence interval of a percentage, both ends 0–100 with one decimal."""
+
+    low: float
+    high: float
+
+
+class ChurnGroup(TypedDict):
+    """One group of a churn split: S_g and C_g as docs/kpis.md defines S and C, its churn
+    and retention rates, the churn rate's interval, and whether S_g is a small sample."""
+
+    group: str
+    S: int
+    C: int
+    churn_rate: float | None
+    retention_rate: float | None
+    interval: Interval | None
+    low_sample: bool
+
+
+class ChurnSplit(TypedDict):
+    overall: ChurnGroup
+    splits: dict[str, list[ChurnGroup]]
+    min_sample: int
+
+
+def _one_decimal_percent(share: float) -> float:
+    return float(Decimal(str(round(100 * share, 9))).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def wilson(part: int, whole: int) -> Interval | None:
+    """docs/kpis.md: the 95 % Wilson interval of the proportion part / whole, in percent.
+    None over nothing, and when part exceeds whole (not a proportion: a churn count can hold
+    customers who joined and left within the period)."""
+    if not whole or not 0 <= part <= whole:
+        return None
+    z2 = WILSON_Z * WILSON_Z
+    share = part / whole
+    scale = 1 + z2 / whole
+    centre = (share + z2 / (2 * whole)) / scale
+    half = WILSON_Z * sqrt(share * (1 - share) / whole + z2 / (4 * whole * whole)) / scale
+    return {
+        "low": _one_decimal_percent(max(centre - half, 0.0)),
+        "high": _one_decimal_percent(min(centre + half, 1.0)),
+    }
+
+
+def _churn_group(group: str, active: int, churned: int, min_sample: int) -> ChurnGroup:
+    return {
+        "group": group,
+        "S": active,
+        "C": churned,
+        "churn_rate": percent(churned, active),
+        # E_g − N_g = S_g − C_g, so churn + retention = 100 as for the whole desk.
+        "retention_rate": percent(active - churned, active),
+        "interval": wilson(churned, active),
+        "low_sample": active < min_sample,
+    }
+
+
+def _latest_answers(score: str, before: datetime) -> RowQuerySet:
+    """Each survey answer that gave `score` before `before`, with its customer (through its
+    ticket: a merged ticket's answers stay its own customer's) and `recency` 1 for the
+    customer's latest (the newer id first on a tie)."""
+    latest_first = [F("answered_at").desc(), F("pk").desc()]
+    answers: RowQuerySet = (
+        SurveyResponse.objects.filter(Q(**{f"{score}__isnull": False}), answered_at__lt=before)
+        .order_by()
+        .values(
+            person=F("ticket__customer_id"),
+            score=F(score),
+            recency=Window(
+                RowNumber(), partition_by=[F("ticket__customer_id")], order_by=latest_first
+            ),
+        )
+    )
+    return answers
+
+
+def _churn_combinations(period: Period) -> list[tuple[str, str, bool, bool, int, int]]:
+    """(NPS group, CSAT group, escalated, breached, S, C) for every combination that has
+    customers — one statement, each table read once: the customers active at the start or
+    churned in the period, their latest NPS and CSAT answers before the start (a window
+    function), and the escalations and SLA breaches of their tickets in the 90 days before
+    it (merged tickets left out: they count only through their target)."""
+    start, end = period.start_date, period.end_date
+    moment = local_midnight(start)
+    window_start = local_midnight(start - timedelta(days=OPERATIONAL_WINDOW_DAYS))
+    active_at_start = Q(active_since__lt=start) & (
+        Q(churned_at__isnull=True) | Q(churned_at__gte=start)
+    )
+    churned_in_period = Q(churned_at__gte=start, churned_at__lt=end)
+    people: RowQuerySet = (
+        Customer.objects.filter(active_at_start | churned_in_period)
+        .order_by()
+        .values(
+            person=F("pk"),
+            in_start=Case(When(active_at_start, then=1), default=0, output_field=IntegerField()),
+            churned=Case(When(churned_in_period, then=1), default=0, output_field=IntegerField()),
+        )
+    )
+
+    def flag(kind: str) -> Max:
+        return Max(Case(When(kind=kind, then=1), default=0, output_field=IntegerField()))
+
+    incidents: RowQuerySet = (
+        TicketEvent.objects.filter(
+            kind__in=(EventKind.ESCALATED, EventKind.SLA_BREACHED),
+            at__gte=window_start,
+            at__lt=moment,
+        )
+        .exclude(ticket__status=Status.MERGED)
+        .order_by()
+        .values(person=F("ticket__customer_id"))
+        .annotate(escalated=flag(EventKind.ESCALATED), breached=flag(EventKind.SLA_BREACHED))
+    )
+    parts = [
+        ("people", people),
+        ("nps", _latest_answers("nps", moment)),
+        ("csat", _latest_answers("csat", moment)),
+        ("incidents", incidents),
+    ]
+    ctes: list[str] = []
+    params: list[Any] = []
+    for name, queryset in parts:
+        inner_sql, inner_params = queryset.query.sql_with_params()
+        ctes.append(f"{name} AS ({inner_sql})")
+        params.extend(inner_params)
+    # Django's own compiled queries; every value travels in `params`. The groups' bounds are
+    # docs/kpis.md's: detractors 0–6, passives 7–8, promoters 9–10; satisfied CSAT ≥ 4.
+    sql = f"""
+        WITH {", ".join(ctes)}
+        SELECT
+            CASE WHEN nps.score IS NULL THEN 'not_surveyed'
+                 WHEN nps.score <= 6 THEN 'detractor'
+                 WHEN nps.score <= 8 THEN 'passive'
+                 ELSE 'promoter' END,
+            CASE WHEN csat.score IS NULL THEN 'not_surveyed'
+                 WHEN csat.score >= 4 THEN 'satisfied'
+                 ELSE 'unsatisfied' END,
+            COALESCE(incidents.escalated, 0),
+            COALESCE(incidents.breached, 0),
+            SUM(people.in_start),
+            SUM(people.churned)
+        FROM people
+        LEFT JOIN nps ON nps.person = people.person AND nps.recency = 1
+        LEFT JOIN csat ON csat.person = people.person AND csat.recency = 1
+        LEFT JOIN incidents ON incidents.person = people.person
+        GROUP BY 1, 2, 3, 4"""  # noqa: S608
+    with _reading_cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            (nps, csat, bool(escalated), bool(breached), int(active), int(churned))
+            for nps, csat, escalated, breached, active, churned in cursor.fetchall()
+        ]
+
+
+def churn_split(period: Period) -> ChurnSplit:
+    """docs/kpis.md, "Churn and experience": churn and retention of the customers split by
+    their NPS group and their CSAT at the period's start (their latest answer before it),
+    and by whether a ticket of theirs was escalated, or missed an SLA deadline, in the 90
+    days before it. Each group has S_g and C_g as `customer_kpis` has S and C — so every
+    split adds up to the desk's S and C — its churn rate with its 95 % Wilson interval, and
+    `low_sample` when S_g is under KPI_MIN_SAMPLE. The period's ends are taken as dates in
+    TIME_ZONE, as for S and C: "before the start" is before its local midnight."""
+    min_sample = settings.KPI_MIN_SAMPLE
+    counts = {split: {group: [0, 0] for group in groups} for split, groups in CHURN_SPLITS.items()}
+    total = [0, 0]
+    for nps, csat, escalated, breached, active, churned in _churn_combinations(period):
+        groups = {
+            "nps": nps,
+            "csat": csat,
+            "escalated": "escalated" if escalated else "not_escalated",
+            "sla_breached": "breached" if breached else "not_breached",
+        }
+        for split, group in groups.items():
+            counts[split][group][0] += active
+            counts[split][group][1] += churned
+        total[0] += active
+        total[1] += churned
+    return {
+        "overall": _churn_group("all", total[0], total[1], min_sample),
+        "splits": {
+            split: [
+                _churn_group(group, active, churned, min_sample)
+                for group, (active, churned) in groups.items()
+            ]
+            for split, groups in counts.items()
+        },
+        "min_sample": min_sample,
+    }
+
+
 # --- the three shapes the API and the dashboard use -------------------------------------------
 
 
@@ -1490,6 +1706,7 @@ __all__ = [
     "Period",
     "backlog",
     "breakdown",
+    "churn_split",
     "customer_kpis",
     "drivers",
     "created_kpis",
