@@ -3,7 +3,7 @@ contract: `metrics_api:<name>`."""
 
 from django.urls import path
 
-from . import views
+from . import churn, views
 
 app_name = "metrics_api"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("metrics/breakdown/", views.BreakdownApi.as_view(), name="metrics-breakdown"),
     path("metrics/drivers/", views.DriversApi.as_view(), name="metrics-drivers"),
     path("metrics/macros/", views.MacroEffectivenessApi.as_view(), name="metrics-macros"),
+    path("metrics/churn/", churn.ChurnApi.as_view(), name="metrics-churn"),
 ]

@@ -67,9 +67,9 @@ KPI_HELP = _(
 # --- input ------------------------------------------------------------------------------------
 
 
-class MetricsQuery(serializers.Serializer):
-    """The period and filters every metrics endpoint takes, as query parameters. Unknown
-    parameters are refused (a misspelt filter must not silently widen the numbers)."""
+class PeriodQuery(serializers.Serializer):
+    """The period every metrics endpoint takes, as query parameters. Unknown parameters are
+    refused (a misspelt filter must not silently widen the numbers)."""
 
     to = MomentField(
         required=False,
@@ -78,6 +78,33 @@ class MetricsQuery(serializers.Serializer):
             "its offset, e.g. 2026-03-01T14:30:00-05:00). Default: tomorrow (today included)."
         ),
     )
+
+    def get_fields(self):
+        # `from` is a Python keyword, so it is added here, first.
+        fields = super().get_fields()
+        start = MomentField(
+            required=False,
+            help_text=_(
+                "First day included (YYYY-MM-DD), or first moment included (ISO 8601 with its "
+                "offset). Default: 30 days before `to`."
+            ),
+        )
+        return {"from": start, **fields}
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields) - FRAMEWORK_PARAMETERS)
+        if unknown:
+            raise serializers.ValidationError({key: [_("Unknown parameter.")] for key in unknown})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        attrs["period"] = period_of(attrs.get("from"), attrs.get("to"), timezone.localdate())
+        return attrs
+
+
+class MetricsQuery(PeriodQuery):
+    """The period and the ticket filters most metrics endpoints take."""
+
     team = IdField(queryset=Team.objects.all(), required=False, help_text=_("A team id."))
     agent = IdField(
         queryset=User.objects.all(),
@@ -101,33 +128,11 @@ class MetricsQuery(serializers.Serializer):
         ),
     )
 
-    def get_fields(self):
-        # `from` is a Python keyword, so it is added here, first.
-        fields = super().get_fields()
-        start = MomentField(
-            required=False,
-            help_text=_(
-                "First day included (YYYY-MM-DD), or first moment included (ISO 8601 with its "
-                "offset). Default: 30 days before `to`."
-            ),
-        )
-        return {"from": start, **fields}
-
-    def to_internal_value(self, data):
-        unknown = sorted(set(data) - set(self.fields) - FRAMEWORK_PARAMETERS)
-        if unknown:
-            raise serializers.ValidationError({key: [_("Unknown parameter.")] for key in unknown})
-        return super().to_internal_value(data)
-
     def validate_tag(self, value: list[str]) -> tuple[str, ...]:
         try:
             return tuple(normalise_tags(value))
         except CasesValidationError as exc:
             raise serializers.ValidationError(exc.message) from exc
-
-    def validate(self, attrs):
-        attrs["period"] = period_of(attrs.get("from"), attrs.get("to"), timezone.localdate())
-        return attrs
 
 
 class TimeseriesQuery(MetricsQuery):

@@ -89,3 +89,37 @@ def ordered_drivers(fact: str, rows: list[DriverRow]) -> list[DriverRow]:
     if not order:
         return rows
     return sorted(rows, key=lambda row: order.index(row["value"]) if row["value"] in order else 99)
+
+
+# docs/kpis.md, "Churn and experience": each split of `kpis.churn_split` and its groups.
+CHURN_SPLIT_TITLES = {
+    "nps": gettext_lazy("NPS group at the start"),
+    "csat": gettext_lazy("CSAT at the start"),
+    "escalated": gettext_lazy("Escalations in the 90 days before"),
+    "sla_breached": gettext_lazy("SLA deadlines in the 90 days before"),
+}
+CHURN_GROUP_LABELS: dict[str, dict[str, Promise]] = {
+    "nps": {
+        "detractor": gettext_lazy("Detractors (0–6)"),
+        "passive": gettext_lazy("Passives (7–8)"),
+        "promoter": gettext_lazy("Promoters (9–10)"),
+        "not_surveyed": gettext_lazy("No NPS answer"),
+    },
+    "csat": {
+        "unsatisfied": gettext_lazy("Unsatisfied (1–3)"),
+        "satisfied": gettext_lazy("Satisfied (4–5)"),
+        "not_surveyed": gettext_lazy("No CSAT answer"),
+    },
+    "escalated": {
+        "escalated": gettext_lazy("A case escalated"),
+        "not_escalated": gettext_lazy("No case escalated"),
+    },
+    "sla_breached": {
+        "breached": gettext_lazy("A deadline missed"),
+        "not_breached": gettext_lazy("No deadline missed"),
+    },
+}
+
+
+def churn_group_label(split: str, group: str) -> str:
+    return str(CHURN_GROUP_LABELS[split].get(group, group))

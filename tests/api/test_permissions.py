@@ -178,6 +178,8 @@ MATRIX = [
     ("metrics-drivers",    "GET", None,   401,  403,   200,    200,    200,    200),
     # the desk's macros: managers' figures
     ("metrics-macros",     "GET", None,   401,  403,   403,    403,    200,    200),
+    # churn by experience group: every customer's answers and cases, managers' figures
+    ("metrics-churn",      "GET", None,   401,  403,   403,    403,    200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -186,6 +188,7 @@ METRICS_ROUTES = {
     "metrics-breakdown",
     "metrics-drivers",
     "metrics-macros",
+    "metrics-churn",
 }
 # fmt: on
 

@@ -54,7 +54,7 @@ MAX_EXAMPLES = {"anonymous": 2, "agent": 5, "manager": 8}
 # agent, and as the manager on what only managers may use; otherwise the manager's and the
 # anonymous caller's runs fuzz with a few examples each.
 COVERAGE = {"anonymous": False, "agent": True, "manager": False}
-MANAGERS_ONLY = "^/api/v1/surveys/follow-ups/"
+MANAGERS_ONLY = "^/api/v1/(surveys/follow-ups/|metrics/churn/)"
 ROLES = list(MAX_EXAMPLES)
 INBOUND_SECRET = "schemathesis-inbound-secret"  # noqa: S105 - a test value
 
