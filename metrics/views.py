@@ -5,7 +5,8 @@ of them — names, formatting, cards, tables — is `metrics.presentation`, whic
 shares. The page asks the engine a fixed number of aggregate queries whatever the data size:
 two summaries (the period and the previous one of equal length), one time series per KPI
 family, the channel breakdown, the drivers and the per-agent breakdown — and the manager's
-macro table, three queries per macro in use (the desk's macros, not its tickets).
+churn by experience (one statement) and macro table, three queries per macro in use (the
+desk's macros, not its tickets).
 
 Charts get their data through `json_script` and are drawn by static/js/dashboard.js (no inline
 script: CSP). Labels are translated in `metrics.presentation`, so the charts speak the page's
@@ -28,7 +29,7 @@ from cases.views.workspace import staff_required
 
 from . import kpis
 from .forms import CUSTOM, DashboardFilterForm
-from .presentation.dashboard import EXPORTS, Dashboard
+from .presentation.dashboard import EXPORTS, MANAGER_EXPORTS, Dashboard
 
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
@@ -64,14 +65,19 @@ def _render_page(request, form, context: dict, agent: User | None):
     period = form.kpi_period()
     board = Dashboard(period, form.kpi_filters(agent))
     query = form.query()
+    charts = board.chart_data()
+    if agent is None:
+        charts["churn"] = board.churn_chart()
     context.update(
         {
             "board": board,
             "cards": board.cards(),
-            "charts": board.chart_data(),
+            "charts": charts,
             "driver_tables": board.driver_tables(),
             "agent_table": None if agent is not None else board.agent_table(),
             "macro_table": None if agent is not None else board.macro_table(),
+            "churn_table": None if agent is not None else board.churn_table(),
+            "min_sample": board.churn["min_sample"] if agent is None else None,
             "period_text": _period_text(period),
             "previous_text": _period_text(period.previous()),
             "custom": form.preset == CUSTOM,
@@ -106,8 +112,8 @@ def export(request, table: str):
     own numbers, as on their dashboard."""
     if table not in EXPORTS:
         raise Http404
-    if table == "macros" and not _is_manager(request.user):
-        raise PermissionDenied  # the desk's macros, as on the manager's dashboard only
+    if table in MANAGER_EXPORTS and not _is_manager(request.user):
+        raise PermissionDenied  # the desk's macros and churn, on the manager's dashboard only
     agent = None if _is_manager(request.user) else request.user
     form = DashboardFilterForm(request.GET, agent_scope=agent is not None)
     if not form.is_valid():

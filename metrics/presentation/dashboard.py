@@ -8,13 +8,29 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from .. import definitions, kpis
-from ..kpis import DriverRow, FamiliesByGroup, KpiValues, SeriesPoint, VolumeRow
+from ..kpis import (
+    ChurnGroup,
+    ChurnSplit,
+    DriverRow,
+    FamiliesByGroup,
+    KpiValues,
+    SeriesPoint,
+    VolumeRow,
+)
 from .cards import KPI_CARDS, Card, Kpi, card
 from .formatting import Number, difference, format_value
-from .labels import BACKLOG_LABELS, DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
+from .labels import (
+    BACKLOG_LABELS,
+    CHURN_SPLIT_TITLES,
+    DRIVER_TITLES,
+    churn_group_label,
+    dimension_labels,
+    driver_label,
+    ordered_drivers,
+)
 from .tables import Column, Table
 
 
@@ -77,6 +93,10 @@ class Dashboard:
     @cached_property
     def agents(self) -> FamiliesByGroup:
         return kpis.many_breakdowns("agent", self.period, self.filters)
+
+    @cached_property
+    def churn(self) -> ChurnSplit:
+        return kpis.churn_split(self.period)  # all customers: the filters do not apply
 
     # --- what the page shows ---
 
@@ -258,6 +278,85 @@ class Dashboard:
         ]
         return table
 
+    def _churn_groups(self) -> list[tuple[str, ChurnGroup]]:
+        return [
+            (split, group) for split, groups in self.churn["splits"].items() for group in groups
+        ]
+
+    def churn_table(self) -> Table:
+        """docs/kpis.md, "Churn and experience": every group of every split with its counts,
+        churn rate and interval; groups under KPI_MIN_SAMPLE customers greyed and marked."""
+        table = Table(
+            "churn",
+            _("Churn and experience"),
+            [
+                Column(_("Split")),
+                Column(_("Group")),
+                Column(_("Customers at the start"), "count"),
+                Column(_("Churned"), "count"),
+                Column(_("Churn rate"), "percent"),
+                Column(_("Interval from (95 %)"), "percent"),
+                Column(_("Interval to (95 %)"), "percent"),
+                Column(_("Sample")),
+            ],
+        )
+        for index, (split, group) in enumerate(self._churn_groups()):
+            interval = group["interval"]
+            table.rows.append(
+                [
+                    str(CHURN_SPLIT_TITLES[split]),
+                    churn_group_label(split, group["group"]),
+                    group["S"],
+                    group["C"],
+                    group["churn_rate"],
+                    interval["low"] if interval else None,
+                    interval["high"] if interval else None,
+                    _("Small sample") if group["low_sample"] else "",
+                ]
+            )
+            if group["low_sample"]:
+                table.muted.add(index)
+        return table
+
+    def churn_chart(self) -> dict[str, Any]:
+        """The churn table as static/js/dashboard.js draws it: a bar per group, its interval
+        as a thin bar over it, small samples greyed; the tooltips written here, translated."""
+        groups = self._churn_groups()
+        tooltips = []
+        for _split, group in groups:
+            interval = group["interval"]
+            text = ngettext(
+                "%(churned)s of %(customers)s customer churned",
+                "%(churned)s of %(customers)s customers churned",
+                group["S"],
+            ) % {
+                "churned": format_value(group["C"], "count"),
+                "customers": format_value(group["S"], "count"),
+            }
+            if interval:
+                text += " · " + _("95 %%: %(low)s to %(high)s") % {
+                    "low": format_value(interval["low"], "percent"),
+                    "high": format_value(interval["high"], "percent"),
+                }
+            if group["low_sample"]:
+                text += " · " + _("small sample")
+            tooltips.append(text)
+        return {
+            "labels": [
+                [str(CHURN_SPLIT_TITLES[split]), churn_group_label(split, group["group"])]
+                for split, group in groups
+            ],
+            "splits": [split for split, _group in groups],
+            "rates": [group["churn_rate"] for _split, group in groups],
+            "intervals": [
+                [group["interval"]["low"], group["interval"]["high"]] if group["interval"] else None
+                for _split, group in groups
+            ],
+            "muted": [group["low_sample"] for _split, group in groups],
+            "tooltips": tooltips,
+            "names": {"rate": _("Churn rate %"), "interval": _("Interval (95 %)")},
+        }
+
     def agent_table(self) -> Table:
         labels = dimension_labels("agent", self.agents)
         table = Table(
@@ -363,6 +462,7 @@ class Dashboard:
             "drivers": self.all_drivers_table,
             "agents": self.agent_table,
             "macros": self.macro_table,
+            "churn": self.churn_table,
         }
         if name not in builders:
             raise LookupError(f"the dashboard has no table {name!r}")
@@ -377,5 +477,8 @@ EXPORTS = {
     "drivers",
     "agents",
     "macros",
+    "churn",
     *(f"drivers-{fact}" for fact in definitions.DRIVER_NAMES),
 }
+# The desk-wide tables of the manager's dashboard: an agent's export of them is refused.
+MANAGER_EXPORTS = {"macros", "churn"}

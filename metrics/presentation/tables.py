@@ -27,6 +27,8 @@ class Table:
     columns: list[Column]
     # Each cell as its column's unit says: a text, a number, None for an empty set.
     rows: list[list[Any]] = field(default_factory=list)
+    # Rows computed over a small sample (their index): greyed on the page, read with care.
+    muted: set[int] = field(default_factory=set)
 
     def html_columns(self) -> list[Column]:
         """On the page a gap shares its value's cell; the CSV keeps it in a column of its own."""
@@ -34,7 +36,7 @@ class Table:
 
     def html_rows(self) -> list[list[HtmlCell]]:
         result = []
-        for row in self.rows:
+        for index, row in enumerate(self.rows):
             cells: list[HtmlCell] = []
             for column, value in zip(self.columns, row, strict=True):
                 if column.unit.startswith("gap"):
@@ -50,6 +52,9 @@ class Table:
                     cells.append({"text": format_value(value, "text"), "css": ""})
                 else:
                     cells.append({"text": format_value(value, column.unit), "css": "text-end"})
+            if index in self.muted:
+                for cell in cells:
+                    cell["css"] = f"{cell['css']} text-body-secondary".strip()
             result.append(cells)
         return result
 

@@ -81,6 +81,62 @@
     };
   }
 
+  // Churn and experience: a bar per group (coloured by split, grey when the sample is small)
+  // and its 95 % interval as a thin dark bar over it; the tooltips come written from the page.
+  var SPLIT_COLOURS = {
+    nps: COLOURS.purple,
+    csat: COLOURS.blue,
+    escalated: COLOURS.orange,
+    sla_breached: COLOURS.red,
+  };
+
+  function churnChart(churn) {
+    var colours = churn.splits.map(function (split, index) {
+      return churn.muted[index] ? "rgba(108, 117, 125, 0.35)" : SPLIT_COLOURS[split];
+    });
+    return {
+      type: "bar",
+      data: {
+        labels: churn.labels,
+        datasets: [
+          {
+            label: churn.names.interval,
+            data: churn.intervals,
+            backgroundColor: "rgba(33, 37, 41, 0.75)",
+            barPercentage: 0.2,
+            grouped: false,
+            order: 0,
+          },
+          {
+            label: churn.names.rate,
+            data: churn.rates,
+            backgroundColor: colours,
+            borderColor: colours,
+            grouped: false,
+            order: 1,
+          },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { min: 0, max: 100, title: { display: true, text: churn.names.rate } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            filter: function (item) {
+              return item.datasetIndex === 1;
+            },
+            callbacks: {
+              label: function (context) {
+                return churn.tooltips[context.dataIndex];
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+
   function builders(data) {
     var t = data.trend;
     var n = data.names;
@@ -150,6 +206,9 @@
       },
       backlog: function () {
         return barChart(data.backlog.labels, n.tickets, data.backlog.values, COLOURS.orange, false);
+      },
+      churn: function () {
+        return churnChart(data.churn);
       },
     };
   }

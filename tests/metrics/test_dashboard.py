@@ -228,7 +228,7 @@ def test_trend_charts_get_their_data_and_translated_labels_through_json(
     assert data["backlog"]["labels"] == ["< 1 day", "1–3 days", "3–7 days", "≥ 7 days"]
     assert data["names"]["promoters"] == "Promoters"
     html = response.content.decode()
-    assert html.count("<canvas") == 7
+    assert html.count("<canvas") == 8  # and the manager's churn by experience group
 
 
 def test_the_time_chart_shows_the_median_first_response_per_bucket(client, marta, ana, handled):
@@ -475,10 +475,10 @@ def test_every_formula_trigger_in_a_text_cell_gets_a_leading_quote(text):
 # Every query of the page, whatever the data: session, user and role (3), the navigation's
 # follow-up count (1), the filter form's choices (3), agent names (1), whether the rollups
 # answer (1), and the engine's aggregates read live: two summaries (2 × 8), three time series
-# (3 × 2), channels (2), drivers (6) and the per-agent breakdown (6).
-MAX_QUERIES = 45
+# (3 × 2), channels (2), drivers (6), the per-agent breakdown (6) and churn by experience (1).
+MAX_QUERIES = 46
 # From the rollups: fewer aggregates (drivers in one), plus the percentile reads.
-MAX_ROLLUP_QUERIES = 45
+MAX_ROLLUP_QUERIES = 46
 
 
 def a_busy_quarter(ana, bruno, carla, team_n2, handled):
