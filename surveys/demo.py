@@ -15,6 +15,7 @@ from . import services
 from .models import FollowUpStatus, SurveyInvitation
 
 RESPONSE_RATE = 0.45
+LEAVING_RESPONSE_RATE = 0.6  # of the surveys the others' rate leaves unanswered
 SEND_DELAY = timedelta(minutes=10)
 
 COMMENTS = {
@@ -83,6 +84,31 @@ def _comment(rng: random.Random, language: str, q: float) -> str:
     return rng.choice(COMMENTS.get(language, COMMENTS["es"])[mood])
 
 
+def _leaving(customer, ticket) -> random.Random:
+    """Customers who later left answer more often, and unhappily, so the dashboard's churn by
+    NPS and CSAT group has a story (docs/kpis.md, "Churn and experience"). Drawn from a
+    generator of their own (seeded by the case), so every other answer of the demo stays as
+    it was."""
+    return random.Random(f"leaving:{customer.email}:{ticket.created_at.isoformat()}")
+
+
+def _answer_before_leaving(customer, ticket, sent_at: datetime) -> datetime | None:
+    """When a customer who later left answers a survey the others' rate leaves unanswered."""
+    own = _leaving(customer, ticket)
+    if own.random() >= LEAVING_RESPONSE_RATE:
+        return None
+    return sent_at + timedelta(hours=own.expovariate(1 / 8))
+
+
+def _before_leaving(customer, ticket, asked_ces: bool) -> tuple[int, int | None, int, str]:
+    """The scores of a customer who later left: low (see `_leaving`)."""
+    own = _leaving(customer, ticket)
+    own.random()  # the draw `_answer_before_leaving` may have made
+    q = own.uniform(0.0, 0.45)
+    ces = _scale(own, q, 1, 7) if asked_ces else None
+    return _scale(own, q, 1, 5), ces, _scale(own, q, 0, 10), _comment(own, customer.language, q)
+
+
 def _follow_up_status(answered_at: datetime, now: datetime) -> str:
     age = now - answered_at
     if age > timedelta(days=14):
@@ -120,19 +146,27 @@ def load_survey_history(*, seed: int, now: datetime | None = None) -> dict | Non
             answered_at = None
             if rng.random() < RESPONSE_RATE:
                 answered_at = sent_at + timedelta(hours=rng.expovariate(1 / 8))
-                if answered_at >= now:  # would answer later: not yet
-                    answered_at = None
+            elif customer.churned_at is not None:
+                answered_at = _answer_before_leaving(customer, ticket, sent_at)
+            if answered_at is not None and answered_at >= now:  # would answer later: not yet
+                answered_at = None
             q = _quality(rng, ticket)
             asked_everything = rng.random() < 0.85
+            csat = _scale(rng, q, 1, 5)
+            ces = _scale(rng, q, 1, 7) if asked_everything else None
+            nps = _scale(rng, q, 0, 10)
+            comment = _comment(rng, customer.language, q)
+            if customer.churned_at is not None:
+                csat, ces, nps, comment = _before_leaving(customer, ticket, ces is not None)
             invitation = services.record_survey_history(
                 ticket=ticket,
                 resolution_event=event,
                 sent_at=sent_at,
                 answered_at=answered_at,
-                csat=_scale(rng, q, 1, 5),
-                ces=_scale(rng, q, 1, 7) if asked_everything else None,
-                nps=_scale(rng, q, 0, 10),
-                comment=_comment(rng, customer.language, q),
+                csat=csat,
+                ces=ces,
+                nps=nps,
+                comment=comment,
                 follow_up_status=_follow_up_status(answered_at, now) if answered_at else "open",
                 now=now,
             )

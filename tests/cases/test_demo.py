@@ -32,6 +32,8 @@ from cases.models import (
     User,
 )
 from cases.queues import saved_view_tickets
+from metrics import kpis
+from metrics.forms import preset_range
 
 
 def load(*args) -> str:
@@ -88,6 +90,12 @@ def test_load_demo_builds_a_consistent_desk_once(settings):
     churned = Customer.objects.exclude(churned_at=None)
     assert 6 <= churned.count() <= 10
     assert all((timezone.localdate() - c.churned_at).days <= 90 for c in churned)
+    # Those who left had answered unhappily: over the last 30 days detractors churn more than
+    # any other NPS group (docs/kpis.md, "Churn and experience").
+    last_30_days = kpis.Period.of(*preset_range("30", timezone.localdate()))
+    split = kpis.churn_split(last_30_days)["splits"]["nps"]
+    rates = {group["group"]: group["churn_rate"] or 0.0 for group in split}
+    assert rates.pop("detractor") > max(rates.values())
 
     # Tickets: every channel, priority, status and category.
     tickets = Ticket.objects.all()
