@@ -19,6 +19,19 @@ from django.db import connection, models
 
 BATCH = 5000  # rows a table holds before everything is flushed
 
+# A reply's columns as the import and the seed write them: the last two (a follower's address
+# and name) stay empty, their messages being the customer's or an agent's.
+REPLY_COLUMNS = (
+    "id",
+    "ticket_id",
+    "author_id",
+    "body",
+    "public",
+    "created_at",
+    "from_email",
+    "from_name",
+)
+
 
 class Sink:
     """Rows into tables: COPY on PostgreSQL, batched executemany elsewhere. Call `close()`

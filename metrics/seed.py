@@ -61,7 +61,7 @@ from cases.models import (
 from cases.search import rebuild_documents
 from surveys.models import SurveyInvitation, SurveyResponse
 
-from .bulkload import ProgressBar, Sink, reset_sequences
+from .bulkload import REPLY_COLUMNS, ProgressBar, Sink, reset_sequences
 from .seed_text import Writer, customer_name
 
 DAYS = 730  # two years of history
@@ -248,6 +248,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
             "active_since",
             "churned_at",
             "created_at",
+            "is_organisation_admin",
         ),
     )
     add_ticket = sink.table(
@@ -277,7 +278,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
         ),
     )
     add_event = sink.table(TicketEvent, ("id", "ticket_id", "actor_id", "kind", "data", "at"))
-    add_reply = sink.table(Reply, ("id", "ticket_id", "author_id", "body", "public", "created_at"))
+    add_reply = sink.table(Reply, REPLY_COLUMNS)
     add_invitation = sink.table(
         SurveyInvitation,
         (
@@ -344,6 +345,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                 since,
                 churned,
                 datetime.combine(since, datetime.min.time(), tzinfo=now.tzinfo),
+                False,
             )
         )
 
@@ -418,7 +420,7 @@ def _write(  # noqa: C901, PLR0912, PLR0915 - one story per ticket, told top to 
                 actor = assignee if k == 0 else resolver
                 if at < now:
                     body = writer.reply(language, tid) if writer else "Reply"
-                    add_reply((rid, tid, actor.pk if actor else None, body, True, at))
+                    add_reply((rid, tid, actor.pk if actor else None, body, True, at, "", ""))
                     events.append((EventKind.REPLIED, actor, at, {"reply_id": rid}))
             if rng.random() < 0.15 and reply_times[0] < now:
                 pending_at = reply_times[0] + timedelta(minutes=5)
@@ -612,14 +614,14 @@ def _conversation(
     waiting_until = first_response if first_response is not None and first_response < now else now
     for _ in range(rng.choice((1, 2, 2, 3))):
         at = created + (waiting_until - created) * rng.uniform(0.05, 0.95)
-        add_reply((reply_id, tid, None, writer.follow_up(language, tid), True, at))
+        add_reply((reply_id, tid, None, writer.follow_up(language, tid), True, at, "", ""))
         events.append((EventKind.CUSTOMER_REPLIED, None, at, {"reply_id": reply_id}))
         reply_id += 1
     working_until = resolved_at or max(event[2] for event in events)
     working_until = min(max(working_until, created + timedelta(minutes=1)), now)
     for _ in range(rng.choice((0, 1, 1, 2, 3))):
         at = created + (working_until - created) * rng.uniform(0.05, 0.95)
-        add_reply((reply_id, tid, agent.pk, writer.note(tid), False, at))
+        add_reply((reply_id, tid, agent.pk, writer.note(tid), False, at, "", ""))
         events.append((EventKind.NOTE, agent, at, {"reply_id": reply_id}))
         reply_id += 1
     return reply_id

@@ -50,7 +50,7 @@ from surveys.services import (
 )
 
 from .. import rollups
-from ..bulkload import IdPool, Sink
+from ..bulkload import REPLY_COLUMNS, IdPool, Sink
 from ..models import ImportedRecord, RollupChange
 from .people import IMPORTED_COLUMNS, Names, People, Refused, invalid
 from .records import BY_CUSTOMER, TICKET, Event, Record, Survey
@@ -67,7 +67,6 @@ from .rows import columns_of, row_of
 BATCH = 2000  # tickets whose rows are written together
 T = TypeVar("T")
 EVENT_COLUMNS = ("id", "ticket_id", "actor_id", "kind", "data", "at")
-REPLY_COLUMNS = ("id", "ticket_id", "author_id", "body", "public", "created_at")
 CHANGE_COLUMNS = ("ticket_id", "created_at")
 TIMES = [f.attname for f in Ticket._meta.concrete_fields if isinstance(f, DateTimeField)]
 
@@ -176,7 +175,7 @@ class TicketRows:
             step.name_reply(pk)
             author = message.author.pk if message.author is not None else None
             self.replies.append(
-                (pk, self.ticket.pk, author, message.body, message.public, message.at)
+                (pk, self.ticket.pk, author, message.body, message.public, message.at, "", "")
             )
         for fact in step.facts:
             self.fact(fact)
