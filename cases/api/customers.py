@@ -1,4 +1,5 @@
-"""Customers: list and search, create, read and edit."""
+"""Customers: list and search, create, read and edit; add and remove their other addresses;
+merge a duplicate record into one (managers and admins)."""
 
 import django_filters
 from django.db.models import Q
@@ -8,30 +9,59 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from ..models import Customer, Language
+from ..models import Customer, Language, Organisation
 from ..selectors import customers_visible_to, customers_with_email
 from ..services import check_may_edit_customer, find_or_create_customer, update_customer
+from ..services.customer_merge import check_may_merge_customers, merge_customers
+from ..services.customers import add_customer_address, remove_customer_address
 from .common import (
     SEARCH_MAX_LENGTH,
     ApiFilterSet,
+    IdField,
     OptionalEmailField,
     StaffApi,
     StaffListApi,
     StrictInputSerializer,
+    UserRefOutput,
     error_responses,
 )
+
+
+class OrganisationRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CustomerAddressOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    added_at = serializers.DateTimeField()
 
 
 class CustomerOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    email = OptionalEmailField()
+    email = OptionalEmailField(help_text=_("The primary address: the customer's e-mails go here."))
+    addresses = CustomerAddressOutput(
+        many=True,
+        source="addresses.all",
+        help_text=_("Their other addresses: mail from any of them finds the customer."),
+    )
     phone = serializers.CharField()
-    company = serializers.CharField()
+    company = serializers.CharField(help_text=_("As written (free text)."))
+    organisation = OrganisationRefOutput(allow_null=True)
+    is_organisation_admin = serializers.BooleanField(
+        help_text=_("Sees every case of their organisation in the customer portal.")
+    )
     language = serializers.ChoiceField(choices=Language.choices)
     active_since = serializers.DateField()
     churned_at = serializers.DateField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+def _with_relations(customers):
+    """What CustomerOutput reads, in two more queries for a whole page."""
+    return customers.select_related("organisation").prefetch_related("addresses")
 
 
 class CustomerFieldsInput(StrictInputSerializer):
@@ -43,6 +73,12 @@ class CustomerFieldsInput(StrictInputSerializer):
     phone = serializers.CharField(max_length=40, allow_blank=True, default="")
     company = serializers.CharField(max_length=150, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=Language.choices, required=False)
+    organisation = IdField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Left out or null: the organisation of their e-mail's domain, if any."),
+    )
 
 
 class CustomerFilter(ApiFilterSet):
@@ -79,7 +115,7 @@ class CustomerListCreateApi(StaffListApi):
             return value
 
     def get_queryset(self):
-        return customers_visible_to(self.request.user)
+        return _with_relations(customers_visible_to(self.request.user))
 
     @extend_schema(
         operation_id="customers_list",
@@ -111,6 +147,14 @@ class CustomerDetailApi(StaffApi):
         phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
         company = serializers.CharField(max_length=150, required=False, allow_blank=True)
         language = serializers.ChoiceField(choices=Language.choices, required=False)
+        organisation = IdField(queryset=Organisation.objects.all(), required=False, allow_null=True)
+        is_organisation_admin = serializers.BooleanField(
+            required=False,
+            help_text=_(
+                "Sees every case of their organisation in the customer portal. Only managers "
+                "and admins change it, or the organisation of a contact who has it (403)."
+            ),
+        )
         active_since = serializers.DateField(required=False)
         churned_at = serializers.DateField(required=False, allow_null=True)
 
@@ -119,7 +163,7 @@ class CustomerDetailApi(StaffApi):
         responses={200: CustomerOutput, **error_responses(404)},
     )
     def get(self, request, id: int):
-        customer = get_object_or_404(customers_visible_to(request.user), pk=id)
+        customer = get_object_or_404(_with_relations(customers_visible_to(request.user)), pk=id)
         return Response(CustomerOutput(customer).data)
 
     @extend_schema(
@@ -134,3 +178,92 @@ class CustomerDetailApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         customer = update_customer(customer=customer, by=request.user, **serializer.validated_data)
         return Response(CustomerOutput(customer).data)
+
+
+class CustomerAddressListApi(StaffApi):
+    """Another address of the customer: mail from it finds them. Refused (400, naming the
+    owner) when it is already theirs or another customer's, primary or other."""
+
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254)
+
+    @extend_schema(
+        operation_id="customers_addresses_create",
+        request=InputSerializer,
+        responses={201: CustomerOutput, **error_responses(400, 404)},
+    )
+    def post(self, request, id: int):
+        customer = get_object_or_404(customers_visible_to(request.user), pk=id)
+        check_may_edit_customer(request.user, customer)  # 403 before anything is parsed
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        add_customer_address(customer=customer, by=request.user, **serializer.validated_data)
+        customer = _with_relations(Customer.objects).get(pk=customer.pk)
+        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerAddressApi(StaffApi):
+    """One of the customer's other addresses: DELETE takes it away."""
+
+    @extend_schema(
+        operation_id="customers_addresses_delete",
+        responses={204: None, **error_responses(404)},
+    )
+    def delete(self, request, id: int, address_id: int):
+        customer = get_object_or_404(customers_visible_to(request.user), pk=id)
+        check_may_edit_customer(request.user, customer)
+        address = get_object_or_404(customer.addresses, pk=address_id)
+        remove_customer_address(customer=customer, by=request.user, address_id=address.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CustomerMergeApi(StaffApi):
+    """Merge a duplicate record into this customer: its tickets, survey answers, follow-ups,
+    addresses, followed tickets and portal sign-ins move here, the duplicate is deleted and
+    the merge recorded. Managers and admins only (agents get 403)."""
+
+    class InputSerializer(StrictInputSerializer):
+        duplicate = IdField(
+            queryset=Customer.objects.all(),
+            help_text=_("The duplicate record's id: it is deleted."),
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        customer = CustomerOutput(help_text=_("The kept record, after the merge."))
+        merged_id = serializers.IntegerField(help_text=_("The deleted duplicate's id."))
+        merged_name = serializers.CharField()
+        merged_email = OptionalEmailField()
+        moved = serializers.DictField(
+            child=serializers.IntegerField(),
+            help_text=_("What moved, by kind: tickets, addresses, survey_answers, follow_ups…"),
+        )
+        by = UserRefOutput(allow_null=True)
+        at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="customers_merge",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **error_responses(400, 404)},
+    )
+    def post(self, request, id: int):
+        customer = get_object_or_404(customers_visible_to(request.user), pk=id)
+        check_may_merge_customers(request.user)  # 403 before anything is parsed
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        merge = merge_customers(
+            kept=customer, duplicate=serializer.validated_data["duplicate"], by=request.user
+        )
+        kept = _with_relations(Customer.objects).get(pk=customer.pk)
+        return Response(
+            self.OutputSerializer(
+                {
+                    "customer": kept,
+                    "merged_id": merge.merged_id,
+                    "merged_name": merge.merged_name,
+                    "merged_email": merge.merged_email,
+                    "moved": merge.moved,
+                    "by": merge.by,
+                    "at": merge.at,
+                }
+            ).data
+        )

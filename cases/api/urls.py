@@ -3,7 +3,7 @@ contract: `api:<name>`."""
 
 from django.urls import path
 
-from . import auth, customers, directory, inbound, saved_views, tickets
+from . import auth, customers, directory, inbound, organisations, saved_views, tickets
 
 app_name = "api"
 
@@ -20,6 +20,27 @@ urlpatterns = [
     path("categories/", directory.CategoryListApi.as_view(), name="category-list"),
     path("customers/", customers.CustomerListCreateApi.as_view(), name="customer-list"),
     path("customers/<int:id>/", customers.CustomerDetailApi.as_view(), name="customer-detail"),
+    path(
+        "customers/<int:id>/addresses/",
+        customers.CustomerAddressListApi.as_view(),
+        name="customer-addresses",
+    ),
+    path(
+        "customers/<int:id>/addresses/<int:address_id>/",
+        customers.CustomerAddressApi.as_view(),
+        name="customer-address",
+    ),
+    path("customers/<int:id>/merge/", customers.CustomerMergeApi.as_view(), name="customer-merge"),
+    path(
+        "organisations/",
+        organisations.OrganisationListCreateApi.as_view(),
+        name="organisation-list",
+    ),
+    path(
+        "organisations/<int:id>/",
+        organisations.OrganisationDetailApi.as_view(),
+        name="organisation-detail",
+    ),
     path("tickets/", tickets.TicketListCreateApi.as_view(), name="ticket-list"),
     path("tickets/bulk/", tickets.TicketBulkApi.as_view(), name="ticket-bulk"),
     path("tickets/<int:id>/", tickets.TicketDetailApi.as_view(), name="ticket-detail"),

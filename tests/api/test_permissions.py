@@ -13,7 +13,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from knox.models import AuthToken
 
 from cases import services
-from cases.models import Attachment, Customer, Reply, SavedView, Status, Ticket, TicketEvent
+from cases.models import (
+    Attachment,
+    Customer,
+    CustomerAddress,
+    CustomerMerge,
+    Organisation,
+    Reply,
+    SavedView,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from cases.selectors import api_token_id
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey, token_for
@@ -80,6 +91,11 @@ BODIES = {
     },
     ("customer-list", "POST"): lambda w, role: {"email": "pedro@example.com"},
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
+    ("customer-addresses", "POST"): lambda w, role: {"email": "lucia@trabajo.example"},
+    # a fresh duplicate each time: the kept customer is the URL's
+    ("customer-merge", "POST"): lambda w, role: {"duplicate": CustomerFactory().pk},
+    ("organisation-list", "POST"): lambda w, role: {"name": "Globex", "domains": ["globex.com"]},
+    ("organisation-detail", "PATCH"): lambda w, role: {"notes": "Mayorista"},
     ("saved-view-list", "POST"): lambda w, role: {"name": "Urgentes", "query": "priority=urgent"},
     ("saved-view-detail", "PATCH"): lambda w, role: {"name": "Renombrada"},
     ("survey-answer", "POST"): lambda w, role: {"csat": 5, "nps": 9},
@@ -109,6 +125,15 @@ MATRIX = [
     ("customer-list",    "POST",  None,   401,  403,   201,    201,    201,    201),
     ("customer-detail",  "GET",   "cust", 401,  403,   200,    200,    200,    200),
     ("customer-detail",  "PATCH", "cust", 401,  403,   200,    200,    200,    200),
+    # a customer with no case yet: any agent may edit them (services/customers.py)
+    ("customer-addresses", "POST", "cust", 401, 403,   201,    201,    201,    201),
+    ("customer-address", "DELETE", "addr", 401, 403,   204,    204,    204,    204),
+    # merging records and editing organisations: managers' and admins' (docs/customers.md)
+    ("customer-merge",   "POST",  "cust", 401,  403,   403,    403,    200,    200),
+    ("organisation-list", "GET",  None,   401,  403,   200,    200,    200,    200),
+    ("organisation-list", "POST", None,   401,  403,   403,    403,    201,    201),
+    ("organisation-detail", "GET", "org", 401,  403,   200,    200,    200,    200),
+    ("organisation-detail", "PATCH", "org", 401, 403,  403,    403,    200,    200),
     ("ticket-list",      "GET",   None,   401,  403,   200,    200,    200,    200),
     ("ticket-list",      "POST",  None,   401,  403,   201,    201,    201,    201),
     ("ticket-detail",    "GET",   "A",    401,  403,   200,    404,    200,    200),
@@ -220,6 +245,9 @@ def snapshot():
         TicketEvent.objects.count(),
         Reply.objects.count(),
         list(Customer.objects.order_by("pk").values_list("pk", "email", "phone")),
+        list(CustomerAddress.objects.order_by("pk").values_list("pk", "customer", "email")),
+        list(Organisation.objects.order_by("pk").values_list("pk", "name", "notes")),
+        CustomerMerge.objects.count(),
         list(SavedView.objects.order_by("pk").values_list("pk", "name", "query")),
     )
 
@@ -236,6 +264,12 @@ def target(world, name, obj):
         return url(name)
     if obj == "cust":
         return url(name, CustomerFactory(email="lucia@example.com").pk)
+    if obj == "addr":
+        lucia = CustomerFactory(email="lucia@example.com")
+        address = services.add_customer_address(customer=lucia, by=None, email="l@casa.example")
+        return url(name, lucia.pk, address.pk)
+    if obj == "org":
+        return url(name, services.create_organisation(by=None, name="Acme", domains=["acme.co"]).pk)
     if obj == "viewA":
         return url(
             name, services.save_view(by=world["users"]["agent_a"], name="De Ana", query="").pk

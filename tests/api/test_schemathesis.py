@@ -33,7 +33,7 @@ from knox.models import AuthToken
 
 from cases import services
 from cases.api.common import MAX_ID
-from cases.models import Attachment, Status, User
+from cases.models import Attachment, Organisation, Status, User
 from config.wsgi import application
 from surveys.models import FollowUp, InvitationStatus, SurveyInvitation
 from surveys.services import answer_survey, token_for
@@ -117,18 +117,30 @@ def _pick(value: Any, pool: list) -> Any:
     return pool[index] if index < len(pool) else value
 
 
-BODY_POOLS = {"category": "categories", "team": "teams", "assignee": "users", "owner": "users"}
+BODY_POOLS = {
+    "category": "categories",
+    "team": "teams",
+    "assignee": "users",
+    "owner": "users",
+    "account_manager": "users",
+    "organisation": "organisations",
+    "duplicate": "customers",
+}
 
 
 def _path_pool(path: str, name: str) -> str | None:
     if name == "attachment_id":
         return "attachments"
+    if name == "address_id":
+        return "addresses"
     if name == "token":
         return "tokens"
     if name != "id":
         return None
     if "/customers/" in path:
         return "customers"
+    if "/organisations/" in path:
+        return "organisations"
     if "/views/" in path:
         return "views"
     if "/follow-ups/" in path:
@@ -154,7 +166,9 @@ def desk(django_db_setup, django_db_blocker):
     """A small desk, built once for the module inside a transaction that is rolled back at
     its end (each test runs in a savepoint of it): tickets of Ana's team in every status (one
     with an attachment), one of another team for a customer without an e-mail, a surveyed
-    detractor with a follow-up, and resolved tickets whose invitations are still open."""
+    detractor with a follow-up, resolved tickets whose invitations are still open, and two
+    organisations (one with a domain, an account manager and a contact with another
+    address)."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -187,7 +201,17 @@ def desk(django_db_setup, django_db_blocker):
                     by=marta, name="Sin asignar", query="queue=unassigned", shared=True
                 ),
             ]
+            acme = services.create_organisation(
+                by=marta, name="Acme", domains=["acme.example"], account_manager=ana
+            )
+            services.create_organisation(by=marta, name="Globex")
+            address = services.add_customer_address(
+                customer=tickets[0].customer, by=marta, email="otra@acme.example"
+            )
+            services.update_customer(customer=tickets[0].customer, by=marta, organisation=acme)
             DESK.update(
+                organisations=list(Organisation.objects.values_list("pk", flat=True)),
+                addresses=[address.pk],
                 users={"agent": ana.pk, "manager": marta.pk},
                 tickets=[t.pk for t in tickets],
                 customers=[t.customer_id for t in tickets],
