@@ -137,6 +137,8 @@ def _clean_domains(domains: Iterable[str], organisation: Organisation | None) ->
         value = normalise_domain(domain)
         if value not in cleaned:
             cleaned.append(value)
+    if not cleaned:
+        return cleaned
     taken = OrganisationDomain.objects.filter(domain__in=cleaned).select_related("organisation")
     if organisation is not None and organisation.pk is not None:
         taken = taken.exclude(organisation=organisation)
@@ -245,7 +247,8 @@ def create_organisation(
     _check_account_manager(account_manager)
     cleaned = _clean_domains(domains, None)
     _save(organisation, None)
-    _set_domains(organisation, cleaned)
+    if cleaned:
+        _set_domains(organisation, cleaned)
     created = {
         "name": organisation.name,
         "notes": organisation.notes,

@@ -16,9 +16,20 @@ from django.utils import timezone
 
 from cases import services
 from cases.errors import CasesError
-from cases.models import ROLE_GROUPS, Category, Customer, Role, Team, User
+from cases.models import (
+    ROLE_GROUPS,
+    Category,
+    Customer,
+    CustomerAddress,
+    Organisation,
+    OrganisationDomain,
+    Role,
+    Team,
+    User,
+)
 from cases.selectors import customers_with_email
 from cases.services.customers import new_customer
+from cases.services.organisations import find_or_create_organisation
 
 from ..bulkload import IdPool, Sink
 from ..digest import last_full_week
@@ -110,6 +121,10 @@ class People:
         # user, or the Refused that says why there is none.
         self._earlier: dict[tuple[str, str], object] = {}
         self._looked_up: set[tuple[str, str]] = set()
+        # Organisations named by the customers' `company`, by lower-cased name; and every
+        # organisation's domains (read once, for the batched path's new customers).
+        self.organisations: dict[str, Organisation] = {}
+        self._domains: dict[str, Organisation] | None = None
 
     # --- what was imported before ---------------------------------------------------------
 
@@ -187,6 +202,28 @@ class People:
 
     # --- customers ------------------------------------------------------------------------
 
+    def organisation(self, company: str) -> Organisation | None:
+        """The organisation a customer's `company` names: found by name whatever its case,
+        or created (docs/import.md). None for no company."""
+        name = (company or "").strip()
+        if not name:
+            return None
+        key = name.lower()
+        if key not in self.organisations:
+            self.organisations[key] = find_or_create_organisation(name=name)
+        return self.organisations[key]
+
+    def organisation_of_domain(self, email: str) -> Organisation | None:
+        """The organisation a new customer joins by their address's domain, as
+        `find_or_create_customer` finds it (`organisation_for_email`), from one read."""
+        if self._domains is None:
+            self._domains = {
+                row.domain: row.organisation
+                for row in OrganisationDomain.objects.select_related("organisation")
+            }
+        _local, at, domain = (email or "").strip().rpartition("@")
+        return self._domains.get(domain.lower()) if at and domain else None
+
     def write_customers(
         self,
         entries: dict[str, Entry],
@@ -236,11 +273,19 @@ class People:
             since = data["active_since"] or first_days.get(record.ref)
             if since and data["churned_at"] and since > data["churned_at"]:
                 since = data["churned_at"]  # a derived start never comes after the churn
+            organisation = self.organisation(data["company"])
             try:
                 if pool is None:
-                    customer, adopted, before = _write_customer_with_services(data, since)
+                    customer, adopted, before = _write_customer_with_services(
+                        data, since, organisation
+                    )
                 else:
-                    customer, adopted, before = _write_customer(data, since, existing)
+                    customer, adopted, before = _write_customer(
+                        data,
+                        since,
+                        existing,
+                        organisation or self.organisation_of_domain(data["email"]),
+                    )
             except CasesError as error:
                 invalid(self.report, record, error.message)
                 continue
@@ -376,42 +421,67 @@ def _customer_stub(pk: int, language: str) -> Customer:
 
 
 def _existing_customers(emails: list[str]) -> dict[str, Customer]:
-    """The customers these e-mails already belong to, by lower-cased e-mail. ASCII ones in
-    a query per 500 (the database's LOWER and Python's agree on them); `_write_customer`
-    asks for the others one by one, as `customers_with_email` does."""
+    """The customers these e-mails already belong to (as their primary or one of their
+    other addresses), by lower-cased e-mail. ASCII ones in two queries per 500 (the
+    database's LOWER and Python's agree on them); `_write_customer` asks for the others one
+    by one, as `customers_with_email` does."""
     wanted = sorted({e.lower() for e in emails if e and e.isascii()})
     found: dict[str, Customer] = {}
     for start in range(0, len(wanted), 500):
-        matching = Customer.objects.alias(email_lower=Lower("email")).filter(
-            email_lower__in=wanted[start : start + 500]
-        )
+        chunk = wanted[start : start + 500]
+        matching = Customer.objects.alias(email_lower=Lower("email")).filter(email_lower__in=chunk)
         for customer in matching.exclude(email=""):
             found[customer.email.lower()] = customer
+        others = (
+            CustomerAddress.objects.alias(email_lower=Lower("email"))
+            .filter(email_lower__in=chunk)
+            .select_related("customer")
+        )
+        for address in others:
+            found[address.email.lower()] = address.customer
     return found
 
 
-def _write_customer(
-    data: dict, since: date | None, existing: dict[str, Customer]
+def _adopt(
+    found: Customer, since: date | None, organisation: Organisation | None
 ) -> tuple[Customer, bool, date | None]:
-    """One customer in bulk: adopted (its start moved earlier if the history knows an
-    earlier one), or new and unsaved. (customer, adopted, its start before the import)."""
+    """A customer who was there before the import: its start moved earlier if the history
+    knows an earlier one, and put in the organisation of its `company` if it had none."""
+    before = found.active_since
+    changes: dict[str, object] = {}
+    if since and since < found.active_since:
+        changes["active_since"] = since
+    if organisation is not None and found.organisation_id is None:
+        changes["organisation"] = organisation
+    if changes:
+        with transaction.atomic():
+            services.update_customer(customer=found, by=None, **changes)
+    return found, True, before
+
+
+def _write_customer(
+    data: dict,
+    since: date | None,
+    existing: dict[str, Customer],
+    organisation: Organisation | None,
+) -> tuple[Customer, bool, date | None]:
+    """One customer in bulk: adopted (`_adopt`), or new and unsaved, in `organisation` (its
+    company's, else its domain's). (customer, adopted, its start before the import)."""
     email = data["email"]
     if email and email.isascii():
         found = existing.get(email.lower())
     else:
         found = customers_with_email(email).first() if email else None
     if found is not None:
-        before = found.active_since
-        if since and since < found.active_since:
-            with transaction.atomic():
-                services.update_customer(customer=found, by=None, active_since=since)
-        return found, True, before
+        company = organisation if data["company"] else None  # a domain adopts nobody
+        return _adopt(found, since, company)
     customer = new_customer(
         email=email,
         name=data["name"],
         phone=data["phone"],
         company=data["company"],
         language=data["language"],
+        organisation=organisation,
     )
     if since:
         customer.active_since = since
@@ -421,22 +491,21 @@ def _write_customer(
 
 
 def _write_customer_with_services(
-    data: dict, since: date | None
+    data: dict, since: date | None, organisation: Organisation | None
 ) -> tuple[Customer, bool, date | None]:
-    """One customer through the services, as the import always did."""
+    """One customer through the services, as the import always did; a new one in the
+    organisation of its `company` (else `find_or_create_customer` finds its domain's)."""
     with transaction.atomic():
         existing = customers_with_email(data["email"]).first() if data["email"] else None
         if existing is not None:
-            before = existing.active_since
-            if since and since < existing.active_since:
-                services.update_customer(customer=existing, by=None, active_since=since)
-            return existing, True, before
+            return _adopt(existing, since, organisation)
         customer = services.find_or_create_customer(
             email=data["email"],
             name=data["name"],
             phone=data["phone"],
             company=data["company"],
             language=data["language"],
+            organisation=organisation,
         )
         changes = {"active_since": since, "churned_at": data["churned_at"]}
         changes = {k: v for k, v in changes.items() if v}

@@ -21,6 +21,7 @@ from cases.models import (
     Category,
     Customer,
     Holiday,
+    Organisation,
     SLAPolicy,
     Team,
     Ticket,
@@ -114,6 +115,7 @@ def _names() -> dict[str, dict[int, str]]:
         "category": dict(Category.objects.values_list("pk", "name")),
         "customer": {c.pk: c.email or c.name for c in Customer.objects.all()},
         "sla_policy": dict(SLAPolicy.objects.values_list("pk", "name")),
+        "organisation": dict(Organisation.objects.values_list("pk", "name")),
     }
 
 
@@ -129,6 +131,7 @@ FOREIGN = {
     "category_id": "category",
     "sla_policy_id": "sla_policy",
     "default_team_id": "team",
+    "organisation_id": "organisation",
 }
 
 
@@ -246,6 +249,7 @@ def snapshot() -> dict:
         ),
         "teams": sorted((_row(team, names) for team in Team.objects.all()), key=repr),
         "categories": sorted(Category.objects.values_list("name", "is_active")),
+        "organisations": sorted(Organisation.objects.values_list("name", flat=True)),
         "imported": sorted(ImportedRecord.objects.values_list("type", "external_id")),
         "rollups": _rollups(names),
         # Every table, so that a table one way writes and the other forgets shows up.
