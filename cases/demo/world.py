@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..models import Category, Customer, Macro, Team, User
+from .organisations import create_organisations
 from .people import _create_customers, _create_staff
 from .sla import _sla_setup
 
@@ -52,4 +53,5 @@ def _build_world(rng: random.Random, today: date) -> World:
         )
         categories.append((category, escalation))
     customers, churned = _create_customers(rng, today)
+    create_organisations(customers)
     return World(teams, agents, managers, categories, customers, churned)

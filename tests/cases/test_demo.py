@@ -17,8 +17,10 @@ from cases.models import (
     Category,
     Channel,
     Customer,
+    CustomerAddress,
     EventKind,
     MacroUse,
+    Organisation,
     OutboundEmail,
     Priority,
     Reply,
@@ -89,6 +91,17 @@ def test_load_demo_builds_a_consistent_desk_once(settings):
     assert {"es", "en"} == set(Customer.objects.values_list("language", flat=True))
     churned = Customer.objects.exclude(churned_at=None)
     assert 6 <= churned.count() <= 10
+    # Organisations (cases/demo/organisations.py): several contacts each, one of whom sees
+    # the organisation's cases and one who joined by writing from its domain; other addresses.
+    organisations = Organisation.objects.prefetch_related("contacts", "domains")
+    assert organisations.count() == 4
+    for organisation in organisations:
+        contacts = list(organisation.contacts.all())
+        assert len(contacts) >= 3, organisation
+        assert sum(contact.is_organisation_admin for contact in contacts) == 1
+        domains = {row.domain for row in organisation.domains.all()}
+        assert any(contact.email.rpartition("@")[2] in domains for contact in contacts)
+    assert CustomerAddress.objects.count() >= 6
     assert all((timezone.localdate() - c.churned_at).days <= 90 for c in churned)
     # Those who left had answered unhappily: over the last 30 days detractors churn more than
     # any other NPS group (docs/kpis.md, "Churn and experience").
