@@ -293,7 +293,7 @@ class Dashboard:
                 Column(_("Split")),
                 Column(_("Group")),
                 Column(_("Customers at the start"), "count"),
-                Column(_("Churned"), "count"),
+                Column(_("Churned in the period"), "count"),
                 Column(_("Churn rate"), "percent"),
                 Column(_("Interval from (95 %)"), "percent"),
                 Column(_("Interval to (95 %)"), "percent"),

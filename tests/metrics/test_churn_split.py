@@ -336,7 +336,9 @@ def test_the_managers_dashboard_shows_churn_and_experience(client, marta, desk):
 
     exported = client.get(reverse("metrics:export", args=["churn"]), query)
     rows = list(csv.reader(io.StringIO(exported.content.decode().removeprefix("\ufeff"))))
-    assert rows[0][:5] == ["Split", "Group", "Customers at the start", "Churned", "Churn rate"]
+    assert rows[0][:5] == [
+        "Split", "Group", "Customers at the start", "Churned in the period", "Churn rate",
+    ]  # fmt: skip
     assert rows[1] == [
         "NPS group at the start", "Detractors (0–6)", "4", "2", "50.0", "15.0", "85.0",
         "Small sample",
