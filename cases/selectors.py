@@ -245,9 +245,11 @@ def customers_with_email(email: str) -> QuerySet[Customer]:
     owners = list(
         CustomerAddress.objects.alias(email_lower=Lower("email"))
         .filter(email_lower=Lower(Value(value)))
+        .order_by()
         .values_list("customer_id", flat=True)
     )
-    primary = Q(email_lower=Lower(Value(value)))
+    # `email` not empty: the condition of the partial unique index, which lets it be used.
+    primary = Q(email_lower=Lower(Value(value))) & ~Q(email="")
     return Customer.objects.alias(email_lower=Lower("email")).filter(
         primary | Q(pk__in=owners) if owners else primary
     )

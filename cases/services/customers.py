@@ -204,7 +204,9 @@ def update_customer(
         raise ValidationError(_("Unknown customer fields: %s") % ", ".join(sorted(unknown)))
     # The locked row is the truth the change is checked and recorded against.
     current = (
-        Customer.objects.select_for_update().select_related("organisation").get(pk=customer.pk)
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=customer.pk)
     )
     if by is not None:
         check_may_edit_customer(by, current)
