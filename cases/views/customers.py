@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import services
@@ -53,8 +53,8 @@ def customer_list(request):
 
 # Recorded changes that are not a field of the customer: their labels.
 _OTHER_CHANGES = {
-    ADDRESSES: _lazy("other e-mail addresses"),
-    "merged": _lazy("merged record"),
+    ADDRESSES: gettext_lazy("other e-mail addresses"),
+    "merged": gettext_lazy("merged record"),
 }
 
 
@@ -308,11 +308,11 @@ def _moves(duplicate: Customer) -> list[tuple[object, int]]:
 
 # What a merge moves (`CustomerMerge.moved`), as the pages name it.
 MOVED_LABELS = {
-    "tickets": _lazy("Tickets"),
-    "addresses": _lazy("E-mail addresses (theirs becomes another of this customer's)"),
-    "survey_invitations": _lazy("Survey invitations"),
-    "survey_answers": _lazy("Survey answers"),
-    "follow_ups": _lazy("Follow-ups"),
-    "followed_tickets": _lazy("Tickets they follow"),
-    "portal_sign_ins": _lazy("Portal sign-in links"),
+    "tickets": gettext_lazy("Tickets"),
+    "addresses": gettext_lazy("E-mail addresses (theirs becomes another of this customer's)"),
+    "survey_invitations": gettext_lazy("Survey invitations"),
+    "survey_answers": gettext_lazy("Survey answers"),
+    "follow_ups": gettext_lazy("Follow-ups"),
+    "followed_tickets": gettext_lazy("Tickets they follow"),
+    "portal_sign_ins": gettext_lazy("Portal sign-in links"),
 }
