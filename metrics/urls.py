@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_experience
 
 app_name = "metrics"
 
@@ -8,4 +8,14 @@ urlpatterns = [
     path("metrics/", views.dashboard, name="dashboard"),
     path("metrics/me/", views.my_dashboard, name="my_dashboard"),
     path("metrics/export/<slug:table>.csv", views.export, name="export"),
+    path(
+        "metrics/customers/<int:pk>/experience/",
+        views_experience.customer_experience_panel,
+        name="customer_experience",
+    ),
+    path(
+        "metrics/organisations/<int:pk>/experience/",
+        views_experience.organisation_experience_panel,
+        name="organisation_experience",
+    ),
 ]

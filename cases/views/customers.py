@@ -88,6 +88,10 @@ def customer_detail(request, pk):
     customer = get_object_or_404(
         customers_visible_to(request.user).select_related("organisation"), pk=pk
     )
+    # Newest first, a page at a time: a customer may have thousands of cases.
+    tickets = CappedPaginator(customer_tickets(request.user, customer), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "cases/customer_detail.html",
@@ -95,7 +99,7 @@ def customer_detail(request, pk):
             "nav": "customers",
             "customer": customer,
             "addresses": list(customer.addresses.all()),
-            "tickets": customer_tickets(request.user, customer),
+            "tickets": tickets,
             "may_edit": services.may_edit_customer(request.user, customer),
             "may_merge": may_merge_customers(staff_user(request)),
             "merges": list(customer.merges.select_related("by")[:CHANGES_SHOWN]),
