@@ -6,8 +6,10 @@ organisation pages load it with htmx (`hx-get`), or link to it as a page of its 
 JavaScript. The same visibility as those pages: anyone with a role, 404 for an unknown id;
 the figures count only the tickets and answers the viewer may see."""
 
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -24,7 +26,8 @@ from .presentation.experience import experience_chart, follow_up_status_label, n
 def _context(experience: Experience, **extra: Any) -> dict[str, Any]:
     return {
         "experience": experience,
-        "chart": experience_chart(experience["answers"]),
+        # In an attribute, not json_script: htmx drops <script> tags it swaps in (_head.html).
+        "chart_json": json.dumps(experience_chart(experience["answers"]), cls=DjangoJSONEncoder),
         "last_nps_label": nps_group_label(experience["last_nps_group"]),
         "follow_ups": [
             {**follow_up, "status_label": follow_up_status_label(follow_up["status"])}

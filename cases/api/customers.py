@@ -161,6 +161,11 @@ class CustomerDetailApi(StaffApi):
     @extend_schema(
         operation_id="customers_retrieve",
         responses={200: CustomerOutput, **error_responses(404)},
+        description=_(
+            "One customer's record. Their experience — tickets, median first response time, "
+            "CSAT %, NPS group, survey answers, open follow-ups, churn state — is served by "
+            "GET /api/v1/metrics/customers/{id}/."
+        ),
     )
     def get(self, request, id: int):
         customer = get_object_or_404(_with_relations(customers_visible_to(request.user)), pk=id)

@@ -134,6 +134,11 @@ class OrganisationDetailApi(StaffApi):
     @extend_schema(
         operation_id="organisations_retrieve",
         responses={200: OrganisationOutput, **error_responses(404)},
+        description=_(
+            "One organisation. The experience of its contacts together — tickets, median first "
+            "response time, CSAT %, NPS, survey answers, open follow-ups, churn — is served by "
+            "GET /api/v1/metrics/organisations/{id}/."
+        ),
     )
     def get(self, request, id: int):
         return Response(OrganisationOutput(_one(request.user, id)).data)

@@ -3,7 +3,7 @@ contract: `metrics_api:<name>`."""
 
 from django.urls import path
 
-from . import churn, views
+from . import churn, experience, views
 
 app_name = "metrics_api"
 
@@ -14,4 +14,14 @@ urlpatterns = [
     path("metrics/drivers/", views.DriversApi.as_view(), name="metrics-drivers"),
     path("metrics/macros/", views.MacroEffectivenessApi.as_view(), name="metrics-macros"),
     path("metrics/churn/", churn.ChurnApi.as_view(), name="metrics-churn"),
+    path(
+        "metrics/customers/<int:id>/",
+        experience.CustomerExperienceApi.as_view(),
+        name="metrics-customer",
+    ),
+    path(
+        "metrics/organisations/<int:id>/",
+        experience.OrganisationExperienceApi.as_view(),
+        name="metrics-organisation",
+    ),
 ]

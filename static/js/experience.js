@@ -1,6 +1,7 @@
 // Pulso customer page (360): the survey answers' chart of the experience panel. The panel
-// arrives by htmx (hx-get) or with the page; its figures come in a
-// <script type="application/json"> written by json_script — no inline script (CSP).
+// arrives by htmx (hx-get) or with the page; its figures come as JSON in the canvas's
+// data-experience-chart attribute (htmx drops the <script> tags it swaps in; no inline
+// script anywhere: CSP).
 (function () {
   "use strict";
 
@@ -8,9 +9,7 @@
 
   function draw(canvas) {
     if (canvas.dataset.drawn || typeof window.Chart === "undefined") return;
-    var source = document.getElementById(canvas.dataset.experienceChart);
-    if (!source) return;
-    var chart = JSON.parse(source.textContent);
+    var chart = JSON.parse(canvas.dataset.experienceChart);
     canvas.dataset.drawn = "1";
     new window.Chart(canvas, {
       type: "line",

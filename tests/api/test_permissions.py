@@ -93,7 +93,7 @@ BODIES = {
     ("customer-detail", "PATCH"): lambda w, role: {"phone": "555-0101"},
     ("customer-addresses", "POST"): lambda w, role: {"email": "lucia@trabajo.example"},
     # a fresh duplicate each time: the kept customer is the URL's
-    ("customer-merge", "POST"): lambda w, role: {"duplicate": CustomerFactory().pk},
+    ("customer-merge", "POST"): lambda w, role: {"duplicate": CustomerFactory.create().pk},
     ("organisation-list", "POST"): lambda w, role: {"name": "Globex", "domains": ["globex.com"]},
     ("organisation-detail", "PATCH"): lambda w, role: {"notes": "Mayorista"},
     ("saved-view-list", "POST"): lambda w, role: {"name": "Urgentes", "query": "priority=urgent"},
@@ -205,6 +205,10 @@ MATRIX = [
     ("metrics-macros",     "GET", None,   401,  403,   403,    403,    200,    200),
     # churn by experience group: every customer's answers and cases, managers' figures
     ("metrics-churn",      "GET", None,   401,  403,   403,    403,    200,    200),
+    # a customer's or organisation's experience (the 360): the customer API's rules, the
+    # figures scoped to what the caller sees (tests/metrics/test_customer_experience.py)
+    ("metrics-customer",     "GET", "cust", 401, 403,  200,    200,    200,    200),
+    ("metrics-organisation", "GET", "org",  401, 403,  200,    200,    200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -214,6 +218,8 @@ METRICS_ROUTES = {
     "metrics-drivers",
     "metrics-macros",
     "metrics-churn",
+    "metrics-customer",
+    "metrics-organisation",
 }
 # fmt: on
 
@@ -258,8 +264,13 @@ def target(world, name, obj):
         return reverse(name)
     if name in SURVEY_ROUTES:
         return survey_target(world, name, obj)
-    if name in METRICS_ROUTES:
+    if name in METRICS_ROUTES and obj is None:
         return reverse(f"metrics_api:{name}")
+    if obj == "cust" and name in METRICS_ROUTES:
+        return reverse(f"metrics_api:{name}", args=[CustomerFactory(email="lucia@example.com").pk])
+    if obj == "org" and name in METRICS_ROUTES:
+        acme = services.create_organisation(by=None, name="Acme", domains=["acme.co"])
+        return reverse(f"metrics_api:{name}", args=[acme.pk])
     if obj is None:
         return url(name)
     if obj == "cust":

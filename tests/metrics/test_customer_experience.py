@@ -3,6 +3,7 @@ KPIs — tickets, median FRT, CSAT % and its sample, the latest NPS group — th
 answers, open follow-ups and churn state, and the same across an organisation's contacts;
 against a hand computation, as each role sees them, and in a bounded number of queries."""
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -147,11 +148,11 @@ def test_the_panel_shows_the_figures_chart_and_answers(client, lucia, marta):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html  # the panel alone, for htmx
-    assert "data-experience-chart" in html and 'id="experience-chart-data"' in html
+    assert "<canvas data-experience-chart=" in html
     assert html.count("data-answer") == 3
     assert "66.7" in html and "Promoters (9–10)" in html
     assert "data-follow-up" in html
-    chart = response.context["chart"]
+    chart = json.loads(response.context["chart_json"])
     assert [s["values"] for s in chart["series"]] == [[2, 4, 5], [2, 5, 7], [3, 8, 10]]
 
 
@@ -232,3 +233,31 @@ def test_the_ticket_panel_links_to_the_customer_360(client, ana, ticket):
     customer_url = reverse("cases:customer_detail", args=[ticket.customer_id])
     assert f'class="btn btn-sm btn-outline-primary mb-2 customer-360" href="{customer_url}"' in html
     assert "Customer 360" in html
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def test_the_api_serves_the_same_figures(lucia, marta, ana):
+    from tests.api.helpers import token_client
+
+    url = reverse("metrics_api:metrics-customer", args=[lucia.pk])
+    body = token_client(marta).get(url).json()
+    assert body["tickets"] == 5 and body["frt"]["median"] == 5400
+    assert (body["csat_percent"], body["csat_responses"]) == (66.7, 3)
+    assert body["last_nps_group"] == "promoter" and body["nps"] == 0.0
+    assert [a["nps"] for a in body["answers"]] == [10, 8, 3]
+    assert body["open_follow_ups"] == 1 and body["churn"]["active"] == 1
+    assert token_client(ana).get(url).json()["tickets"] == 4
+    missing = token_client(marta).get(reverse("metrics_api:metrics-customer", args=[999999]))
+    assert missing.status_code == 404 and "detail" in missing.json()
+
+
+def test_the_api_adds_up_an_organisations_contacts(lucia, marta):
+    from tests.api.helpers import token_client
+
+    acme = services.create_organisation(by=None, name="Acme", domains=["acme.example"])
+    services.update_customer(customer=lucia, by=marta, organisation=acme)
+    url = reverse("metrics_api:metrics-organisation", args=[acme.pk])
+    body = token_client(marta).get(url).json()
+    assert (body["tickets"], body["churn"]["customers"]) == (5, 1)
