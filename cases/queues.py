@@ -25,7 +25,7 @@ from .models import (
     TicketEvent,
 )
 from .paginator import capped_count
-from .selectors import customers_visible_to, tickets_visible_to
+from .selectors import customer_search, customers_visible_to, tickets_visible_to
 
 
 class Queue:
@@ -264,7 +264,7 @@ def customer_history(user, customer_id: int, *, exclude: int | None = None, limi
 
 
 def customers_with_counts(user, search: str = "") -> QuerySet[Customer]:
-    """Customers matching `search` (name, e-mail, company, phone), each annotated with the
+    """Customers matching `search` (selectors.customer_search), each annotated with the
     number of their tickets the user may see (`ticket_count`) and of those still active
     (`active_count`), in one query.
 
@@ -274,12 +274,7 @@ def customers_with_counts(user, search: str = "") -> QuerySet[Customer]:
     customers = customers_visible_to(user)
     search = (search or "").strip()
     if search:
-        customers = customers.filter(
-            Q(name__icontains=search)
-            | Q(email__icontains=search)
-            | Q(company__icontains=search)
-            | Q(phone__icontains=search)
-        )
+        customers = customers.filter(customer_search(search))
     theirs = tickets_visible_to(user).filter(customer=OuterRef("pk")).order_by()
     return customers.annotate(
         ticket_count=_count_of(theirs),

@@ -2,7 +2,6 @@
 merge a duplicate record into one (managers and admins)."""
 
 import django_filters
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -10,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from ..models import Customer, Language, Organisation
-from ..selectors import customers_visible_to, customers_with_email
+from ..selectors import customer_search, customers_visible_to, customers_with_email
 from ..services import check_may_edit_customer, find_or_create_customer, update_customer
 from ..services.customer_merge import check_may_merge_customers, merge_customers
 from ..services.customers import add_customer_address, remove_customer_address
@@ -85,7 +84,10 @@ class CustomerFilter(ApiFilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
-        label=_("Part of the name, e-mail or company."),
+        label=_(
+            "Part of the name, an e-mail address (other addresses too), the company, the phone "
+            "or the organisation's name."
+        ),
     )
 
     class Meta:
@@ -96,9 +98,7 @@ class CustomerFilter(ApiFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(email__icontains=value) | Q(company__icontains=value)
-        )
+        return queryset.filter(customer_search(value))
 
 
 class CustomerListCreateApi(StaffListApi):

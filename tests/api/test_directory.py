@@ -27,7 +27,8 @@ class TestCustomers:
         assert response.json() | {"active_since": None, "created_at": None} == {
             "id": customer.pk, "name": "Pedro Gil", "email": "pedro@acme.test", "phone": "",
             "company": "Acme", "language": "en", "churned_at": None, "active_since": None,
-            "created_at": None,
+            "created_at": None, "organisation": None, "is_organisation_admin": False,
+            "addresses": [],
         }  # fmt: skip
 
     def test_a_customer_reached_only_by_phone_needs_a_name(self, as_ana):
