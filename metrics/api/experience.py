@@ -80,7 +80,9 @@ class ExperienceOutput(serializers.Serializer[Any]):
     csat_percent = serializers.FloatField(
         allow_null=True, help_text=_("100 × answers of 4 or 5 / CSAT answers; null without any.")
     )
-    csat_responses = serializers.IntegerField(help_text=_("CSAT % is read from this many."))
+    csat_responses = serializers.IntegerField(
+        help_text=_("The CSAT percentage is read from this many.")
+    )
     ces_average = serializers.FloatField(allow_null=True)
     ces_responses = serializers.IntegerField()
     nps = serializers.FloatField(
