@@ -7,6 +7,7 @@ Team "Especialistas N3" (level 3): nobody yet. Manager Marta, admin Adrián.
 import pytest
 from celery._state import _set_task_join_will_block
 from django.core.cache import cache
+from django.utils import translation
 
 from cases import publishing
 from cases.models import Role
@@ -28,8 +29,13 @@ def _clear_cache():
     # A worker an earlier test ran in this process (whose thread may outlive it) marks the
     # process as inside a task, and every later `result.get()` would be refused.
     _set_task_join_will_block(False)
+    # Each test starts in the default language: a language an earlier test left active in
+    # this thread (a view called without the middleware, an activate() of its own) is not
+    # this one's.
+    translation.deactivate()
     yield
     cache.clear()
+    translation.deactivate()
 
 
 @pytest.fixture

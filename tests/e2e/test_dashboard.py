@@ -54,7 +54,7 @@ def test_a_manager_reads_the_dashboard_and_narrows_it_by_period_and_team(
     assert card_value(page, "volume") == "5"  # last 30 days by default
     assert card_value(page, "csat") == "100.0 %"
     page.locator("canvas[data-drawn]").first.wait_for()
-    assert page.locator("canvas[data-drawn]").count() == 7
+    assert page.locator("canvas[data-drawn]").count() == 8  # with the churn chart
     assert charted_volume(page) == 5
     assert page.locator(".custom-dates.d-none").count() == 2  # dates only for "Custom"
 
