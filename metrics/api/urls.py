@@ -3,7 +3,7 @@ contract: `metrics_api:<name>`."""
 
 from django.urls import path
 
-from . import churn, experience, views
+from . import churn, experience, explain, views
 
 app_name = "metrics_api"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("metrics/drivers/", views.DriversApi.as_view(), name="metrics-drivers"),
     path("metrics/macros/", views.MacroEffectivenessApi.as_view(), name="metrics-macros"),
     path("metrics/churn/", churn.ChurnApi.as_view(), name="metrics-churn"),
+    path("metrics/explain/", explain.ExplainApi.as_view(), name="metrics-explain"),
     path(
         "metrics/customers/<int:id>/",
         experience.CustomerExperienceApi.as_view(),

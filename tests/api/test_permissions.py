@@ -103,6 +103,7 @@ BODIES = {
     # GET: sent as the query string
     ("metrics-timeseries", "GET"): lambda w, role: {"kpi": "volume", "interval": "week"},
     ("metrics-breakdown", "GET"): lambda w, role: {"kpi": "csat", "by": "team"},
+    ("metrics-explain", "GET"): lambda w, role: {"kpi": "csat"},
 }
 
 # fmt: off
@@ -201,6 +202,7 @@ MATRIX = [
     ("metrics-timeseries", "GET", None,   401,  403,   200,    200,    200,    200),
     ("metrics-breakdown",  "GET", None,   401,  403,   200,    200,    200,    200),
     ("metrics-drivers",    "GET", None,   401,  403,   200,    200,    200,    200),
+    ("metrics-explain",    "GET", None,   401,  403,   200,    200,    200,    200),
     # the desk's macros: managers' figures
     ("metrics-macros",     "GET", None,   401,  403,   403,    403,    200,    200),
     # churn by experience group: every customer's answers and cases, managers' figures
@@ -216,6 +218,7 @@ METRICS_ROUTES = {
     "metrics-timeseries",
     "metrics-breakdown",
     "metrics-drivers",
+    "metrics-explain",
     "metrics-macros",
     "metrics-churn",
     "metrics-customer",

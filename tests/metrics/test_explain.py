@@ -14,6 +14,7 @@ from metrics.explain import explain
 from metrics.kpis import Period
 from surveys.models import SurveyInvitation, SurveyResponse
 from surveys.services import answer_survey
+from tests.api.helpers import token_client
 from tests.factories import CustomerFactory, make_ticket
 
 TODAY = timezone.localdate()
@@ -32,6 +33,7 @@ def answer(ana, team_n1):
         ticket = make_ticket(
             by=by, customer=CustomerFactory(), team=team or team_n1, channel=channel
         )
+        services.assign_ticket(ticket=ticket, by=by, assignee=by)
         services.add_reply(ticket=ticket, by=by, body="Done")
         services.resolve_ticket(ticket=ticket, by=by, resolution="Fixed")
         response = answer_survey(invitation=SurveyInvitation.objects.get(ticket=ticket), **scores)
@@ -185,3 +187,69 @@ def test_the_median_is_explained_through_the_mean(answer):
 def test_tags_are_not_decomposed(db):
     with pytest.raises(ValueError, match="tag"):
         explain("csat", NOW_PERIOD, dimensions=("tag",))
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+EXPLAIN = "/api/v1/metrics/explain/"
+
+
+def _period_params():
+    return {"from": NOW_PERIOD.start_date.isoformat(), "to": NOW_PERIOD.end_date.isoformat()}
+
+
+def test_the_api_serves_the_worked_example_to_a_manager(marta, answer):
+    _answers(answer, "phone", 8, 2, before=True)
+    _answers(answer, "email", 6, 4, before=True)
+    _answers(answer, "phone", 4, 1, before=False)
+    _answers(answer, "email", 6, 9, before=False)
+
+    response = token_client(marta).get(EXPLAIN, {"kpi": "csat", **_period_params()})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["r0"], body["r1"], body["measure"]) == (70.0, 50.0, "value")
+    assert body["change"] == pytest.approx(-20.0)
+    assert body["previous"]["to"] == body["period"]["from"]
+    channel = next(d for d in body["dimensions"] if d["dimension"] == "channel")
+    assert channel["total"] == pytest.approx(-20.0)
+    email = next(s for s in channel["segments"] if s["key"] == "email")
+    assert email["rate"] == pytest.approx(-15.0)
+    assert email["mix"] == pytest.approx(-2.5)
+    assert [d["dimension"] for d in body["dimensions"]] == [
+        "team",
+        "agent",
+        "channel",
+        "category",
+        "priority",
+    ]
+
+
+def test_an_agent_gets_the_explanation_of_their_own_tickets(ana, bruno, answer):
+    answer("phone", csat=5)  # ana's
+    answer("phone", by=bruno, csat=1)
+
+    body = (
+        token_client(ana)
+        .get(EXPLAIN, {"kpi": "csat", "agent": bruno.pk, **_period_params()})
+        .json()
+    )
+
+    assert body["r1"] == 100.0  # bruno's answer is not hers, whatever she asked for
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "kpi"),
+        ({"kpi": "backlog"}, "kpi"),
+        ({"kpi": "sla_breached"}, "kpi"),
+        ({"kpi": "csat", "from": "yesterday"}, "from"),
+        ({"kpi": "csat", "channel": "pigeon"}, "channel"),
+        ({"kpi": "csat", "by": "team"}, "by"),
+    ],
+)
+def test_bad_parameters_get_a_400_naming_the_field(marta, params, field):
+    response = token_client(marta).get(EXPLAIN, params)
+    assert response.status_code == 400
+    assert field in response.json()
