@@ -1,4 +1,4 @@
-"""Why a KPI moved (docs/kpis.md, "Why it moved"; ../shared/KPI.md, "Explaining a change").
+"""Why a KPI moved (docs/kpis.md, "Why it moved").
 
 The change of a rate or an average over items, R1 − R0, split over the values `i` of a
 dimension into rate and mix terms that add up to it exactly:

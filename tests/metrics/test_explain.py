@@ -1,5 +1,6 @@
 """Why a KPI moved (docs/kpis.md, "Why it moved"): the change split into rate and mix per
-dimension, adding up to the change. ../shared/KPI.md's worked example is the first vector."""
+dimension, adding up to the change. The first vector is the worked example of CSAT by
+channel (70 % → 50 %, −20 pp: rate e-mail −15, mix −2.5 on each channel)."""
 
 import random
 from datetime import timedelta
