@@ -11,100 +11,92 @@ sample the breakdown reports), `r_i` its own figure. A segment absent before tak
 explained by each segment's change in count. Medians and p90 are explained through the mean
 (`Explanation.measure` says "mean").
 
-Everything is read from `kpis.breakdown` (rollups or live, as it chooses) and the family's
-ungrouped values; nothing here queries the tickets itself. Tags are not decomposed: a ticket
-with several tags counts under each, so their shares do not add up to one.
+Every figure is read from the exact counts the KPI families return (met SLA clocks, first
+contact resolutions, reopened tickets, durations summed in microseconds…), never from their
+rounded percentages or means, so the terms add up to the change to float precision.
+
+`explain_many` asks each family (`kpis.survey_kpis`, `created_kpis`, `resolved_kpis`) once
+per period for the overall values and once per period and dimension for the segments, from
+the rollups or live as they choose: the dashboard explains all its cards for the price of
+the families they belong to. Tags are not decomposed: a ticket with several tags counts
+under each, so their shares do not add up to one.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from . import kpis
-from .kpis import Filters, GroupKey, KpiValues, Period
+from .kpis import ByGroup, Family, Filters, Grouping, GroupKey, KpiValues, Period
 from .presentation.labels import dimension_labels
 
-# A family's values → (the sample n, the sum of the figure over it: r = total / n).
-Reader: TypeAlias = Callable[[KpiValues], tuple[int, float]]
+# A family's values → (the sample n, the figure's exact total over it as a whole number of
+# units: r = SCALES[kpi] · total / n).
+Reader: TypeAlias = Callable[[KpiValues], tuple[int, int]]
 Kind = Literal["rate", "mix", "volume"]
 
 DECOMPOSED_DIMENSIONS = ("team", "agent", "channel", "category", "priority")
+MICROSECONDS = 1_000_000
 
 
-def _share_of(part: int) -> float:
-    """A percentage's numerator, kept as a sum of points over the sample (100 per item)."""
-    return 100.0 * part
+def _distribution_total(distribution: Mapping[int, int], scores: Sequence[int]) -> int:
+    return sum(score * distribution.get(score, 0) for score in scores)
 
 
-def _percent_total(percent: float | None, n: int) -> float:
-    """An engine percentage (one decimal) back to its sum of points over n items."""
-    return 0.0 if percent is None else percent * n
+def _csat(v: KpiValues) -> tuple[int, int]:
+    d = v["csat"]["distribution"]
+    return v["csat"]["responses"], d[4] + d[5]
 
 
-def _mean_total(mean: float | None, n: int) -> float:
-    return 0.0 if mean is None else float(mean) * n
-
-
-def _distribution_total(distribution: dict[int, int], scores: Sequence[int]) -> float:
-    return float(sum(score * distribution.get(score, 0) for score in scores))
-
-
-def _csat(v: KpiValues) -> tuple[int, float]:
-    d, n = v["csat"]["distribution"], v["csat"]["responses"]
-    return n, _share_of(d[4] + d[5])
-
-
-def _csat_average(v: KpiValues) -> tuple[int, float]:
+def _csat_average(v: KpiValues) -> tuple[int, int]:
     return v["csat"]["responses"], _distribution_total(v["csat"]["distribution"], range(1, 6))
 
 
-def _nps(v: KpiValues) -> tuple[int, float]:
+def _nps(v: KpiValues) -> tuple[int, int]:
     nps = v["nps"]
-    return nps["responses"], 100.0 * (nps["promoters"] - nps["detractors"])
+    return nps["responses"], nps["promoters"] - nps["detractors"]
 
 
-def _ces(v: KpiValues) -> tuple[int, float]:
+def _ces(v: KpiValues) -> tuple[int, int]:
     return v["ces"]["responses"], _distribution_total(v["ces"]["distribution"], range(1, 8))
 
 
-def _ces_easy(v: KpiValues) -> tuple[int, float]:
-    d, n = v["ces"]["distribution"], v["ces"]["responses"]
-    return n, _share_of(d[5] + d[6] + d[7])
+def _ces_easy(v: KpiValues) -> tuple[int, int]:
+    d = v["ces"]["distribution"]
+    return v["ces"]["responses"], d[5] + d[6] + d[7]
 
 
-def _response_rate(v: KpiValues) -> tuple[int, float]:
-    return v["surveys_sent"], 100.0 * v["responses"]
+def _response_rate(v: KpiValues) -> tuple[int, int]:
+    return v["surveys_sent"], v["responses"]
 
 
-def _escalation(v: KpiValues) -> tuple[int, float]:
-    return v["volume"], 100.0 * v["escalated"]
+def _escalation(v: KpiValues) -> tuple[int, int]:
+    return v["volume"], v["escalated"]
 
 
 def _sla(clock: str) -> Reader:
-    def read(v: KpiValues) -> tuple[int, float]:
-        n = v["sla"][f"{clock}_count"]
-        return n, _percent_total(v["sla"][f"{clock}_percent"], n)
+    def read(v: KpiValues) -> tuple[int, int]:
+        return v["sla"][f"{clock}_count"], v[f"sla_{clock}_met"]
 
     return read
 
 
 def _duration_mean(name: str) -> Reader:
-    def read(v: KpiValues) -> tuple[int, float]:
-        n = v[name]["count"]
-        return n, _mean_total(v[name]["mean"], n)
+    def read(v: KpiValues) -> tuple[int, int]:
+        return v[name]["count"], v[f"{name}_sum_us"]
 
     return read
 
 
-def _fcr(v: KpiValues) -> tuple[int, float]:
-    return v["resolved"], _percent_total(v["fcr"]["percent"], v["resolved"])
+def _fcr(v: KpiValues) -> tuple[int, int]:
+    return v["resolved"], v["first_contact"]
 
 
-def _reopen(v: KpiValues) -> tuple[int, float]:
-    return v["resolved"], _percent_total(v["reopen_rate"], v["resolved"])
+def _reopen(v: KpiValues) -> tuple[int, int]:
+    return v["resolved"], v["reopened"]
 
 
-# KPI → how to read its sample and sum from a family's values. Rates and averages only.
+# KPI → how to read its sample and exact total from a family's values. Rates and averages.
 READERS: dict[str, Reader] = {
     "csat": _csat,
     "csat_average": _csat_average,
@@ -124,6 +116,14 @@ READERS: dict[str, Reader] = {
     "fcr": _fcr,
     "reopen_rate": _reopen,
 }
+# A figure per unit of a reader's total: percentages are 100 points per item, the averages
+# of scores one point per point, durations one second per million microseconds.
+SCALES: dict[str, float] = {
+    **dict.fromkeys(READERS, 100.0),
+    "csat_average": 1.0,
+    "ces": 1.0,
+    **{kpi: 1 / MICROSECONDS for kpi in READERS if kpi.startswith(("frt", "art"))},
+}
 # Counts: explained by each segment's change in count.
 COUNTS: dict[str, Callable[[KpiValues], int]] = {
     "volume": lambda v: int(v["volume"]),
@@ -131,8 +131,29 @@ COUNTS: dict[str, Callable[[KpiValues], int]] = {
     "responses": lambda v: int(v["responses"]),
 }
 EXPLAINED_KPIS = (*READERS, *COUNTS)
+# The manager dashboard's cards that carry an explanation (the backlog, churn and retention
+# do not): what it passes to `explain_many`, and what tests/bench/bench_explain.py times.
+DASHBOARD_KPIS = (
+    "csat",
+    "nps",
+    "ces",
+    "response_rate",
+    "volume",
+    "frt_median",
+    "art_median",
+    "fcr",
+    "escalation_rate",
+    "sla_first_response",
+    "sla_resolution",
+    "reopen_rate",
+)
 # The median and p90 are explained through the mean of the same durations.
 MEASURED_BY_MEAN = ("frt_median", "frt_p90", "art_median", "art_p90")
+FAMILY_FUNCTIONS: dict[Family, Callable[[Period, Filters, Grouping | None], ByGroup]] = {
+    "survey": kpis.survey_kpis,
+    "created": kpis.created_kpis,
+    "resolved": kpis.resolved_kpis,
+}
 
 
 @dataclass(frozen=True)
@@ -195,34 +216,36 @@ class Explanation:
         return self.r1 - self.r0
 
 
-def _ratio(n: int, total: float) -> float | None:
-    return total / n if n else None
+def _ratio(n: int, total: int, scale: float) -> float | None:
+    return scale * total / n if n else None
 
 
-def _overall(kpi: str, period: Period, filters: Filters) -> float | None:
-    family, _ = kpis.KPIS[kpi]
-    compute = {
-        "survey": kpis.survey_kpis,
-        "created": kpis.created_kpis,
-        "resolved": kpis.resolved_kpis,
-    }[family]
-    values = compute(period, filters, None).get(None)
+def overall_figure(kpi: str, values: KpiValues | None) -> float | None:
+    """The desk's figure R from a family's ungrouped values (None: nothing in the period),
+    unrounded: a count, or SCALES[kpi] · total / n."""
     if kpi in COUNTS:
         return float(COUNTS[kpi](values)) if values else 0.0
     if not values:
         return None
-    return _ratio(*READERS[kpi](values))
+    return _ratio(*READERS[kpi](values), SCALES[kpi])
 
 
-def _by_key(kpi: str, by: str, period: Period, filters: Filters) -> dict[GroupKey, KpiValues]:
-    return {row["key"]: row["detail"] for row in kpis.breakdown(kpi, by, period, filters)}
-
-
-def _decompose(
-    kpi: str, by: str, before: dict[GroupKey, KpiValues], now: dict[GroupKey, KpiValues]
+def decompose(
+    kpi: str,
+    by: str,
+    before: Mapping[GroupKey, KpiValues],
+    now: Mapping[GroupKey, KpiValues],
+    labels: Mapping[GroupKey, str] | None = None,
 ) -> DimensionExplanation:
+    """The change of `kpi` over the values of dimension `by`: `before` and `now` are the
+    family's values per value of `by` (a breakdown's), `labels` their names (default: the
+    keys). Pure: no query.
+
+    The response rate can meet a segment with answers but no survey sent in the period (sent
+    the period before): it has no share (`w = 0`), yet its answers raise R. Its points
+    (`total / N`) are then part of its rate term, so the terms still add up to R1 − R0."""
     keys = sorted(set(before) | set(now), key=lambda key: (key is None, str(key)))
-    labels = dimension_labels(by, keys)
+    names = labels if labels is not None else {key: str(key) for key in keys}
     if kpi in COUNTS:
         count = COUNTS[kpi]
         segments = []
@@ -230,62 +253,50 @@ def _decompose(
             n0 = count(before[key]) if key in before else 0
             n1 = count(now[key]) if key in now else 0
             segments.append(
-                Segment(key, labels[key], n0, n1, 0.0, 0.0, None, None, float(n1 - n0), 0.0)
+                Segment(key, names[key], n0, n1, 0.0, 0.0, None, None, float(n1 - n0), 0.0)
             )
         total0 = sum(s.n0 for s in segments)
         total1 = sum(s.n1 for s in segments)
         return DimensionExplanation(by, float(total0), float(total1), segments)
-    read = READERS[kpi]
+    read, scale = READERS[kpi], SCALES[kpi]
     samples0 = {key: read(values) for key, values in before.items()}
     samples1 = {key: read(values) for key, values in now.items()}
     n0 = sum(n for n, _ in samples0.values())
     n1 = sum(n for n, _ in samples1.values())
-    big_r0 = _ratio(n0, sum(t for _, t in samples0.values()))
-    big_r1 = _ratio(n1, sum(t for _, t in samples1.values()))
+    big_r0 = _ratio(n0, sum(t for _, t in samples0.values()), scale)
+    big_r1 = _ratio(n1, sum(t for _, t in samples1.values()), scale)
     segments = []
     for key in keys:
-        a, sum0 = samples0.get(key, (0, 0.0))
-        b, sum1 = samples1.get(key, (0, 0.0))
+        a, sum0 = samples0.get(key, (0, 0))
+        b, sum1 = samples1.get(key, (0, 0))
         w0 = a / n0 if n0 else 0.0
         w1 = b / n1 if n1 else 0.0
-        own0, own1 = _ratio(a, sum0), _ratio(b, sum1)
+        own0, own1 = _ratio(a, sum0, scale), _ratio(b, sum1, scale)
         rate = mix = 0.0
         if big_r0 is not None and big_r1 is not None:
             r0 = big_r0 if own0 is None else own0  # absent before: R0
             rate = w1 * ((own1 if own1 is not None else r0) - r0)  # absent now: w1 = 0
             mix = (w1 - w0) * (r0 - big_r0)
-        segments.append(Segment(key, labels[key], a, b, w0, w1, own0, own1, rate, mix))
+            # Points without items (answers to surveys sent the period before): all rate.
+            if not b and sum1:
+                rate += scale * sum1 / n1
+            if not a and sum0:
+                rate -= scale * sum0 / n0
+        segments.append(Segment(key, names[key], a, b, w0, w1, own0, own1, rate, mix))
     return DimensionExplanation(by, big_r0, big_r1, segments)
 
 
-def explain(
-    kpi: str,
-    period: Period,
-    filters: Filters | None = None,
-    previous: Period | None = None,
-    dimensions: Sequence[str] = DECOMPOSED_DIMENSIONS,
-) -> Explanation:
-    """The change of `kpi` from `previous` (default: the period of equal length just before,
-    as the dashboard's cards compare) to `period`, per dimension and ranked across them."""
-    if kpi not in EXPLAINED_KPIS:
-        raise ValueError(f"{kpi} is not explained")
+def _check(kpi_names: Sequence[str], dimensions: Sequence[str]) -> None:
+    unexplained = [kpi for kpi in kpi_names if kpi not in EXPLAINED_KPIS]
+    if unexplained:
+        raise ValueError(f"not explained: {', '.join(unexplained)}")
     unknown = [by for by in dimensions if by not in DECOMPOSED_DIMENSIONS]
     if unknown:
         raise ValueError(f"not decomposed: {', '.join(unknown)}")
-    filters = filters or Filters()
-    before_period = previous or period.previous()
-    with kpis.one_reading():
-        r0 = _overall(kpi, before_period, filters)
-        r1 = _overall(kpi, period, filters)
-        explained = [
-            _decompose(
-                kpi,
-                by,
-                _by_key(kpi, by, before_period, filters),
-                _by_key(kpi, by, period, filters),
-            )
-            for by in dimensions
-        ]
+
+
+def _contributions(kpi: str, explained: list[DimensionExplanation]) -> list[Contribution]:
+    """Every non-zero term of every dimension, largest first."""
     contributions: list[Contribution] = []
     for dimension in explained:
         for segment in dimension.segments:
@@ -300,7 +311,71 @@ def explain(
                 if points
             )
     contributions.sort(key=lambda c: (-abs(c.points), c.dimension, c.label, c.kind))
-    measure: Literal["value", "mean", "count"] = (
-        "count" if kpi in COUNTS else "mean" if kpi in MEASURED_BY_MEAN else "value"
-    )
-    return Explanation(kpi, measure, period, before_period, r0, r1, explained, contributions)
+    return contributions
+
+
+def explain_many(
+    kpi_names: Sequence[str],
+    period: Period,
+    filters: Filters | None = None,
+    previous: Period | None = None,
+    dimensions: Sequence[str] = DECOMPOSED_DIMENSIONS,
+) -> dict[str, Explanation]:
+    """{kpi: its Explanation} for several KPIs at once (the dashboard's cards): each family
+    the KPIs belong to is asked once per period ungrouped and once per period and dimension,
+    and each dimension's labels once, however many KPIs share them — in one reading (the
+    rollups' freshness checked once)."""
+    _check(kpi_names, dimensions)
+    filters = filters or Filters()
+    before_period = previous or period.previous()
+    families = sorted({kpis.KPIS[kpi][0] for kpi in kpi_names})
+    overall: dict[tuple[Family, int], KpiValues | None] = {}
+    grouped: dict[tuple[Family, int, str], ByGroup] = {}
+    with kpis.one_reading():
+        for family in families:
+            compute = FAMILY_FUNCTIONS[family]
+            for index, moment in enumerate((before_period, period)):
+                overall[family, index] = compute(moment, filters, None).get(None)
+                for by in dimensions:
+                    grouped[family, index, by] = compute(moment, filters, Grouping(by=by))
+        labels = {
+            by: dimension_labels(
+                by, {key for (_, _, d), values in grouped.items() if d == by for key in values}
+            )
+            for by in dimensions
+        }
+    result: dict[str, Explanation] = {}
+    for kpi in kpi_names:
+        family = kpis.KPIS[kpi][0]
+        explained = [
+            decompose(kpi, by, grouped[family, 0, by], grouped[family, 1, by], labels[by])
+            for by in dimensions
+        ]
+        measure: Literal["value", "mean", "count"] = (
+            "count" if kpi in COUNTS else "mean" if kpi in MEASURED_BY_MEAN else "value"
+        )
+        result[kpi] = Explanation(
+            kpi,
+            measure,
+            period,
+            before_period,
+            overall_figure(kpi, overall[family, 0]),
+            overall_figure(kpi, overall[family, 1]),
+            explained,
+            _contributions(kpi, explained),
+        )
+    return result
+
+
+def explain(
+    kpi: str,
+    period: Period,
+    filters: Filters | None = None,
+    previous: Period | None = None,
+    dimensions: Sequence[str] = DECOMPOSED_DIMENSIONS,
+) -> Explanation:
+    """The change of `kpi` from `previous` (default: the period of equal length just before,
+    as the dashboard's cards compare) to `period`, per dimension and ranked across them."""
+    if kpi not in EXPLAINED_KPIS:
+        raise ValueError(f"{kpi} is not explained")
+    return explain_many([kpi], period, filters, previous, dimensions)[kpi]

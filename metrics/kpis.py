@@ -27,6 +27,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import (
     Aggregate,
     Avg,
+    BigIntegerField,
     Case,
     Count,
     DateField,
@@ -45,7 +46,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, RowNumber, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Round, RowNumber, TruncDay, TruncMonth, TruncWeek
 
 from cases.models import (
     ACTIVE_STATUSES,
@@ -537,6 +538,12 @@ def _total(column: str) -> Sum:
     return _Total(column)
 
 
+def _microseconds_total(seconds: Func) -> Sum:
+    """The sum of durations in whole microseconds, as the rollups keep it (`*_sum_us`,
+    metrics/rollups.py): the exact total that an average's explanation adds up."""
+    return _Total(Cast(Round(seconds * Value(1_000_000)), BigIntegerField()))
+
+
 def _histogram_totals(kind: str) -> dict[str, Sum]:
     return {
         f"{kind}_n": _total(f"{kind}_n"),
@@ -990,6 +997,8 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
         )
         frt = _rollup_duration_stats("frt", rows, period, filters, group)
     else:
+        # NULL until the first public reply: left out of the durations.
+        frt_seconds = SecondsBetween(F("first_response_at"), F("created_at"))
         by_key = _aggregate(
             _grouped(_created_in(period, filters), group, "created_at", on_tickets=True).order_by(),
             group,
@@ -997,10 +1006,10 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
                 "volume": Count("*"),
                 "escalated": Count("pk", filter=Q(escalation_count__gt=0)),
                 "awaiting": Count("pk", filter=Q(first_response_at__isnull=True)),
+                "frt_sum_us": _microseconds_total(frt_seconds),
                 **_sla_counts_live(),
             },
-            # NULL until the first public reply: left out of the durations.
-            durations={"frt": SecondsBetween(F("first_response_at"), F("created_at"))},
+            durations={"frt": frt_seconds},
         )
         rows = list(by_key.values())
         frt = {key: row["frt"] for key, row in by_key.items()}
@@ -1013,6 +1022,11 @@ def created_kpis(period: Period, filters: Filters, group: Grouping | None = None
             "escalation_rate": percent(row["escalated"], row["volume"]),
             "frt": {**frt.get(key, EMPTY_DURATION), "awaiting_first_response": row["awaiting"]},
             "sla": _sla_values(row),
+            # The exact counts behind the rounded figures above (metrics/explain.py adds them
+            # up); the summary and the API leave them out.
+            "sla_first_response_met": row["sla_first_met"],
+            "sla_resolution_met": row["sla_resolution_met"],
+            "frt_sum_us": row["frt_sum_us"],
         }
     return result
 
@@ -1032,6 +1046,7 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
         art = _rollup_duration_stats("art", rows, period, filters, group)
     else:
         first_contact = Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1)
+        art_seconds = SecondsBetween(F("resolved_at"), F("created_at"))
         by_key = _aggregate(
             _grouped(
                 _resolved_in(period, filters), group, "resolved_at", on_tickets=True
@@ -1041,8 +1056,9 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
                 "resolved": Count("*"),
                 "fcr": Count("pk", filter=first_contact),
                 "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+                "art_sum_us": _microseconds_total(art_seconds),
             },
-            durations={"art": SecondsBetween(F("resolved_at"), F("created_at"))},
+            durations={"art": art_seconds},
         )
         rows = list(by_key.values())
         art = {key: row["art"] for key, row in by_key.items()}
@@ -1054,6 +1070,10 @@ def resolved_kpis(period: Period, filters: Filters, group: Grouping | None = Non
             "fcr": {"percent": percent(row["fcr"], row["resolved"]), "resolved": row["resolved"]},
             "reopen_rate": percent(row["reopened"], row["resolved"]),
             "art": art.get(key, dict(EMPTY_DURATION)),
+            # Exact counts behind the rounded figures (see created_kpis).
+            "first_contact": row["fcr"],
+            "reopened": row["reopened"],
+            "art_sum_us": row["art_sum_us"],
         }
     return result
 
@@ -1408,6 +1428,9 @@ def _empty_created() -> KpiValues:
             "first_response_count": 0,
             "resolution_count": 0,
         },
+        "sla_first_response_met": 0,
+        "sla_resolution_met": 0,
+        "frt_sum_us": 0,
     }
 
 
@@ -1417,6 +1440,9 @@ def _empty_resolved() -> KpiValues:
         "fcr": {"percent": None, "resolved": 0},
         "reopen_rate": None,
         "art": dict(EMPTY_DURATION),
+        "first_contact": 0,
+        "reopened": 0,
+        "art_sum_us": 0,
     }
 
 

@@ -6,12 +6,15 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
 from cases.models import Ticket
-from metrics.explain import explain
+from metrics import rollups
+from metrics.explain import DASHBOARD_KPIS, explain, explain_many
 from metrics.kpis import Period
 from surveys.models import SurveyInvitation, SurveyResponse
 from surveys.services import answer_survey
@@ -123,8 +126,27 @@ def test_a_segment_absent_now_weighs_nothing(answer):
     ["csat", "csat_average", "nps", "ces", "escalation_rate", "fcr", "reopen_rate", "frt", "art"],
 )
 def test_every_dimension_adds_up_to_the_change(kpi, ana, bruno, carla, team_n1, team_n2):
-    rng = random.Random(16)
-    for n in range(24):
+    _random_desk(ana, bruno, carla, team_n1, team_n2)
+
+    explanation = explain(kpi, NOW_PERIOD)
+
+    assert explanation.change is not None
+    for dimension in explanation.dimensions:
+        assert dimension.r1 - dimension.r0 == pytest.approx(dimension.total, abs=1e-9)
+        assert sum(s.w1 for s in dimension.segments) == pytest.approx(1.0)
+        # The segments add up to the desk's figure: both are read from exact counts.
+        assert dimension.r0 == pytest.approx(explanation.r0, rel=1e-12)
+        assert dimension.r1 == pytest.approx(explanation.r1, rel=1e-12)
+        assert dimension.total == pytest.approx(explanation.change, abs=1e-9)
+    ranked = [abs(c.points) for c in explanation.contributions]
+    assert ranked == sorted(ranked, reverse=True)
+
+
+def _random_desk(ana, bruno, carla, team_n1, team_n2, n_tickets=24, seed=16):
+    """Tickets of both periods across teams, agents, channels and priorities, some escalated
+    or reopened, every one answered."""
+    rng = random.Random(seed)
+    for n in range(n_tickets):
         team = rng.choice([team_n1, team_n2])
         by = carla if team == team_n2 else rng.choice([ana, bruno])
         ticket = make_ticket(
@@ -151,17 +173,59 @@ def test_every_dimension_adds_up_to_the_change(kpi, ana, bruno, carla, team_n1, 
         if n % 2:
             _move_back(ticket.pk)
 
-    explanation = explain(kpi, NOW_PERIOD)
 
-    assert explanation.change is not None
-    for dimension in explanation.dimensions:
-        assert dimension.r1 - dimension.r0 == pytest.approx(dimension.total, abs=1e-9)
-        assert sum(s.w1 for s in dimension.segments) == pytest.approx(1.0)
-        # The segments add up to the figure the card shows (rounded engine values: within it).
-        assert dimension.r0 == pytest.approx(explanation.r0, abs=1.0)
-        assert dimension.r1 == pytest.approx(explanation.r1, abs=1.0)
-    ranked = [abs(c.points) for c in explanation.contributions]
-    assert ranked == sorted(ranked, reverse=True)
+def _queries(fn):
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("with_rollups", [False, True], ids=["live", "rollups"])
+def test_explain_many_asks_each_family_once(with_rollups, ana, bruno, carla, team_n1, team_n2):
+    """All the dashboard's cards cost what one KPI of each family costs: each family is asked
+    once per period and dimension (and ungrouped), whatever the number of KPIs or tickets."""
+    _random_desk(ana, bruno, carla, team_n1, team_n2, n_tickets=8)
+    if with_rollups:
+        rollups.rebuild()
+
+    def dashboard():
+        return explain_many(DASHBOARD_KPIS, NOW_PERIOD)
+
+    one_per_family = _queries(lambda: explain_many(["csat", "volume", "fcr"], NOW_PERIOD))
+    all_cards = _queries(dashboard)
+    # families × periods × (ungrouped + 5 dimensions) × (counts + durations or sent), the
+    # labels of teams, agents and categories, the rollups' freshness
+    assert all_cards == one_per_family <= 3 * 2 * 6 * 2 + 3 + 2
+    _random_desk(ana, bruno, carla, team_n1, team_n2, n_tickets=16, seed=17)
+    if with_rollups:
+        rollups.rebuild()
+    assert _queries(dashboard) == all_cards  # more tickets, the same queries
+    explanations = dashboard()
+    assert list(explanations) == list(DASHBOARD_KPIS)
+    for kpi, explanation in explanations.items():
+        assert explanation == explain(kpi, NOW_PERIOD)  # explain() is its one-KPI front
+        for dimension in explanation.dimensions:
+            if explanation.change is not None:
+                assert dimension.total == pytest.approx(explanation.change, abs=1e-9)
+
+
+def test_exact_counts_explain_what_rounded_figures_cannot(ana, team_n1):
+    """SLA %, FCR, reopen rate and mean durations come rounded in the cards; the explanation
+    reads their counts: 1 of 3 tickets reopened is 33.333… %, not 33.3 %."""
+    for n in range(3):
+        ticket = make_ticket(by=ana, team=team_n1, channel="email")
+        services.assign_ticket(ticket=ticket, by=ana, assignee=ana)
+        services.add_reply(ticket=ticket, by=ana, body="Done")
+        ticket = services.resolve_ticket(ticket=ticket, by=ana, resolution="Fixed")
+        if n == 0:
+            services.reopen_ticket(ticket=ticket, by=ana)
+            services.resolve_ticket(ticket=ticket, by=ana, resolution="Again")
+
+    explanation = explain("reopen_rate", NOW_PERIOD, dimensions=("channel",))
+
+    assert explanation.r1 == pytest.approx(100 / 3, rel=1e-12)
+    (channel,) = explanation.dimensions
+    assert channel.segments[0].r1 == pytest.approx(100 / 3, rel=1e-12)
 
 
 def test_volume_is_each_segments_change_in_count(ana, team_n1):

@@ -467,6 +467,9 @@ def ref_created(tickets: list[SimTicket]) -> dict:
             "first_response_count": 0,
             "resolution_count": 0,
         },
+        "sla_first_response_met": 0,
+        "sla_resolution_met": 0,
+        "frt_sum_us": sum(int(seconds * 10**6) for seconds in response_times),
     }
 
 
@@ -479,6 +482,9 @@ def ref_resolved(tickets: list[SimTicket]) -> dict:
         "fcr": {"percent": pct(first_contact, len(tickets)), "resolved": len(tickets)},
         "reopen_rate": pct(sum(1 for t in tickets if t.reopens > 0), len(tickets)),
         "art": durations([elapsed(resolution(t), t.created_at) for t in tickets]),
+        "first_contact": first_contact,
+        "reopened": sum(1 for t in tickets if t.reopens > 0),
+        "art_sum_us": sum(int(elapsed(resolution(t), t.created_at) * 10**6) for t in tickets),
     }
 
 
