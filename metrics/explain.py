@@ -22,12 +22,17 @@ the families they belong to. Tags are not decomposed: a ticket with several tags
 under each, so their shares do not add up to one.
 """
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from . import kpis
 from .kpis import ByGroup, Family, Filters, Grouping, GroupKey, KpiValues, Period
+from .models import SCORES as SCORE_RANGES
+from .models import CreatedRollup, ResolvedRollup, SentRollup, SurveyRollup
 from .presentation.labels import dimension_labels
 
 # A family's values → (the sample n, the figure's exact total over it as a whole number of
@@ -314,6 +319,173 @@ def _contributions(kpi: str, explained: list[DimensionExplanation]) -> list[Cont
     return contributions
 
 
+# What the readers need of each family, summed from the rollups (metrics/models.py's columns).
+ROLLUP_MEASURES: dict[str, tuple[str, ...]] = {
+    "survey": (
+        "responses",
+        "csat_n",
+        "ces_n",
+        "nps_n",
+        *(f"{q}_{score}" for q, scores in SCORE_RANGES.items() for score in scores),
+    ),
+    "created": (
+        "volume",
+        "escalated",
+        "sla_first_n",
+        "sla_first_met",
+        "sla_resolution_n",
+        "sla_resolution_met",
+        "frt_n",
+        "frt_sum_us",
+    ),
+    "resolved": ("resolved", "fcr", "reopened", "art_n", "art_sum_us"),
+}
+ROLLUP_MODELS: dict[str, type[CreatedRollup] | type[ResolvedRollup] | type[SurveyRollup]] = {
+    "survey": SurveyRollup,
+    "created": CreatedRollup,
+    "resolved": ResolvedRollup,
+}
+
+
+def _family_values(family: Family, row: Mapping[str, int], sent: int = 0) -> KpiValues:
+    """The family's values that READERS and COUNTS read, from summed rollup measures (the
+    shape `survey_kpis`, `created_kpis` and `resolved_kpis` return, less what they round)."""
+    if family == "survey":
+        csat = {s: row[f"csat_{s}"] for s in SCORE_RANGES["csat"]}
+        nps = {s: row[f"nps_{s}"] for s in SCORE_RANGES["nps"]}
+        ces = {s: row[f"ces_{s}"] for s in SCORE_RANGES["ces"]}
+        return {
+            "responses": row["responses"],
+            "surveys_sent": sent,
+            "csat": {"responses": row["csat_n"], "distribution": csat},
+            "nps": {
+                "responses": row["nps_n"],
+                "promoters": nps[9] + nps[10],
+                "detractors": sum(nps[s] for s in range(0, 7)),
+                "distribution": nps,
+            },
+            "ces": {"responses": row["ces_n"], "distribution": ces},
+        }
+    if family == "created":
+        return {
+            "volume": row["volume"],
+            "escalated": row["escalated"],
+            "sla": {
+                "first_response_count": row["sla_first_n"],
+                "resolution_count": row["sla_resolution_n"],
+            },
+            "sla_first_response_met": row["sla_first_met"],
+            "sla_resolution_met": row["sla_resolution_met"],
+            "frt": {"count": row["frt_n"]},
+            "frt_sum_us": row["frt_sum_us"],
+        }
+    return {
+        "resolved": row["resolved"],
+        "first_contact": row["fcr"],
+        "reopened": row["reopened"],
+        "art": {"count": row["art_n"]},
+        "art_sum_us": row["art_sum_us"],
+    }
+
+
+# (family, 0 for the previous period or 1 for the period, a dimension or None) → values by key
+FamilyReadings: TypeAlias = dict[tuple[Family, int, str | None], ByGroup]
+# (0 or 1, a dimension or None) → key → summed rollup measures
+Totals: TypeAlias = dict[tuple[int, str | None], dict[GroupKey, Counter[str]]]
+
+
+def _from_rollups(
+    families: Sequence[Family],
+    periods: tuple[Period, Period],
+    filters: Filters,
+    dimensions: Sequence[str],
+) -> FamilyReadings | None:
+    """Every family's values per period, ungrouped and per dimension, in one query per rollup
+    table: the rows of each grain needed (one per dimension, one ungrouped) of both periods'
+    days, summed per grain, dimension values and period. None when the rollups cannot answer
+    (not fresh, a period not in whole days, a filter they do not keep, periods that
+    overlap): the family functions then read live."""
+    before, now = periods
+    if before.end > now.start and now.end > before.start:
+        return None
+    # grain → the dimensions (None: ungrouped) it answers
+    grains: dict[str, list[str | None]] = {}
+    for by in (None, *dimensions):
+        group = Grouping(by=by) if by else None
+        found = {kpis._rollup_grain(period, filters, group) for period in periods}
+        grain = found.pop()
+        if found or grain is None:
+            return None
+        grains.setdefault(grain, []).append(by)
+    days = Q()
+    for period in periods:
+        days |= Q(day__gte=period.start_date, day__lt=period.end_date)
+    in_now = Case(
+        When(day__gte=now.start_date, day__lt=now.end_date, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    columns = ("grain", *kpis.FILTER_COLUMNS.values(), "p")
+
+    def sums(model: kpis.DayRollup, measures: Sequence[str]) -> list[dict[str, Any]]:
+        rows: QuerySet[Any, dict[str, Any]] = (
+            model.objects.filter(kpis._rollup_filter(filters), days, grain__in=list(grains))
+            .order_by()
+            .annotate(p=in_now)
+            .values(*columns)
+            .annotate(**{name: kpis._total(name) for name in measures})
+        )
+        return list(rows)
+
+    def spread(
+        rows: list[dict[str, Any]],
+    ) -> dict[tuple[int, str | None], dict[GroupKey, Counter[str]]]:
+        totals: dict[tuple[int, str | None], dict[GroupKey, Counter[str]]] = {}
+        for row in rows:
+            for by in grains[row["grain"]]:
+                key = row[kpis.FILTER_COLUMNS[by]] if by else None
+                groups = totals.setdefault((row["p"], by), {})
+                groups.setdefault(key, Counter()).update(
+                    {name: row[name] for name in row if name not in columns}
+                )
+        return totals
+
+    result: FamilyReadings = {}
+    for family in families:
+        totals = spread(sums(ROLLUP_MODELS[family], ROLLUP_MEASURES[family]))
+        sent = spread(sums(SentRollup, ("sent",))) if family == "survey" else {}
+        for index in (0, 1):
+            for by in (None, *dimensions):
+                measured = totals.get((index, by), {})
+                sent_by_key = {
+                    key: counter["sent"] for key, counter in sent.get((index, by), {}).items()
+                }
+                empty: Counter[str] = Counter()
+                result[family, index, by] = {
+                    key: _family_values(family, measured.get(key, empty), sent_by_key.get(key, 0))
+                    for key in measured.keys() | sent_by_key.keys()
+                }
+    return result
+
+
+def _from_families(
+    families: Sequence[Family],
+    periods: tuple[Period, Period],
+    filters: Filters,
+    dimensions: Sequence[str],
+) -> FamilyReadings:
+    """Every family's values per period, ungrouped and per dimension, as the family
+    functions compute them (live, or from the rollups for what they alone can answer)."""
+    result: FamilyReadings = {}
+    for family in families:
+        compute = FAMILY_FUNCTIONS[family]
+        for index, period in enumerate(periods):
+            result[family, index, None] = compute(period, filters, None)
+            for by in dimensions:
+                result[family, index, by] = compute(period, filters, Grouping(by=by))
+    return result
+
+
 def explain_many(
     kpi_names: Sequence[str],
     period: Period,
@@ -328,19 +500,15 @@ def explain_many(
     _check(kpi_names, dimensions)
     filters = filters or Filters()
     before_period = previous or period.previous()
-    families = sorted({kpis.KPIS[kpi][0] for kpi in kpi_names})
-    overall: dict[tuple[Family, int], KpiValues | None] = {}
-    grouped: dict[tuple[Family, int, str], ByGroup] = {}
+    families: list[Family] = sorted({kpis.KPIS[kpi][0] for kpi in kpi_names})
+    periods = (before_period, period)
     with kpis.one_reading():
-        for family in families:
-            compute = FAMILY_FUNCTIONS[family]
-            for index, moment in enumerate((before_period, period)):
-                overall[family, index] = compute(moment, filters, None).get(None)
-                for by in dimensions:
-                    grouped[family, index, by] = compute(moment, filters, Grouping(by=by))
+        readings = _from_rollups(families, periods, filters, dimensions)
+        if readings is None:
+            readings = _from_families(families, periods, filters, dimensions)
         labels = {
             by: dimension_labels(
-                by, {key for (_, _, d), values in grouped.items() if d == by for key in values}
+                by, {key for (_, _, d), values in readings.items() if d == by for key in values}
             )
             for by in dimensions
         }
@@ -348,7 +516,7 @@ def explain_many(
     for kpi in kpi_names:
         family = kpis.KPIS[kpi][0]
         explained = [
-            decompose(kpi, by, grouped[family, 0, by], grouped[family, 1, by], labels[by])
+            decompose(kpi, by, readings[family, 0, by], readings[family, 1, by], labels[by])
             for by in dimensions
         ]
         measure: Literal["value", "mean", "count"] = (
@@ -359,8 +527,8 @@ def explain_many(
             measure,
             period,
             before_period,
-            overall_figure(kpi, overall[family, 0]),
-            overall_figure(kpi, overall[family, 1]),
+            overall_figure(kpi, readings[family, 0, None].get(None)),
+            overall_figure(kpi, readings[family, 1, None].get(None)),
             explained,
             _contributions(kpi, explained),
         )
