@@ -130,11 +130,12 @@ def summary_from_counts(
 
 
 def _in_force(filters: dict) -> dict:
-    """The filters set (a score of 0 is set), model choices as their primary keys."""
+    """The filters set (a score of 0 is set; no tags, an empty list, is not), model choices
+    as their primary keys."""
     return {
         name: value.pk if isinstance(value, Model) else value
         for name, value in filters.items()
-        if value not in (None, "")
+        if value not in (None, "", [])
     }
 
 

@@ -80,7 +80,10 @@ def response_list(request):
             "summary": response_summary_for(request.user, filterset.form.cleaned_data, responses),
             "period": period,
             "any_time": not period
-            and not (request.GET.get("answered_after") or request.GET.get("answered_before")),
+            and not any(
+                request.GET.get(name)
+                for name in ("answered_after", "answered_before", "answered_from", "answered_until")
+            ),
             "periods": list(PERIODS.items()),
             "filtered": bool(period) or any(request.GET.get(key) for key in filterset.form.fields),
             "is_manager": manager,
