@@ -49,7 +49,7 @@ test: install  ## The whole test suite (SQLite by default; PostgreSQL/Redis if D
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(VENV)/bin/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine, list page and history import figures if DATABASE_URL is PostgreSQL; inbound e-mail figures: embedded, then PostgreSQL if DATABASE_URL is PostgreSQL
+bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, then PostgreSQL + Redis if DATABASE_URL and REDIS_URL are set; KPI engine, explanation (why it moved), list page and history import figures if DATABASE_URL is PostgreSQL; inbound e-mail figures: embedded, then PostgreSQL if DATABASE_URL is PostgreSQL
 	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 		echo "$(PY) tests/bench/bench_surveys.py $(BENCH_ARGS)  # PostgreSQL + Redis"; \
@@ -58,6 +58,10 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
 		echo "$(PY) tests/bench/bench_kpis.py $(KPI_BENCH_ARGS)  # PostgreSQL"; \
 		$(PY) tests/bench/bench_kpis.py $(KPI_BENCH_ARGS);; \
+	esac
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+		echo "$(PY) tests/bench/bench_explain.py $(EXPLAIN_BENCH_ARGS)  # PostgreSQL"; \
+		$(PY) tests/bench/bench_explain.py $(EXPLAIN_BENCH_ARGS);; \
 	esac
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
 		echo "$(PY) tests/bench/bench_lists.py $(LISTS_BENCH_ARGS)  # PostgreSQL"; \
