@@ -266,6 +266,19 @@ class MomentFilter(django_filters.Filter):
     field_class = MomentField
 
 
+class IdField(forms.IntegerField):
+    """A row's id: a whole number a database column holds (beyond 64 bits none exists)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+
 def _at_midnight(moment: datetime) -> bool:
     local = moment.astimezone(zone())
     return local == day_start(local.date())
@@ -422,9 +435,7 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         method="filter_without",
         widget=forms.MultipleHiddenInput,
     )
-    customer = django_filters.NumberFilter(
-        field_name="customer_id", label=_("Customer"), widget=forms.HiddenInput
-    )
+    customer = IdFilter(field_name="customer_id", label=_("Customer"), widget=forms.HiddenInput)
 
     class Meta:
         form = TicketFilterForm

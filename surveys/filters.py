@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.filters import (
     DrillDown,
+    IdFilter,
     MomentFilter,
     TagsFilter,
     TagsInput,
@@ -197,7 +198,7 @@ class ResponseFilter(django_filters.FilterSet):
         widget=HiddenTagsInput,
         help_text=_("Tickets with all of them."),
     )
-    customer = django_filters.NumberFilter(
+    customer = IdFilter(
         field_name="ticket__customer_id", label=_("Customer"), widget=forms.HiddenInput
     )
 

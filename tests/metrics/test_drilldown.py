@@ -301,6 +301,12 @@ def test_filtered_dashboards_carry_their_filters(desk):
     ):
         check_cards(period, filters, manager, mismatches)
     check_breakdowns(period, kpis.Filters(team=ticket.team_id), manager, mismatches)
+    # A period not in whole days (the API's datetimes): the links carry the exact moments.
+    moments = kpis.Period(
+        period.start + timedelta(hours=9, minutes=30), period.end - timedelta(hours=2)
+    )
+    check_cards(moments, kpis.Filters(), manager, mismatches)
+    assert "T09%3A30%3A00" in (drill_url("csat", moments, kpis.Filters()) or "")
     assert mismatches == []
 
 
@@ -313,6 +319,8 @@ def test_an_agent_drills_into_their_own_tickets(desk, client):
     filters = kpis.Filters(agent=agent.pk)
     mismatches = Mismatches()
     check_cards(period, filters, agent, mismatches)
+    check_breakdowns(period, filters, agent, mismatches)
+    check_tables(period, filters, agent, mismatches)
     assert mismatches == []
     summary = kpis.summary(period, filters)
     assert summary["volume"] > 0

@@ -152,6 +152,7 @@ def test_the_drill_down_is_said_and_kept(client, marta, ana, team_n1):
         "public_replies=9",
         "without=moon",
         "customer=abc",
+        "customer=99999999999999999999",
     ],
 )
 def test_invalid_values_are_reported(client, marta, query):

@@ -149,6 +149,8 @@ def test_times_are_shown_when_the_period_is_not_whole_days(client, marta, novemb
         "facet=happy",
         "without=planet",
         "customer=abc",
+        "customer=1.5",
+        "customer=99999999999999999999",
     ],
 )
 def test_invalid_values_are_reported_and_ignored(client, marta, november, query):
