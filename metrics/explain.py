@@ -27,9 +27,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+
+from surveys.models import SurveyInvitation
 
 from . import kpis
+from .definitions import SecondsBetween
 from .kpis import ByGroup, Family, Filters, Grouping, GroupKey, KpiValues, Period
 from .models import SCORES as SCORE_RANGES
 from .models import CreatedRollup, ResolvedRollup, SentRollup, SurveyRollup
@@ -468,6 +471,109 @@ def _from_rollups(
     return result
 
 
+def _live_sums(family: Family, span: Period, filters: Filters) -> list[tuple[Any, str, str]]:
+    """(the rows of `family` over `span`, the moment that places them, the rows' table:
+    tickets or answers) — the sets the family functions count (merged tickets only through
+    their target, the latest resolution, answers and invitations by their attribution)."""
+    if family == "survey":
+        return [
+            (kpis._responses(span, filters), "answered_at", "answers"),
+            (
+                SurveyInvitation.objects.filter(
+                    filters.invitations(), sent_at__gte=span.start, sent_at__lt=span.end
+                ),
+                "sent_at",
+                "sent",
+            ),
+        ]
+    if family == "created":
+        return [(kpis._created_in(span, filters), "created_at", "tickets")]
+    return [(kpis._resolved_in(span, filters), "resolved_at", "tickets")]
+
+
+def _live_measures(family: Family, table: str) -> dict[str, Any]:
+    """The aggregates of ROLLUP_MEASURES computed over the tickets or answers themselves."""
+    if table == "sent":
+        return {"sent": Count("*")}
+    if family == "survey":
+        return {
+            "responses": Count("*"),
+            "csat_n": Count("csat"),
+            "ces_n": Count("ces"),
+            "nps_n": Count("nps"),
+            **{
+                f"{q}_{score}": Count("pk", filter=Q(**{q: score}))
+                for q, scores in SCORE_RANGES.items()
+                for score in scores
+            },
+        }
+    if family == "created":
+        frt = SecondsBetween(F("first_response_at"), F("created_at"))
+        return {
+            "volume": Count("*"),
+            "escalated": Count("pk", filter=Q(escalation_count__gt=0)),
+            **kpis._sla_counts_live(),
+            "frt_n": Count(frt),
+            "frt_sum_us": kpis._microseconds_total(frt),
+        }
+    art = SecondsBetween(F("resolved_at"), F("created_at"))
+    return {
+        "resolved": Count("*"),
+        "fcr": Count(
+            "pk", filter=Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1)
+        ),
+        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "art_n": Count(art),
+        "art_sum_us": kpis._microseconds_total(art),
+    }
+
+
+def _from_tickets(
+    families: Sequence[Family],
+    periods: tuple[Period, Period],
+    filters: Filters,
+    dimensions: Sequence[str],
+) -> FamilyReadings | None:
+    """Every family's values per period, ungrouped and per dimension, read live: one query
+    per table and grouping for both periods (the previous one must end where the period
+    starts), counts and sums only (an explanation needs no percentile). None otherwise."""
+    before, now = periods
+    if before.end != now.start:
+        return None
+    span = Period(before.start, now.end)
+    result: FamilyReadings = {}
+    for family in families:
+        for by in (None, *dimensions):
+            group = Grouping(by=by) if by else None
+            totals: dict[int, dict[GroupKey, Counter[str]]] = {0: {}, 1: {}}
+            for rows, moment, table in _live_sums(family, span, filters):
+                grouped: QuerySet[Any, dict[str, Any]] = (
+                    rows.order_by()
+                    .annotate(
+                        g=group.expression(moment, on_tickets=table == "tickets")
+                        if group
+                        else Value(None, output_field=IntegerField()),
+                        p=Case(
+                            When(**{f"{moment}__gte": now.start}, then=Value(1)),
+                            default=Value(0),
+                            output_field=IntegerField(),
+                        ),
+                    )
+                    .values("g", "p")
+                    .annotate(**_live_measures(family, table))
+                )
+                for row in grouped:
+                    counter = totals[row["p"]].setdefault(row.pop("g"), Counter())
+                    row.pop("p")
+                    counter.update(row)
+            for index in (0, 1):
+                result[family, index, by] = {
+                    key: _family_values(family, counter, counter["sent"])
+                    for key, counter in totals[index].items()
+                }
+    return result
+
+
 def _from_families(
     families: Sequence[Family],
     periods: tuple[Period, Period],
@@ -504,6 +610,8 @@ def explain_many(
     periods = (before_period, period)
     with kpis.one_reading():
         readings = _from_rollups(families, periods, filters, dimensions)
+        if readings is None:
+            readings = _from_tickets(families, periods, filters, dimensions)
         if readings is None:
             readings = _from_families(families, periods, filters, dimensions)
         labels = {
