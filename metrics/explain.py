@@ -15,11 +15,13 @@ Every figure is read from the exact counts the KPI families return (met SLA cloc
 contact resolutions, reopened tickets, durations summed in microseconds…), never from their
 rounded percentages or means, so the terms add up to the change to float precision.
 
-`explain_many` asks each family (`kpis.survey_kpis`, `created_kpis`, `resolved_kpis`) once
-per period for the overall values and once per period and dimension for the segments, from
-the rollups or live as they choose: the dashboard explains all its cards for the price of
-the families they belong to. Tags are not decomposed: a ticket with several tags counts
-under each, so their shares do not add up to one.
+`explain_many` reads the counts of each KPI family its KPIs belong to (answers, tickets
+created, tickets resolved: what `kpis.survey_kpis`, `created_kpis` and `resolved_kpis` count)
+for both periods, overall and per dimension, at once: from fresh rollups one query per rollup
+table; live one query per table and grouping; otherwise (periods that do not meet) the family
+functions themselves, once per period and grouping. The dashboard explains all its cards for
+the price of their families (tests/bench/bench_explain.py). Tags are not decomposed: a
+ticket with several tags counts under each, so their shares do not add up to one.
 """
 
 from collections import Counter
