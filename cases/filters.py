@@ -149,11 +149,12 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("3_7d", 3, 7),
     ("gte_7d", 7, None),
 )
+# The dashboard's words for them (metrics/presentation/labels.py, BACKLOG_LABELS).
 AGE_LABELS = {
-    "lt_1d": _("under 1 day old"),
-    "1_3d": _("1–3 days old"),
-    "3_7d": _("3–7 days old"),
-    "gte_7d": _("7 days old or more"),
+    "lt_1d": _("< 1 day"),
+    "1_3d": _("1–3 days"),
+    "3_7d": _("3–7 days"),
+    "gte_7d": _("≥ 7 days"),
 }
 
 
@@ -191,26 +192,26 @@ class Facet:
 
 
 FACETS: dict[str, Facet] = {
-    "escalated": Facet(_("escalated"), lambda: Q(escalation_count__gt=0)),
-    "not_escalated": Facet(_("never escalated"), lambda: Q(escalation_count=0)),
-    "reopened": Facet(_("reopened"), lambda: Q(reopen_count__gt=0)),
+    "escalated": Facet(_("Escalated"), lambda: Q(escalation_count__gt=0)),
+    "not_escalated": Facet(_("Not escalated"), lambda: Q(escalation_count=0)),
+    "reopened": Facet(_("Reopened"), lambda: Q(reopen_count__gt=0)),
     # docs/kpis.md's FCR: never escalated, never reopened, at most one public agent reply.
     "first_contact": Facet(
-        _("resolved at first contact"),
+        _("Resolved at first contact"),
         lambda: Q(escalation_count=0, reopen_count=0, public_agent_replies__lte=1),
     ),
-    "responded": Facet(_("with a first response"), lambda: Q(first_response_at__isnull=False)),
+    "responded": Facet(_("With a first response"), lambda: Q(first_response_at__isnull=False)),
     "awaiting_first_response": Facet(
-        _("awaiting a first response"), lambda: Q(first_response_at__isnull=True)
+        _("Awaiting a first response"), lambda: Q(first_response_at__isnull=True)
     ),
-    "sla_first": Facet(_("measured against the first-response SLA"), lambda: _sla_first()[0]),
-    "sla_first_met": Facet(_("first response on time"), lambda: _sla_first()[1]),
-    "sla_first_breached": Facet(_("first response late"), lambda: _breached(_sla_first)),
-    "sla_resolution": Facet(_("measured against the resolution SLA"), lambda: _sla_resolution()[0]),
-    "sla_resolution_met": Facet(_("resolved on time"), lambda: _sla_resolution()[1]),
-    "sla_resolution_breached": Facet(_("resolution late"), lambda: _breached(_sla_resolution)),
+    "sla_first": Facet(_("Measured against the first-response SLA"), lambda: _sla_first()[0]),
+    "sla_first_met": Facet(_("First response on time"), lambda: _sla_first()[1]),
+    "sla_first_breached": Facet(_("First response late"), lambda: _breached(_sla_first)),
+    "sla_resolution": Facet(_("Measured against the resolution SLA"), lambda: _sla_resolution()[0]),
+    "sla_resolution_met": Facet(_("Resolved on time"), lambda: _sla_resolution()[1]),
+    "sla_resolution_breached": Facet(_("Resolution late"), lambda: _breached(_sla_resolution)),
     "sla_breached": Facet(
-        _("an SLA target missed"),
+        _("An SLA target missed"),
         lambda: _breached(_sla_first) | _breached(_sla_resolution),
     ),
 }
@@ -348,9 +349,9 @@ class TicketFilterForm(forms.Form):
 
 
 WITHOUT_TICKET = [
-    ("team", _("no team")),
-    ("assignee", _("unassigned")),
-    ("category", _("no category")),
+    ("team", _("No team")),
+    ("assignee", _("Unassigned")),
+    ("category", _("No category")),
 ]
 TICKET_DRILL_FIELDS = (
     "created_from",
@@ -519,15 +520,15 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         if data.get("open_at"):
             parts.append(str(_("Open at %(moment)s")) % {"moment": _moment_text(data["open_at"])})
             if data.get("age"):
-                parts.append(str(AGE_LABELS[data["age"]]))
+                parts.append(f"{self.form.fields['age'].label}: {AGE_LABELS[data['age']]}")
         if data.get("facet"):
             parts.append(str(FACETS[data["facet"]].label))
         labels = dict(WITHOUT_TICKET)
         parts += [str(labels[name]) for name in data.get("without") or ()]
         if data.get("customer") is not None:
-            parts.append(str(_("customer #%(id)s")) % {"id": int(data["customer"])})
+            parts.append(f"{self.form.fields['customer'].label} #{int(data['customer'])}")
         if parts and not data.get("status"):
-            parts.append(str(_("every status but merged")))
+            parts.append(str(_("Every status but merged")))
         return drill_down_of(self.form, self.data, TICKET_DRILL_FIELDS, parts)
 
     def filter_queryset(self, queryset):

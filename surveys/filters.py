@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.filters import (
     DrillDown,
@@ -64,28 +65,27 @@ def _frt_bucket(low: int, high: int) -> Q:
 
 
 _ANSWERED = Q(ticket__first_response_at__isnull=False)
-# The first-response-time driver: (label, condition) per value.
+# The first-response-time driver: (label, condition) per value; the labels are the
+# dashboard's (metrics/presentation/labels.py, DRIVER_VALUES), as are the others'.
 FRT_VALUES = {
-    "lt_1h": (_("first response under 1 h"), _ANSWERED & _frt_bucket(0, 3600)),
-    "1_4h": (_("first response in 1–4 h"), _ANSWERED & _frt_bucket(3600, 4 * 3600)),
-    "4_24h": (_("first response in 4–24 h"), _ANSWERED & _frt_bucket(4 * 3600, 86400)),
-    "gte_24h": (
-        _("first response after 24 h or more"),
-        _ANSWERED & ~_frt_bucket(0, 86400),
-    ),
-    "none": (_("no first response"), Q(ticket__first_response_at__isnull=True)),
+    "lt_1h": (_("< 1 h"), _ANSWERED & _frt_bucket(0, 3600)),
+    "1_4h": (_("1–4 h"), _ANSWERED & _frt_bucket(3600, 4 * 3600)),
+    "4_24h": (_("4–24 h"), _ANSWERED & _frt_bucket(4 * 3600, 86400)),
+    "gte_24h": (_("≥ 24 h"), _ANSWERED & ~_frt_bucket(0, 86400)),
+    "none": (_("No first response"), Q(ticket__first_response_at__isnull=True)),
 }
-YES_NO = [("yes", _("yes")), ("no", _("no"))]
+ESCALATED = [("yes", _("Escalated")), ("no", _("Not escalated"))]
+REOPENED = [("yes", _("Reopened")), ("no", _("Not reopened"))]
 PUBLIC_REPLIES = {
-    "1": Q(ticket__public_agent_replies__lte=1),
-    "2": Q(ticket__public_agent_replies=2),
-    "3-4": Q(ticket__public_agent_replies__in=[3, 4]),
-    "5+": Q(ticket__public_agent_replies__gte=5),
+    "1": (_("0 or 1"), Q(ticket__public_agent_replies__lte=1)),
+    "2": (pgettext_lazy("public replies", "2"), Q(ticket__public_agent_replies=2)),
+    "3-4": (_("3 or 4"), Q(ticket__public_agent_replies__in=[3, 4])),
+    "5+": (_("5 or more"), Q(ticket__public_agent_replies__gte=5)),
 }
 WITHOUT_RESPONSE = [
-    ("team", _("no team")),
-    ("agent", _("no agent")),
-    ("category", _("no category")),
+    ("team", _("No team")),
+    ("agent", _("Unassigned")),
+    ("category", _("No category")),
 ]
 RESPONSE_DRILL_FIELDS = (
     "answered_from",
@@ -171,19 +171,19 @@ class ResponseFilter(django_filters.FilterSet):
         widget=forms.HiddenInput,
     )
     escalated = django_filters.ChoiceFilter(
-        label=_("Escalated"), choices=YES_NO, method="filter_escalated", widget=forms.HiddenInput
+        label=_("Escalated"), choices=ESCALATED, method="filter_escalated", widget=forms.HiddenInput
     )
     reopened = django_filters.ChoiceFilter(
-        label=_("Reopened"), choices=YES_NO, method="filter_reopened", widget=forms.HiddenInput
+        label=_("Reopened"), choices=REOPENED, method="filter_reopened", widget=forms.HiddenInput
     )
     public_replies = django_filters.ChoiceFilter(
-        label=_("Public replies"),
-        choices=[(name, name) for name in PUBLIC_REPLIES],
+        label=_("Public agent replies"),
+        choices=[(name, label) for name, (label, _q) in PUBLIC_REPLIES.items()],
         method="filter_public_replies",
         widget=forms.HiddenInput,
     )
     category_name = django_filters.CharFilter(
-        field_name="ticket__category__name", label=_("Category name"), widget=forms.HiddenInput
+        field_name="ticket__category__name", label=_("Category"), widget=forms.HiddenInput
     )
     without = django_filters.MultipleChoiceFilter(
         label=_("Without"),
@@ -221,7 +221,7 @@ class ResponseFilter(django_filters.FilterSet):
         return queryset.filter(reopened if value == "yes" else ~reopened)
 
     def filter_public_replies(self, queryset, name, value):
-        return queryset.filter(PUBLIC_REPLIES[value])
+        return queryset.filter(PUBLIC_REPLIES[value][1])
 
     def filter_without(self, queryset, name, value):
         columns = {"team": "team", "agent": "agent", "category": "ticket__category"}
@@ -241,18 +241,23 @@ class ResponseFilter(django_filters.FilterSet):
             parts.append(str(_("Answered %(period)s")) % {"period": answered})
         if data.get("question"):
             parts.append(str(QUESTIONS[data["question"]][0]))
+        fields = self.form.fields
         if data.get("frt"):
-            parts.append(str(FRT_VALUES[data["frt"]][0]))
-        for name in ("escalated", "reopened", "public_replies", "category_name"):
+            parts.append(f"{fields['frt'].label}: {FRT_VALUES[data['frt']][0]}")
+        for name, choices in (("escalated", ESCALATED), ("reopened", REOPENED)):
             if data.get(name):
-                value = dict(YES_NO).get(data[name], data[name])
-                parts.append(f"{self.form.fields[name].label}: {value}")
+                parts.append(str(dict(choices)[data[name]]))
+        if data.get("public_replies"):
+            label = PUBLIC_REPLIES[data["public_replies"]][0]
+            parts.append(f"{fields['public_replies'].label}: {label}")
+        if data.get("category_name"):
+            parts.append(f"{fields['category_name'].label}: {data['category_name']}")
         labels = dict(WITHOUT_RESPONSE)
         parts += [str(labels[name]) for name in data.get("without") or ()]
         if data.get("tag"):
-            parts.append(str(_("tags: %(tags)s")) % {"tags": ", ".join(data["tag"])})
+            parts.append(f"{fields['tag'].label}: {', '.join(data['tag'])}")
         if data.get("customer") is not None:
-            parts.append(str(_("customer #%(id)s")) % {"id": int(data["customer"])})
+            parts.append(f"{fields['customer'].label} #{int(data['customer'])}")
         return drill_down_of(self.form, self.data, (*RESPONSE_DRILL_FIELDS, "tag"), parts)
 
     def filter_answered_after(self, queryset, name, value):

@@ -272,7 +272,7 @@ def test_the_pages_show_the_figures_counts(desk, client):
     page = client.get(drill_url("escalation_rate", period, kpis.Filters(), part=True))
     start, end = period.start_date, period.end_date - timedelta(days=1)
     text = page.content.decode()
-    assert "drill-down-text" in text and "escalated" in text
+    assert "drill-down-text" in text and "Escalated" in text
     assert f"{start.day} " in text and f"{end.day} " in text
     assert "drill-down-clear" in text
 

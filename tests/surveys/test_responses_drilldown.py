@@ -136,7 +136,7 @@ def test_the_drill_down_is_said_and_kept(client, marta, ana, team_n1):
     answered(by=ana, team=team_n1, csat=5)
     query = "answered_from=2026-11-01&answered_until=2026-12-01&question=csat&escalated=no"
     page = client.get(f"{LIST_URL}?{query}").content.decode()
-    assert "Answered 1 Nov 2026 – 30 Nov 2026 · CSAT answers · Escalated: no" in page
+    assert "Answered 1 Nov 2026 – 30 Nov 2026 · CSAT answers · Not escalated" in page
     assert 'type="hidden" name="question" value="csat"' in page
     assert f'href="{LIST_URL}?"' in page  # the way out
 
