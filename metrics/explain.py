@@ -409,7 +409,7 @@ def _from_rollups(
     table: the rows of each grain needed (one per dimension, one ungrouped) of both periods'
     days, summed per grain, dimension values and period. None when the rollups cannot answer
     (not fresh, a period not in whole days, a filter they do not keep, periods that
-    overlap): the family functions then read live."""
+    overlap): explain_many then reads live."""
     before, now = periods
     if before.end > now.start and now.end > before.start:
         return None
@@ -442,10 +442,8 @@ def _from_rollups(
         )
         return list(rows)
 
-    def spread(
-        rows: list[dict[str, Any]],
-    ) -> dict[tuple[int, str | None], dict[GroupKey, Counter[str]]]:
-        totals: dict[tuple[int, str | None], dict[GroupKey, Counter[str]]] = {}
+    def spread(rows: list[dict[str, Any]]) -> Totals:
+        totals: Totals = {}
         for row in rows:
             for by in grains[row["grain"]]:
                 key = row[kpis.FILTER_COLUMNS[by]] if by else None
