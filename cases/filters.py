@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.conf import settings
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
@@ -31,6 +32,7 @@ from .models import (
     Priority,
     Status,
     Team,
+    User,
     rank_of,
 )
 from .search import TicketSearch, ranked
@@ -267,6 +269,26 @@ class MomentFilter(django_filters.Filter):
     field_class = MomentField
 
 
+class StaffChoiceField(django_filters.fields.ModelChoiceField):
+    """The active staff to choose from; anyone who may hold tickets accepted from the URL
+    too, so that a deactivated agent's row of the dashboard still opens their tickets."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            user = None
+            if str(value).isdigit() and len(str(value)) < 19:  # beyond 64 bits no row exists
+                user = User.objects.filter(pk=int(value)).first()
+            if user is None:
+                raise
+            return user
+
+
+class StaffFilter(django_filters.ModelChoiceFilter):
+    field_class = StaffChoiceField
+
+
 class IdField(forms.IntegerField):
     """A row's id: a whole number a database column holds (beyond 64 bits none exists)."""
 
@@ -387,7 +409,7 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         label=_("Category"), queryset=Category.objects.order_by("name")
     )
     team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
-    assignee = django_filters.ModelChoiceFilter(
+    assignee = StaffFilter(
         label=_("Assignee"), queryset=staff_users().order_by("first_name", "last_name")
     )
     level = django_filters.ChoiceFilter(

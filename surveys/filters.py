@@ -14,6 +14,7 @@ from cases.filters import (
     DrillDown,
     IdFilter,
     MomentFilter,
+    StaffFilter,
     TagsFilter,
     TagsInput,
     drill_down_of,
@@ -110,9 +111,7 @@ class ResponseFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), label=_("Team"), field_name="team"
     )
-    agent = django_filters.ModelChoiceFilter(
-        queryset=staff_users(), label=_("Agent"), field_name="agent"
-    )
+    agent = StaffFilter(queryset=staff_users(), label=_("Agent"), field_name="agent")
     channel = django_filters.ChoiceFilter(
         choices=Channel.choices, field_name="ticket__channel", label=_("Channel")
     )

@@ -174,3 +174,12 @@ def test_the_filters_are_the_apis_too(marta, ana, team_n1):
     assert api.get("/api/v1/surveys/responses/", {"frt": "soon"}).status_code == 400
     # The filter set itself, as the page and the export use it.
     assert ResponseFilter({"question": "csat"}, queryset=SurveyResponse.objects.all()).qs.count()
+
+
+def test_a_deactivated_agents_answers_still_open(client, marta, ana, bruno, team_n1):
+    client.force_login(marta)
+    theirs = answered(by=ana, team=team_n1, csat=5)
+    answered(by=bruno, team=team_n1, csat=3)
+    ana.is_active = False
+    ana.save()
+    assert listed(client, f"agent={ana.pk}") == {theirs.pk}

@@ -179,3 +179,16 @@ def test_a_dates_midnight_is_in_the_desks_time_zone(client, marta, ana, team_n1)
     at = ticket(ana, team_n1, created=midnight)
     listed = shown(client, "created_from=2026-11-01&created_before=2026-11-02")
     assert at.pk in listed and just_before.pk not in listed
+
+
+def test_a_deactivated_agents_tickets_still_open(client, marta, ana, november):
+    """The dashboard keeps a row for an agent who has left: its link names them."""
+    client.force_login(marta)
+    ana.is_active = False
+    ana.save()
+    period = "created_from=2026-11-01&created_before=2026-12-01"
+    expected = {november[n].pk for n in ("first", "resolved", "closed", "last")}
+    assert shown(client, f"{period}&assignee={ana.pk}") == expected
+    assert shown(client, f"{period}&assignee={ana.pk + 1000}") == expected  # ignored, reported
+    page = client.get(f"{QUEUE}?{period}&assignee={ana.pk + 1000}").content.decode()
+    assert "is-invalid" in page or "Select a valid choice" in page
