@@ -80,6 +80,11 @@ def check_range(start: date | None, end: date | None, today: date):
     return start, end, {}
 
 
+POINTS = {"day": _("Daily"), "week": _("Weekly"), "month": _("Monthly")}
+# The longest period (days) each grain is offered for: beyond, a chart would be unreadable.
+POINTS_MAX_DAYS = {"day": 366, "week": 1100}
+
+
 class DashboardFilterForm(forms.Form):
     """Period and filters. `agent_scope=True` (an agent's own dashboard) drops the agent
     field: the view forces the agent to the user."""
@@ -126,6 +131,13 @@ class DashboardFilterForm(forms.Form):
         widget=TagsInput(attrs={"placeholder": _("vip, envío")}),
     )
 
+    points = forms.ChoiceField(
+        label=_("Chart points"),
+        choices=[("", _("Automatic")), *POINTS.items()],
+        required=False,
+        help_text=_("Automatic: the finest that gives each point enough answers."),
+    )
+
     def __init__(self, data=None, *, agent_scope: bool = False, today: date | None = None):
         super().__init__(data)
         self.today = today or timezone.localdate()
@@ -161,6 +173,14 @@ class DashboardFilterForm(forms.Form):
             for name in ("from", "to"):
                 self.errors.pop(name, None)
         data.update(period=preset, start=start, end=end)
+        points = data.get("points") or ""
+        longest = POINTS_MAX_DAYS.get(points)
+        if longest is not None and (end - start).days > longest:
+            self.add_error(
+                "points",
+                _("%(points)s points are offered for periods of up to %(days)s days.")
+                % {"points": POINTS[points], "days": longest},
+            )
         return data
 
     # --- what the view needs, once valid ---
@@ -171,6 +191,11 @@ class DashboardFilterForm(forms.Form):
 
     def kpi_period(self) -> Period:
         return Period.of(self.cleaned_data["start"], self.cleaned_data["end"])
+
+    @property
+    def chosen_points(self) -> str:
+        """The chart's grain the user chose: "" lets the dashboard choose."""
+        return self.cleaned_data.get("points") or ""
 
     def kpi_filters(self, agent=None) -> Filters:
         """The engine's filters; `agent` (a user) overrides the agent field."""
@@ -205,6 +230,8 @@ class DashboardFilterForm(forms.Form):
         for name in ("channel", "priority"):
             if data.get(name):
                 query[name] = data[name]
+        if data.get("points"):
+            query["points"] = data["points"]
         if data.get("tag"):
             query["tag"] = list(data["tag"])  # repeated in the URL: urlencode(doseq=True)
         return query

@@ -1412,6 +1412,16 @@ def _summary(period: Period, filters: Filters) -> KpiValues:
         "churn_rate": customers["churn_rate"],
         "retention_rate": customers["retention_rate"],
         "customers": {k: customers[k] for k in ("S", "N", "C", "E")},
+        # The exact parts of the rates above (their 95 % intervals need counts, not rounded
+        # percentages: docs/kpis.md, "How sure a figure is").
+        "counts": {
+            "responses": surveys["responses"],
+            "escalated": created["escalated"],
+            "sla_first_response_met": created["sla_first_response_met"],
+            "sla_resolution_met": created["sla_resolution_met"],
+            "first_contact": resolved["first_contact"],
+            "reopened": resolved["reopened"],
+        },
     }
 
 

@@ -27,7 +27,7 @@ from cases.csv_safety import neutralise
 from cases.models import Role, User
 from cases.views.workspace import staff_required
 
-from . import kpis
+from . import confidence, kpis
 from .forms import CUSTOM, DashboardFilterForm
 from .presentation.dashboard import EXPORTS, MANAGER_EXPORTS, Dashboard
 
@@ -63,7 +63,7 @@ def _page(request, *, agent: User | None):
 
 def _render_page(request, form, context: dict, agent: User | None):
     period = form.kpi_period()
-    board = Dashboard(period, form.kpi_filters(agent))
+    board = Dashboard(period, form.kpi_filters(agent), form.chosen_points)
     query = form.query()
     charts = board.chart_data()
     if agent is None:
@@ -77,7 +77,7 @@ def _render_page(request, form, context: dict, agent: User | None):
             "agent_table": None if agent is not None else board.agent_table(),
             "macro_table": None if agent is not None else board.macro_table(),
             "churn_table": None if agent is not None else board.churn_table(),
-            "min_sample": board.churn["min_sample"] if agent is None else None,
+            "min_sample": confidence.min_sample(),
             "period_text": _period_text(period),
             "previous_text": _period_text(period.previous()),
             "custom": form.preset == CUSTOM,
@@ -124,7 +124,7 @@ def export(request, table: str):
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     period = form.kpi_period()
     with kpis.one_reading():
-        data = Dashboard(period, form.kpi_filters(agent)).table(table)
+        data = Dashboard(period, form.kpi_filters(agent), form.chosen_points).table(table)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     # The byte-order mark tells Excel the file is UTF-8 (accents come out right).
     response.write("\ufeff")

@@ -23,12 +23,15 @@ from cases.errors import ValidationError as CasesValidationError
 from cases.models import Category, Channel, Priority, Role, Team, User
 from cases.tags import normalise_tags
 
-from .. import definitions, kpis
+from .. import confidence, definitions, kpis
 from ..forms import DEFAULT_DAYS, MAX_DATE, MIN_DATE
+from ..presentation.cards import KPI_CARDS, confidences
+from ..presentation.dashboard import GRAINS, sampled_interval
 from ..presentation.labels import DRIVER_TITLES, dimension_labels, driver_label, ordered_drivers
 
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 MAX_POINTS = 1000
+AUTO = "auto"  # a time series' interval chosen by the sample
 # Query parameters DRF itself reads (content negotiation), not filters.
 FRAMEWORK_PARAMETERS = {"format"}
 
@@ -138,14 +141,20 @@ class MetricsQuery(PeriodQuery):
 class TimeseriesQuery(MetricsQuery):
     kpi = serializers.ChoiceField(choices=list(kpis.KPIS), help_text=KPI_HELP)
     interval = serializers.ChoiceField(
-        choices=list(kpis.INTERVALS),
+        choices=[*kpis.INTERVALS, AUTO],
         required=False,
         default="day",
-        help_text=_("Calendar days, ISO weeks (from Monday) or calendar months, in TIME_ZONE."),
+        help_text=_(
+            "Calendar days, ISO weeks (from Monday) or calendar months, in TIME_ZONE; "
+            "'auto': the finest whose points hold on average KPI_MIN_SAMPLE of the KPI's "
+            "sample (the answer's `interval` says which)."
+        ),
     )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if attrs["interval"] == AUTO:
+            return attrs  # chosen by the sample, never finer than the period's length allows
         points = len(kpis.buckets(attrs["period"], attrs["interval"]))
         if points > MAX_POINTS:
             message = _(
@@ -300,6 +309,49 @@ class MetricsSlaOutput(serializers.Serializer):
     resolution_count = serializers.IntegerField()
 
 
+class MetricsIntervalOutput(serializers.Serializer):
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
+class MetricsConfidenceOutput(serializers.Serializer):
+    sample = serializers.IntegerField(
+        help_text=_("The items the figure is computed over (answers, tickets, customers).")
+    )
+    low_sample = serializers.BooleanField(
+        help_text=_(
+            "The sample is under KPI_MIN_SAMPLE: the figure is computed, read it with care."
+        )
+    )
+    interval = MetricsIntervalOutput(
+        allow_null=True,
+        help_text=_("A proportion's 95 % Wilson interval, in percent; null for other KPIs."),
+    )
+    margin = serializers.FloatField(
+        allow_null=True, help_text=_("NPS's margin of error (95 %), in points; null otherwise.")
+    )
+
+
+class MetricsCountsOutput(serializers.Serializer):
+    responses = serializers.IntegerField(help_text=_("Answers in the period."))
+    escalated = serializers.IntegerField(help_text=_("Tickets created and escalated."))
+    sla_first_response_met = serializers.IntegerField(
+        help_text=_("First responses given by their due time.")
+    )
+    sla_resolution_met = serializers.IntegerField(help_text=_("Resolutions by their due time."))
+    first_contact = serializers.IntegerField(
+        help_text=_("Tickets resolved in the period at first contact.")
+    )
+    reopened = serializers.IntegerField(
+        help_text=_("Tickets resolved in the period that were ever reopened.")
+    )
+
+
+class MetricsConfidenceByKpiOutput(serializers.Serializer):
+    def get_fields(self):
+        return {kpi.key: MetricsConfidenceOutput() for kpi in KPI_CARDS}
+
+
 class MetricsSummaryOutput(serializers.Serializer):
     period = MetricsPeriodOutput()
     csat = MetricsCsatOutput()
@@ -318,11 +370,20 @@ class MetricsSummaryOutput(serializers.Serializer):
     churn_rate = percent(_("All customers: the ticket filters do not apply."))
     retention_rate = percent(_("All customers: the ticket filters do not apply."))
     customers = MetricsCustomersOutput()
+    counts = MetricsCountsOutput(help_text=_("The exact parts of the rates."))
+    confidence = MetricsConfidenceByKpiOutput(
+        help_text=_("Each KPI's sample and, for proportions and NPS, its 95 % range.")
+    )
+    min_sample = serializers.IntegerField(help_text=_("KPI_MIN_SAMPLE in force."))
 
 
 class MetricsPointOutput(serializers.Serializer):
     bucket = serializers.DateField(help_text=_("First day of the bucket."))
     value = serializers.FloatField(allow_null=True)
+    sample = serializers.IntegerField(
+        allow_null=True, help_text=_("The items the point is computed over; null for a count.")
+    )
+    low_sample = serializers.BooleanField(help_text=_("The sample is under KPI_MIN_SAMPLE."))
 
 
 class MetricsTimeseriesOutput(serializers.Serializer):
@@ -428,7 +489,15 @@ class SummaryApi(MetricsApi):
     )
     def get(self, request):
         _data, period, filters = self.parse(request)
-        return Response(kpis.summary(period, filters))
+        values = kpis.summary(period, filters)
+        figures = confidences(values)
+        return Response(
+            {
+                **values,
+                "confidence": {key: figure.as_dict() for key, figure in figures.items()},
+                "min_sample": confidence.min_sample(),
+            }
+        )
 
 
 class TimeseriesApi(MetricsApi):
@@ -442,14 +511,43 @@ class TimeseriesApi(MetricsApi):
     )
     def get(self, request):
         data, period, filters = self.parse(request)
-        points = kpis.timeseries(data["kpi"], data["interval"], period, filters)
+        kpi, interval = data["kpi"], data["interval"]
+        minimum = confidence.min_sample()
+        if interval == AUTO:
+            interval = _auto_interval(kpi, period, filters, minimum)
+        points = kpis.timeseries(kpi, interval, period, filters)
+        samples = [confidence.sample_of(kpi, p["detail"]) for p in points]
         return Response(
             {
-                "kpi": data["kpi"],
-                "interval": data["interval"],
-                "points": [{"bucket": p["bucket"], "value": p["value"]} for p in points],
+                "kpi": kpi,
+                "interval": interval,
+                "points": [
+                    {
+                        "bucket": p["bucket"],
+                        "value": p["value"],
+                        "sample": n,
+                        "low_sample": n is not None and n < minimum,
+                    }
+                    for p, n in zip(points, samples, strict=True)
+                ],
             }
         )
+
+
+def _auto_interval(kpi: str, period: kpis.Period, filters: kpis.Filters, minimum: int) -> str:
+    """docs/kpis.md, "How sure a figure is": the finest grain whose points hold on average
+    the minimum sample; a count (no sample) keeps the finest the period's length allows."""
+    compute = {
+        "survey": kpis.survey_kpis,
+        "created": kpis.created_kpis,
+        "resolved": kpis.resolved_kpis,
+    }[kpis.KPIS[kpi][0]]
+    values = compute(period, filters, None).get(None)
+    sample = confidence.sample_of(kpi, values) if values else 0
+    chosen = sampled_interval(period, sample or 0, minimum)
+    while len(kpis.buckets(period, chosen)) > MAX_POINTS:
+        chosen = GRAINS[GRAINS.index(chosen) + 1]
+    return chosen
 
 
 class BreakdownApi(MetricsApi):

@@ -9,8 +9,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
+from .. import confidence
+from ..confidence import Confidence
 from ..kpis import KpiValue, KpiValues
-from .formatting import Better, Delta, Unit, delta, format_value
+from .formatting import Better, Delta, Unit, delta, format_value, noise_delta
 
 SAMPLES = {
     "responses": ngettext_lazy("%(count)s answer", "%(count)s answers", "n"),
@@ -250,6 +252,19 @@ KPI_CARDS = (
 )
 
 
+# What a figure below KPI_MIN_SAMPLE is called, by what its sample counts.
+FEW = {
+    "responses": gettext_lazy("Few answers"),
+    "sent": gettext_lazy("Few surveys sent"),
+    "customers": gettext_lazy("Few customers"),
+}
+FEW_TICKETS = gettext_lazy("Few tickets")
+
+
+def few_label(sample: str) -> str:
+    return str(FEW.get(sample, FEW_TICKETS))
+
+
 class Bar(TypedDict):
     """One bar of a card's distribution."""
 
@@ -272,7 +287,12 @@ class Card(TypedDict):
     details: list[str]
     distribution: list[Bar]
     lower_is_better: bool
+    low_sample: bool
+    few: str  # "Few answers" and the like, when low_sample
+    noise: bool  # the change is within the 95 % ranges of both periods
+    confidence: list[str]  # the interval or margin lines of "How it is computed"
     response_rate: NotRequired[str]  # the survey KPIs'
+    explanation: NotRequired[Any]  # presentation.explanations.CardExplanation, when explained
 
 
 def _details(kpi: Kpi, summary: KpiValues) -> list[str]:
@@ -332,22 +352,56 @@ def _distribution(kpi: Kpi, summary: KpiValues) -> list[Bar]:
     return [{"label": label, "count": count, "max": top} for label, count in rows]
 
 
+def _range_text(kpi: Kpi, figure: Confidence) -> str | None:
+    if figure.interval is not None:
+        return _("%(low)s to %(high)s") % {
+            "low": format_value(figure.interval["low"], "percent"),
+            "high": format_value(figure.interval["high"], "percent"),
+        }
+    if figure.margin is not None:
+        return "± " + format_value(figure.margin, kpi.unit)
+    return None
+
+
+def _confidence_lines(kpi: Kpi, now: Confidence, before: Confidence) -> list[str]:
+    """docs/kpis.md: the 95 % Wilson interval of a proportion, NPS's margin of error."""
+    now_text, before_text = _range_text(kpi, now), _range_text(kpi, before)
+    if now_text is None and before_text is None:
+        return []
+    if now.interval is not None or before.interval is not None:
+        lines = [_("95 %% interval (Wilson): %(range)s") % {"range": now_text or "—"}]
+    else:
+        lines = [_("Margin of error (95 %%): %(range)s") % {"range": now_text or "—"}]
+    lines.append(_("Previous period: %(range)s") % {"range": before_text or "—"})
+    return lines
+
+
 def card(kpi: Kpi, current: KpiValues, previous: KpiValues) -> Card:
     value, before = kpi.read(current), kpi.read(previous)
     count = kpi.count(current)
+    now_figure = confidence.of(kpi.key, count, current)
+    before_figure = confidence.of(kpi.key, kpi.count(previous), previous)
+    measured = kpi.unit != "count"  # a count is not an estimate: no sample to be short of
+    low_sample = measured and value is not None and now_figure.low_sample
+    noise = confidence.within_noise(now_figure, before_figure)
+    change = delta(value, before, kpi.unit, kpi.better)
     card: Card = {
         "key": kpi.key,
         "title": kpi.title,
         "value": format_value(value, kpi.unit),
         "empty": value is None,
         "previous": format_value(before, kpi.unit),
-        "delta": delta(value, before, kpi.unit, kpi.better),
+        "delta": noise_delta(change) if noise and change is not None else change,
         "formula": kpi.formula,
         "sample": SAMPLES[kpi.sample]
         % {"n": count, "count": number_format(count, force_grouping=True)},
         "details": _details(kpi, current),
         "distribution": _distribution(kpi, current),
         "lower_is_better": kpi.better == "lower",
+        "low_sample": low_sample,
+        "few": few_label(kpi.sample) if low_sample else "",
+        "noise": noise,
+        "confidence": _confidence_lines(kpi, now_figure, before_figure),
     }
     if kpi.survey:
         sent = current["surveys_sent"]
@@ -360,3 +414,8 @@ def card(kpi: Kpi, current: KpiValues, previous: KpiValues) -> Card:
             "count": number_format(sent, force_grouping=True),
         }
     return card
+
+
+def confidences(values: KpiValues) -> dict[str, Confidence]:
+    """Every card's confidence for one summary (the API's `confidence`)."""
+    return {kpi.key: confidence.of(kpi.key, kpi.count(values), values) for kpi in KPI_CARDS}

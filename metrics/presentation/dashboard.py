@@ -6,11 +6,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from .. import definitions, kpis
+from .. import confidence, definitions, kpis
+from ..explain import DECOMPOSED_DIMENSIONS, explain_many
 from ..kpis import (
     ChurnGroup,
     ChurnSplit,
@@ -21,6 +22,7 @@ from ..kpis import (
     VolumeRow,
 )
 from .cards import KPI_CARDS, Card, Kpi, card
+from .explanations import EXPLAINED_CARDS, CardExplanation, Drill, card_explanation
 from .formatting import Number, difference, format_value
 from .labels import (
     BACKLOG_LABELS,
@@ -48,14 +50,77 @@ def interval_for(period: kpis.Period) -> str:
     return "day" if days <= 31 else "week" if days <= 731 else "month"
 
 
+GRAINS = ("day", "week", "month")
+
+
+def sampled_interval(period: kpis.Period, answers: int, min_sample: int) -> str:
+    """The finest grain, from the one the period's length allows, whose points hold on
+    average at least `min_sample` answers (docs/kpis.md: a figure below it is read with
+    care); the coarsest when none does. A period without answers keeps its finest grain:
+    coarser points would protect nothing."""
+    candidates = GRAINS[GRAINS.index(interval_for(period)) :]
+    if not answers:
+        return candidates[0]
+    for interval in candidates:
+        if answers >= min_sample * len(kpis.buckets(period, interval)):
+            return interval
+    return candidates[-1]
+
+
+def sample_words(n: int, unit: str) -> str:
+    """A figure's sample as a tooltip says it: "12 answers", "1 ticket"."""
+    count = number_format(n, force_grouping=True)
+    if unit == "answers":
+        return ngettext("%(count)s answer", "%(count)s answers", n) % {"count": count}
+    return ngettext("%(count)s ticket", "%(count)s tickets", n) % {"count": count}
+
+
 class Dashboard:
     """Everything the page shows for one period and one set of filters, each part computed
     by the engine the first time it is asked for."""
 
-    def __init__(self, period: kpis.Period, filters: kpis.Filters) -> None:
+    def __init__(self, period: kpis.Period, filters: kpis.Filters, points: str = "") -> None:
         self.period = period
         self.filters = filters
-        self.interval = interval_for(period)
+        self.points = points  # the grain the user chose; "" chooses by the sample
+        self.min_sample = confidence.min_sample()
+
+    @cached_property
+    def interval(self) -> str:
+        if self.points:
+            return self.points
+        return sampled_interval(self.period, self.answers, self.min_sample)
+
+    @property
+    def answers(self) -> int:
+        """The period's answers to the most asked question: the scarcest sample of the
+        charts (survey answers are fewer than tickets)."""
+        return max(int(self.current[survey]["responses"]) for survey in ("csat", "nps", "ces"))
+
+    def interval_note(self) -> str:
+        """Which grain the charts use and why, and what a hollow point means."""
+        names = {
+            "day": _("Daily points"),
+            "week": _("Weekly points"),
+            "month": _("Monthly points"),
+        }
+        text = str(names[self.interval])
+        if not self.points and self.interval != interval_for(self.period):
+            finer = GRAINS[GRAINS.index(self.interval) - 1]
+            per_point = self.answers / len(kpis.buckets(self.period, finer))
+            text += " · " + _(
+                "chosen so that each holds about %(min)s answers or more "
+                "(%(finer)s ones would hold %(each)s on average)"
+            ) % {
+                "min": self.min_sample,
+                "finer": {"day": _("daily"), "week": _("weekly")}[finer],
+                "each": number_format(round(per_point, 1), 1),
+            }
+        return (
+            text
+            + ". "
+            + _("Hollow points have fewer than %(min)s in their sample.") % {"min": self.min_sample}
+        )
 
     # --- the engine's answers ---
 
@@ -109,8 +174,33 @@ class Dashboard:
             if kpi.sample != "sla" or kpi.count(self.current) or kpi.count(self.previous)
         ]
 
-    def cards(self) -> list[Card]:
-        return [card(kpi, self.current, self.previous) for kpi in self.shown_kpis()]
+    def explained_dimensions(self) -> list[str]:
+        """A dimension the filters fix has one value: it explains nothing."""
+        return [by for by in DECOMPOSED_DIMENSIONS if getattr(self.filters, by) in (None, "")]
+
+    def explanations(self, drill: Drill | None = None) -> dict[str, CardExplanation]:
+        """Each explained card's ranked terms (docs/kpis.md, "Why it moved"), the engine
+        asked once per KPI family, dimension and period for all of them."""
+        shown = [kpi for kpi in self.shown_kpis() if kpi.key in EXPLAINED_CARDS]
+        found = explain_many(
+            [EXPLAINED_CARDS[kpi.key] for kpi in shown],
+            self.period,
+            self.filters,
+            dimensions=self.explained_dimensions(),
+        )
+        return {
+            kpi.key: card_explanation(kpi, found[EXPLAINED_CARDS[kpi.key]], drill) for kpi in shown
+        }
+
+    def cards(self, drill: Drill | None = None) -> list[Card]:
+        explanations = self.explanations(drill)
+        result = []
+        for kpi in self.shown_kpis():
+            shown = card(kpi, self.current, self.previous)
+            if kpi.key in explanations:
+                shown["explanation"] = explanations[kpi.key]
+            result.append(shown)
+        return result
 
     def bucket_label(self, day: date) -> str:
         return date_format(day, "M Y" if self.interval == "month" else "j M")
@@ -231,13 +321,23 @@ class Dashboard:
             for row in ordered_drivers(fact, self.drivers[fact])
         ]
 
+    def _note_sample(self, table: Table, row: int, column: int, n: int, unit: str) -> None:
+        """Every figure carries its sample; one under the minimum is muted (docs/kpis.md)."""
+        table.notes[row, column] = sample_words(n, unit)
+        if n < self.min_sample:
+            table.muted_cells.add((row, column))
+
     def driver_table(self, fact: str) -> Table:
-        return Table(
+        table = Table(
             f"drivers-{fact}",
             DRIVER_TITLES[fact],
             self._driver_columns(with_fact=False),
             self._driver_rows(fact),
         )
+        for index, row in enumerate(table.rows):
+            for column in (2, 4, 6):  # CSAT %, NPS, CES (their gaps follow each)
+                self._note_sample(table, index, column, row[1], "answers")
+        return table
 
     def driver_tables(self) -> list[Table]:
         return [self.driver_table(fact) for fact in definitions.DRIVER_NAMES]
@@ -374,9 +474,17 @@ class Dashboard:
             ],
         )
         keys = sorted(self.agents, key=lambda key: (key is None, labels[key].lower()))
-        for key in keys:
+        for index, key in enumerate(keys):
             detail = self.agents[key]
             created, resolved, survey = detail["created"], detail["resolved"], detail["survey"]
+            for column, n, unit in (
+                (2, created["frt"]["count"], "tickets"),
+                (3, resolved["art"]["count"], "tickets"),
+                (4, resolved["fcr"]["resolved"], "tickets"),
+                (5, survey["csat"]["responses"], "answers"),
+                (6, survey["nps"]["responses"], "answers"),
+            ):
+                self._note_sample(table, index, column, n, unit)
             table.rows.append(
                 [
                     labels[key],
@@ -421,7 +529,14 @@ class Dashboard:
                 "art": [hours(v) for v in art],
                 "artText": [format_value(v, "duration") for v in art],
                 "volume": [c["volume"] for c in created],
+                # Each point's sample: a point below the minimum is drawn hollow.
+                "csatN": [s["csat"]["responses"] for s in survey],
+                "npsN": [s["nps"]["responses"] for s in survey],
+                "cesN": [s["ces"]["responses"] for s in survey],
+                "frtN": [c["frt"]["count"] for c in created],
+                "artN": [r["art"]["count"] for r in resolved],
             },
+            "minSample": self.min_sample,
             "channels": {
                 "labels": [row[0] for row in channels.rows],
                 "values": [row[1] for row in channels.rows],
@@ -443,6 +558,8 @@ class Dashboard:
                 "hours": _("hours"),
                 "volume": _("Tickets created"),
                 "tickets": _("Tickets"),
+                "sample": _("Sample"),
+                "few": _("few in the sample"),
             },
         }
 

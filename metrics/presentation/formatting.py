@@ -56,6 +56,7 @@ class Delta:
     text: str
     words: str  # for screen readers
     css: str
+    label: str = ""  # shown beside the amount ("within noise")
 
 
 def delta(now: Number | None, before: Number | None, unit: Unit, better: Better) -> Delta | None:
@@ -76,3 +77,18 @@ def delta(now: Number | None, before: Number | None, unit: Unit, better: Better)
     good = None if not better else up == (better == "higher")
     css = "text-body-secondary" if good is None else "text-success" if good else "text-danger"
     return Delta(change, "▲" if up else "▼", amount, _("up") if up else _("down"), css)
+
+
+def noise_delta(change: Delta) -> Delta:
+    """The same change, grey and labelled: the two periods' 95 % ranges overlap, so it may
+    be chance rather than a real movement (docs/kpis.md)."""
+    if change.value == 0:
+        return change
+    return Delta(
+        change.value,
+        change.arrow,
+        change.text,
+        _("%(direction)s, within noise") % {"direction": change.words},
+        "text-body-secondary kpi-noise",
+        _("within noise"),
+    )

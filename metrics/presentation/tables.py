@@ -29,6 +29,11 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     # Rows computed over a small sample (their index): greyed on the page, read with care.
     muted: set[int] = field(default_factory=set)
+    # Single cells (row, column index in `columns`) over a small sample, their sample's words
+    # (a tooltip: "12 answers"), and the list of tickets or answers behind them.
+    muted_cells: set[tuple[int, int]] = field(default_factory=set)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def html_columns(self) -> list[Column]:
         """On the page a gap shares its value's cell; the CSV keeps it in a column of its own."""
@@ -38,7 +43,7 @@ class Table:
         result = []
         for index, row in enumerate(self.rows):
             cells: list[HtmlCell] = []
-            for column, value in zip(self.columns, row, strict=True):
+            for position, (column, value) in enumerate(zip(self.columns, row, strict=True)):
                 if column.unit.startswith("gap"):
                     unit: Unit = "score2" if column.unit == "gap2" else "score1"
                     tone = (
@@ -52,6 +57,15 @@ class Table:
                     cells.append({"text": format_value(value, "text"), "css": ""})
                 else:
                     cells.append({"text": format_value(value, column.unit), "css": "text-end"})
+                if column.unit.startswith("gap"):
+                    continue
+                cell = cells[-1]
+                if (index, position) in self.muted_cells and row_value_present(cell):
+                    cell["css"] = f"{cell['css']} text-body-secondary few-sample".strip()
+                if (index, position) in self.notes:
+                    cell["title"] = self.notes[index, position]
+                if (index, position) in self.links and row_value_present(cell):
+                    cell["href"] = self.links[index, position]
             if index in self.muted:
                 for cell in cells:
                     cell["css"] = f"{cell['css']} text-body-secondary".strip()

@@ -137,12 +137,54 @@
     };
   }
 
+  // A point whose sample is below the minimum is drawn hollow, and its tooltip says so.
+  function sampled(values, samples, minimum, colour) {
+    return {
+      pointBackgroundColor: samples.map(function (count) {
+        return count < minimum ? "#ffffff" : colour;
+      }),
+      pointRadius: samples.map(function (count) {
+        return count < minimum ? 4 : 3;
+      }),
+      samples: samples,
+    };
+  }
+
+  function sampleFooter(names, minimum) {
+    return function (items) {
+      var lines = [];
+      items.forEach(function (item) {
+        var samples = item.dataset.samples;
+        if (!samples) return;
+        var count = samples[item.dataIndex];
+        var line = names.sample + ": " + count;
+        if (count < minimum) line += " (" + names.few + ")";
+        lines.push(line);
+      });
+      return lines;
+    };
+  }
+
   function builders(data) {
     var t = data.trend;
     var n = data.names;
+    var min = data.minSample;
+    function withFooter(config) {
+      config.options.plugins = config.options.plugins || {};
+      config.options.plugins.tooltip = config.options.plugins.tooltip || {};
+      config.options.plugins.tooltip.callbacks = config.options.plugins.tooltip.callbacks || {};
+      config.options.plugins.tooltip.callbacks.footer = sampleFooter(n, min);
+      return config;
+    }
     return {
       csat: function () {
-        return lineChart(t.labels, [dataset(n.csat, t.csat, COLOURS.blue)], { min: 0, max: 100 });
+        return withFooter(
+          lineChart(
+            t.labels,
+            [dataset(n.csat, t.csat, COLOURS.blue, sampled(t.csat, t.csatN, min, COLOURS.blue))],
+            { min: 0, max: 100 }
+          )
+        );
       },
       nps: function () {
         return {
@@ -150,13 +192,22 @@
           data: {
             labels: t.labels,
             datasets: [
-              dataset(n.nps, t.nps, COLOURS.purple, { type: "line", yAxisID: "score", order: 0 }),
+              dataset(
+                n.nps,
+                t.nps,
+                COLOURS.purple,
+                Object.assign(
+                  { type: "line", yAxisID: "score", order: 0 },
+                  sampled(t.nps, t.npsN, min, COLOURS.purple)
+                )
+              ),
               dataset(n.promoters, t.promoters, COLOURS.green, { stack: "answers", order: 1 }),
               dataset(n.passives, t.passives, COLOURS.yellow, { stack: "answers", order: 1 }),
               dataset(n.detractors, t.detractors, COLOURS.red, { stack: "answers", order: 1 }),
             ],
           },
           options: {
+            plugins: { tooltip: { callbacks: { footer: sampleFooter(n, min) } } },
             scales: {
               x: { stacked: true },
               y: {
@@ -177,12 +228,21 @@
         };
       },
       ces: function () {
-        return lineChart(t.labels, [dataset(n.ces, t.ces, COLOURS.teal)], { min: 1, max: 7 });
+        return withFooter(
+          lineChart(
+            t.labels,
+            [dataset(n.ces, t.ces, COLOURS.teal, sampled(t.ces, t.cesN, min, COLOURS.teal))],
+            { min: 1, max: 7 }
+          )
+        );
       },
       times: function () {
         var config = lineChart(
           t.labels,
-          [dataset(n.frt, t.frt, COLOURS.orange), dataset(n.art, t.art, COLOURS.blue)],
+          [
+            dataset(n.frt, t.frt, COLOURS.orange, sampled(t.frt, t.frtN, min, COLOURS.orange)),
+            dataset(n.art, t.art, COLOURS.blue, sampled(t.art, t.artN, min, COLOURS.blue)),
+          ],
           { beginAtZero: true, title: { display: true, text: n.hours } }
         );
         config.options.plugins = {
@@ -193,6 +253,7 @@
                 var texts = context.datasetIndex === 0 ? t.frtText : t.artText;
                 return context.dataset.label + ": " + texts[context.dataIndex];
               },
+              footer: sampleFooter(n, min),
             },
           },
         };

@@ -33,6 +33,11 @@ def as_json(value):
     return json.loads(json.dumps(value))
 
 
+def engine_part(summary):
+    """The summary without what the API adds to the engine's figures (their confidence)."""
+    return {k: v for k, v in summary.items() if k not in ("confidence", "min_sample")}
+
+
 @pytest.fixture
 def surveyed(team_n1):
     """surveyed(by, **scores): a ticket resolved by `by` and answered through the services."""
@@ -60,7 +65,15 @@ def test_the_summary_is_exactly_the_engines_for_the_last_30_days_by_default(mart
 
     assert response.status_code == 200
     body = response.json()
-    assert body == as_json(kpis.summary(LAST_30_DAYS, Filters()))
+    assert engine_part(body) == as_json(kpis.summary(LAST_30_DAYS, Filters()))
+    assert body["min_sample"] == 20
+    assert body["confidence"]["csat"] == {
+        "sample": 1,
+        "low_sample": True,
+        "interval": {"low": 20.7, "high": 100.0},  # Wilson, 1 of 1
+        "margin": None,
+    }
+    assert body["confidence"]["nps"]["margin"] == 0.0  # one promoter: no spread
     assert set(body) >= {
         "period", "csat", "nps", "ces", "response_rate", "volume", "frt", "art", "fcr",
         "escalation_rate", "reopen_rate", "backlog", "churn_rate", "retention_rate",
@@ -123,9 +136,15 @@ def test_a_time_series_has_every_bucket_and_only_bucket_and_value(marta, ana, te
         "kpi": "volume",
         "interval": "day",
         "points": [
-            {"bucket": start.isoformat(), "value": 1},
-            {"bucket": (start + timedelta(days=1)).isoformat(), "value": 0},
-            {"bucket": TODAY.isoformat(), "value": 1},
+            # a count is not an estimate: no sample to be short of
+            {"bucket": start.isoformat(), "value": 1, "sample": None, "low_sample": False},
+            {
+                "bucket": (start + timedelta(days=1)).isoformat(),
+                "value": 0,
+                "sample": None,
+                "low_sample": False,
+            },
+            {"bucket": TODAY.isoformat(), "value": 1, "sample": None, "low_sample": False},
         ],
     }
 
@@ -138,6 +157,19 @@ def test_a_survey_time_series_is_null_where_nobody_answered(marta, ana, surveyed
         .json()["points"]
     )
     assert [p["value"] for p in points] == [None, 100.0]
+    assert [(p["sample"], p["low_sample"]) for p in points] == [(0, True), (1, True)]
+
+
+def test_an_automatic_interval_gives_each_point_the_minimum_sample_on_average(marta, ana, surveyed):
+    for _ in range(3):
+        surveyed(ana, csat=5)
+    client = token_client(marta)
+    month = {"kpi": "csat", "from": TODAY - timedelta(days=29), "interval": "auto"}
+    body = client.get(api("timeseries"), month).json()
+    assert body["interval"] == "month"  # 3 answers: no finer grain holds 20 a point
+    assert sum(p["sample"] for p in body["points"]) == 3
+    volume = client.get(api("timeseries"), {**month, "kpi": "volume"}).json()
+    assert volume["interval"] == "day"  # a count has no sample to protect
 
 
 def test_a_breakdown_labels_its_rows_and_counts_the_sample(
@@ -301,7 +333,9 @@ def test_an_agents_time_series_and_drivers_are_their_own(ana, two_agents):
     client = token_client(ana)
     points = client.get(api("timeseries"), {"kpi": "volume", "from": TODAY}).json()["points"]
     drivers = client.get(api("drivers")).json()
-    assert points == [{"bucket": TODAY.isoformat(), "value": 2}]
+    assert points == [
+        {"bucket": TODAY.isoformat(), "value": 2, "sample": None, "low_sample": False}
+    ]
     assert drivers["overall"]["csat"] == 100.0 and drivers["overall"]["responses"] == 1
 
 
@@ -382,7 +416,9 @@ def test_a_period_may_start_and_end_at_a_time_of_day(
     assert response.status_code == 200, response.json()
     assert response.json()["volume"] == volume
     series = token_client(marta).get(api("timeseries"), {"kpi": "volume", **query}).json()
-    assert series["points"] == [{"bucket": DAY.isoformat(), "value": volume}]
+    assert series["points"] == [
+        {"bucket": DAY.isoformat(), "value": volume, "sample": None, "low_sample": False}
+    ]
 
 
 def test_a_time_of_day_is_computed_live_to_the_same_numbers(marta, ana, bruno, surveyed):
@@ -409,9 +445,14 @@ def test_a_time_of_day_is_computed_live_to_the_same_numbers(marta, ana, bruno, s
     drivers = client.get(api("drivers"), query).json()
 
     with override_settings(METRICS_ROLLUPS=False):
-        assert summary == as_json(kpis.summary(period, Filters()))
+        assert engine_part(summary) == as_json(kpis.summary(period, Filters()))
         assert series == [
-            {"bucket": p["bucket"], "value": p["value"]}
+            {
+                "bucket": p["bucket"],
+                "value": p["value"],
+                "sample": p["detail"]["csat"]["responses"],
+                "low_sample": p["detail"]["csat"]["responses"] < 20,
+            }
             for p in kpis.timeseries("csat", "day", period, Filters())
         ]
         assert {row["key"]: row["value"] for row in by_agent["rows"]} == {

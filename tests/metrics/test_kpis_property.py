@@ -637,6 +637,14 @@ class Reference:
             "churn_rate": customers["churn"],
             "retention_rate": customers["retention"],
             "customers": {k: customers[k] for k in ("S", "N", "C", "E")},
+            "counts": {
+                "responses": survey["responses"],
+                "escalated": created["escalated"],
+                "sla_first_response_met": created["sla_first_response_met"],
+                "sla_resolution_met": created["sla_resolution_met"],
+                "first_contact": resolved["first_contact"],
+                "reopened": resolved["reopened"],
+            },
         }
 
     def timeseries(self, interval: str) -> dict:
