@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "cases",
     "surveys",
     "metrics",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -479,6 +480,9 @@ SURVEY_TOKEN_KEY = env_str("SURVEY_TOKEN_KEY") or SECRET_KEY
 
 # --- Pulso ------------------------------------------------------------------------------------
 PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "5/h")
+# "Was this helpful?" votes and help-centre searches, per client IP (docs/knowledge.md).
+HELP_VOTE_RATE = env_str("HELP_VOTE_RATE", "30/h")
+HELP_SEARCH_RATE = env_str("HELP_SEARCH_RATE", "60/m")
 # Failed passwords (cases/login_guard.py; the login form, the admin's and the API's token
 # endpoint share them): per account and client address (tight); per account from any address
 # (once spent, it refuses only the addresses that tried the account, never a new one: the
