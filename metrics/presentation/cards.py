@@ -266,11 +266,14 @@ def few_label(sample: str) -> str:
 
 
 class Bar(TypedDict):
-    """One bar of a card's distribution."""
+    """One bar of a card's distribution; `part` names its answers for the drill-down (a
+    score, or an NPS group)."""
 
     label: str
     count: int
     max: int
+    part: int | str
+    href: NotRequired[str | None]
 
 
 class Card(TypedDict):
@@ -293,6 +296,7 @@ class Card(TypedDict):
     confidence: list[str]  # the interval or margin lines of "How it is computed"
     response_rate: NotRequired[str]  # the survey KPIs'
     explanation: NotRequired[Any]  # presentation.explanations.CardExplanation, when explained
+    href: NotRequired[str | None]  # the list of the figure's sample (metrics/drilldown.py)
 
 
 def _details(kpi: Kpi, summary: KpiValues) -> list[str]:
@@ -339,17 +343,23 @@ def _distribution(kpi: Kpi, summary: KpiValues) -> list[Bar]:
     if kpi.survey is None:
         return []
     values = summary[kpi.survey]
+    rows: list[tuple[str, int, int | str]]
     if kpi.survey == "nps":
         rows = [
-            (_("Promoters (9–10)"), values["promoters"]),
-            (_("Passives (7–8)"), values["passives"]),
-            (_("Detractors (0–6)"), values["detractors"]),
+            (_("Promoters (9–10)"), values["promoters"], "promoters"),
+            (_("Passives (7–8)"), values["passives"], "passives"),
+            (_("Detractors (0–6)"), values["detractors"], "detractors"),
         ]
     else:
-        rows = [(str(score), count) for score, count in sorted(values["distribution"].items())]
+        rows = [
+            (str(score), count, int(score))
+            for score, count in sorted(values["distribution"].items())
+        ]
         rows.reverse()  # best score first
-    top = max([count for _label, count in rows] + [1])
-    return [{"label": label, "count": count, "max": top} for label, count in rows]
+    top = max([count for _label, count, _part in rows] + [1])
+    return [
+        {"label": label, "count": count, "max": top, "part": part} for label, count, part in rows
+    ]
 
 
 def _range_text(kpi: Kpi, figure: Confidence) -> str | None:

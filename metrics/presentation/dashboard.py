@@ -11,18 +11,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from .. import confidence, definitions, kpis
+from ..drilldown import Part, Segment, bucket_period, drill_url
 from ..explain import DECOMPOSED_DIMENSIONS, explain_many
 from ..kpis import (
     ChurnGroup,
     ChurnSplit,
     DriverRow,
     FamiliesByGroup,
+    GroupKey,
     KpiValues,
     SeriesPoint,
     VolumeRow,
 )
 from .cards import KPI_CARDS, Card, Kpi, card
-from .explanations import EXPLAINED_CARDS, CardExplanation, Drill, card_explanation
+from .explanations import EXPLAINED_CARDS, CardExplanation, card_explanation
 from .formatting import Number, difference, format_value
 from .labels import (
     BACKLOG_LABELS,
@@ -73,6 +75,19 @@ def sample_words(n: int, unit: str) -> str:
     if unit == "answers":
         return ngettext("%(count)s answer", "%(count)s answers", n) % {"count": count}
     return ngettext("%(count)s ticket", "%(count)s tickets", n) % {"count": count}
+
+
+# The agents table's figure columns → the KPI whose list each cell opens.
+AGENT_COLUMN_KPIS = (
+    (0, "volume"),
+    (1, "volume"),
+    (2, "frt_median"),
+    (3, "art_median"),
+    (4, "fcr"),
+    (5, "csat"),
+    (6, "nps"),
+    (7, "responses"),
+)
 
 
 class Dashboard:
@@ -178,9 +193,29 @@ class Dashboard:
         """A dimension the filters fix has one value: it explains nothing."""
         return [by for by in DECOMPOSED_DIMENSIONS if getattr(self.filters, by) in (None, "")]
 
-    def explanations(self, drill: Drill | None = None) -> dict[str, CardExplanation]:
+    # --- the tickets behind every number (docs/drilldown.md) ---
+
+    def drill(
+        self,
+        kpi: str,
+        *,
+        segment: Segment | None = None,
+        part: Part = False,
+        period: kpis.Period | None = None,
+        age: str | None = None,
+    ) -> str | None:
+        """The list a figure was computed from, with the page's filters and period."""
+        return drill_url(
+            kpi, period or self.period, self.filters, segment=segment, part=part, age=age
+        )
+
+    def _line_drill(self, kpi: str, dimension: str, key: GroupKey) -> str | None:
+        return self.drill(kpi, segment=(dimension, key))
+
+    def explanations(self) -> dict[str, CardExplanation]:
         """Each explained card's ranked terms (docs/kpis.md, "Why it moved"), the engine
         asked once per KPI family, dimension and period for all of them."""
+        drill = self._line_drill
         shown = [kpi for kpi in self.shown_kpis() if kpi.key in EXPLAINED_CARDS]
         found = explain_many(
             [EXPLAINED_CARDS[kpi.key] for kpi in shown],
@@ -192,13 +227,16 @@ class Dashboard:
             kpi.key: card_explanation(kpi, found[EXPLAINED_CARDS[kpi.key]], drill) for kpi in shown
         }
 
-    def cards(self, drill: Drill | None = None) -> list[Card]:
-        explanations = self.explanations(drill)
+    def cards(self) -> list[Card]:
+        explanations = self.explanations()
         result = []
         for kpi in self.shown_kpis():
             shown = card(kpi, self.current, self.previous)
             if kpi.key in explanations:
                 shown["explanation"] = explanations[kpi.key]
+            shown["href"] = self.drill(kpi.key)
+            for bar in shown["distribution"]:
+                bar["href"] = self.drill(kpi.key, part=bar["part"])
             result.append(shown)
         return result
 
@@ -334,10 +372,25 @@ class Dashboard:
             self._driver_columns(with_fact=False),
             self._driver_rows(fact),
         )
-        for index, row in enumerate(table.rows):
-            for column in (2, 4, 6):  # CSAT %, NPS, CES (their gaps follow each)
-                self._note_sample(table, index, column, row[1], "answers")
+        values = [row["value"] for row in ordered_drivers(fact, self.drivers[fact])]
+        for index, (row, value) in enumerate(zip(table.rows, values, strict=True)):
+            segment = (f"driver:{fact}", value)
+            for column, kpi in (
+                (0, "responses"),
+                (1, "responses"),
+                (2, "csat"),
+                (4, "nps"),
+                (6, "ces"),
+            ):
+                if column > 1:  # CSAT %, NPS, CES (their gaps follow each)
+                    self._note_sample(table, index, column, row[1], "answers")
+                self._link(table, index, column, self.drill(kpi, segment=segment))
         return table
+
+    @staticmethod
+    def _link(table: Table, row: int, column: int, url: str | None) -> None:
+        if url is not None:
+            table.links[row, column] = url
 
     def driver_tables(self) -> list[Table]:
         return [self.driver_table(fact) for fact in definitions.DRIVER_NAMES]
@@ -485,6 +538,8 @@ class Dashboard:
                 (6, survey["nps"]["responses"], "answers"),
             ):
                 self._note_sample(table, index, column, n, unit)
+            for column, kpi in AGENT_COLUMN_KPIS:
+                self._link(table, index, column, self.drill(kpi, segment=("agent", key)))
             table.rows.append(
                 [
                     labels[key],
@@ -512,6 +567,15 @@ class Dashboard:
         art = [r["art"]["median"] for r in resolved]
         channels = self.channel_table()
         backlog = self.backlog_table()
+        buckets = [
+            bucket_period(self.period, point["bucket"], self.interval)
+            for point in self.survey_series
+        ]
+
+        def links(kpi: str) -> list[str | None]:
+            return [self.drill(kpi, period=bucket) for bucket in buckets]
+
+        channel_keys = sorted(self.channels, key=lambda row: -row["value"])  # as the table
         return {
             "interval": self.interval,
             "trend": {
@@ -537,6 +601,19 @@ class Dashboard:
                 "artN": [r["art"]["count"] for r in resolved],
             },
             "minSample": self.min_sample,
+            # The list behind each point or bar (static/js/dashboard.js opens it on a click).
+            "links": {
+                "csat": links("csat"),
+                "nps": links("nps"),
+                "ces": links("ces"),
+                "frt": links("frt_median"),
+                "art": links("art_median"),
+                "volume": links("volume"),
+                "channels": [
+                    self.drill("volume", segment=("channel", row["key"])) for row in channel_keys
+                ],
+                "backlog": [self.drill("backlog", age=age) for age in BACKLOG_LABELS],
+            },
             "channels": {
                 "labels": [row[0] for row in channels.rows],
                 "values": [row[1] for row in channels.rows],

@@ -52,7 +52,7 @@ KIND_HELP = {
     "volume": gettext_lazy("its count changed"),
 }
 
-# (kpi, dimension, segment key) → the list behind a line, or None.
+# (kpi, dimension, segment key) → the list behind a line (metrics/drilldown.py), or None.
 Drill = Callable[[str, str, GroupKey], str | None]
 
 
@@ -172,9 +172,10 @@ def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) ->
         }
     empty = ""
     if not lines:
-        empty = (
-            _("Nothing to explain: no change, or none in the two periods.")
-            if informative
-            else _("Every item shares the same team, agent, channel, category and priority.")
-        )
+        if explanation.r0 is None or explanation.r1 is None:
+            empty = _("No figure in one of the two periods: nothing to compare.")
+        elif not informative:
+            empty = _("Every item shares the same team, agent, channel, category and priority.")
+        else:
+            empty = _("No change to explain.")
     return CardExplanation(lines, through_mean, empty)

@@ -274,6 +274,28 @@
     };
   }
 
+  // A click on a point or a bar opens the list of tickets or answers behind it (the page
+  // writes each link; a point without one, e.g. the churn chart's, opens nothing).
+  function linkFor(links, name, datasetIndex, index) {
+    var series = name === "times" ? (datasetIndex === 0 ? links.frt : links.art) : links[name];
+    return series ? series[index] : null;
+  }
+
+  function openListOnClick(config, name, links) {
+    config.options = config.options || {};
+    config.options.onClick = function (event, elements) {
+      if (!elements.length) return;
+      var target = linkFor(links, name, elements[0].datasetIndex, elements[0].index);
+      if (target) window.location.assign(target);
+    };
+    config.options.onHover = function (event, elements) {
+      var linked =
+        elements.length &&
+        linkFor(links, name, elements[0].datasetIndex, elements[0].index);
+      event.native.target.style.cursor = linked ? "pointer" : "default";
+    };
+  }
+
   function drawCharts() {
     var source = document.getElementById("dashboard-data");
     if (!source || !window.Chart) return;
@@ -284,9 +306,12 @@
     Chart.defaults.animation = false;
     var build = builders(data);
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
-      var make = build[canvas.getAttribute("data-chart")];
+      var name = canvas.getAttribute("data-chart");
+      var make = build[name];
       if (!make) return;
-      new Chart(canvas, make());
+      var config = make();
+      openListOnClick(config, name, data.links || {});
+      new Chart(canvas, config);
       canvas.setAttribute("data-drawn", "true");
     });
   }

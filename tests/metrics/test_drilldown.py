@@ -2,6 +2,7 @@
 breakdown row and every table cell links to a list whose count is the figure's sample — from
 the rollups and live, for a manager and, restricted to their own tickets, for an agent."""
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -379,3 +380,50 @@ def test_the_responses_api_refuses_an_invalid_moment(marta):
     response = token_client(marta).get("/api/v1/surveys/responses/", {"answered_from": "soon"})
     assert response.status_code == 400
     assert "answered_from" in str(response.json())
+
+
+def _count_in(text: str) -> int:
+    """The number a sample's words start with ("1,204 answers" → 1204)."""
+    return int(re.match(r"[\d,.\u00a0 ]+", text).group(0).replace(",", "").replace(" ", ""))
+
+
+def test_the_dashboards_own_links_list_what_each_figure_counts(desk, client):
+    """The links the manager's page itself carries — cards, score bars, explanation lines,
+    driver and agent table cells — each open a list of as many items as the figure's sample."""
+    manager = User.objects.get(username="manager")
+    client.force_login(manager)
+    response = client.get(reverse("metrics:dashboard"), {"period": "30"})
+    assert response.status_code == 200
+    period = last_days(30)
+    summary = kpis.summary(period, kpis.Filters())
+    samples = card_samples(summary, period, kpis.Filters())
+    mismatches = Mismatches()
+    for card in response.context["cards"]:
+        if card["key"] in UNLISTED:
+            assert card["href"] is None
+            continue
+        mismatches.check(f"card {card['key']}", card["href"], samples[card["key"]], manager)
+        for bar in card["distribution"]:
+            mismatches.check(
+                f"bar {card['key']} {bar['label']}", bar["href"], bar["count"], manager
+            )
+        explanation = card.get("explanation")
+        if explanation is None or card["key"] == "response_rate":
+            continue  # the response rate's sample (surveys sent) has no list: its answers open
+        for line in explanation.lines:
+            what = f"why {card['key']} {line.dimension}={line.segment}"
+            mismatches.check(what, line.href, _count_in(line.sample), manager)
+    for table in response.context["driver_tables"]:
+        for index, row in enumerate(table.rows):
+            mismatches.check(f"{table.name} {row[0]}", table.links.get((index, 1)), row[1], manager)
+    agents = response.context["agent_table"]
+    for index, row in enumerate(agents.rows):
+        mismatches.check(f"agents {row[0]} volume", agents.links.get((index, 1)), row[1], manager)
+        for column in (2, 3, 4, 5, 6):
+            note = agents.notes[index, column]
+            url = agents.links.get((index, column))
+            mismatches.check(f"agents {row[0]} column {column}", url, _count_in(note), manager)
+    assert mismatches == []
+    assert len(mismatches.checked) > 80
+    html = response.content.decode()
+    assert html.count('class="link-underline') > 10 and "kpi-why-link" in html

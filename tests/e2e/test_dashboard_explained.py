@@ -1,0 +1,60 @@
+"""A manager reads why CSAT moved under its card, opens the rest of the explanation, and
+follows a line to the answers behind it: the list holds as many as the line says."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.e2e.test_dashboard import log_in
+from tests.metrics.test_dashboard import handled  # noqa: F401
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_manager_expands_why_csat_moved_and_reads_the_answers_behind_a_line(
+    page,
+    marta,
+    ana,
+    bruno,
+    handled,  # noqa: F811
+):
+    before = timezone.now() - timedelta(days=10)
+    for _ in range(6):
+        handled(ana, at=before, csat=5)
+    for index in range(4):
+        handled(bruno, at=before, csat=4 if index < 3 else 1, channel="email")
+    for _ in range(2):
+        handled(ana, csat=5)
+    for index in range(8):
+        handled(bruno, csat=5 if index < 2 else 2, channel="email")
+
+    log_in(page, "marta")
+    page.goto("/metrics/?period=7")
+    card = page.locator("[data-kpi=csat]")
+    assert card.locator(".kpi-value").inner_text() == "40.0 %"
+    assert "Few answers" in card.inner_text()  # 10 answers, under the minimum of 20
+    lines = card.locator(".kpi-why-line")
+    assert card.locator(".kpi-why-lines").first.locator("li").count() == 3
+    more = card.locator("details.kpi-why-more")
+    assert not more.evaluate("element => element.open")
+    more.locator("summary").click()
+    assert more.evaluate("element => element.open")
+    assert lines.count() > 3
+    assert lines.nth(3).is_visible()
+
+    first = lines.first
+    text = first.inner_text()
+    assert re.match(r"^−\d+\.\d pp ", text), text
+    expected = int(re.search(r"· (\d+) answers?", text).group(1))
+    first.locator("a.kpi-why-link").click()
+    page.wait_for_url(re.compile(r".*/surveys/responses/\?.*question=csat"))
+    assert "CSAT answers" in page.locator(".drill-down-text").inner_text()
+    assert page.locator("table.response-table tbody tr").count() == expected
+
+    page.go_back()
+    page.wait_for_url(re.compile(r".*/metrics/\?period=7"))
+    card.locator("a.kpi-drill").click()  # the figure itself: every answer it counts
+    page.wait_for_url(re.compile(r".*/surveys/responses/\?.*question=csat"))
+    assert page.locator("table.response-table tbody tr").count() == 10
