@@ -88,6 +88,25 @@ def dashboard_with_explanations(period: Any) -> Callable[[], Any]:
     return run
 
 
+def page_content(period: Any) -> Callable[[], Any]:
+    """All the page shows, as the view builds it: the cards with their explanations, samples
+    and links to the lists behind them, the charts' data and links, the tables."""
+    from metrics import kpis
+    from metrics.presentation.dashboard import Dashboard
+
+    def run() -> Any:
+        with kpis.one_reading():
+            board = Dashboard(period, kpis.Filters())
+            return (
+                board.cards(),
+                board.chart_data(),
+                board.driver_tables(),
+                board.agent_table(),
+            )
+
+    return run
+
+
 def profile(period: Any, top: int = 12) -> None:
     """explain_many's statements, slowest first (one run after a warm-up)."""
     from django.db import connection
@@ -120,6 +139,7 @@ def measure_all(period: Any, runs: int, live: bool) -> list[tuple[str, float, in
         ("explain_many, 12 cards, 1 year (rollups)", explanations(period)),
         ("dashboard, 1 year, without explanations", lambda: dashboard(period)),
         ("dashboard, 1 year, with explanations", dashboard_with_explanations(period)),
+        ("the page's content, 1 year (cards, links, charts, tables)", page_content(period)),
     ]
     for label, fn in cases:
         seconds, queries = measure(fn, runs)

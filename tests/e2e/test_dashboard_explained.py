@@ -2,13 +2,12 @@
 follows a line to the answers behind it: the list holds as many as the line says."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from tests.e2e.test_dashboard import log_in
 from tests.metrics.test_dashboard import handled  # noqa: F401
+from tests.metrics.test_dashboard_explanations import csat_fell_on_email  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,20 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_manager_expands_why_csat_moved_and_reads_the_answers_behind_a_line(
     page,
     marta,
-    ana,
-    bruno,
-    handled,  # noqa: F811
+    csat_fell_on_email,  # noqa: F811
 ):
-    before = timezone.now() - timedelta(days=10)
-    for _ in range(6):
-        handled(ana, at=before, csat=5)
-    for index in range(4):
-        handled(bruno, at=before, csat=4 if index < 3 else 1, channel="email")
-    for _ in range(2):
-        handled(ana, csat=5)
-    for index in range(8):
-        handled(bruno, csat=5 if index < 2 else 2, channel="email")
-
     log_in(page, "marta")
     page.goto("/metrics/?period=7")
     card = page.locator("[data-kpi=csat]")
