@@ -15,7 +15,18 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.conf import settings
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Least
 from django.http import QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
@@ -29,6 +40,8 @@ from .models import (
     STATUS_ORDER,
     Category,
     Channel,
+    Macro,
+    MacroUse,
     Priority,
     Status,
     Team,
@@ -385,7 +398,20 @@ TICKET_DRILL_FIELDS = (
     "facet",
     "without",
     "customer",
+    "macro",
 )
+
+
+def macros_named_to(request) -> QuerySet[Macro]:
+    """The macros a queue's drill-down may name: every one for managers and admins (their
+    dashboard's macro table lists them all), the shared ones and their own for an agent —
+    another agent's personal macro is not theirs to see, not even its title."""
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "sees_all_tickets", False):
+        return Macro.objects.all()
+    if user is not None and user.is_authenticated:
+        return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    return Macro.objects.filter(owner__isnull=True)
 
 
 class TicketFilter(TagFilterMethods, django_filters.FilterSet):
@@ -459,6 +485,14 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         widget=forms.MultipleHiddenInput,
     )
     customer = IdFilter(field_name="customer_id", label=_("Customer"), widget=forms.HiddenInput)
+    # docs/kpis.md, "Macros": tickets on which the macro was used before their latest
+    # resolution (the dashboard's macro table).
+    macro = django_filters.ModelChoiceFilter(
+        label=_("Macro"),
+        queryset=macros_named_to,
+        method="filter_macro",
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         form = TicketFilterForm
@@ -516,6 +550,12 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
     def filter_facet(self, queryset, name, value):
         return queryset.filter(FACETS[value].condition())
 
+    def filter_macro(self, queryset, name, value):
+        used = MacroUse.objects.filter(
+            ticket=OuterRef("pk"), macro=value, at__lte=OuterRef("resolved_at")
+        )
+        return queryset.filter(Exists(used))
+
     def filter_without(self, queryset, name, value):
         for column in value:
             queryset = queryset.filter(**{f"{column}__isnull": True})
@@ -549,6 +589,8 @@ class TicketFilter(TagFilterMethods, django_filters.FilterSet):
         parts += [str(labels[name]) for name in data.get("without") or ()]
         if data.get("customer") is not None:
             parts.append(f"{self.form.fields['customer'].label} #{int(data['customer'])}")
+        if data.get("macro") is not None:
+            parts.append(str(_("After the macro “%(title)s”")) % {"title": data["macro"].title})
         if parts and not data.get("status"):
             parts.append(str(_("Every status but merged")))
         return drill_down_of(self.form, self.data, TICKET_DRILL_FIELDS, parts)

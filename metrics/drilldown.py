@@ -147,12 +147,15 @@ def _moment(value: datetime) -> str:
 
 
 def _filters_query(
-    filters: Filters, dimensions: Mapping[str, tuple[str, str | None]]
+    filters: Filters, dimensions: Mapping[str, tuple[str, str | None]], *, responses: bool
 ) -> Query | None:
-    """The dashboard's filters as the list's parameters; None when one cannot be (a macro)."""
-    if filters.macro is not None:
-        return None
+    """The dashboard's filters as the list's parameters; None when one cannot be (a macro
+    on the responses list)."""
     query: Query = {}
+    if filters.macro is not None:
+        if responses:
+            return None  # the macro table's answers are those of its resolved tickets
+        query["macro"] = str(filters.macro)
     for name, (parameter, _without) in dimensions.items():
         value = getattr(filters, name)
         if value not in (None, ""):
@@ -242,7 +245,7 @@ def drill_query(
         raise ValueError(f"an age ({age!r}) is one of {BACKLOG_AGES}, for the backlog")
     responses = source.list == "responses"
     dimensions = RESPONSE_DIMENSIONS if responses else TICKET_DIMENSIONS
-    query = _filters_query(filters, dimensions)
+    query = _filters_query(filters, dimensions, responses=responses)
     if query is None:
         return None
     if source.placed_by == "answered":
@@ -316,7 +319,9 @@ def drill_url(
     Time series: pass the bucket's own period (`bucket_period`).
 
     None where no list can say it: churn and retention (customers: no list of customers
-    filters by activity and churn dates), a macro filter (the lists have none), a segment
+    filters by activity and churn dates), a macro filter on a survey KPI (the macro table's
+    answers are those of its resolved tickets, placed otherwise: only its ticket figures
+    link, to the queue's `macro`), a segment
     of a channel or priority None or of no tag, a part the KPI does not have (an average's
     numerator)."""
     found = drill_query(kpi, period, filters, segment=segment, part=part, age=age)

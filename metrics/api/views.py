@@ -372,7 +372,7 @@ class MetricsSummaryOutput(serializers.Serializer):
     customers = MetricsCustomersOutput()
     counts = MetricsCountsOutput(help_text=_("The exact parts of the rates."))
     confidence = MetricsConfidenceByKpiOutput(
-        help_text=_("Each KPI's sample and, for proportions and NPS, its 95 % range.")
+        help_text=_("Each KPI's sample and, for proportions and NPS, its range (confidence: 95 %).")
     )
     min_sample = serializers.IntegerField(help_text=_("KPI_MIN_SAMPLE in force."))
 

@@ -417,18 +417,28 @@ class Dashboard:
                 Column(_("FCR"), "percent"),
             ],
         )
-        table.rows = [
-            [
-                row["title"],
-                row["uses"],
-                row["resolved"],
-                row["csat"]["percent"],
-                row["csat"]["responses"],
-                row["reopen_rate"],
-                row["fcr"],
-            ]
-            for row in kpis.macro_effectiveness(self.period)
-        ]
+        for index, row in enumerate(kpis.macro_effectiveness(self.period)):
+            table.rows.append(
+                [
+                    row["title"],
+                    row["uses"],
+                    row["resolved"],
+                    row["csat"]["percent"],
+                    row["csat"]["responses"],
+                    row["reopen_rate"],
+                    row["fcr"],
+                ]
+            )
+            # The tickets resolved in the period after the macro: their count, reopen rate
+            # and FCR are computed over them (desk-wide, as the table).
+            used = kpis.Filters(macro=row["macro"])
+            for column, kpi in ((2, "resolved"), (5, "reopen_rate"), (6, "fcr")):
+                url = drill_url(kpi, self.period, used)
+                self._link(table, index, column, url)
+                table.notes[index, column] = sample_words(row["resolved"], "tickets")
+            table.notes[index, 3] = sample_words(row["csat"]["responses"], "answers")
+            if row["csat"]["responses"] < self.min_sample:
+                table.muted_cells.add((index, 3))
         return table
 
     def _churn_groups(self) -> list[tuple[str, ChurnGroup]]:

@@ -346,8 +346,10 @@ def test_every_kpi_of_cards_and_explanations_has_a_link_or_says_why_not():
         url = drill_url(key, period, kpis.Filters())
         assert (url is None) == (key in UNLISTED), key
         assert key in SOURCES or key in UNLISTED
-    # A macro filter has no list; averages have no numerator; unassigned is expressible.
-    assert drill_url("volume", period, kpis.Filters(macro=1)) is None
+    # A macro's tickets open in the queue, its answers (placed otherwise) nowhere; averages
+    # have no numerator; unassigned is expressible.
+    assert "macro=1" in drill_url("resolved", period, kpis.Filters(macro=1))
+    assert drill_url("csat", period, kpis.Filters(macro=1)) is None
     assert drill_url("csat_average", period, kpis.Filters(), part=True) is None
     unassigned = drill_url("volume", period, kpis.Filters(), segment=("agent", None))
     assert unassigned is not None and "without=assignee" in unassigned
@@ -427,3 +429,32 @@ def test_the_dashboards_own_links_list_what_each_figure_counts(desk, client):
     assert len(mismatches.checked) > 80
     html = response.content.decode()
     assert html.count('class="link-underline') > 10 and "kpi-why-link" in html
+
+
+def test_the_macro_tables_ticket_figures_open_the_tickets_resolved_after_the_macro(desk, client):
+    manager = User.objects.get(username="manager")
+    client.force_login(manager)
+    response = client.get(reverse("metrics:dashboard"), {"period": "30"})
+    table = response.context["macro_table"]
+    linked = [index for index, row in enumerate(table.rows) if row[2]]
+    assert linked, "the demo desk resolves tickets after its macros"
+    for index in linked:
+        row = table.rows[index]
+        url = table.links[index, 2]
+        assert "macro=" in url and shown(client, url) == row[2], row[0]
+        assert (index, 3) not in table.links  # the answers are placed otherwise: no link
+    page = client.get(table.links[linked[0], 2]).content.decode()
+    assert f"After the macro “{table.rows[linked[0]][0]}”" in page
+
+
+def test_an_agent_cannot_name_another_agents_personal_macro(desk, client):
+    from cases.models import Macro
+
+    agent = User.objects.get(username="agent")
+    other = User.objects.exclude(pk=agent.pk).filter(groups__name__isnull=False).first()
+    personal = Macro.objects.create(title="Mi atajo secreto", body_es="Hola", owner=other)
+    client.force_login(agent)
+    page = client.get(QUEUE, {"macro": personal.pk})
+    assert page.status_code == 200
+    assert "Mi atajo secreto" not in page.content.decode()
+    assert b"drill-down-error" in page.content  # ignored, and said so
