@@ -153,9 +153,10 @@ class TimeseriesQuery(MetricsQuery):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        if attrs["interval"] == AUTO:
-            return attrs  # chosen by the sample, never finer than the period's length allows
-        points = len(kpis.buckets(attrs["period"], attrs["interval"]))
+        # 'auto' is chosen by the sample (never finer than MAX_POINTS allows); it can be
+        # refused only when even monthly points are too many.
+        coarsest = "month" if attrs["interval"] == AUTO else attrs["interval"]
+        points = len(kpis.buckets(attrs["period"], coarsest))
         if points > MAX_POINTS:
             message = _(
                 "%(points)d points is too many (at most %(max)d): choose a longer interval or a "
@@ -545,7 +546,7 @@ def _auto_interval(kpi: str, period: kpis.Period, filters: kpis.Filters, minimum
     values = compute(period, filters, None).get(None)
     sample = confidence.sample_of(kpi, values) if values else 0
     chosen = sampled_interval(period, sample or 0, minimum)
-    while len(kpis.buckets(period, chosen)) > MAX_POINTS:
+    while chosen != GRAINS[-1] and len(kpis.buckets(period, chosen)) > MAX_POINTS:
         chosen = GRAINS[GRAINS.index(chosen) + 1]
     return chosen
 

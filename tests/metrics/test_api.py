@@ -170,6 +170,11 @@ def test_an_automatic_interval_gives_each_point_the_minimum_sample_on_average(ma
     assert sum(p["sample"] for p in body["points"]) == 3
     volume = client.get(api("timeseries"), {**month, "kpi": "volume"}).json()
     assert volume["interval"] == "day"  # a count has no sample to protect
+    years = {"from": "2000-01-01", "to": "2060-01-01", "interval": "auto"}
+    weekly = client.get(api("timeseries"), {**years, "kpi": "volume"}).json()
+    assert weekly["interval"] == "month" and len(weekly["points"]) == 720  # within 1 000
+    ages = client.get(api("timeseries"), {**years, "to": "2100-01-01", "kpi": "volume"})
+    assert ages.status_code == 400 and "interval" in ages.json()  # even months are too many
 
 
 def test_a_breakdown_labels_its_rows_and_counts_the_sample(
