@@ -209,8 +209,9 @@ class Dashboard:
             kpi, period or self.period, self.filters, segment=segment, part=part, age=age
         )
 
-    def _line_drill(self, kpi: str, dimension: str, key: GroupKey) -> str | None:
-        return self.drill(kpi, segment=(dimension, key))
+    def _line_drill(self, kpi: str, dimension: str, key: GroupKey, previous: bool) -> str | None:
+        period = self.period.previous() if previous else self.period
+        return self.drill(kpi, segment=(dimension, key), period=period)
 
     def explanations(self) -> dict[str, CardExplanation]:
         """Each explained card's ranked terms (docs/kpis.md, "Why it moved"), the engine

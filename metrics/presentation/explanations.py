@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..explain import Contribution, Explanation
+from ..explain import Contribution, Explanation, Segment
 from ..kpis import GroupKey
 from ..templatetags.kpi_format import duration
 from .cards import Kpi
@@ -52,8 +52,9 @@ KIND_HELP = {
     "volume": gettext_lazy("its count changed"),
 }
 
-# (kpi, dimension, segment key) → the list behind a line (metrics/drilldown.py), or None.
-Drill = Callable[[str, str, GroupKey], str | None]
+# (kpi, dimension, segment key, in the previous period) → the list behind a line
+# (metrics/drilldown.py), or None.
+Drill = Callable[[str, str, GroupKey, bool], str | None]
 
 
 @dataclass(frozen=True)
@@ -114,26 +115,32 @@ def _tone(value: float, kpi: Kpi) -> str:
     return "text-success" if helped else "text-danger"
 
 
-def _sample(explanation: Explanation, contribution: Contribution, kpi: Kpi) -> str:
-    """The segment's sample now (answers, tickets), as every figure carries its sample."""
+def _segment(explanation: Explanation, contribution: Contribution) -> Segment | None:
     for dimension in explanation.dimensions:
-        if dimension.dimension != contribution.dimension:
-            continue
-        for segment in dimension.segments:
-            if segment.key == contribution.key:
-                n = segment.n1
-                if kpi.sample == "sent":
-                    return ngettext("%(count)s survey sent", "%(count)s surveys sent", n) % {
-                        "count": number_format(n, force_grouping=True)
-                    }
-                if kpi.sample == "responses":
-                    return ngettext("%(count)s answer", "%(count)s answers", n) % {
-                        "count": number_format(n, force_grouping=True)
-                    }
-                return ngettext("%(count)s ticket", "%(count)s tickets", n) % {
-                    "count": number_format(n, force_grouping=True)
-                }
-    return ""
+        if dimension.dimension == contribution.dimension:
+            for segment in dimension.segments:
+                if segment.key == contribution.key:
+                    return segment
+    return None
+
+
+def _count_words(kpi: Kpi, n: int) -> str:
+    count = number_format(n, force_grouping=True)
+    if kpi.sample == "sent":
+        return ngettext("%(count)s survey sent", "%(count)s surveys sent", n) % {"count": count}
+    if kpi.sample == "responses":
+        return ngettext("%(count)s answer", "%(count)s answers", n) % {"count": count}
+    return ngettext("%(count)s ticket", "%(count)s tickets", n) % {"count": count}
+
+
+def _sample(kpi: Kpi, segment: Segment | None) -> str:
+    """The segment's sample now (answers, tickets), as every figure carries its sample; a
+    segment gone this period (its effect all mix) says what it had before."""
+    if segment is None:
+        return ""
+    if segment.n1 == 0 and segment.n0:
+        return _("none now, %(before)s before") % {"before": _count_words(kpi, segment.n0)}
+    return _count_words(kpi, segment.n1)
 
 
 def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) -> CardExplanation:
@@ -148,7 +155,14 @@ def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) ->
             break
         if contribution.dimension not in informative or not _visible(contribution.points, kpi):
             continue
-        href = drill(explanation.kpi, contribution.dimension, contribution.key) if drill else None
+        segment = _segment(explanation, contribution)
+        # A segment gone this period is read in the previous one, where its items are.
+        gone = segment is not None and segment.n1 == 0 and segment.n0 > 0
+        href = (
+            drill(explanation.kpi, contribution.dimension, contribution.key, gone)
+            if drill
+            else None
+        )
         lines.append(
             Line(
                 segment=contribution.label,
@@ -156,7 +170,7 @@ def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) ->
                 points=_points(contribution.points, kpi, explanation.measure),
                 kind=str(KIND_NAMES.get(contribution.kind, "")),
                 help=str(KIND_HELP[contribution.kind]),
-                sample=_sample(explanation, contribution, kpi),
+                sample=_sample(kpi, segment),
                 css=_tone(contribution.points, kpi),
                 href=href,
             )

@@ -85,3 +85,27 @@ def test_an_agent_sees_the_explanation_of_their_own_tickets(client, bruno, csat_
         dimensions=("team", "channel", "category", "priority"),
     )
     assert shown["csat"]["value"] == f"{own.r1:.1f} %"
+
+
+def test_a_segment_gone_this_period_says_what_it_had_and_opens_the_previous_period(
+    client,
+    marta,
+    ana,
+    bruno,
+    handled,  # noqa: F811
+):
+    before = timezone.now() - timedelta(days=10)
+    for _ in range(3):
+        handled(bruno, at=before, csat=1, channel="email")  # e-mail: only before
+    for _ in range(3):
+        handled(ana, at=before, csat=5)
+    for _ in range(4):
+        handled(ana, csat=5)
+    client.force_login(marta)
+    why = cards(client.get(DASHBOARD, {"period": "7"}))["csat"]["explanation"]
+    email = next(line for line in why.lines if line.segment == "E-mail")
+    assert email.kind == "mix" and email.sample == "none now, 3 answers before"
+    previous = LAST_7_DAYS.previous()
+    assert f"answered_from={previous.start_date.isoformat()}" in email.href
+    listed = client.get(email.href)
+    assert listed.context["page_obj"].paginator.count == 3

@@ -385,8 +385,10 @@ def test_the_responses_api_refuses_an_invalid_moment(marta):
 
 
 def _count_in(text: str) -> int:
-    """The number a sample's words start with ("1,204 answers" → 1204)."""
-    return int(re.match(r"[\d,.\u00a0 ]+", text).group(0).replace(",", "").replace(" ", ""))
+    """The number a sample's words hold ("1,204 answers" → 1204; a segment gone this period,
+    "none now, 3 answers before" → 3, which its link lists from the previous period)."""
+    numbers = re.findall(r"\d[\d,]*", text)
+    return int(numbers[-1].replace(",", ""))
 
 
 def test_the_dashboards_own_links_list_what_each_figure_counts(desk, client):
