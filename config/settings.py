@@ -341,6 +341,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets named "status": the tickets' keeps its name, the articles' gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "cases.models.Status",
+        "ArticleStatusEnum": "knowledge.models.Status",
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -22,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("support/", include("cases.urls_portal")),
+    path("help/", include("knowledge.urls_public")),
+    path("knowledge/", include("knowledge.urls")),
     path("", include("surveys.urls")),
     path("api/v1/", include("config.urls_api")),
     path("", include("metrics.urls")),

@@ -90,6 +90,10 @@ class Article(models.Model):
     # PostgreSQL: titles (weight A) and bodies (B), written by the table's trigger (knowledge
     # migration 0002) from the `pulso` configuration; always NULL on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+    # SQLite: the titles' and bodies' words folded (lower case, no accents), each between
+    # spaces, so a word is found by its beginning with LIKE (knowledge/search.py).
+    search_title = models.TextField(editable=False, blank=True, default="")
+    search_body = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

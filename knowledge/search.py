@@ -9,20 +9,18 @@ numbers must match whole.
 - **PostgreSQL**: `Article.search_vector`, written by the table's trigger with the `pulso`
   configuration (unaccent + simple, cases migration 0020), titles weight A and bodies B; a
   `tsquery` over its GIN index, ranked by `ts_rank`.
-- **SQLite**: the same words and rule over the articles' text through a Python function
-  registered on each connection: a scan, ranked by how many words the titles hold, then the
-  bodies."""
+- **SQLite**: the same words and rule over `search_title` and `search_body`, the words
+  folded by the services when the article is saved, each between spaces: `LIKE '% envio%'`
+  finds a word beginning with `envio`. A scan, ranked by how many words the titles hold,
+  then the bodies."""
 
-import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, FloatField, Func, QuerySet, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 
 from cases.search import CONFIG, MAX_WORDS, PREFIX_MIN, WORD, fold
 
@@ -54,9 +52,6 @@ class HelpSearch:
     def tsquery(self) -> str:
         return " & ".join(f"'{word}'{':*' if prefix else ''}" for word, prefix in self.words)
 
-    def folded_json(self) -> str:
-        return json.dumps([[fold(word), prefix] for word, prefix in self.words])
-
 
 def search(articles: QuerySet[Article], query: HelpSearch) -> QuerySet[Article]:
     """`articles` that hold every word of `query`, best first (none for a query without
@@ -70,53 +65,43 @@ def search(articles: QuerySet[Article], query: HelpSearch) -> QuerySet[Article]:
             .annotate(search_rank=SearchRank(F("search_vector"), tsquery))
             .order_by("-search_rank", "-updated_at", "-pk")
         )
-    score = Func(
-        Concat("title_es", Value(" "), "title_en", output_field=TextField()),
-        Concat("body_es", Value(" "), "body_en", output_field=TextField()),
-        Value(query.folded_json()),
-        function="knowledge_search_score",
-        output_field=FloatField(),
-    )
-    return (
-        articles.annotate(search_rank=score)
-        .filter(search_rank__gt=0)
-        .order_by("-search_rank", "-updated_at", "-pk")
-    )
+    return _sqlite_search(articles, query)
 
 
-# --- SQLite -----------------------------------------------------------------------------------
+# --- SQLite ---------------------------------------------------------------------------------
 
 # A title hit outweighs any number of body hits (MAX_WORDS body hits at most).
 _TITLE_WEIGHT = 100
 
 
-def _words(text: str | None) -> set[str]:
-    return {fold(word) for word in WORD.findall(unicodedata.normalize("NFC", text or ""))}
+def folded_words(*texts: str) -> str:
+    """The words of `texts` folded, each with a space before and after: `" envio rapido "`.
+    Kept in `Article.search_title` / `search_body` by the services."""
+    words = WORD.findall(unicodedata.normalize("NFC", " ".join(texts)))
+    return f" {' '.join(fold(word) for word in words)} " if words else ""
 
 
-def _finds(words: set[str], term: str, prefix: bool) -> bool:
-    if not prefix:
-        return term in words
-    return any(word.startswith(term) for word in words)
+def _pattern(word: str, prefix: bool) -> str:
+    """What a folded text holds when the word is in it: a word beginning with it, or it
+    whole."""
+    return f" {fold(word)}" if prefix else f" {fold(word)} "
 
 
-def _score(title: str | None, body: str | None, terms_json: str) -> float:
-    """0 unless every word is in the title or body; else title hits × 100 + body hits."""
-    terms = json.loads(terms_json)
-    title_words, body_words = _words(title), _words(body)
-    title_hits = body_hits = 0
-    for term, prefix in terms:
-        in_title = _finds(title_words, term, prefix)
-        in_body = _finds(body_words, term, prefix)
-        if not (in_title or in_body):
-            return 0.0
-        title_hits += in_title
-        body_hits += in_body
-    return float(title_hits * _TITLE_WEIGHT + body_hits)
-
-
-def register_sqlite_functions(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
-    """`connection_created` receiver: the search's function on every SQLite connection."""
-    if connection.vendor != "sqlite":
-        return
-    connection.connection.create_function("knowledge_search_score", 3, _score, deterministic=True)
+def _sqlite_search(articles: QuerySet[Article], query: HelpSearch) -> QuerySet[Article]:
+    match = Q()
+    rank: Any = Value(0)
+    for word, prefix in query.words:
+        pattern = _pattern(word, prefix)
+        in_title = Q(search_title__contains=pattern)
+        in_body = Q(search_body__contains=pattern)
+        match &= in_title | in_body
+        rank = (
+            rank
+            + Case(When(in_title, then=Value(_TITLE_WEIGHT)), default=Value(0))
+            + Case(When(in_body, then=Value(1)), default=Value(0))
+        )
+    return (
+        articles.filter(match)
+        .annotate(search_rank=ExpressionWrapper(rank, output_field=FloatField()))
+        .order_by("-search_rank", "-updated_at", "-pk")
+    )

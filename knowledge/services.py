@@ -33,7 +33,7 @@ from .models import (
     Status,
 )
 from .rendering import render
-from .search import HelpSearch
+from .search import HelpSearch, folded_words
 
 CONTENT_FIELDS = ("title_es", "body_es", "title_en", "body_en")
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
@@ -97,6 +97,8 @@ def _render_into(article: Article) -> None:
     tokens = list(article.images.values_list("token", flat=True)) if article.pk else []
     article.html_es = render(article.body_es, image_tokens=tokens)
     article.html_en = render(article.body_en, image_tokens=tokens)
+    article.search_title = folded_words(article.title_es, article.title_en)
+    article.search_body = folded_words(article.body_es, article.body_en)
 
 
 FIELD_LABELS = {
@@ -308,3 +310,19 @@ def record_click(*, search_id: int, article: Article) -> bool:
         clicked_article=article
     )
     return changed == 1
+
+
+@transaction.atomic
+def delete_article(*, article: Article, by: User) -> None:
+    """Managers and admins delete any article; an agent only a draft of their own. Its
+    versions, images, votes go with it; searches keep their counts without the click."""
+    _require_staff(by)
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    own_draft = locked.status == Status.DRAFT and locked.author_id == by.pk
+    if not (may_publish(by) or own_draft):
+        raise PermissionDenied(
+            _("Only managers and admins can delete an article, and its author a draft.")
+        )
+    for image in locked.images.all():
+        image.file.delete(save=False)
+    locked.delete()

@@ -26,6 +26,8 @@ from cases.models import (
     TicketEvent,
 )
 from cases.selectors import api_token_id
+from knowledge import services as knowledge_services
+from knowledge.models import Article, ArticleVersion, Category, Section
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey, token_for
 from tests.factories import (
@@ -104,6 +106,12 @@ BODIES = {
     ("metrics-timeseries", "GET"): lambda w, role: {"kpi": "volume", "interval": "week"},
     ("metrics-breakdown", "GET"): lambda w, role: {"kpi": "csat", "by": "team"},
     ("metrics-explain", "GET"): lambda w, role: {"kpi": "csat"},
+    ("knowledge-article-list", "POST"): lambda w, role: {
+        "section": help_section(w).pk,
+        "title_es": "Nuevo",
+    },
+    ("knowledge-article-detail", "PATCH"): lambda w, role: {"title_es": "Cambiado"},
+    ("knowledge-article-status", "POST"): lambda w, role: {"status": "published"},
 }
 
 # fmt: off
@@ -211,6 +219,22 @@ MATRIX = [
     # figures scoped to what the caller sees (tests/metrics/test_customer_experience.py)
     ("metrics-customer",     "GET", "cust", 401, 403,  200,    200,    200,    200),
     ("metrics-organisation", "GET", "org",  401, 403,  200,    200,    200,    200),
+    # the help centre's API is public and shows published articles only (docs/knowledge.md)
+    ("help-article-list",  "GET", None,   200,  200,   200,    200,    200,    200),
+    ("help-article-detail", "GET", "artP", 200, 200,   200,    200,    200,    200),
+    ("help-article-detail", "GET", "artD", 404, 404,   404,    404,    404,    404),
+    ("help-article-detail", "GET", "artI", 404, 404,   404,    404,    404,    404),
+    # the staff's: agents write and edit drafts (artD is Ana's), managers and admins publish
+    # and change what readers see
+    ("knowledge-article-list", "GET", None, 401, 403,  200,    200,    200,    200),
+    ("knowledge-article-list", "POST", None, 401, 403, 201,    201,    201,    201),
+    ("knowledge-article-detail", "GET", "artI", 401, 403, 200, 200,    200,    200),
+    ("knowledge-article-detail", "PATCH", "artD", 401, 403, 200, 200,  200,    200),
+    ("knowledge-article-detail", "PATCH", "artP", 401, 403, 403, 403,  200,    200),
+    ("knowledge-article-detail", "DELETE", "artD", 401, 403, 204, 403, 204,    204),
+    ("knowledge-article-status", "POST", "artD", 401, 403, 403, 403,   200,    200),
+    ("knowledge-article-versions", "GET", "artD", 401, 403, 200, 200,  200,    200),
+    ("knowledge-article-restore", "POST", "artP", 401, 403, 403, 403,  200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -223,6 +247,15 @@ METRICS_ROUTES = {
     "metrics-churn",
     "metrics-customer",
     "metrics-organisation",
+}
+KNOWLEDGE_ROUTES = {
+    "help-article-list",
+    "help-article-detail",
+    "knowledge-article-list",
+    "knowledge-article-detail",
+    "knowledge-article-status",
+    "knowledge-article-versions",
+    "knowledge-article-restore",
 }
 # fmt: on
 
@@ -258,7 +291,40 @@ def snapshot():
         list(Organisation.objects.order_by("pk").values_list("pk", "name", "notes")),
         CustomerMerge.objects.count(),
         list(SavedView.objects.order_by("pk").values_list("pk", "name", "query")),
+        list(Article.objects.order_by("pk").values_list("pk", "status", "title_es", "slug")),
+        ArticleVersion.objects.count(),
     )
+
+
+def help_section(world):
+    """The knowledge base's one section (made on first use)."""
+    if "section" not in world:
+        category = Category.objects.create(slug="envios", name_es="Envíos")
+        world["section"] = Section.objects.create(category=category, slug="seguimiento")
+    return world["section"]
+
+
+def knowledge_target(world, name, obj):
+    """Knowledge URLs: a draft of Ana's (artD), a published (artP) or internal (artI) one of
+    Marta's."""
+    if obj is None:
+        return reverse(f"knowledge-api:{name}")
+    author = world["users"]["agent_a" if obj == "artD" else "manager"]
+    article = knowledge_services.create_article(
+        by=author,
+        content=knowledge_services.ArticleContent(
+            section=help_section(world), slug=f"art-{obj.lower()}", title_es=f"Artículo {obj}"
+        ),
+    )
+    if obj != "artD":
+        article = knowledge_services.set_article_status(
+            article=article,
+            by=world["users"]["manager"],
+            status="published" if obj == "artP" else "internal",
+        )
+    if name == "knowledge-article-restore":
+        return reverse(f"knowledge-api:{name}", args=[article.pk, 1])
+    return reverse(f"knowledge-api:{name}", args=[article.pk])
 
 
 def target(world, name, obj):
@@ -267,6 +333,8 @@ def target(world, name, obj):
         return reverse(name)
     if name in SURVEY_ROUTES:
         return survey_target(world, name, obj)
+    if name in KNOWLEDGE_ROUTES:
+        return knowledge_target(world, name, obj)
     if name in METRICS_ROUTES and obj is None:
         return reverse(f"metrics_api:{name}")
     if obj == "cust" and name in METRICS_ROUTES:

@@ -1,0 +1,169 @@
+"""The staff's knowledge base pages: only people with a role get in; agents write drafts,
+managers and admins publish; forms keep what was typed when refused."""
+
+import pytest
+
+from knowledge import services
+from knowledge.models import Article, Status
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def roleless(db):
+    """Signed in, but neither agent, manager nor admin (e.g. a customer's account)."""
+    return UserFactory(username="cliente")
+
+
+@pytest.fixture
+def draft(write):
+    return write(slug="borrador", title_es="Borrador", status=Status.DRAFT)
+
+
+@pytest.fixture
+def live(write):
+    return write(slug="vivo", title_es="Publicado")
+
+
+def pages(article):
+    return [
+        ("get", "/knowledge/", {}),
+        ("get", "/knowledge/new/", {}),
+        ("get", f"/knowledge/{article.pk}/", {}),
+        ("get", f"/knowledge/{article.pk}/history/", {}),
+        ("post", "/knowledge/preview/", {"body_es": "x"}),
+        ("post", f"/knowledge/{article.pk}/status/", {"status": "published"}),
+        ("post", f"/knowledge/{article.pk}/history/1/restore/", {}),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_log_in_and_roleless_users_refused(client, draft, roleless):
+    for method, url, data in pages(draft):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+    client.force_login(roleless)
+    for method, url, data in pages(draft):
+        assert getattr(client, method)(url, data).status_code == 403, url
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+@pytest.mark.parametrize("who", ["ana", "marta", "adrian"])
+def test_staff_see_every_article_whatever_its_status(client, request, who, write):
+    write(slug="b", title_es="Un borrador", status=Status.DRAFT)
+    write(slug="i", title_es="Uno interno", status=Status.INTERNAL)
+    write(slug="p", title_es="Uno publicado")
+    client.force_login(request.getfixturevalue(who))
+    page = client.get("/knowledge/").content.decode()
+    assert "Un borrador" in page and "Uno interno" in page and "Uno publicado" in page
+
+
+def test_an_agent_writes_a_draft_but_may_not_publish_it(client, ana, section):
+    client.force_login(ana)
+    response = client.post(
+        "/knowledge/new/",
+        {"section": section.pk, "slug": "", "title_es": "Cambiar la contraseña", "body_es": "Hola"},
+    )
+    article = Article.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/knowledge/{article.pk}/"
+    assert (article.slug, article.status, article.author) == (
+        "cambiar-la-contrasena",
+        Status.DRAFT,
+        ana,
+    )
+    page = client.get(f"/knowledge/{article.pk}/").content.decode()
+    assert "Publish" not in page
+    assert (
+        client.post(f"/knowledge/{article.pk}/status/", {"status": "published"}).status_code == 403
+    )
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+
+
+@pytest.mark.parametrize("who", ["marta", "adrian"])
+def test_managers_and_admins_publish_and_unpublish(client, request, who, draft):
+    client.force_login(request.getfixturevalue(who))
+    client.post(f"/knowledge/{draft.pk}/status/", {"status": "published"})
+    draft.refresh_from_db()
+    assert draft.status == Status.PUBLISHED
+    assert client.get("/help/articles/borrador/").status_code == 200
+    client.post(f"/knowledge/{draft.pk}/status/", {"status": "draft"})
+    assert client.get("/help/articles/borrador/").status_code == 404
+
+
+def test_an_agent_cannot_change_a_published_article(client, ana, live, section):
+    client.force_login(ana)
+    page = client.get(f"/knowledge/{live.pk}/").content.decode()
+    assert "Only managers and admins can change an article" in page
+    response = client.post(
+        f"/knowledge/{live.pk}/", {"section": section.pk, "slug": "vivo", "title_es": "Hackeado"}
+    )
+    assert response.status_code == 403
+    live.refresh_from_db()
+    assert live.title_es == "Publicado"
+
+
+def test_a_refused_form_keeps_what_was_typed(client, ana, section, live):
+    client.force_login(ana)
+    response = client.post(
+        "/knowledge/new/",
+        {"section": section.pk, "slug": "vivo", "title_es": "Mi título", "body_es": "Mi texto"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Another article already has this slug." in page
+    assert "Mi título" in page and "Mi texto" in page
+    response = client.post("/knowledge/new/", {"section": section.pk, "body_en": "Only text"})
+    assert response.status_code == 400 and "Only text" in response.content.decode()
+    assert Article.objects.count() == 1
+
+
+def test_the_preview_renders_sanitised_html_and_saves_nothing(client, ana):
+    client.force_login(ana)
+    page = client.post(
+        "/knowledge/preview/",
+        {"title_es": "T", "body_es": "**negrita** <script>alert(1)</script>"},
+    ).content.decode()
+    assert "<strong>negrita</strong>" in page and "<script>" not in page
+    assert not Article.objects.exists()
+
+
+def test_history_shows_the_changes_and_restoring_brings_an_old_version_back(
+    client, ana, section, draft
+):
+    services.update_article(
+        article=draft,
+        by=ana,
+        content=services.ArticleContent(
+            section=section, slug="borrador", title_es="Borrador", body_es="Línea nueva"
+        ),
+    )
+    client.force_login(ana)
+    page = client.get(f"/knowledge/{draft.pk}/history/").content.decode()
+    assert "Version 2" in page and "+ Línea nueva" in page
+    assert client.post(f"/knowledge/{draft.pk}/history/1/restore/").status_code == 302
+    draft.refresh_from_db()
+    assert draft.body_es == ""
+    assert draft.versions.count() == 3
+
+
+def test_the_staff_navigation_links_to_the_knowledge_base(client, ana):
+    client.force_login(ana)
+    assert 'href="/knowledge/"' in client.get("/tickets/").content.decode()
+
+
+def test_an_image_upload_is_validated(client, ana, draft):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(ana)
+    client.post(
+        f"/knowledge/{draft.pk}/images/",
+        {"image": SimpleUploadedFile("x.svg", b"<svg onload=alert(1)>", "image/svg+xml")},
+    )
+    assert not draft.images.exists()
+    client.post(
+        f"/knowledge/{draft.pk}/images/",
+        {"image": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, "image/png")},
+    )
+    assert draft.images.get().content_type == "image/png"
