@@ -4,7 +4,7 @@ managers and admins publish; forms keep what was typed when refused."""
 import pytest
 
 from knowledge import services
-from knowledge.models import Article, Status
+from knowledge.models import Article, Section, Status
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,30 @@ def test_an_image_upload_is_validated(client, ana, draft):
         {"image": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, "image/png")},
     )
     assert draft.images.get().content_type == "image/png"
+
+
+def test_admins_keep_categories_and_sections_in_the_django_admin(client, adrian, section):
+    client.force_login(adrian)
+    assert "Envíos" in client.get("/admin/knowledge/category/").content.decode()
+    response = client.post(
+        "/admin/knowledge/category/add/",
+        {
+            "slug": "pagos",
+            "name_es": "Pagos",
+            "name_en": "Payments",
+            "position": 1,
+            "sections-TOTAL_FORMS": 1,
+            "sections-INITIAL_FORMS": 0,
+            "sections-0-slug": "tarjetas",
+            "sections-0-name_es": "Tarjetas",
+            "sections-0-position": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert Section.objects.filter(category__slug="pagos", slug="tarjetas").exists()
+
+
+def test_articles_are_read_only_in_the_django_admin(client, adrian, live):
+    client.force_login(adrian)
+    assert client.get("/admin/knowledge/article/").status_code == 200
+    assert client.get("/admin/knowledge/article/add/").status_code == 403

@@ -28,6 +28,9 @@ from cases.services.customer_merge import merge_customers
 from cases.services.customers import add_customer_address
 from cases.services.inbound import ingest_email
 from cases.services.organisations import create_organisation
+from knowledge.models import Category as KnowledgeCategory
+from knowledge.models import Section
+from knowledge.services import ArticleContent, create_article
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
 from tests.factories import CategoryFactory, CustomerFactory, UserFactory, make_ticket
@@ -262,6 +265,11 @@ def sample(
     add_customer_address(customer=customer, by=marta, email="lucia@acme.test")
     merge_customers(kept=customer, duplicate=CustomerFactory(name="Twin"), by=marta)
     CustomerFactory(name="Another customer")
+    shipping = KnowledgeCategory.objects.create(slug="envios", name_es="Envíos")
+    tracking = Section.objects.create(category=shipping, slug="seguimiento", name_es="Seguimiento")
+    create_article(
+        by=ana, content=ArticleContent(section=tracking, slug="seguir", title_es="Seguir tu envío")
+    )
     return {"alba": alba, "ticket": ticket}
 
 
