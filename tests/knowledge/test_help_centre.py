@@ -168,3 +168,16 @@ def test_the_help_centre_uses_no_login(client, published):
     for url in ["/help/", "/help/categories/envios/", "/help/categories/envios/seguimiento/"]:
         assert client.get(url).status_code == 200, url
     assert reverse("help:home") == "/help/"
+
+
+def test_searches_are_rate_limited_per_address(client, published, settings):
+    settings.HELP_SEARCH_RATE = "2/m"
+    codes = [client.get("/help/search/?q=envio").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert SearchLog.objects.count() == 2
+
+
+def test_a_forged_search_token_records_no_click(client, published):
+    response = client.get("/help/search/forged:token/seguir-envio/")
+    assert response.status_code == 302
+    assert not SearchLog.objects.filter(clicked_article__isnull=False).exists()
