@@ -1521,6 +1521,10 @@ class DriverRow(TypedDict):
     csat: float | None
     nps: float | None
     ces: float | None
+    # Each figure's own sample: the answers with that score (a question may go unanswered).
+    csat_n: int
+    nps_n: int
+    ces_n: int
 
 
 # A `by` value → each family's values for it (`many_breakdowns`).
@@ -1631,6 +1635,9 @@ def drivers(period: Period, filters: Filters = Filters()) -> dict[str, list[Driv
                     "csat": percent(row["csat_good"], row["csat_n"]),
                     "nps": _nps(row["promoters"], row["detractors"], row["nps_n"]),
                     "ces": two_decimals(row["ces_sum"] / row["ces_n"]) if row["ces_n"] else None,
+                    "csat_n": row["csat_n"],
+                    "nps_n": row["nps_n"],
+                    "ces_n": row["ces_n"],
                 }
                 for row in rows_by_fact.get(name, [])
             ),

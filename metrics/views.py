@@ -73,6 +73,7 @@ def _render_page(request, form, context: dict, agent: User | None):
             "board": board,
             "cards": board.cards(),
             "charts": charts,
+            "chart_lists": board.chart_lists(charts),
             "driver_tables": board.driver_tables(),
             "agent_table": None if agent is not None else board.agent_table(),
             "macro_table": None if agent is not None else board.macro_table(),

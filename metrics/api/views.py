@@ -146,7 +146,9 @@ class TimeseriesQuery(MetricsQuery):
         default="day",
         help_text=_(
             "Calendar days, ISO weeks (from Monday) or calendar months, in TIME_ZONE; "
-            "'auto': the finest whose points hold on average KPI_MIN_SAMPLE of the KPI's "
+            "'auto': from the grain the period's length allows (days up to 31 days, weeks up to "
+            "two years, months beyond), the finest whose points hold on average KPI_MIN_SAMPLE "
+            "of the KPI's "
             "sample (the answer's `interval` says which)."
         ),
     )
@@ -350,7 +352,8 @@ class MetricsCountsOutput(serializers.Serializer):
 
 class MetricsConfidenceByKpiOutput(serializers.Serializer):
     def get_fields(self):
-        return {kpi.key: MetricsConfidenceOutput() for kpi in KPI_CARDS}
+        keys = [kpi.key for kpi in KPI_CARDS] + ["ces_percent_easy"]
+        return {key: MetricsConfidenceOutput() for key in keys}
 
 
 class MetricsSummaryOutput(serializers.Serializer):
@@ -422,6 +425,9 @@ class MetricsScoresOutput(serializers.Serializer):
 
 class MetricsDriverRowOutput(MetricsScoresOutput):
     value = serializers.CharField(allow_null=True)
+    csat_n = serializers.IntegerField(help_text=_("Answers with a CSAT score: the CSAT's sample."))
+    nps_n = serializers.IntegerField(help_text=_("Answers with an NPS score: the NPS's sample."))
+    ces_n = serializers.IntegerField(help_text=_("Answers with a CES score: the CES's sample."))
     label = serializers.CharField()  # type: ignore[assignment]  # DRF moves a declared field off the class
 
 

@@ -413,6 +413,14 @@ def card(kpi: Kpi, current: KpiValues, previous: KpiValues) -> Card:
         "noise": noise,
         "confidence": _confidence_lines(kpi, now_figure, before_figure),
     }
+    if kpi.key == "ces":  # its % easy is a proportion: the interval of that
+        easy_now = confidence.of("ces_percent_easy", count, current)
+        easy_before = confidence.of("ces_percent_easy", kpi.count(previous), previous)
+        percent_kpi = Kpi("ces_percent_easy", "", "percent", "higher", kpi.read, "", "", kpi.count)
+        card["confidence"] = [
+            _("%% easy: %(line)s") % {"line": line}
+            for line in _confidence_lines(percent_kpi, easy_now, easy_before)
+        ]
     if kpi.survey:
         sent = current["surveys_sent"]
         card["response_rate"] = ngettext(
@@ -428,4 +436,7 @@ def card(kpi: Kpi, current: KpiValues, previous: KpiValues) -> Card:
 
 def confidences(values: KpiValues) -> dict[str, Confidence]:
     """Every card's confidence for one summary (the API's `confidence`)."""
-    return {kpi.key: confidence.of(kpi.key, kpi.count(values), values) for kpi in KPI_CARDS}
+    figures = {kpi.key: confidence.of(kpi.key, kpi.count(values), values) for kpi in KPI_CARDS}
+    easy = int(values["ces"]["responses"])
+    figures["ces_percent_easy"] = confidence.of("ces_percent_easy", easy, values)
+    return figures

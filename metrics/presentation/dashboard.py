@@ -373,18 +373,18 @@ class Dashboard:
             self._driver_columns(with_fact=False),
             self._driver_rows(fact),
         )
-        values = [row["value"] for row in ordered_drivers(fact, self.drivers[fact])]
-        for index, (row, value) in enumerate(zip(table.rows, values, strict=True)):
-            segment = (f"driver:{fact}", value)
-            for column, kpi in (
-                (0, "responses"),
-                (1, "responses"),
-                (2, "csat"),
-                (4, "nps"),
-                (6, "ces"),
+        drivers = ordered_drivers(fact, self.drivers[fact])
+        for index, driver in enumerate(drivers):
+            segment = (f"driver:{fact}", driver["value"])
+            self._link(table, index, 0, self.drill("responses", segment=segment))
+            self._link(table, index, 1, self.drill("responses", segment=segment))
+            # CSAT %, NPS, CES (their gaps follow each), each over its question's answers
+            for column, kpi, n in (
+                (2, "csat", driver["csat_n"]),
+                (4, "nps", driver["nps_n"]),
+                (6, "ces", driver["ces_n"]),
             ):
-                if column > 1:  # CSAT %, NPS, CES (their gaps follow each)
-                    self._note_sample(table, index, column, row[1], "answers")
+                self._note_sample(table, index, column, n, "answers")
                 self._link(table, index, column, self.drill(kpi, segment=segment))
         return table
 
@@ -583,8 +583,8 @@ class Dashboard:
             for point in self.survey_series
         ]
 
-        def links(kpi: str) -> list[str | None]:
-            return [self.drill(kpi, period=bucket) for bucket in buckets]
+        def links(kpi: str, part: Part = False) -> list[str | None]:
+            return [self.drill(kpi, period=bucket, part=part) for bucket in buckets]
 
         channel_keys = sorted(self.channels, key=lambda row: -row["value"])  # as the table
         return {
@@ -616,6 +616,10 @@ class Dashboard:
             "links": {
                 "csat": links("csat"),
                 "nps": links("nps"),
+                # the NPS chart's bars: each group's answers of the bucket
+                "promoters": links("nps", "promoters"),
+                "passives": links("nps", "passives"),
+                "detractors": links("nps", "detractors"),
                 "ces": links("ces"),
                 "frt": links("frt_median"),
                 "art": links("art_median"),
@@ -649,6 +653,25 @@ class Dashboard:
                 "sample": _("Sample"),
                 "few": _("few in the sample"),
             },
+        }
+
+    @staticmethod
+    def chart_lists(charts: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+        """Each chart's points as links (label, list), written under the chart: a click on the
+        canvas is for a mouse; these reach the same lists by keyboard and touch."""
+        trend, links = charts["trend"], charts["links"]
+
+        def paired(labels: list[str], urls: list[str | None]) -> list[tuple[str, str]]:
+            return [(label, url) for label, url in zip(labels, urls, strict=True) if url]
+
+        return {
+            "csat": paired(trend["labels"], links["csat"]),
+            "nps": paired(trend["labels"], links["nps"]),
+            "ces": paired(trend["labels"], links["ces"]),
+            "times": paired(trend["labels"], links["frt"]),
+            "volume": paired(trend["labels"], links["volume"]),
+            "channels": paired(charts["channels"]["labels"], links["channels"]),
+            "backlog": paired(charts["backlog"]["labels"], links["backlog"]),
         }
 
     # --- the export registry ---

@@ -69,6 +69,10 @@ class Line:
     sample: str
     css: str
     href: str | None
+    effect: str = ""  # in words what the colour says ("helped", "hurt"), for screen readers
+    # When the link lists something other than the sample named (the response rate's lines
+    # name surveys sent, which no list shows; the link opens their answers): its own words.
+    href_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,13 @@ def _tone(value: float, kpi: Kpi) -> str:
         return "text-body-secondary"
     helped = (value > 0) == (kpi.better == "higher")
     return "text-success" if helped else "text-danger"
+
+
+def _effect(value: float, kpi: Kpi) -> str:
+    if not kpi.better:
+        return ""
+    helped = (value > 0) == (kpi.better == "higher")
+    return str(_("helped")) if helped else str(_("hurt"))
 
 
 def _segment(explanation: Explanation, contribution: Contribution) -> Segment | None:
@@ -173,6 +184,8 @@ def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) ->
                 sample=_sample(kpi, segment),
                 css=_tone(contribution.points, kpi),
                 href=href,
+                effect=_effect(contribution.points, kpi),
+                href_label=str(_("its answers")) if kpi.sample == "sent" else "",
             )
         )
     through_mean = ""

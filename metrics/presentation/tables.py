@@ -35,6 +35,11 @@ class Table:
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     links: dict[tuple[int, int], str] = field(default_factory=dict)
 
+    @property
+    def has_few(self) -> bool:
+        """Whether a shown figure is over a small sample (the table then says what * means)."""
+        return any(self.rows[row][column] is not None for row, column in self.muted_cells)
+
     def html_columns(self) -> list[Column]:
         """On the page a gap shares its value's cell; the CSV keeps it in a column of its own."""
         return [column for column in self.columns if not column.unit.startswith("gap")]

@@ -276,8 +276,16 @@
 
   // A click on a point or a bar opens the list of tickets or answers behind it (the page
   // writes each link; a point without one, e.g. the churn chart's, opens nothing).
+  // The datasets of a chart in order → the links of each (the NPS chart's line, then its
+  // promoters', passives' and detractors' bars; the times chart's FRT, then ART).
+  var DATASET_LINKS = {
+    nps: ["nps", "promoters", "passives", "detractors"],
+    times: ["frt", "art"],
+  };
+
   function linkFor(links, name, datasetIndex, index) {
-    var series = name === "times" ? (datasetIndex === 0 ? links.frt : links.art) : links[name];
+    var names = DATASET_LINKS[name];
+    var series = names ? links[names[datasetIndex]] : links[name];
     return series ? series[index] : null;
   }
 

@@ -33,7 +33,7 @@ def test_a_manager_expands_why_csat_moved_and_reads_the_answers_behind_a_line(
 
     first = lines.first
     text = first.inner_text()
-    assert re.match(r"^−\d+\.\d pp ", text), text
+    assert re.match(r"^−\d+\.\d pp\s+\(hurt\)", text), text  # said, not only coloured
     expected = int(re.search(r"· (\d+) answers?", text).group(1))
     first.locator("a.kpi-why-link").click()
     page.wait_for_url(re.compile(r".*/surveys/responses/\?.*question=csat"))

@@ -240,6 +240,10 @@ def test_drivers_split_the_scores_with_labels_and_the_overall(marta, ana, survey
             "csat": 50.0,
             "nps": 0.0,
             "ces": None,
+            # each score's own sample: nobody answered CES
+            "csat_n": 2,
+            "nps_n": 2,
+            "ces_n": 0,
         }
     ]
     assert body["facts"]["channel"]["rows"][0]["label"] == "Phone"

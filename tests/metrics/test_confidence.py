@@ -190,3 +190,26 @@ def test_the_summary_api_carries_each_kpis_confidence(marta, steady_then_better)
     assert figure["interval"] == wilson(38, 40)
     assert body["confidence"]["volume"]["interval"] is None
     assert body["csat"]["responses"] == 40
+
+
+def test_ces_percent_easy_carries_its_wilson_interval(client, marta, ana, handled):  # noqa: F811
+    for score in (7, 6, 2):
+        handled(ana, ces=score)
+    client.force_login(marta)
+    shown = cards(client.get(DASHBOARD, {"period": "7"}))
+    low, high = (f"{value:.1f} %" for value in wilson(2, 3).values())
+    assert shown["ces"]["confidence"][0] == f"% easy: 95 % interval (Wilson): {low} to {high}"
+    body = token_client(marta).get(api("summary"), {"from": SEVEN_DAYS_AGO}).json()
+    assert body["confidence"]["ces_percent_easy"]["interval"] == wilson(2, 3)
+    assert body["confidence"]["ces_percent_easy"]["sample"] == 3
+
+
+def test_a_driver_cells_sample_is_its_questions_answers(client, marta, ana, handled):  # noqa: F811
+    handled(ana, csat=5, nps=9, ces=7)
+    handled(ana, csat=4, nps=10)  # CES left unanswered
+    client.force_login(marta)
+    response = client.get(DASHBOARD, {"period": "7"})
+    table = next(t for t in response.context["driver_tables"] if t.name == "drivers-escalated")
+    assert table.rows[0][1] == 2  # answers in the row
+    assert table.notes[0, 2] == "2 answers"  # CSAT
+    assert table.notes[0, 6] == "1 answer"  # CES: one of them answered it

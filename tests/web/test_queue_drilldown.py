@@ -133,6 +133,14 @@ def test_the_drill_down_is_said_above_the_list_with_a_way_out(client, marta, nov
     assert "drill-down" not in client.get(f"{QUEUE}?priority=normal").content.decode()
 
 
+def test_a_drilled_list_offers_no_save_this_view(client, marta, november):
+    """A figure's dated list is not a lasting view (the saved views refuse its parameters)."""
+    client.force_login(marta)
+    drilled = client.get(f"{QUEUE}?created_from=2026-11-01&created_before=2026-12-01")
+    assert 'class="mb-3 save-view"' not in drilled.content.decode()
+    assert 'class="mb-3 save-view"' in client.get(f"{QUEUE}?priority=normal").content.decode()
+
+
 def test_times_are_shown_when_the_period_is_not_whole_days(client, marta, november):
     client.force_login(marta)
     page = client.get(f"{QUEUE}?open_at=2026-12-01T09:30&age=1_3d").content.decode()
