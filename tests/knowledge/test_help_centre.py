@@ -181,3 +181,17 @@ def test_a_forged_search_token_records_no_click(client, published):
     response = client.get("/help/search/forged:token/seguir-envio/")
     assert response.status_code == 302
     assert not SearchLog.objects.filter(clicked_article__isnull=False).exists()
+
+
+def test_related_articles_then_come_from_shared_title_words_in_other_sections(
+    client, published, write, category
+):
+    from knowledge.models import Section
+
+    other = Section.objects.create(category=category, slug="otra", name_es="Otra")
+    write(slug="lejos", title_es="Recetas de cocina", section=other)
+    write(slug="cerca", title_es="Seguir un envío internacional", section=other)
+    page = es(client).get("/help/articles/seguir-envio/").content.decode()
+    related = page.split('class="mb-4 help-related"')[1]
+    assert "Seguir un envío internacional" in related
+    assert "Recetas de cocina" not in related

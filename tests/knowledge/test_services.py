@@ -162,3 +162,17 @@ def test_a_search_is_logged_folded_and_its_first_click_recorded(write):
 
 def test_an_empty_search_is_not_logged():
     assert services.log_search(query=HelpSearch.parse("  "), language="es", results=0) is None
+
+
+def test_an_agent_may_not_restore_a_version_of_a_published_article(ana, write):
+    article = write(slug="pub", title_es="Publicado")
+    with pytest.raises(PermissionDenied):
+        services.restore_version(article=article, version=article.versions.first(), by=ana)
+
+
+def test_the_rendered_html_and_folded_words_follow_each_edit(ana, section):
+    article = services.create_article(
+        by=ana, content=content(section, title_es="Año NUEVO", body_es="_Envío_")
+    )
+    assert (article.search_title, article.search_body) == (" ano nuevo ", " envio ")
+    assert article.html_es == "<p><em>Envío</em></p>"
