@@ -158,6 +158,11 @@ def render_queue(
     # The tags of what the filters match, while that is at most the count's cap (a bounded
     # query); beyond it the counts would cost as much as the list.
     tag_counts = [] if paginator.count_is_capped else tags_in_use(filterset.qs)
+    # A dashboard figure's list says its exact size even past the pager's cap, so that it can
+    # be read against the figure (one count of what the figure counted).
+    drilled_total = (
+        filterset.qs.count() if paginator.count_is_capped and filterset.drilling else None
+    )
     counts = queue_counts(user)
     tabs = [(name, QUEUE_LABELS[name], counts[name]) for name in available_queues(user)]
     views = saved_view_tabs(user, list(saved_views_offered_to(user)))
@@ -176,6 +181,7 @@ def render_queue(
             "active_view": _matching_view(request.GET, current, views),
             "save_form": save_form,
             "filterset": filterset,
+            "drilled_total": drilled_total,
             "page_obj": page,
             "sort": filterset.current_sort,
             "tag_counts": tag_counts,

@@ -200,3 +200,18 @@ def test_a_deactivated_agents_tickets_still_open(client, marta, ana, november):
     assert shown(client, f"{period}&assignee={ana.pk + 1000}") == expected  # ignored, reported
     page = client.get(f"{QUEUE}?{period}&assignee={ana.pk + 1000}").content.decode()
     assert "is-invalid" in page or "Select a valid choice" in page
+
+
+def test_a_drilled_list_past_the_pagers_cap_says_its_exact_size(
+    client, marta, november, monkeypatch
+):
+    """The pager stops counting at its cap ("1000+"); a figure's list still says how many it
+    holds, to be read against the figure."""
+    monkeypatch.setattr("cases.paginator.COUNT_CAP", 2)
+    client.force_login(marta)
+    page = client.get(f"{QUEUE}?created_from=2026-11-01&created_before=2026-12-01")
+    assert page.context["page_obj"].paginator.count_is_capped
+    assert page.context["drilled_total"] == 4  # first, resolved, closed, last (not merged)
+    assert '<span class="drill-down-total">4 in all</span>' in page.content.decode()
+    plain = client.get(f"{QUEUE}?priority=normal")
+    assert plain.context["drilled_total"] is None  # an ordinary list keeps its cheap count
