@@ -275,6 +275,10 @@ def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> Ar
     )
     image.file.save(image.token, file, save=False)
     image.save()
+    # A text may already name the image (pasted before the upload): its HTML shows it now.
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    _render_into(locked)
+    locked.save(update_fields=["html_es", "html_en"])
     return image
 
 

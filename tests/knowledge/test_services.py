@@ -176,3 +176,19 @@ def test_the_rendered_html_and_folded_words_follow_each_edit(ana, section):
     )
     assert (article.search_title, article.search_body) == (" ano nuevo ", " envio ")
     assert article.html_es == "<p><em>Envío</em></p>"
+
+
+def test_an_image_named_in_the_text_before_its_upload_shows_once_uploaded(
+    ana, section, monkeypatch
+):
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda n: "tokenfixed1234")
+    article = services.create_article(
+        by=ana,
+        content=content(section, title_es="Img", body_es="![x](/help/images/tokenfixed1234/)"),
+    )
+    assert "src=" not in article.html_es
+    services.upload_image(
+        article=article, by=ana, file=SimpleUploadedFile("a.png", PNG, "image/png")
+    )
+    article.refresh_from_db()
+    assert 'src="/help/images/tokenfixed1234/"' in article.html_es
