@@ -177,9 +177,9 @@ def check_breakdowns(
             for row in kpis.breakdown(key, by, period, filters):
                 url = drill_url(key, period, filters, segment=(by, row["key"]))
                 mismatches.check(f"{key} by {by}={row['key']}", url, sample(row["detail"]), user)
-    for key, values in kpis.backlog(period.end, filters, by="team").items():
-        url = drill_url("backlog", period, filters, segment=("team", key))
-        mismatches.check(f"backlog team={key}", url, values["total"], user)
+    for team, values in kpis.backlog(period.end, filters, by="team").items():
+        url = drill_url("backlog", period, filters, segment=("team", team))
+        mismatches.check(f"backlog team={team}", url, values["total"], user)
 
 
 def check_tables(
@@ -191,11 +191,11 @@ def check_tables(
         mismatches.check(f"channel {row['key']}", url, row["value"], user)
     for fact, rows in kpis.drivers(period, filters).items():
         assert fact in definitions.DRIVER_NAMES
-        for row in rows:
-            segment = (f"driver:{fact}", row["value"])
+        for driver in rows:
+            segment = (f"driver:{fact}", driver["value"])
             url = drill_url("responses", period, filters, segment=segment)
-            mismatches.check(f"driver {fact}={row['value']}", url, row["responses"], user)
-            for key, figure in (("csat", row["csat"]), ("nps", row["nps"])):
+            mismatches.check(f"driver {fact}={driver['value']}", url, driver["responses"], user)
+            for key, figure in (("csat", driver["csat"]), ("nps", driver["nps"])):
                 whole = drill_url(key, period, filters, segment=segment)
                 assert whole is not None
                 if key == "csat":
@@ -210,7 +210,7 @@ def check_tables(
                         listed(promoters, user) - listed(detractors, user), listed(whole, user)
                     )
                 if got != figure:
-                    mismatches.append(f"driver {fact}={row['value']} {key}: {got} ≠ {figure}")
+                    mismatches.append(f"driver {fact}={driver['value']} {key}: {got} ≠ {figure}")
     columns = {
         "volume": lambda f: f["created"]["volume"],
         "frt_median": lambda f: f["created"]["frt"]["count"],

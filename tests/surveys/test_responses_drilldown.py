@@ -23,8 +23,10 @@ pytestmark = pytest.mark.django_db
 LIST_URL = reverse("surveys:response_list")
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(settings.TIME_ZONE))
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def listed(client, query: str) -> set[int]:
