@@ -228,3 +228,9 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+# The models of the deflection and of the agents' use live in modules of their own, imported
+# here so that Django finds them (they refer to the models above).
+from .models_agent import *  # noqa: E402, F403
+from .models_deflection import *  # noqa: E402, F403
