@@ -25,6 +25,11 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
 - `customer_merge_counts(sender=Customer, customer)` — asked by the merge's confirmation
   page: a receiver answers `{kind: count}` of the rows a merge of `customer` would move.
   Reads only.
+- `web_case_submitted(sender=Ticket, ticket, visit_token)` — sent by the web form `/support/`
+  (cases/views/portal.py, `new_case`) once a case is created, outside its transaction, with
+  the form's posted `deflection_visit` field ("" when absent; any text, so a receiver checks
+  it). The knowledge app connects to it to note that the visit's suggested articles did not
+  spare a ticket (docs/knowledge.md, deflection).
 """
 
 from collections.abc import Iterator
@@ -52,6 +57,10 @@ class CustomerCaseLink:
 
 customers_merged = Signal()
 customer_merge_counts = Signal()
+web_case_submitted = Signal()
+
+# The web form's field a higher app's fragment may add to it (see web_case_submitted).
+WEB_FORM_VISIT_FIELD = "deflection_visit"
 
 _replaying: ContextVar[bool] = ContextVar("replaying_history", default=False)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import public
+from .views import public, suggest
 
 app_name = "help"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", public.help_home, name="home"),
     path("search/", public.help_search, name="search"),
     path("search/<str:token>/<slug:slug>/", public.open_result, name="open_result"),
+    path("suggest/", suggest.suggest, name="suggest"),
+    path("suggested/<str:token>/<slug:slug>/", suggest.open_suggestion, name="open_suggestion"),
     path("articles/<slug:slug>/", public.help_article, name="article"),
     path("articles/<slug:slug>/vote/", public.help_vote, name="vote"),
     path("images/<str:token>/", public.help_image, name="image"),

@@ -38,7 +38,12 @@ from ..services import (
 )
 from ..services.attachments import FIELD as FILES_FIELD
 from ..services.customer_links import LinkState
-from ..signals import CustomerCaseLink, customer_case_links
+from ..signals import (
+    WEB_FORM_VISIT_FIELD,
+    CustomerCaseLink,
+    customer_case_links,
+    web_case_submitted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +136,11 @@ def new_case(request):
         except CasesError as error:
             refusal_on_form(form, error)
         else:
+            web_case_submitted.send(
+                sender=Ticket,
+                ticket=ticket,
+                visit_token=request.POST.get(WEB_FORM_VISIT_FIELD, "")[:64],
+            )
             request.session[SESSION_SUBMITTED] = {
                 "reference": ticket.reference,
                 "email": ticket.customer.email,

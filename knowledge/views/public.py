@@ -22,7 +22,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from .. import services
+from .. import deflection, services
 from ..models import Article, ArticleImage, ArticleVote, Section, Status, in_language
 from ..selectors import (
     is_staff,
@@ -166,6 +166,8 @@ def _article_etag(request: HttpRequest, slug: str) -> str | None:
 def help_article(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
     article = _public_article(slug)
+    if not is_staff(request.user):
+        deflection.record_view(article)  # the self-service KPIs' views (knowledge/kpis.py)
     title, shown_in = in_language(article, "title", language)
     html = article.html_es if shown_in == "es" else article.html_en
     section = article.section
