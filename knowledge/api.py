@@ -35,6 +35,7 @@ from cases.api.pagination import PagePagination
 from cases.models import User
 
 from . import services
+from .api_agent import ArticleSentOutput, sent_data
 from .models import Article, Section, Status, in_language
 from .search import QUERY_MAX_LENGTH, HelpSearch, search
 from .selectors import article_by_slug_or_id, articles_for_staff, public_articles, versions_of
@@ -191,6 +192,12 @@ class KnowledgeArticleOutput(serializers.Serializer[Any]):
     published_at = serializers.DateTimeField(allow_null=True)
 
 
+class KnowledgeArticleDetailOutput(KnowledgeArticleOutput):
+    sent = ArticleSentOutput(
+        help_text=_("Tickets where agents sent it, and their CSAT % (docs/knowledge.md).")
+    )
+
+
 class VersionOutput(serializers.Serializer[Any]):
     number = serializers.IntegerField()
     changed_by = UserRefOutput()
@@ -309,10 +316,12 @@ class KnowledgeArticleDetailApi(StaffApi):
 
     @extend_schema(
         operation_id="knowledge_articles_retrieve",
-        responses={200: KnowledgeArticleOutput, **error_responses(404)},
+        responses={200: KnowledgeArticleDetailOutput, **error_responses(404)},
     )
     def get(self, request: Request, id: int) -> Response:
-        return Response(KnowledgeArticleOutput(_staff_article(request, id)).data)
+        article = _staff_article(request, id)
+        data = {**KnowledgeArticleOutput(article).data, "sent": sent_data(article, _staff(request))}
+        return Response(data)
 
     @extend_schema(
         operation_id="knowledge_articles_update",

@@ -21,11 +21,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cases.errors import PermissionDenied, ValidationError
-from cases.models import IMAGE_SIGNATURES, Role, User
+from cases.models import IMAGE_SIGNATURES, Role, Ticket, User
+from cases.models import Status as TicketStatus
+from cases.selectors import tickets_visible_to
 
 from .models import (
     Article,
     ArticleImage,
+    ArticleSource,
     ArticleVersion,
     ArticleVote,
     SearchLog,
@@ -330,3 +333,17 @@ def delete_article(*, article: Article, by: User) -> None:
     for image in locked.images.all():
         image.file.delete(save=False)
     locked.delete()
+
+
+@transaction.atomic
+def create_article_from_ticket(*, ticket: Ticket, by: User, content: ArticleContent) -> Article:
+    """ "Turn this answer into an article": a new draft (as `create_article`) that records the
+    resolved or closed ticket it came from. Only staff who can see the ticket may."""
+    _require_staff(by)
+    if not tickets_visible_to(by).filter(pk=ticket.pk).exists():
+        raise PermissionDenied(_("You cannot see this ticket."))
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        raise ValidationError(_("Only a resolved or closed ticket can become an article."))
+    article = create_article(by=by, content=content)
+    ArticleSource.objects.create(article=article, ticket=ticket, created_by=by)
+    return article

@@ -1,0 +1,194 @@
+"""Articles in the agents' hands (docs/knowledge.md, "For agents"): the reply box's article
+finder, the uses it records, and what each article's uses came to.
+
+- The finder offers published and internal articles (agents may read internal ones), never
+  drafts. A published article may go into a reply as a link to its public page or as its
+  text; an internal one only as its text, since the help centre does not show it.
+- Inserting writes an `ArticleUse` (article, ticket, agent, language, kind, time); the text
+  put in the reply box carries no marker. A use counts as **sent** when its ticket has a
+  public reply by an agent written at or after the use: read at query time, so a reply
+  discarded unsent never counts, and nothing needs to be matched in the reply's text.
+- An article's outcome: the tickets where it was sent, and the CSAT % of those tickets'
+  survey answers (`100 × count(csat ≥ 4) / count(csat answers)`, docs/kpis.md) with its
+  sample. The answers are read through the reverse relation from `Ticket`
+  (`survey_responses__csat`) by name, so this module imports nothing from `surveys`."""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cases.errors import PermissionDenied, ValidationError
+from cases.models import Reply, Ticket, User
+from cases.selectors import tickets_visible_to
+
+from .models import Article, ArticleUse, Status, UseKind, in_language
+from .search import HelpSearch, search
+from .selectors import is_staff
+
+FINDER_LIMIT = 8
+OFFERED = (Status.PUBLISHED, Status.INTERNAL)
+SATISFIED = 4  # CSAT 4 and 5 are "satisfied" (docs/kpis.md)
+_RELATIVE_LINK = re.compile(r"\]\((/(?:help)/)")
+
+
+def finder_articles(user: User, text: str) -> QuerySet[Article]:
+    """Published and internal articles matching `text`, best first; none for non-staff."""
+    if not is_staff(user):
+        return Article.objects.none()
+    articles = Article.objects.filter(status__in=OFFERED).select_related("section__category")
+    return search(articles, HelpSearch.parse(text))[:FINDER_LIMIT]
+
+
+def customer_language(ticket: Ticket) -> str:
+    """The customer's preferred language, as the articles' languages name it."""
+    language = (ticket.customer.language or settings.LANGUAGE_CODE)[:2]
+    return language if language in ("es", "en") else "es"
+
+
+def article_url(article: Article) -> str:
+    """The article's public page, absolute (for an e-mail)."""
+    return f"{settings.SITE_URL}/help/articles/{article.slug}/"
+
+
+def insertion(article: Article, *, kind: str, language: str) -> tuple[str, str]:
+    """What goes into the reply box, and the language it is in: a link (its title and
+    address) or its title and Markdown text, with the help centre's own addresses made
+    absolute. Refused for a link to an article that is not published."""
+    title, shown = in_language(article, "title", language)
+    if kind == UseKind.LINK:
+        if article.status != Status.PUBLISHED:
+            raise ValidationError(
+                _("Only a published article can be sent as a link; insert its text instead."),
+                field="kind",
+            )
+        return f"{title}: {article_url(article)}", shown
+    if kind != UseKind.TEXT:
+        raise ValidationError(_("Insert a link or the text."), field="kind")
+    body = getattr(article, f"body_{shown}", "")
+    body = _RELATIVE_LINK.sub(lambda m: f"]({settings.SITE_URL}{m.group(1)}", body)
+    return (f"{title}\n\n{body}".strip(), shown)
+
+
+@transaction.atomic
+def record_use(*, article: Article, ticket: Ticket, by: User, kind: str) -> tuple[ArticleUse, str]:
+    """The agent inserted the article into the ticket's reply: (the use, the text inserted).
+    Preconditions checked here: `by` is staff and sees the ticket, the article is published
+    or internal, and a link only for a published article."""
+    if not is_staff(by) or not tickets_visible_to(by).filter(pk=ticket.pk).exists():
+        raise PermissionDenied(_("You cannot reply on this ticket."))
+    if article.status not in OFFERED:
+        raise ValidationError(_("A draft cannot be sent to a customer."), field="article")
+    text, language = insertion(article, kind=kind, language=customer_language(ticket))
+    use = ArticleUse.objects.create(
+        article=article, ticket=ticket, agent=by, kind=kind, language=language
+    )
+    return use, text
+
+
+def _sent_after() -> Exists:
+    return Exists(
+        Reply.objects.filter(
+            ticket_id=OuterRef("ticket_id"),
+            public=True,
+            author__isnull=False,
+            created_at__gte=OuterRef("created_at"),
+        )
+    )
+
+
+def sent_uses(article: Article) -> QuerySet[ArticleUse]:
+    """The article's uses that were sent: a public agent reply on the ticket followed."""
+    return ArticleUse.objects.filter(article=article).filter(_sent_after())
+
+
+@dataclass(frozen=True)
+class SentTicket:
+    ticket: Ticket
+    kinds: list[str]
+    first_used_at: object
+    csat: list[int]
+
+
+@dataclass(frozen=True)
+class ArticleOutcome:
+    """Where an article was sent and how satisfied those tickets' customers said they were."""
+
+    tickets: list[SentTicket]
+    hidden: int  # tickets where it was sent that the viewer may not see
+    csat_answers: int
+    csat_satisfied: int
+    low_sample: bool
+
+    @property
+    def csat_percent(self) -> float | None:
+        if not self.csat_answers:
+            return None
+        return round(100 * self.csat_satisfied / self.csat_answers, 1)
+
+
+def article_outcome(article: Article, viewer: User) -> ArticleOutcome:
+    """The tickets where `article` was sent (those the viewer may see listed, the others
+    counted) and the CSAT % over all of them, each ticket's answers counted once each."""
+    uses = list(
+        sent_uses(article).order_by("created_at", "pk").values("ticket_id", "kind", "created_at")
+    )
+    ticket_ids = list(dict.fromkeys(u["ticket_id"] for u in uses))
+    figures = Ticket.objects.filter(pk__in=ticket_ids).aggregate(
+        answers=Count("survey_responses", filter=Q(survey_responses__csat__isnull=False)),
+        satisfied=Count("survey_responses", filter=Q(survey_responses__csat__gte=SATISFIED)),
+    )
+    visible = {t.pk: t for t in tickets_visible_to(viewer).filter(pk__in=ticket_ids)}
+    scores: dict[int, list[int]] = {}
+    for ticket_id, csat in (
+        Ticket.objects.filter(pk__in=list(visible), survey_responses__csat__isnull=False)
+        .values_list("pk", "survey_responses__csat")
+        .order_by("pk", "survey_responses__csat")
+    ):
+        if csat is not None:
+            scores.setdefault(ticket_id, []).append(csat)
+    rows = []
+    for ticket_id in ticket_ids:
+        if ticket_id not in visible:
+            continue
+        mine = [u for u in uses if u["ticket_id"] == ticket_id]
+        rows.append(
+            SentTicket(
+                ticket=visible[ticket_id],
+                kinds=sorted({u["kind"] for u in mine}),
+                first_used_at=mine[0]["created_at"],
+                csat=scores.get(ticket_id, []),
+            )
+        )
+    answers = int(figures["answers"] or 0)
+    return ArticleOutcome(
+        tickets=rows,
+        hidden=len(ticket_ids) - len(rows),
+        csat_answers=answers,
+        csat_satisfied=int(figures["satisfied"] or 0),
+        low_sample=answers < settings.KPI_MIN_SAMPLE,
+    )
+
+
+def draft_from_ticket(ticket: Ticket) -> dict[str, str]:
+    """A draft's text from a resolved ticket ("Turn this answer into an article"), in the
+    customer's language: the subject as the title, and as the text the resolution followed
+    by the last public agent reply (when it says something else), for the author to edit."""
+    language = customer_language(ticket)
+    last_reply = (
+        Reply.objects.filter(ticket=ticket, public=True, author__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("body", flat=True)
+        .first()
+    )
+    parts = [ticket.resolution.strip()]
+    if last_reply and last_reply.strip() != parts[0]:
+        parts.append(last_reply.strip())
+    return {
+        "language": language,
+        f"title_{language}": ticket.subject.strip()[:200],
+        f"body_{language}": "\n\n".join(p for p in parts if p),
+    }
