@@ -241,8 +241,10 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone())
 
 
-FIRST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
-LAST_MOMENT = datetime(2100, 1, 1, tzinfo=UTC)
+# The dashboard takes local dates from 1970-01-01 to 2100-01-01; their midnights in any time
+# zone fall within a day of those in UTC.
+FIRST_MOMENT = datetime(1969, 12, 31, tzinfo=UTC)
+LAST_MOMENT = datetime(2100, 1, 2, tzinfo=UTC)
 
 
 class MomentField(forms.Field):
