@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_self_service
 
 app_name = "knowledge-api"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("help/articles/", api.HelpArticleListApi.as_view(), name="help-article-list"),
     path(
         "help/articles/<str:key>/", api.HelpArticleDetailApi.as_view(), name="help-article-detail"
+    ),
+    path(
+        "knowledge/self-service/",
+        api_self_service.SelfServiceApi.as_view(),
+        name="knowledge-self-service",
     ),
     path(
         "knowledge/articles/", api.KnowledgeArticleListApi.as_view(), name="knowledge-article-list"

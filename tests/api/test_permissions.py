@@ -235,6 +235,8 @@ MATRIX = [
     ("knowledge-article-status", "POST", "artD", 401, 403, 403, 403,   200,    200),
     ("knowledge-article-versions", "GET", "artD", 401, 403, 200, 200,  200,    200),
     ("knowledge-article-restore", "POST", "artP", 401, 403, 403, 403,  200,    200),
+    # the help centre's and the web form's figures: managers' (docs/kpis.md "Self-service")
+    ("knowledge-self-service", "GET", None, 401, 403,  403,    403,    200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -256,6 +258,7 @@ KNOWLEDGE_ROUTES = {
     "knowledge-article-status",
     "knowledge-article-versions",
     "knowledge-article-restore",
+    "knowledge-self-service",
 }
 # fmt: on
 
