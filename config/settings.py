@@ -472,6 +472,9 @@ METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
 # A figure computed over fewer items than this is flagged `low_sample` (docs/kpis.md): still
 # computed and shown, muted on the dashboard.
 KPI_MIN_SAMPLE = env_int("KPI_MIN_SAMPLE", 20)
+# Without usable rollups (docs/kpis.md, "Why it moved") the dashboard's explanations read the
+# tickets: over more tickets than this in the two periods they load after the page.
+EXPLAIN_INLINE_MAX_TICKETS = env_int("EXPLAIN_INLINE_MAX_TICKETS", 20_000)
 
 SURVEY_SEND_DELAY = env_int("SURVEY_SEND_DELAY", 600)  # seconds after the resolution; 0 = at once
 SURVEY_THROTTLE_DAYS = env_int("SURVEY_THROTTLE_DAYS", 7)

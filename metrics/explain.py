@@ -399,6 +399,39 @@ FamilyReadings: TypeAlias = dict[tuple[Family, int, str | None], ByGroup]
 Totals: TypeAlias = dict[tuple[int, str | None], dict[GroupKey, Counter[str]]]
 
 
+def _rollup_grains(
+    periods: tuple[Period, Period], filters: Filters, dimensions: Sequence[str]
+) -> dict[str, list[str | None]] | None:
+    """grain → the dimensions (None: ungrouped) it answers, when the rollups can answer the
+    explanation of these periods and filters; None otherwise."""
+    before, now = periods
+    if before.end > now.start and now.end > before.start:
+        return None
+    grains: dict[str, list[str | None]] = {}
+    for by in (None, *dimensions):
+        group = Grouping(by=by) if by else None
+        found = {kpis._rollup_grain(period, filters, group) for period in periods}
+        grain = found.pop()
+        if found or grain is None:
+            return None
+        grains.setdefault(grain, []).append(by)
+    return grains
+
+
+def reads_rollups(
+    period: Period,
+    filters: Filters,
+    previous: Period | None = None,
+    dimensions: Sequence[str] = DECOMPOSED_DIMENSIONS,
+) -> bool:
+    """Whether `explain_many` would read the rollups (a few queries whatever the desk's size)
+    rather than the tickets (a cost that grows with them)."""
+    with kpis.one_reading():
+        return (
+            _rollup_grains((previous or period.previous(), period), filters, dimensions) is not None
+        )
+
+
 def _from_rollups(
     families: Sequence[Family],
     periods: tuple[Period, Period],
@@ -411,17 +444,9 @@ def _from_rollups(
     (not fresh, a period not in whole days, a filter they do not keep, periods that
     overlap): explain_many then reads live."""
     before, now = periods
-    if before.end > now.start and now.end > before.start:
+    grains = _rollup_grains(periods, filters, dimensions)
+    if grains is None:
         return None
-    # grain → the dimensions (None: ungrouped) it answers
-    grains: dict[str, list[str | None]] = {}
-    for by in (None, *dimensions):
-        group = Grouping(by=by) if by else None
-        found = {kpis._rollup_grain(period, filters, group) for period in periods}
-        grain = found.pop()
-        if found or grain is None:
-            return None
-        grains.setdefault(grain, []).append(by)
     days = Q()
     for period in periods:
         days |= Q(day__gte=period.start_date, day__lt=period.end_date)

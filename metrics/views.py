@@ -106,6 +106,31 @@ def my_dashboard(request):
     return _page(request, agent=request.user)
 
 
+def _why(request, *, agent: User | None):
+    """The explanations a page deferred, each swapped into its card (htmx out-of-band)."""
+    form = DashboardFilterForm(request.GET, agent_scope=agent is not None)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    with kpis.one_reading():
+        board = Dashboard(form.kpi_period(), form.kpi_filters(agent), form.chosen_points)
+        explanations = board.explanations()
+    return render(request, "metrics/_why_oob.html", {"explanations": explanations})
+
+
+@staff_required
+@require_GET
+def why(request):
+    if not _is_manager(request.user):
+        raise PermissionDenied
+    return _why(request, agent=None)
+
+
+@staff_required
+@require_GET
+def my_why(request):
+    return _why(request, agent=request.user)
+
+
 @staff_required
 @require_GET
 def export(request, table: str):

@@ -297,6 +297,9 @@ class Card(TypedDict):
     response_rate: NotRequired[str]  # the survey KPIs'
     explanation: NotRequired[Any]  # presentation.explanations.CardExplanation, when explained
     href: NotRequired[str | None]  # the list of the figure's sample (metrics/drilldown.py)
+    explanation_deferred: NotRequired[
+        bool
+    ]  # comes after the page (Dashboard.explanations_deferred)
 
 
 def _details(kpi: Kpi, summary: KpiValues) -> list[str]:

@@ -6,13 +6,14 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from .. import confidence, definitions, kpis
 from ..drilldown import Part, Segment, bucket_period, drill_url
-from ..explain import DECOMPOSED_DIMENSIONS, explain_many
+from ..explain import DECOMPOSED_DIMENSIONS, explain_many, reads_rollups
 from ..kpis import (
     ChurnGroup,
     ChurnSplit,
@@ -228,13 +229,25 @@ class Dashboard:
             kpi.key: card_explanation(kpi, found[EXPLAINED_CARDS[kpi.key]], drill) for kpi in shown
         }
 
+    @cached_property
+    def explanations_deferred(self) -> bool:
+        """Whether the explanations come after the page (static/js: htmx, `metrics:why`): when
+        the rollups cannot answer them and the tickets to read are many, the page shows its
+        figures first rather than wait for the live reading."""
+        if reads_rollups(self.period, self.filters, dimensions=self.explained_dimensions()):
+            return False
+        tickets = int(self.current["volume"]) + int(self.previous["volume"])
+        return tickets > settings.EXPLAIN_INLINE_MAX_TICKETS
+
     def cards(self) -> list[Card]:
-        explanations = self.explanations()
+        explanations = {} if self.explanations_deferred else self.explanations()
         result = []
         for kpi in self.shown_kpis():
             shown = card(kpi, self.current, self.previous)
             if kpi.key in explanations:
                 shown["explanation"] = explanations[kpi.key]
+            elif self.explanations_deferred and kpi.key in EXPLAINED_CARDS:
+                shown["explanation_deferred"] = True
             shown["href"] = self.drill(kpi.key)
             for bar in shown["distribution"]:
                 bar["href"] = self.drill(kpi.key, part=bar["part"])

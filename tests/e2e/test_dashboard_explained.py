@@ -45,3 +45,14 @@ def test_a_manager_expands_why_csat_moved_and_reads_the_answers_behind_a_line(
     card.locator("a.kpi-drill").click()  # the figure itself: every answer it counts
     page.wait_for_url(re.compile(r".*/surveys/responses/\?.*question=csat"))
     assert page.locator("table.response-table tbody tr").count() == 10
+
+
+def test_deferred_explanations_arrive_after_the_page(page, marta, csat_fell_on_email, settings):  # noqa: F811
+    settings.EXPLAIN_INLINE_MAX_TICKETS = 5  # a "large" desk without rollups
+    log_in(page, "marta")
+    page.goto("/metrics/?period=7")
+    card = page.locator("[data-kpi=csat]")
+    assert card.locator(".kpi-value").inner_text() == "40.0 %"
+    card.locator(".kpi-why-line").first.wait_for()  # swapped in by htmx
+    assert card.locator(".kpi-why-pending").count() == 0
+    assert card.locator(".kpi-why-lines").first.locator("li").count() == 3

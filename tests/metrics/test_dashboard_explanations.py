@@ -1,9 +1,11 @@
 """Why a card moved, under the card: the largest rate and mix terms of every dimension,
 three at once and the rest behind "more", for managers and for an agent's own tickets."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from metrics.explain import explain
@@ -109,3 +111,48 @@ def test_a_segment_gone_this_period_says_what_it_had_and_opens_the_previous_peri
     assert f"answered_from={previous.start_date.isoformat()}" in email.href
     listed = client.get(email.href)
     assert listed.context["page_obj"].paginator.count == 3
+
+
+def test_a_large_live_reading_is_deferred_and_served_after_the_page(
+    client, marta, csat_fell_on_email, settings
+):
+    """Without rollups and over more tickets than EXPLAIN_INLINE_MAX_TICKETS, the page shows
+    its figures first; the explanations come from metrics:why, each swapped into its card."""
+    client.force_login(marta)
+    inline = cards(client.get(DASHBOARD, {"period": "7"}))["csat"]["explanation"]
+    settings.EXPLAIN_INLINE_MAX_TICKETS = 5
+    page = client.get(DASHBOARD, {"period": "7"})
+    shown = cards(page)
+    assert "explanation" not in shown["csat"] and shown["csat"]["explanation_deferred"]
+    html = page.content.decode()
+    assert 'id="why-csat"' in html and "Working out why it moved" in html
+    loader = re.search(r'hx-get="([^"]+)" hx-trigger="load" hx-swap="none" data-why-loader', html)
+    assert loader
+    why = client.get(loader.group(1).replace("&amp;", "&"))
+    assert why.status_code == 200
+    assert why.context["explanations"]["csat"] == inline
+    body = why.content.decode()
+    assert '<div id="why-csat" hx-swap-oob="true">' in body and "Why it moved" in body
+    assert body.count("hx-swap-oob") == len(why.context["explanations"])
+
+
+def test_the_deferred_explanations_follow_the_pages_rules(client, ana, bruno, csat_fell_on_email):
+    client.force_login(bruno)
+    assert client.get(reverse("metrics:why"), {"period": "7"}).status_code == 403
+    mine = client.get(reverse("metrics:my_why"), {"period": "7"})
+    assert mine.status_code == 200
+    lines = mine.context["explanations"]["csat"].lines
+    assert "agent" not in {line.dimension for line in lines}
+    assert client.get(reverse("metrics:my_why"), {"period": "nope"}).status_code == 400
+
+
+def test_with_rollups_the_explanations_are_never_deferred(
+    client, marta, csat_fell_on_email, settings
+):
+    from metrics import rollups
+
+    rollups.rebuild()
+    settings.EXPLAIN_INLINE_MAX_TICKETS = 0
+    client.force_login(marta)
+    shown = cards(client.get(DASHBOARD, {"period": "7"}))
+    assert "explanation" in shown["csat"]
