@@ -30,6 +30,11 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
   the form's posted `deflection_visit` field ("" when absent; any text, so a receiver checks
   it). The knowledge app connects to it to note that the visit's suggested articles did not
   spare a ticket (docs/knowledge.md, deflection).
+- `demo_loaded(sender=World, seed, now, managers)` — sent by the demo loader
+  (cases/demo/load.py, `load_demo`) at the end of a load that created the demo desk, inside
+  its transaction and while history is replayed: a higher app adds its own demo data
+  (deterministic for `seed`, dated before `now`; `managers` may author it). The knowledge
+  app writes the help centre's articles and their history.
 """
 
 from collections.abc import Iterator
@@ -58,6 +63,7 @@ class CustomerCaseLink:
 customers_merged = Signal()
 customer_merge_counts = Signal()
 web_case_submitted = Signal()
+demo_loaded = Signal()
 
 # The web form's field a higher app's fragment may add to it (see web_case_submitted).
 WEB_FORM_VISIT_FIELD = "deflection_visit"

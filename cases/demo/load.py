@@ -26,7 +26,7 @@ from ..models import (
     User,
 )
 from ..services.deadlines import record_past_deadlines
-from ..signals import replaying_history
+from ..signals import demo_loaded, replaying_history
 from .macros import create_macros
 from .people import MARKER_USERNAME
 from .relations import merge_demo_duplicate, relate_demo_tickets
@@ -110,6 +110,8 @@ def load_demo(
         _close_as_the_beat_would_have(now)
         _record_past_deadlines(now)
         Team.objects.filter(level=1).update(assignment=AssignmentMode.ROUND_ROBIN)
+        # Higher apps' demo data (the help centre): they may not be imported here.
+        demo_loaded.send(sender=World, seed=seed, now=now, managers=world.managers)
     return summary(elapsed=time.monotonic() - started)
 
 
