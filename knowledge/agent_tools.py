@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from cases.errors import PermissionDenied, ValidationError
@@ -30,6 +30,7 @@ from .search import HelpSearch, search
 from .selectors import is_staff
 
 FINDER_LIMIT = 8
+LIST_LIMIT = 200  # tickets listed per article; the figures cover all of them
 OFFERED = (Status.PUBLISHED, Status.INTERNAL)
 SATISFIED = 4  # CSAT 4 and 5 are "satisfied" (docs/kpis.md)
 _RELATIVE_LINK = re.compile(r"\]\((/(?:help)/)")
@@ -119,6 +120,7 @@ class ArticleOutcome:
 
     tickets: list[SentTicket]
     hidden: int  # tickets where it was sent that the viewer may not see
+    more: int  # tickets the viewer may see beyond the LIST_LIMIT listed
     csat_answers: int
     csat_satisfied: int
     low_sample: bool
@@ -131,42 +133,56 @@ class ArticleOutcome:
 
 
 def article_outcome(article: Article, viewer: User) -> ArticleOutcome:
-    """The tickets where `article` was sent (those the viewer may see listed, the others
-    counted) and the CSAT % over all of them, each ticket's answers counted once each."""
-    uses = list(
-        sent_uses(article).order_by("created_at", "pk").values("ticket_id", "kind", "created_at")
-    )
-    ticket_ids = list(dict.fromkeys(u["ticket_id"] for u in uses))
-    figures = Ticket.objects.filter(pk__in=ticket_ids).aggregate(
+    """The tickets where `article` was sent — the first LIST_LIMIT the viewer may see listed
+    by the time it was first inserted, the others counted — and the CSAT % over all of them.
+    Subqueries throughout, so a much-used article costs no long lists of ids."""
+    sent_tickets = sent_uses(article).values("ticket_id")
+    figures = Ticket.objects.filter(pk__in=sent_tickets).aggregate(
+        tickets=Count("pk", distinct=True),
         answers=Count("survey_responses", filter=Q(survey_responses__csat__isnull=False)),
         satisfied=Count("survey_responses", filter=Q(survey_responses__csat__gte=SATISFIED)),
     )
-    visible = {t.pk: t for t in tickets_visible_to(viewer).filter(pk__in=ticket_ids)}
+    visible = tickets_visible_to(viewer).filter(pk__in=sent_tickets)
+    first_use = (
+        sent_uses(article)
+        .filter(ticket_id=OuterRef("pk"))
+        .order_by("created_at")
+        .values("created_at")
+    )
+    listed = list(
+        visible.annotate(first_used_at=Subquery(first_use[:1])).order_by("first_used_at", "pk")[
+            :LIST_LIMIT
+        ]
+    )
+    ids = [ticket.pk for ticket in listed]
+    kinds: dict[int, set[str]] = {}
+    for ticket_id, kind in (
+        sent_uses(article).filter(ticket_id__in=ids).values_list("ticket_id", "kind")
+    ):
+        kinds.setdefault(ticket_id, set()).add(kind)
     scores: dict[int, list[int]] = {}
     for ticket_id, csat in (
-        Ticket.objects.filter(pk__in=list(visible), survey_responses__csat__isnull=False)
+        Ticket.objects.filter(pk__in=ids, survey_responses__csat__isnull=False)
         .values_list("pk", "survey_responses__csat")
         .order_by("pk", "survey_responses__csat")
     ):
         if csat is not None:
             scores.setdefault(ticket_id, []).append(csat)
-    rows = []
-    for ticket_id in ticket_ids:
-        if ticket_id not in visible:
-            continue
-        mine = [u for u in uses if u["ticket_id"] == ticket_id]
-        rows.append(
-            SentTicket(
-                ticket=visible[ticket_id],
-                kinds=sorted({u["kind"] for u in mine}),
-                first_used_at=mine[0]["created_at"],
-                csat=scores.get(ticket_id, []),
-            )
+    rows = [
+        SentTicket(
+            ticket=ticket,
+            kinds=sorted(kinds.get(ticket.pk, set())),
+            first_used_at=ticket.first_used_at,
+            csat=scores.get(ticket.pk, []),
         )
+        for ticket in listed
+    ]
+    seen = visible.count() if len(rows) == LIST_LIMIT else len(rows)
     answers = int(figures["answers"] or 0)
     return ArticleOutcome(
         tickets=rows,
-        hidden=len(ticket_ids) - len(rows),
+        hidden=int(figures["tickets"] or 0) - seen,
+        more=seen - len(rows),
         csat_answers=answers,
         csat_satisfied=int(figures["satisfied"] or 0),
         low_sample=answers < settings.KPI_MIN_SAMPLE,

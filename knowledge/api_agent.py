@@ -29,7 +29,9 @@ class ArticleSentOutput(serializers.Serializer[Any]):
     tickets_count = serializers.IntegerField(
         help_text=_("Tickets where the article was sent, seen or not by the caller.")
     )
-    tickets = SentTicketOutput(many=True, help_text=_("Those the caller may see."))
+    tickets = SentTicketOutput(
+        many=True, help_text=_("Those the caller may see, by first insertion (at most 200).")
+    )
     csat_percent = serializers.FloatField(
         allow_null=True,
         help_text=_("100 × CSAT answers of 4 or 5 / CSAT answers; null without any."),
@@ -41,7 +43,7 @@ class ArticleSentOutput(serializers.Serializer[Any]):
 def sent_data(article: Article, viewer: User) -> dict[str, Any]:
     outcome = article_outcome(article, viewer)
     return {
-        "tickets_count": len(outcome.tickets) + outcome.hidden,
+        "tickets_count": len(outcome.tickets) + outcome.more + outcome.hidden,
         "tickets": SentTicketOutput(outcome.tickets, many=True).data,
         "csat_percent": outcome.csat_percent,
         "csat_answers": outcome.csat_answers,

@@ -254,6 +254,18 @@ def test_an_articles_csat_is_that_of_the_tickets_it_was_sent_on(client, ana, car
     assert sent["tickets"][0]["kinds"] == ["link"]
 
 
+def test_a_much_used_article_lists_its_first_tickets_and_counts_the_rest(
+    monkeypatch, ana, team_n1, live
+):
+    first, second, third = (resolved_with_answer(ana, team_n1, live, n) for n in (5, 4, 1))
+    monkeypatch.setattr(agent_tools, "LIST_LIMIT", 2)
+    outcome = agent_tools.article_outcome(live, ana)
+    assert [row.ticket for row in outcome.tickets] == [first, second]
+    assert (outcome.more, outcome.hidden) == (1, 0)
+    # The figure covers every ticket: 5 and 4 satisfied, 1 not → 66.7 % of 3.
+    assert (outcome.csat_percent, outcome.csat_answers) == (66.7, 3)
+
+
 def test_an_article_never_sent_has_no_csat(ana, live):
     outcome = agent_tools.article_outcome(live, ana)
     assert (outcome.csat_percent, outcome.csat_answers, outcome.tickets) == (None, 0, [])
