@@ -92,3 +92,23 @@ def test_a_visitor_who_sends_the_form_anyway_is_not_deflected(
     later = kpis_at(31)
     assert (later["visits_shown"], later["deflected"]) == (1, 0)
     assert [row["slug"] for row in later["viewed_before_ticket"]] == ["reset-password"]
+
+
+def test_the_manager_dashboard_shows_the_self_service_section(
+    browser, live_server, article, settings
+):
+    """The section arrives by htmx with the dashboard's period, under the strict CSP."""
+    settings.DEBUG = False
+    visitor = Visitor(browser, live_server.url)
+    open_suggestion(visitor).close()
+    manager = Visitor(browser, live_server.url)
+    manager.visit("/accounts/login/")
+    manager.page.fill("#id_username", "marta")
+    manager.page.fill("#id_password", "pulso-test")
+    manager.page.click("button[type=submit]")
+    manager.page.wait_for_url("**/tickets/**")
+    manager.visit("/metrics/?period=7", wait_for=".dashboard-self-service")
+    rate = manager.page.locator("[data-self-service=deflection_rate]").inner_text()
+    assert "0 deflected of 1 web-form visit shown suggestions" in rate
+    assert "1 visit opened an article less than 30 minutes ago" in rate
+    assert visitor.close() == [] and manager.close() == []
