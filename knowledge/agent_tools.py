@@ -18,7 +18,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
 from cases.errors import PermissionDenied, ValidationError
@@ -208,3 +221,45 @@ def draft_from_ticket(ticket: Ticket) -> dict[str, str]:
         f"title_{language}": ticket.subject.strip()[:200],
         f"body_{language}": "\n\n".join(p for p in parts if p),
     }
+
+
+def _per_article(tickets: QuerySet[Ticket], count: Count) -> Subquery:
+    """One figure over `tickets` (which refer to the outer article), as a column."""
+    return Subquery(
+        tickets.order_by()
+        .annotate(one=Value(1, output_field=IntegerField()))
+        .values("one")
+        .annotate(n=count)
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def with_sent_figures(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """`articles` with `sent_tickets`, `sent_csat_answers`, `sent_csat_satisfied` and
+    `sent_csat_percent` (None without answers): the staff list's columns, by the same rule as
+    `article_outcome`."""
+    sent = ArticleUse.objects.filter(article=OuterRef(OuterRef("pk"))).filter(_sent_after())
+    tickets = Ticket.objects.filter(pk__in=sent.values("ticket_id"))
+    return articles.annotate(
+        sent_tickets=Coalesce(_per_article(tickets, Count("pk", distinct=True)), 0),
+        sent_csat_answers=Coalesce(
+            _per_article(
+                tickets,
+                Count("survey_responses", filter=Q(survey_responses__csat__isnull=False)),
+            ),
+            0,
+        ),
+        sent_csat_satisfied=Coalesce(
+            _per_article(
+                tickets,
+                Count("survey_responses", filter=Q(survey_responses__csat__gte=SATISFIED)),
+            ),
+            0,
+        ),
+    ).annotate(
+        sent_csat_percent=ExpressionWrapper(
+            Value(100.0) * F("sent_csat_satisfied") / NullIf(F("sent_csat_answers"), 0),
+            output_field=FloatField(),
+        )
+    )

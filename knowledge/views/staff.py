@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from cases.errors import CasesError
 from cases.errors import PermissionDenied as ServicePermissionDenied
 from cases.views.workspace import staff_required, staff_user
 
-from .. import services
+from .. import agent_tools, services
 from ..forms import ArticleForm, ImageForm
 from ..models import Article, Status
 from ..rendering import render as render_markdown
@@ -38,6 +39,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:200]
     if q:
         articles = search(articles, HelpSearch.parse(q))
+    # Where agents sent each article and its tickets' CSAT (docs/knowledge.md, "For agents").
+    articles = agent_tools.with_sent_figures(articles)
+    sort = request.GET.get("sort") or ""
+    if sort == "sent":
+        articles = articles.order_by(F("sent_tickets").desc(), "-updated_at", "-pk")
     return render(
         request,
         "knowledge/article_list.html",
@@ -46,6 +52,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "status": status,
             "q": q,
+            "sort": sort,
             "may_publish": services.may_publish(user),
             "nav": "knowledge",
         },

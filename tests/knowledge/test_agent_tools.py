@@ -201,11 +201,11 @@ def test_a_use_counts_as_sent_only_once_a_public_agent_reply_follows(ana, ticket
 # --- per article: the tickets where it was sent and their CSAT % ---------------------------------
 
 
-def resolved_with_answer(ana, team_n1, article, csat, *, send=True):
+def resolved_with_answer(ana, team_n1, article, csat, *, send=True, kind=UseKind.LINK):
     customer = CustomerFactory(email=f"c{csat}-{send}@example.com")
     ticket = make_ticket(by=ana, customer=customer, team=team_n1)
     if send:  # inserted, then a public reply
-        agent_tools.record_use(article=article, ticket=ticket, by=ana, kind=UseKind.LINK)
+        agent_tools.record_use(article=article, ticket=ticket, by=ana, kind=kind)
         public_reply(ticket, ana)
     else:  # a public reply, then inserted and only an internal note after it
         public_reply(ticket, ana)
@@ -264,6 +264,26 @@ def test_a_much_used_article_lists_its_first_tickets_and_counts_the_rest(
     assert (outcome.more, outcome.hidden) == (1, 0)
     # The figure covers every ticket: 5 and 4 satisfied, 1 not → 66.7 % of 3.
     assert (outcome.csat_percent, outcome.csat_answers) == (66.7, 3)
+
+
+def test_the_staff_list_counts_each_articles_tickets_and_csat_as_its_page(
+    client, ana, team_n1, live, internal
+):
+    resolved_with_answer(ana, team_n1, live, 5)
+    resolved_with_answer(ana, team_n1, live, 2)
+    resolved_with_answer(ana, team_n1, live, 4, send=False)
+    resolved_with_answer(ana, team_n1, internal, None, kind=UseKind.TEXT)
+    figures = {
+        a.pk: (a.sent_tickets, a.sent_csat_answers, a.sent_csat_satisfied)
+        for a in agent_tools.with_sent_figures(Article.objects.all())
+    }
+    assert figures == {live.pk: (2, 2, 1), internal.pk: (1, 0, 0)}
+    client.force_login(ana)
+    page = client.get("/knowledge/", {"sort": "sent"}).content.decode()
+    assert page.index("Envío: reembolso manual") > page.index(
+        "Cómo seguir tu envío"
+    )  # most sent first
+    assert "50.0 %" in page
 
 
 def test_an_article_never_sent_has_no_csat(ana, live):
