@@ -36,7 +36,9 @@ class ArticleSentOutput(serializers.Serializer[Any]):
         allow_null=True,
         help_text=_("100 × CSAT answers of 4 or 5 / CSAT answers; null without any."),
     )
-    csat_answers = serializers.IntegerField(help_text=_("The sample of the CSAT percentage: its answers."))
+    csat_answers = serializers.IntegerField(
+        help_text=_("The sample of the CSAT percentage: its answers.")
+    )
     low_sample = serializers.BooleanField(help_text=_("The sample is under KPI_MIN_SAMPLE."))
 
 
