@@ -26,7 +26,7 @@ from ..kpis import (
 )
 from .cards import KPI_CARDS, Card, Kpi, card
 from .explanations import EXPLAINED_CARDS, CardExplanation, card_explanation
-from .formatting import Number, difference, format_value
+from .formatting import Number, difference, format_value, sample_words
 from .labels import (
     BACKLOG_LABELS,
     CHURN_SPLIT_TITLES,
@@ -68,14 +68,6 @@ def sampled_interval(period: kpis.Period, answers: int, min_sample: int) -> str:
         if answers >= min_sample * len(kpis.buckets(period, interval)):
             return interval
     return candidates[-1]
-
-
-def sample_words(n: int, unit: str) -> str:
-    """A figure's sample as a tooltip says it: "12 answers", "1 ticket"."""
-    count = number_format(n, force_grouping=True)
-    if unit == "answers":
-        return ngettext("%(count)s answer", "%(count)s answers", n) % {"count": count}
-    return ngettext("%(count)s ticket", "%(count)s tickets", n) % {"count": count}
 
 
 # The agents table's figure columns → the KPI whose list each cell opens.

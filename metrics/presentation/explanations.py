@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from ..explain import Contribution, Explanation, Segment
 from ..kpis import GroupKey
 from ..templatetags.kpi_format import duration
 from .cards import Kpi
-from .formatting import DECIMALS
+from .formatting import DECIMALS, sample_words
 
 # The card → the KPI its explanation decomposes (medians through the mean of the same
 # durations). Backlog, churn and retention are states, not rates over the period's items.
@@ -92,7 +92,7 @@ class CardExplanation:
         return self.lines[SHOWN:]
 
 
-def _points(value: float, kpi: Kpi, measure: str) -> str:
+def _points(value: float, kpi: Kpi) -> str:
     """A term in the card's unit: points of a percentage, a score, a duration, a count."""
     sign = "+" if value > 0 else "−" if value < 0 else ""
     if kpi.unit == "duration":
@@ -136,12 +136,7 @@ def _segment(explanation: Explanation, contribution: Contribution) -> Segment | 
 
 
 def _count_words(kpi: Kpi, n: int) -> str:
-    count = number_format(n, force_grouping=True)
-    if kpi.sample == "sent":
-        return ngettext("%(count)s survey sent", "%(count)s surveys sent", n) % {"count": count}
-    if kpi.sample == "responses":
-        return ngettext("%(count)s answer", "%(count)s answers", n) % {"count": count}
-    return ngettext("%(count)s ticket", "%(count)s tickets", n) % {"count": count}
+    return sample_words(n, {"sent": "sent", "responses": "answers"}.get(kpi.sample, "tickets"))
 
 
 def _sample(kpi: Kpi, segment: Segment | None) -> str:
@@ -178,7 +173,7 @@ def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) ->
             Line(
                 segment=contribution.label,
                 dimension=str(DIMENSION_NAMES[contribution.dimension]),
-                points=_points(contribution.points, kpi, explanation.measure),
+                points=_points(contribution.points, kpi),
                 kind=str(KIND_NAMES.get(contribution.kind, "")),
                 help=str(KIND_HELP[contribution.kind]),
                 sample=_sample(kpi, segment),

@@ -7,6 +7,7 @@ from typing import Literal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..templatetags.kpi_format import duration
 
@@ -92,3 +93,13 @@ def noise_delta(change: Delta) -> Delta:
         "text-body-secondary kpi-noise",
         _("within noise"),
     )
+
+
+def sample_words(n: int, unit: str) -> str:
+    """A figure's sample in words: "12 answers", "1 ticket", "3 surveys sent"."""
+    count = number_format(n, force_grouping=True)
+    if unit == "answers":
+        return ngettext("%(count)s answer", "%(count)s answers", n) % {"count": count}
+    if unit == "sent":
+        return ngettext("%(count)s survey sent", "%(count)s surveys sent", n) % {"count": count}
+    return ngettext("%(count)s ticket", "%(count)s tickets", n) % {"count": count}
