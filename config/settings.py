@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "surveys",
     "metrics",
     "knowledge",
+    "quality",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("support/", include("cases.urls_portal")),
     path("help/", include("knowledge.urls_public")),
     path("knowledge/", include("knowledge.urls")),
+    path("quality/", include("quality.urls")),
     path("", include("surveys.urls")),
     path("api/v1/", include("config.urls_api")),
     path("", include("metrics.urls")),

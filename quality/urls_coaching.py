@@ -1,0 +1,5 @@
+"""Quality's coaching pages, part of quality/urls.py (namespace "quality")."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
