@@ -1,0 +1,1 @@
+"""Quality's read-only queries, one module per domain."""

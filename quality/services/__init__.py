@@ -1,0 +1,1 @@
+"""Quality's services: the only code that changes quality's state."""

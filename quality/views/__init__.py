@@ -1,0 +1,1 @@
+"""Quality's pages, one module per domain."""
