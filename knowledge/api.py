@@ -193,6 +193,9 @@ class KnowledgeArticleOutput(serializers.Serializer[Any]):
 
 
 class KnowledgeArticleDetailOutput(KnowledgeArticleOutput):
+    version = serializers.IntegerField(
+        help_text=_("Its newest version's number: send it back in PATCH's `version`.")
+    )
     sent = ArticleSentOutput(
         help_text=_("Tickets where agents sent it, and their CSAT % (docs/knowledge.md).")
     )
@@ -230,6 +233,15 @@ class ArticleInput(StrictInputSerializer):
 
 class ArticlePatchInput(ArticleInput):
     section = IdField(queryset=Section.objects.all(), required=False)  # type: ignore[no-untyped-call]  # as above
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2_147_483_647,
+        help_text=_(
+            "The version you read (…/versions/): if someone saved another since, 409 and "
+            "nothing is written."
+        ),
+    )
 
 
 class StatusInput(StrictInputSerializer):
@@ -320,13 +332,17 @@ class KnowledgeArticleDetailApi(StaffApi):
     )
     def get(self, request: Request, id: int) -> Response:
         article = _staff_article(request, id)
-        data = {**KnowledgeArticleOutput(article).data, "sent": sent_data(article, _staff(request))}
+        data = {
+            **KnowledgeArticleOutput(article).data,
+            "version": services.latest_version(article),
+            "sent": sent_data(article, _staff(request)),
+        }
         return Response(data)
 
     @extend_schema(
         operation_id="knowledge_articles_update",
         request=ArticlePatchInput,
-        responses={200: KnowledgeArticleOutput, **error_responses(400, 404)},
+        responses={200: KnowledgeArticleOutput, **error_responses(400, 404, 409)},
     )
     def patch(self, request: Request, id: int) -> Response:
         article = _staff_article(request, id)
@@ -336,6 +352,7 @@ class KnowledgeArticleDetailApi(StaffApi):
             article=article,
             by=_staff(request),
             content=_content(serializer.validated_data, article),
+            based_on=serializer.validated_data.get("version"),
         )
         return Response(KnowledgeArticleOutput(article).data)
 

@@ -4,6 +4,7 @@ record (a random token, no personal data), the articles opened from it and the f
 submission, told by cases' `web_case_submitted` signal. Also the help centre's view
 counters. Whether a visit was deflected is decided when read (knowledge/kpis.py)."""
 
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -69,8 +70,13 @@ def suggest(text: str, language: str, limit: int = SUGGESTIONS) -> list[Article]
     return [articles[pk] for pk in best if pk in articles]
 
 
+# What secrets.token_urlsafe writes: anything else (a NUL byte PostgreSQL would refuse, a
+# megabyte of junk) is no visit, without asking the database.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def visit_for(token: str) -> DeflectionVisit | None:
-    if not token or len(token) > 64:
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None
     return DeflectionVisit.objects.filter(token=token).first()
 

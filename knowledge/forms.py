@@ -38,6 +38,12 @@ class ArticleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
     )
 
+    # The version the editor started from (the edit page): a save after someone else's is
+    # refused instead of overwriting it (services.update_article).
+    version = forms.IntegerField(
+        required=False, min_value=0, max_value=2_147_483_647, widget=forms.HiddenInput
+    )
+
     def content(self) -> ArticleContent:
         data: dict[str, Any] = self.cleaned_data
         return ArticleContent(

@@ -4,6 +4,8 @@ The public — the help centre, its search and the public API — sees published
 whoever is signed in. Staff (agents, managers, admins) see every article in the staff pages
 and API: drafts, internal and published."""
 
+import re
+
 from django.db.models import Q, QuerySet
 
 from cases.models import User
@@ -12,6 +14,7 @@ from .models import Article, ArticleVersion, Category, Section, Status
 from .search import HelpSearch, search
 
 RELATED_LIMIT = 5
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,120}")  # what Article.slug holds (and ids)
 
 
 def public_articles() -> QuerySet[Article]:
@@ -74,6 +77,8 @@ def versions_of(article: Article) -> QuerySet[ArticleVersion]:
 
 def article_by_slug_or_id(articles: QuerySet[Article], key: str) -> Article | None:
     """An article of `articles` by slug, or by id when `key` is a number."""
+    if not _SLUG.fullmatch(key):  # e.g. a NUL byte, which PostgreSQL refuses in a query
+        return None
     lookup = Q(slug=key)
     if key.isdigit() and len(key) < 19:
         lookup |= Q(pk=int(key))

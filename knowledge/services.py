@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cases.errors import PermissionDenied, ValidationError
+from cases.errors import ConflictError, PermissionDenied, ValidationError
 from cases.models import IMAGE_SIGNATURES, Role, Ticket, User
 from cases.models import Status as TicketStatus
 from cases.selectors import tickets_visible_to
@@ -42,6 +42,7 @@ CONTENT_FIELDS = ("title_es", "body_es", "title_en", "body_en")
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 100_000
+SLUG_MAX_LENGTH = 120  # Article.slug's column
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,22 @@ def may_edit(user: User, article: Article) -> bool:
     return article.status == Status.DRAFT or may_publish(user)
 
 
+def may_delete(user: User, article: Article) -> bool:
+    """Managers and admins any article; an agent only a draft they wrote."""
+    if user.role is None or not user.is_active:
+        return False
+    own_draft = article.status == Status.DRAFT and article.author_id == user.pk
+    return may_publish(user) or own_draft
+
+
+def latest_version(article: Article) -> int:
+    """The number of the article's newest version (0 before the first)."""
+    number: int | None = (
+        article.versions.order_by("-number").values_list("number", flat=True).first()
+    )
+    return number or 0
+
+
 def _require_staff(user: User) -> None:
     if user.role is None or not user.is_active:
         raise PermissionDenied(_("Only agents, managers and admins can write articles."))
@@ -73,6 +90,10 @@ def _require_staff(user: User) -> None:
 
 def _check(content: ArticleContent, *, article: Article | None) -> ArticleContent:
     slug = slugify(content.slug.strip()) or slugify(content.title_es or content.title_en)
+    # A slug made from a long title would not fit its column: cut at a word's end.
+    if len(slug) > SLUG_MAX_LENGTH:
+        cut = slug[:SLUG_MAX_LENGTH]
+        slug = (cut.rsplit("-", 1)[0] if "-" in cut else cut).strip("-")
     if not slug:
         raise ValidationError(_("Give the article a slug."), field="slug")
     others = Article.objects.filter(slug=slug)
@@ -116,7 +137,7 @@ FIELD_LABELS = {
 
 
 def _record_version(article: Article, *, by: User, summary: str) -> ArticleVersion:
-    last = article.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    last = latest_version(article)
     return ArticleVersion.objects.create(
         article=article,
         number=last + 1,
@@ -158,13 +179,25 @@ def create_article(*, by: User, content: ArticleContent) -> Article:
 
 
 @transaction.atomic
-def update_article(*, article: Article, by: User, content: ArticleContent) -> Article:
-    """New text, section or slug; a version naming what changed (nothing if nothing did)."""
+def update_article(
+    *, article: Article, by: User, content: ArticleContent, based_on: int | None = None
+) -> Article:
+    """New text, section or slug; a version naming what changed (nothing if nothing did).
+
+    `based_on` is the version the editor started from: if someone saved another since, the
+    save is refused (ConflictError) rather than silently overwriting their change."""
     _require_staff(by)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if not may_edit(by, article):
         raise PermissionDenied(
             _("Only managers and admins can change an article that is published or internal.")
+        )
+    current = latest_version(article)
+    if based_on is not None and based_on != current:
+        raise ConflictError(
+            _("Someone else saved this article after you opened it (now version %(number)d).")
+            % {"number": current},
+            status=article.status,
         )
     checked = _check(content, article=article)
     changed = [
@@ -253,7 +286,9 @@ def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> Ar
     """An image for the article's text, stored under a random name; refused unless its bytes
     are a PNG, JPEG, GIF or WebP of at most IMAGE_MAX_BYTES."""
     _require_staff(by)
-    if not may_edit(by, article):
+    # Locked first: a manager publishing it meanwhile must not let an agent's image in.
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    if not may_edit(by, locked):
         raise PermissionDenied(
             _("Only managers and admins can change an article that is published or internal.")
         )
@@ -269,7 +304,7 @@ def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> Ar
     if content_type is None or size == 0:
         raise ValidationError(_("Upload a PNG, JPEG, GIF or WebP image."), field="image")
     image = ArticleImage(
-        article=article,
+        article=locked,
         token=secrets.token_urlsafe(12),
         filename=(file.name or "image")[-200:],
         content_type=content_type,
@@ -279,7 +314,6 @@ def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> Ar
     image.file.save(image.token, file, save=False)
     image.save()
     # A text may already name the image (pasted before the upload): its HTML shows it now.
-    locked = Article.objects.select_for_update().get(pk=article.pk)
     _render_into(locked)
     locked.save(update_fields=["html_es", "html_en"])
     return image
@@ -325,8 +359,7 @@ def delete_article(*, article: Article, by: User) -> None:
     versions, images, votes go with it; searches keep their counts without the click."""
     _require_staff(by)
     locked = Article.objects.select_for_update().get(pk=article.pk)
-    own_draft = locked.status == Status.DRAFT and locked.author_id == by.pk
-    if not (may_publish(by) or own_draft):
+    if not may_delete(by, locked):
         raise PermissionDenied(
             _("Only managers and admins can delete an article, and its author a draft.")
         )

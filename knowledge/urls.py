@@ -13,6 +13,7 @@ urlpatterns = [
     path("self-service/", self_service.section, name="self_service"),
     path("<int:pk>/", staff.article_edit, name="edit"),
     path("<int:pk>/status/", staff.article_status, name="status"),
+    path("<int:pk>/delete/", staff.article_delete, name="delete"),
     path("<int:pk>/images/", staff.image_upload, name="image_upload"),
     path("<int:pk>/history/", staff.article_history, name="history"),
     path("<int:pk>/history/<int:number>/restore/", staff.version_restore, name="restore"),

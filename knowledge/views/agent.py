@@ -57,7 +57,9 @@ def insert(request: HttpRequest, ticket_id: int) -> JsonResponse:
     article_id = request.POST.get("article") or ""
     article = get_object_or_404(
         articles_for_staff(staff_user(request)),
-        pk=int(article_id) if article_id.isdigit() and len(article_id) < 19 else 0,
+        pk=int(article_id)
+        if article_id.isascii() and article_id.isdigit() and len(article_id) < 19
+        else 0,
     )
     kind = request.POST.get("kind") or ""
     try:

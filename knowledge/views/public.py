@@ -7,6 +7,7 @@ holds a CSRF token and the browser's own answer, is a separate fragment htmx loa
 cached."""
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,7 @@ VOTER_COOKIE = "pulso_help_voter"
 VOTER_SALT = "knowledge.voter"
 SEARCH_SALT = "knowledge.search"
 VOTER_COOKIE_AGE = 365 * 24 * 3600
+IMAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")  # secrets.token_urlsafe's alphabet
 
 View = Callable[..., HttpResponseBase]
 
@@ -293,6 +295,8 @@ def help_vote(request: HttpRequest, slug: str) -> HttpResponse:
 def help_image(request: HttpRequest, token: str) -> FileResponse:
     """An article's image: anyone for a published article, staff for the others. Served as
     the image type its bytes were checked to be, never sniffed, never a document."""
+    if not IMAGE_TOKEN.fullmatch(token):  # e.g. a NUL byte, which PostgreSQL refuses
+        raise Http404
     image = get_object_or_404(ArticleImage.objects.select_related("article"), token=token)
     if image.article.status != Status.PUBLISHED and not is_staff(request.user):
         raise Http404

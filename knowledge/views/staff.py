@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.errors import CasesError
+from cases.errors import CasesError, ConflictError
 from cases.errors import PermissionDenied as ServicePermissionDenied
 from cases.views.workspace import staff_required, staff_user
 
@@ -104,6 +104,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "section": article.section_id,
         "slug": article.slug,
+        "version": services.latest_version(article),
         **{name: getattr(article, name) for name in services.CONTENT_FIELDS},
     }
     form = ArticleForm(request.POST or None, initial=initial)
@@ -115,9 +116,29 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         if form.is_valid():
             try:
-                services.update_article(article=article, by=user, content=form.content())
+                services.update_article(
+                    article=article,
+                    by=user,
+                    content=form.content(),
+                    based_on=form.cleaned_data.get("version"),
+                )
             except ServicePermissionDenied as error:
                 raise _refused(error) from error
+            except ConflictError as error:
+                # What was typed stays; the form now names the newest version, so saving
+                # again knowingly replaces it.
+                data = request.POST.copy()
+                data["version"] = str(services.latest_version(article))
+                form = ArticleForm(data, initial=initial)
+                form.is_valid()
+                form.add_error(None, error.message)
+                form.add_error(
+                    None,
+                    _(
+                        "Your text is kept here: compare it with the History, then save again "
+                        "to replace their version."
+                    ),
+                )
             except CasesError as error:
                 _apply_error(form, error)
             else:
@@ -132,6 +153,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "article": article,
             "may_edit": may_edit,
             "may_publish": services.may_publish(user),
+            "may_delete": services.may_delete(user, article),
             "statuses": Status.choices,
             "images": list(article.images.all()),
             "image_form": ImageForm(),
@@ -147,7 +169,7 @@ def article_preview(request: HttpRequest) -> HttpResponse:
     """The texts being written, rendered as readers will see them (htmx). Saves nothing."""
     tokens: list[str] = []
     pk = request.POST.get("article")
-    if pk and pk.isdigit():
+    if pk and pk.isascii() and pk.isdigit() and len(pk) < 19:
         article = articles_for_staff(staff_user(request)).filter(pk=int(pk)).first()
         if article is not None:
             tokens = list(article.images.values_list("token", flat=True))
@@ -264,3 +286,33 @@ def version_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     else:
         messages.success(request, _("Version %(number)d restored.") % {"number": version.number})
     return redirect("knowledge:history", pk=article.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def article_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (managers and admins; an agent their own
+    draft). The help centre's address of a deleted article answers "not found"."""
+    user = staff_user(request)
+    article = _article(request, pk)
+    if not services.may_delete(user, article):
+        raise PermissionDenied(
+            _("Only managers and admins can delete an article, and its author a draft.")
+        )
+    if request.method == "POST":
+        title = str(article)
+        try:
+            services.delete_article(article=article, by=user)
+        except ServicePermissionDenied as error:
+            raise _refused(error) from error
+        messages.success(request, _("Article “%(title)s” deleted.") % {"title": title})
+        return redirect("knowledge:list")
+    return render(
+        request,
+        "knowledge/article_confirm_delete.html",
+        {
+            "article": article,
+            "versions": article.versions.count(),
+            "nav": "knowledge",
+        },
+    )

@@ -1,0 +1,392 @@
+"""Hostile visitors, customers and staff against the knowledge base: nothing hidden leaks,
+malformed input is a 4xx with a reason (never a 500), and the rules hold under races."""
+
+import io
+
+import pytest
+
+from knowledge import services
+from knowledge.models import Article, ArticleVersion, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hidden(write):
+    return [
+        write(slug="borrador-secreto", title_es="Borrador secreto", status=Status.DRAFT),
+        write(slug="interno-secreto", title_es="Interno secreto", status=Status.INTERNAL),
+    ]
+
+
+@pytest.fixture
+def live(write):
+    return write(slug="vivo", title_es="Publicado secreto visible")
+
+
+MALFORMED_PUBLIC = [
+    "/help/search/?q=%00",
+    "/help/search/?q=" + "a" * 5000,
+    "/help/search/?q=%ff%fe",
+    "/help/search/?q[]=x",
+    "/help/suggest/?subject=%00&deflection_visit=%00",
+    "/help/suggest/?subject=envio&description=" + "x%20" * 3000,
+    "/help/suggested/%00/vivo/",
+    "/help/suggested/" + "a" * 500 + "/vivo/",
+    "/help/search/%00/vivo/",
+    "/help/search/abc/vivo/",
+    "/help/images/%00/",
+    "/help/images/" + "a" * 500 + "/",
+    "/help/articles/vivo/vote/",
+    "/api/v1/help/articles/?page=abc",
+    "/api/v1/help/articles/?page=-1",
+    "/api/v1/help/articles/?page=99999999999999999999",
+    "/api/v1/help/articles/?page_size=0",
+    "/api/v1/help/articles/?language=xx",
+    "/api/v1/help/articles/?q=" + "a" * 500,
+    "/api/v1/help/articles/?q=%00",
+    "/api/v1/help/articles/%00/",
+    "/api/v1/help/articles/-1/",
+    "/api/v1/help/articles/99999999999999999999999/",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_PUBLIC)
+def test_malformed_public_requests_are_never_a_server_error(client, live, url):
+    response = client.get(url)
+    assert response.status_code < 500, (url, response.status_code)
+    if url.startswith("/api/") and response.status_code >= 400:
+        assert response["Content-Type"].startswith("application/json")
+
+
+def test_the_public_never_sees_drafts_or_internal_articles_anywhere(client, hidden, live):
+    urls = [
+        "/help/",
+        "/help/categories/envios/",
+        "/help/categories/envios/seguimiento/",
+        "/help/articles/vivo/",
+        "/help/search/?q=secreto",
+        "/help/suggest/?subject=secreto+borrador+interno",
+        "/api/v1/help/articles/",
+        "/api/v1/help/articles/?q=secreto",
+    ]
+    for url in urls:
+        body = client.get(url).content.decode()
+        assert "Borrador secreto" not in body and "Interno secreto" not in body, url
+        assert "borrador-secreto" not in body and "interno-secreto" not in body, url
+    for article in hidden:
+        for url in (
+            f"/help/articles/{article.slug}/",
+            f"/help/articles/{article.slug}/vote/",
+            f"/api/v1/help/articles/{article.slug}/",
+            f"/api/v1/help/articles/{article.pk}/",
+        ):
+            assert client.get(url).status_code == 404, url
+        vote = client.post(f"/help/articles/{article.slug}/vote/", {"helpful": "yes"})
+        assert vote.status_code == 404
+
+
+def test_a_huge_page_number_in_the_staff_api_is_a_404_with_json(client, ana, live):
+    client.force_login(ana)
+    response = client.get("/api/v1/knowledge/articles/?page=999999999999999999999")
+    assert response.status_code == 404 and response.json()
+
+
+def _content(article, **changes):
+    values = {
+        "section": article.section,
+        "slug": article.slug,
+        **{name: getattr(article, name) for name in services.CONTENT_FIELDS},
+    }
+    values.update(changes)
+    return services.ArticleContent(**values)
+
+
+def test_agents_cannot_change_what_readers_see_through_the_api(client, ana, live, write, marta):
+    other_draft = write(slug="ajeno", title_es="Borrador ajeno", status=Status.DRAFT)
+    client.force_login(ana)
+    base = f"/api/v1/knowledge/articles/{live.pk}/"
+    responses = [
+        client.patch(base, {"title_es": "Hackeado"}, content_type="application/json"),
+        client.post(base + "status/", {"status": "draft"}, content_type="application/json"),
+        client.post(base + "versions/1/restore/", content_type="application/json"),
+        client.delete(base),
+        client.delete(f"/api/v1/knowledge/articles/{other_draft.pk}/"),
+        client.post(
+            f"/api/v1/knowledge/articles/{other_draft.pk}/status/",
+            {"status": "published"},
+            content_type="application/json",
+        ),
+    ]
+    for response in responses:
+        assert response.status_code == 403 and response.json(), response.content
+    live.refresh_from_db()
+    other_draft.refresh_from_db()
+    assert live.title_es == "Publicado secreto visible" and live.status == Status.PUBLISHED
+    assert other_draft.status == Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"section": "x", "title_es": "t"},
+        {"section": -1, "title_es": "t"},
+        {"section": 99999999999999999999, "title_es": "t"},
+        {"title_es": "t"},
+        {"section": 1, "title_es": "t\x00"},
+        {"section": 1, "title_es": ["t"]},
+        {"section": 1, "title_es": "t", "status": "published"},
+        {"section": 1, "title_es": "x" * 201},
+        {"section": 1, "title_es": "", "title_en": ""},
+        {"section": 1, "title_es": "t", "slug": "../../etc"},
+    ],
+)
+def test_bad_article_input_to_the_staff_api_is_a_400_naming_why(client, ana, section, body):
+    if body.get("section") == 1:
+        body["section"] = section.pk
+    client.force_login(ana)
+    response = client.post("/api/v1/knowledge/articles/", body, content_type="application/json")
+    assert response.status_code in (400, 201), response.content
+    assert response.json()
+    if response.status_code == 201:
+        assert "/" not in response.json()["slug"] and "." not in response.json()["slug"]
+
+
+def test_a_long_title_makes_a_slug_that_fits_its_column(ana, section):
+    article = services.create_article(
+        by=ana, content=services.ArticleContent(section=section, slug="", title_es="palabra " * 25)
+    )
+    assert 0 < len(article.slug) <= Article._meta.get_field("slug").max_length
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        ("x.png", b"<html><script>alert(1)</script></html>"),
+        ("x.png", b""),
+        ("x.gif", b"GIF8"),
+        ("x.jpg", b"\xff\xd8\xff" + b"<script>" * 10),
+    ],
+)
+def test_only_real_images_are_accepted(client, marta, live, name, data):
+    client.force_login(marta)
+    upload = io.BytesIO(data)
+    upload.name = name
+    response = client.post(f"/knowledge/{live.pk}/images/", {"image": upload})
+    assert response.status_code in (302, 400)
+    if data.startswith(b"\xff\xd8\xff"):
+        return  # a JPEG's magic: accepted, but served as image/jpeg, nosniff and sandboxed
+    assert not live.images.exists()
+
+
+def test_an_image_filename_cannot_inject_markup(client, marta, live):
+    client.force_login(marta)
+    upload = io.BytesIO(PNG)
+    upload.name = '"><img src=x onerror=alert(1)>.png'
+    client.post(f"/knowledge/{live.pk}/images/", {"image": upload})
+    page = client.get(f"/knowledge/{live.pk}/").content.decode()
+    assert "<img src=x onerror" not in page
+
+
+def test_images_of_hidden_articles_stay_hidden_from_the_public(client, marta, hidden):
+    image = services.upload_image(article=hidden[0], by=marta, file=_png_file())
+    assert client.get(f"/help/images/{image.token}/").status_code == 404
+    client.force_login(marta)
+    response = client.get(f"/help/images/{image.token}/")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+
+
+def _png_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("a.png", PNG, content_type="image/png")
+
+
+def test_one_vote_per_browser_and_article(client, live):
+    url = f"/help/articles/{live.slug}/vote/"
+    client.post(url, {"helpful": "yes"})
+    client.post(url, {"helpful": "no"})
+    client.post(url, {"helpful": "no"})
+    assert live.votes.count() == 1 and live.votes.get().helpful is True
+
+
+def test_a_vote_needs_the_csrf_token(live):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(f"/help/articles/{live.slug}/vote/", {"helpful": "yes"})
+    assert response.status_code == 403 and not live.votes.exists()
+
+
+def test_a_forged_voter_cookie_is_ignored(client, live):
+    client.cookies["pulso_help_voter"] = "forged"
+    client.post(f"/help/articles/{live.slug}/vote/", {"helpful": "yes"})
+    assert live.votes.count() == 1
+    assert client.cookies["pulso_help_voter"].value != "forged"
+
+
+def test_a_staff_page_is_never_answered_with_the_public_etag(client, live, marta):
+    first = client.get(f"/help/articles/{live.slug}/")
+    etag = first["ETag"]
+    client.force_login(marta)
+    again = client.get(f"/help/articles/{live.slug}/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+
+
+def test_the_etag_changes_with_the_language(client, live):
+    es = client.get(f"/help/articles/{live.slug}/", HTTP_ACCEPT_LANGUAGE="es")
+    en = client.get(
+        f"/help/articles/{live.slug}/", HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=es["ETag"]
+    )
+    assert en.status_code == 200
+
+
+def test_an_unpublished_article_is_not_revalidated_as_unchanged(client, live, marta):
+    etag = client.get(f"/help/articles/{live.slug}/")["ETag"]
+    services.set_article_status(article=live, by=marta, status=Status.INTERNAL)
+    response = client.get(f"/help/articles/{live.slug}/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 404
+
+
+def _form_data(response):
+    form = response.context["form"]
+    data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in form.initial.items()}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_concurrent_edit_does_not_silently_overwrite_another(client, marta, adrian, live):
+    """Two managers open the page; the first saves; the second's save is refused, not lost,
+    and what they typed stays in the form; saving again then replaces it knowingly."""
+    client.force_login(marta)
+    data = _form_data(client.get(f"/knowledge/{live.pk}/"))
+    services.update_article(
+        article=live, by=adrian, content=_content(live, body_es="Lo que escribió Adrián")
+    )
+    response = client.post(f"/knowledge/{live.pk}/", {**data, "body_es": "Lo que escribió Marta"})
+    live.refresh_from_db()
+    assert live.body_es == "Lo que escribió Adrián"
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Someone else saved this article after you opened it" in page
+    assert "Lo que escribió Marta" in page  # kept
+    again = _form_data(response) | dict(response.context["form"].data.items())
+    assert int(again["version"]) == services.latest_version(live)
+    assert client.post(f"/knowledge/{live.pk}/", again).status_code == 302
+    live.refresh_from_db()
+    assert live.body_es == "Lo que escribió Marta"
+    numbers = list(ArticleVersion.objects.filter(article=live).values_list("number", flat=True))
+    assert sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+def test_the_staff_api_refuses_a_patch_based_on_an_old_version(client, marta, adrian, live):
+    client.force_login(marta)
+    read = client.get(f"/api/v1/knowledge/articles/{live.pk}/").json()
+    services.update_article(article=live, by=adrian, content=_content(live, body_es="Adrián"))
+    url = f"/api/v1/knowledge/articles/{live.pk}/"
+    stale = client.patch(
+        url, {"body_es": "Marta", "version": read["version"]}, content_type="application/json"
+    )
+    assert stale.status_code == 409 and "version" in stale.json()["detail"]
+    live.refresh_from_db()
+    assert live.body_es == "Adrián"
+    fresh = client.patch(
+        url,
+        {"body_es": "Marta", "version": read["version"] + 1},
+        content_type="application/json",
+    )
+    assert fresh.status_code == 200 and fresh.json()["body_es"] == "Marta"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/help/images/%00/",
+        "/help/suggested/%00/vivo/",
+        "/help/suggest/?subject=envio+seguimiento&deflection_visit=%00",
+        "/api/v1/help/articles/%00/",
+        "/api/v1/help/articles/a%00b/",
+    ],
+)
+def test_a_nul_byte_never_reaches_a_query(client, live, url):
+    """PostgreSQL refuses a NUL in a string (a 500 there): such keys are nobody's."""
+    from django.db import connection
+
+    sent: list[object] = []
+
+    def spy(execute, sql, params, many, context):
+        sent.extend(params or ())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        response = client.get(url)
+    assert response.status_code < 500
+    assert not any(isinstance(p, str) and "\x00" in p for p in sent), url
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 40, "-1"])
+def test_odd_digits_for_an_article_id_are_not_a_server_error(client, ana, ticket, live, value):
+    client.force_login(ana)
+    assert client.post("/knowledge/preview/", {"article": value, "body_es": "x"}).status_code == 200
+    response = client.post(
+        f"/knowledge/tickets/{ticket.pk}/articles/insert/", {"article": value, "kind": "text"}
+    )
+    assert response.status_code == 404
+
+
+# --- deleting from the staff pages (docs/knowledge.md, "Who may do what") -------------------
+
+
+def test_a_manager_deletes_an_article_after_confirming(client, marta, live):
+    client.force_login(marta)
+    page = client.get(f"/knowledge/{live.pk}/").content.decode()
+    assert f"/knowledge/{live.pk}/delete/" in page
+    confirm = client.get(f"/knowledge/{live.pk}/delete/")
+    assert confirm.status_code == 200 and "Delete for good" in confirm.content.decode()
+    assert Article.objects.filter(pk=live.pk).exists()  # asking deletes nothing
+    response = client.post(f"/knowledge/{live.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/knowledge/"
+    assert not Article.objects.filter(pk=live.pk).exists()
+    assert client.get("/help/articles/vivo/").status_code == 404
+
+
+def test_an_agent_deletes_only_their_own_draft(client, ana, section, live, write):
+    others = write(slug="de-marta", title_es="De Marta", status=Status.DRAFT)
+    own = services.create_article(
+        by=ana, content=services.ArticleContent(section=section, slug="de-ana", title_es="De Ana")
+    )
+    client.force_login(ana)
+    for article in (live, others):
+        assert (
+            f"/knowledge/{article.pk}/delete/"
+            not in client.get(f"/knowledge/{article.pk}/").content.decode()
+        )
+        assert client.get(f"/knowledge/{article.pk}/delete/").status_code == 403
+        assert client.post(f"/knowledge/{article.pk}/delete/").status_code == 403
+        assert Article.objects.filter(pk=article.pk).exists()
+    assert f"/knowledge/{own.pk}/delete/" in client.get(f"/knowledge/{own.pk}/").content.decode()
+    assert client.post(f"/knowledge/{own.pk}/delete/").status_code == 302
+    assert not Article.objects.filter(pk=own.pk).exists()
+
+
+def test_deleting_needs_a_post_with_the_csrf_token(marta, live):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(marta)
+    assert strict.post(f"/knowledge/{live.pk}/delete/").status_code == 403
+    assert Article.objects.filter(pk=live.pk).exists()
+
+
+def test_anonymous_and_roleless_people_cannot_delete(client, live):
+    from tests.factories import UserFactory
+
+    response = client.post(f"/knowledge/{live.pk}/delete/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(UserFactory(username="cliente"))
+    assert client.post(f"/knowledge/{live.pk}/delete/").status_code == 403
+    assert client.post("/knowledge/999999/delete/").status_code in (403, 404)
+    assert Article.objects.filter(pk=live.pk).exists()
