@@ -9,6 +9,7 @@ Who may do what:
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -281,6 +282,17 @@ def sniff_image(head: bytes) -> str | None:
     return None
 
 
+# What would break the `![name](/help/images/…/)` snippet the page offers, or a line.
+_NAME_UNSAFE = re.compile(r"[\[\]()<>`\\\x00-\x1f\x7f]")
+
+
+def image_name(name: str) -> str:
+    """The uploaded file's name as shown (its last path part, without Markdown's brackets
+    or control characters); the file itself is stored under a random token."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return _NAME_UNSAFE.sub("", base).strip()[-200:] or "image"
+
+
 @transaction.atomic
 def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> ArticleImage:
     """An image for the article's text, stored under a random name; refused unless its bytes
@@ -306,7 +318,7 @@ def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> Ar
     image = ArticleImage(
         article=locked,
         token=secrets.token_urlsafe(12),
-        filename=(file.name or "image")[-200:],
+        filename=image_name(file.name or ""),
         content_type=content_type,
         size=size,
         uploaded_by=by,

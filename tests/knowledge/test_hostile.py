@@ -390,3 +390,58 @@ def test_anonymous_and_roleless_people_cannot_delete(client, live):
     assert client.post(f"/knowledge/{live.pk}/delete/").status_code == 403
     assert client.post("/knowledge/999999/delete/").status_code in (403, 404)
     assert Article.objects.filter(pk=live.pk).exists()
+
+
+# --- self-service figures, agent tools -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?from=0001-01-01&to=9999-12-31",
+        "?from=2026-13-45",
+        "?from=%00",
+        "?period=%00",
+        "?from=2026-05-01&to=2026-04-01",
+        "?from=" + "9" * 300,
+    ],
+)
+def test_bad_periods_are_a_400_naming_the_field(client, marta, query):
+    client.force_login(marta)
+    api = client.get("/api/v1/knowledge/self-service/" + query)
+    assert api.status_code in (200, 400) and api.json()
+    page = client.get("/knowledge/self-service/" + query)
+    assert page.status_code in (200, 400)
+
+
+def test_agents_do_not_see_the_self_service_figures(client, ana):
+    client.force_login(ana)
+    assert client.get("/knowledge/self-service/").status_code == 403
+    assert client.get("/api/v1/knowledge/self-service/").status_code == 403
+
+
+def test_an_uploaded_images_name_cannot_break_its_markdown(client, marta, live):
+    client.force_login(marta)
+    upload = io.BytesIO(PNG)
+    upload.name = "x](javascript:alert(1)) [y.png"
+    client.post(f"/knowledge/{live.pk}/images/", {"image": upload})
+    image = live.images.get()
+    assert not set("[]()") & set(image.filename)
+
+
+def test_a_customer_account_cannot_use_the_agent_tools(client, ticket, live, customer):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="cliente2"))
+    for method, url in [
+        ("get", f"/knowledge/tickets/{ticket.pk}/articles/?q=envio"),
+        ("post", f"/knowledge/tickets/{ticket.pk}/articles/insert/"),
+        ("get", f"/knowledge/tickets/{ticket.pk}/new-article/"),
+        ("get", f"/knowledge/{live.pk}/sent/"),
+    ]:
+        assert (
+            getattr(client, method)(
+                url, {"article": live.pk, "kind": "link"} if method == "post" else {}
+            ).status_code
+            == 403
+        ), url
