@@ -49,7 +49,7 @@ from .models import (
     rank_of,
 )
 from .search import TicketSearch, ranked
-from .selectors import staff_users, tagged, ticket_search
+from .selectors import macros_nameable_by, staff_users, tagged, ticket_search
 from .tags import split_tags
 
 # sort key in the URL → model ordering (ascending). "-key" sorts descending.
@@ -405,15 +405,8 @@ TICKET_DRILL_FIELDS = (
 
 
 def macros_named_to(request) -> QuerySet[Macro]:
-    """The macros a queue's drill-down may name: every one for managers and admins (their
-    dashboard's macro table lists them all), the shared ones and their own for an agent —
-    another agent's personal macro is not theirs to see, not even its title."""
-    user = getattr(request, "user", None)
-    if user is not None and getattr(user, "sees_all_tickets", False):
-        return Macro.objects.all()
-    if user is not None and user.is_authenticated:
-        return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
-    return Macro.objects.filter(owner__isnull=True)
+    """The drill-down's macro choices for the request's user (selectors.macros_nameable_by)."""
+    return macros_nameable_by(getattr(request, "user", None))
 
 
 class TicketFilter(TagFilterMethods, django_filters.FilterSet):

@@ -121,6 +121,17 @@ def macros_editable_by(user: Viewer) -> QuerySet[Macro]:
     return Macro.objects.filter(owner=user)
 
 
+def macros_nameable_by(user: Viewer | None) -> QuerySet[Macro]:
+    """The macros a queue's drill-down may name: every one for managers and admins (their
+    dashboard's macro table lists them all), the shared ones and their own for an agent —
+    another agent's personal macro is not theirs to see, not even its title."""
+    if user is not None and getattr(user, "sees_all_tickets", False):
+        return Macro.objects.all()
+    if user is not None and user.is_authenticated:
+        return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+    return Macro.objects.filter(owner__isnull=True)
+
+
 def saved_views_offered_to(user: Viewer) -> QuerySet[SavedView]:
     """The saved views `user` may open from their queue: their own, the shared ones offered to
     everyone and those offered to one of their teams (managers and admins: every shared one).
