@@ -1,1 +1,1 @@
-"""Quality's read-only queries, one module per domain."""
+"""Quality's read-only queries, one module per domain; they decide who sees what."""

@@ -1,1 +1,1 @@
-"""Quality's pages, one module per domain."""
+"""Quality's pages, one module per domain (reviews, coaching, problems)."""
