@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Count, Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -159,7 +160,13 @@ def _article_etag(request: HttpRequest, slug: str) -> str | None:
     # cookie changed gets a new page, not a 304 for a page with a stale token.
     csrf = hashlib.sha256(request.COOKIES.get(settings.CSRF_COOKIE_NAME, "").encode())
     signed_in = "s" if request.user.is_authenticated else "a"
-    return f"{pk}-{updated_at.timestamp():.6f}-{_language()}-{signed_in}-{csrf.hexdigest()[:12]}"
+    # The page also lists related articles: any article changed (an unpublished one among
+    # them: its status change sets its updated_at) or deleted makes a new page, so a browser
+    # never keeps showing a title that is no longer public.
+    others = Article.objects.aggregate(changed=Max("updated_at"), n=Count("pk"))
+    changed = others["changed"].timestamp() if others["changed"] else 0
+    stamp = f"{updated_at.timestamp():.6f}-{changed:.6f}-{others['n']}"
+    return f"{pk}-{stamp}-{_language()}-{signed_in}-{csrf.hexdigest()[:12]}"
 
 
 @require_GET

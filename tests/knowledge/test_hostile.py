@@ -475,3 +475,21 @@ def test_huge_or_odd_ids_for_staff_are_a_404_or_400(client, marta, live, method,
     assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
     if url.startswith("/api/") and response.status_code >= 400:
         assert response.json()
+
+
+def test_a_revalidated_page_never_keeps_a_related_article_that_is_no_longer_public(
+    client, write, marta
+):
+    """A browser's cached page lists related articles: once one is made internal, the next
+    revalidation gets a new page without it, not a 304 for the old one."""
+    page = write(slug="uno", title_es="Seguimiento del paquete")
+    other = write(slug="dos", title_es="Retrasos del paquete confidencial")
+    client.get(f"/help/articles/{page.slug}/")  # the browser gets its CSRF cookie
+    first = client.get(f"/help/articles/{page.slug}/")
+    assert "Retrasos del paquete confidencial" in first.content.decode()
+    services.set_article_status(article=other, by=marta, status=Status.INTERNAL)
+    again = client.get(f"/help/articles/{page.slug}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert "Retrasos del paquete confidencial" not in again.content.decode()
+    unchanged = client.get(f"/help/articles/{page.slug}/", HTTP_IF_NONE_MATCH=again["ETag"])
+    assert unchanged.status_code == 304
