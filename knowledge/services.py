@@ -326,8 +326,12 @@ def upload_image(*, article: Article, by: User, file: "UploadedFile[Any]") -> Ar
     image.file.save(image.token, file, save=False)
     image.save()
     # A text may already name the image (pasted before the upload): its HTML shows it now.
+    before = (locked.html_es, locked.html_en)
     _render_into(locked)
-    locked.save(update_fields=["html_es", "html_en"])
+    if (locked.html_es, locked.html_en) != before:
+        # What readers see changed: a new last update, so their cached pages are replaced.
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["html_es", "html_en", "updated_at"])
     return image
 
 

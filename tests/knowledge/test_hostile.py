@@ -493,3 +493,28 @@ def test_a_revalidated_page_never_keeps_a_related_article_that_is_no_longer_publ
     assert "Retrasos del paquete confidencial" not in again.content.decode()
     unchanged = client.get(f"/help/articles/{page.slug}/", HTTP_IF_NONE_MATCH=again["ETag"])
     assert unchanged.status_code == 304
+
+
+def test_an_image_that_appears_in_a_published_text_renews_its_cached_page(client, marta, write):
+    article = write(slug="con-imagen", title_es="Con imagen", body_es="Antes")
+    image_markdown = "![paso](/help/images/{token}/)"
+    client.get("/help/articles/con-imagen/")
+    etag = client.get("/help/articles/con-imagen/")["ETag"]
+    image = services.upload_image(article=article, by=marta, file=_png_file())
+    # the text names the upload only now: pasted by a manager
+    services.update_article(
+        article=article,
+        by=marta,
+        content=_content(article, body_es=image_markdown.format(token=image.token)),
+    )
+    again = client.get("/help/articles/con-imagen/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200 and image.token in again.content.decode()
+    # pasted before the upload: the upload itself makes the image appear
+    other = write(slug="pegada", title_es="Pegada", body_es="![x](/help/images/AAAAAAAAAAAAAAAA/)")
+    stamp = other.updated_at
+    other_image = services.upload_image(article=other, by=marta, file=_png_file())
+    other_image.token = "AAAAAAAAAAAAAAAA"
+    other_image.save()
+    services.upload_image(article=other, by=marta, file=_png_file())  # re-renders the text
+    other.refresh_from_db()
+    assert "/help/images/AAAAAAAAAAAAAAAA/" in other.html_es and other.updated_at > stamp
