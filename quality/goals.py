@@ -15,6 +15,7 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from metrics import kpis
 from metrics.kpis import Filters, KpiValues, Period
@@ -80,12 +81,15 @@ class Reading:
     sample: int
 
 
-SampleUnit = str
-SAMPLE_UNITS: dict[str, Promise] = {
-    "answers": _("answers"),
-    "tickets": _("tickets"),
-    "reviews": _("reviews"),
-}
+def sample_text(unit: str, n: int) -> str:
+    """`n` with its unit, in the active language: "1 answer", "12 tickets"."""
+    if unit == "answers":
+        text = ngettext("%(n)s answer", "%(n)s answers", n)
+    elif unit == "reviews":
+        text = ngettext("%(n)s review", "%(n)s reviews", n)
+    else:
+        text = ngettext("%(n)s ticket", "%(n)s tickets", n)
+    return text % {"n": n}
 
 
 def _hours(seconds: int | None) -> float | None:
@@ -231,8 +235,8 @@ class Progress:
         return str(GoalStatus.LABELS[self.status])
 
     @property
-    def sample_label(self) -> str:
-        return str(SAMPLE_UNITS[self.sample_unit])
+    def sample_text(self) -> str:
+        return sample_text(self.sample_unit, self.sample)
 
     @property
     def final_value(self) -> float | None:

@@ -1,0 +1,235 @@
+"""Coaching pages (docs/quality.md, "Coaching"): the managers' overview of every agent, an
+agent's coaching record (sessions and goals with their progress), the forms that write them,
+and the agent's own goals as a fragment for their dashboard (/metrics/me/, loaded by htmx).
+
+Managers and admins see and write every record; an agent sees only their own, read-only —
+another agent's record is a 404, and a form that writes is a 403."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases.models import User
+from cases.views.workspace import staff_required, staff_user
+
+from ..forms_coaching import GoalForm, OverviewFilterForm, SessionForm, add_coaching_errors
+from ..goals import progress_of
+from ..permissions import is_manager
+from ..selectors.coaching import (
+    agents_visible_to,
+    coaching_overview,
+    goals_visible_to,
+    sessions_visible_to,
+    teams_of,
+)
+from ..services import coaching as services
+from ..services.coaching import CoachingError, CoachingPermissionDenied
+
+
+def _require_manager(user: User) -> None:
+    if not is_manager(user):
+        raise PermissionDenied(_("Only managers and admins write coaching sessions and goals."))
+
+
+def _agent(request: HttpRequest, agent_id: int) -> User:
+    """The agent whose record is asked for, if the caller may see it (404 otherwise)."""
+    return get_object_or_404(agents_visible_to(staff_user(request)), pk=agent_id)
+
+
+@staff_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """Managers: every agent with their open goals and last session. An agent is sent to
+    their own record."""
+    user = staff_user(request)
+    if not is_manager(user):
+        return redirect("quality:coaching_me")
+    form = OverviewFilterForm(request.GET)
+    mine = form.is_valid() and form.cleaned_data["mine"]
+    teams = list(teams_of(user))
+    rows = coaching_overview(user, team_ids=[team.pk for team in teams] if mine else None)
+    progress = {p.goal.pk: p for p in progress_of(goal for row in rows for goal in row.open_goals)}
+    return render(
+        request,
+        "quality/coaching/overview.html",
+        {
+            "nav": "coaching",
+            "rows": [(row, [progress[goal.pk] for goal in row.open_goals]) for row in rows],
+            "form": form,
+            "teams": teams,
+            "mine": mine,
+        },
+    )
+
+
+def _record(request: HttpRequest, agent: User) -> HttpResponse:
+    user = staff_user(request)
+    goals = list(goals_visible_to(user).filter(agent=agent).order_by("-due_on", "-id"))
+    sessions = sessions_visible_to(user).filter(agent=agent)
+    return render(
+        request,
+        "quality/coaching/record.html",
+        {
+            "nav": "coaching",
+            "agent": agent,
+            "own": agent.pk == user.pk,
+            "may_write": is_manager(user),
+            "progress": progress_of(goals),
+            "sessions": sessions,
+        },
+    )
+
+
+@staff_required
+@require_GET
+def record(request: HttpRequest, agent_id: int) -> HttpResponse:
+    """An agent's coaching record: managers any agent's, an agent only their own."""
+    return _record(request, _agent(request, agent_id))
+
+
+@staff_required
+@require_GET
+def my_record(request: HttpRequest) -> HttpResponse:
+    """The caller's own coaching record (agents' way in from the navigation)."""
+    user = staff_user(request)
+    agent = agents_visible_to(user).filter(pk=user.pk).first()
+    if agent is None:
+        raise Http404  # managers and admins have no coaching record of their own
+    return _record(request, agent)
+
+
+@staff_required
+@require_GET
+def my_goals(request: HttpRequest) -> HttpResponse:
+    """The caller's goals with their progress: the fragment the agent's dashboard loads."""
+    user = staff_user(request)
+    goals = goals_visible_to(user).filter(agent_id=user.pk).order_by("-due_on", "-id")
+    return render(
+        request,
+        "quality/coaching/_my_goals.html",
+        {"progress": progress_of(list(goals))},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest, agent_id: int) -> HttpResponse:
+    user = staff_user(request)
+    _require_manager(user)
+    agent = _agent(request, agent_id)
+    form = SessionForm(request.POST or None, agent=agent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_session(by=user, agent=agent, **form.service_arguments())
+        except CoachingPermissionDenied as error:
+            raise PermissionDenied(error.message) from error
+        except CoachingError as error:
+            add_coaching_errors(form, error)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("quality:coaching_agent", agent_id=agent.pk)
+    return render(
+        request,
+        "quality/coaching/session_form.html",
+        {"nav": "coaching", "agent": agent, "form": form, "session": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    user = staff_user(request)
+    _require_manager(user)
+    session = get_object_or_404(sessions_visible_to(user), pk=session_id)
+    form = SessionForm(request.POST or None, agent=session.agent, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_session(session=session, by=user, **form.service_arguments())
+        except CoachingPermissionDenied as error:
+            raise PermissionDenied(error.message) from error
+        except CoachingError as error:
+            add_coaching_errors(form, error)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("quality:coaching_agent", agent_id=session.agent_id)
+    return render(
+        request,
+        "quality/coaching/session_form.html",
+        {"nav": "coaching", "agent": session.agent, "form": form, "session": session},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request: HttpRequest, agent_id: int) -> HttpResponse:
+    user = staff_user(request)
+    _require_manager(user)
+    agent = _agent(request, agent_id)
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_goal(by=user, agent=agent, **form.service_arguments())
+        except CoachingPermissionDenied as error:
+            raise PermissionDenied(error.message) from error
+        except CoachingError as error:
+            add_coaching_errors(form, error)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect("quality:coaching_agent", agent_id=agent.pk)
+    return render(
+        request,
+        "quality/coaching/goal_form.html",
+        {"nav": "coaching", "agent": agent, "form": form, "goal": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
+    user = staff_user(request)
+    _require_manager(user)
+    goal = get_object_or_404(goals_visible_to(user), pk=goal_id)
+    form = GoalForm(request.POST or None, goal=goal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_goal(goal=goal, by=user, **form.service_arguments())
+        except CoachingPermissionDenied as error:
+            raise PermissionDenied(error.message) from error
+        except CoachingError as error:
+            add_coaching_errors(form, error)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect("quality:coaching_agent", agent_id=goal.agent_id)
+    return render(
+        request,
+        "quality/coaching/goal_form.html",
+        {"nav": "coaching", "agent": goal.agent, "form": form, "goal": goal},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (a GET never changes anything)."""
+    user = staff_user(request)
+    _require_manager(user)
+    goal = get_object_or_404(goals_visible_to(user), pk=goal_id)
+    if request.method == "POST":
+        try:
+            services.delete_goal(goal=goal, by=user)
+        except CoachingPermissionDenied as error:
+            raise PermissionDenied(error.message) from error
+        messages.success(request, _("Goal deleted."))
+        return redirect("quality:coaching_agent", agent_id=goal.agent_id)
+    return render(
+        request,
+        "quality/coaching/goal_confirm_delete.html",
+        {"nav": "coaching", "agent": goal.agent, "goal": goal},
+    )
