@@ -518,3 +518,47 @@ def test_an_image_that_appears_in_a_published_text_renews_its_cached_page(client
     services.upload_image(article=other, by=marta, file=_png_file())  # re-renders the text
     other.refresh_from_db()
     assert "/help/images/AAAAAAAAAAAAAAAA/" in other.html_es and other.updated_at > stamp
+
+
+# --- deflection as docs/kpis.md defines it ---------------------------------------------------
+
+
+def test_a_deflection_is_placed_by_the_visits_start_not_its_opening(live, write):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from knowledge import deflection
+    from knowledge.kpis import self_service
+
+    zone = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime(2026, 3, 10, 23, 50), zone)
+    visit = deflection.record_shown(token="", articles=[live], language="es", now=start)
+    deflection.record_open(token=visit.token, article=live, now=start + timedelta(minutes=20))
+    later = start + timedelta(days=2)
+    day = start.date()
+    on_start = self_service(day, day + timedelta(days=1), now=later)
+    on_opening = self_service(day + timedelta(days=1), day + timedelta(days=2), now=later)
+    assert (on_start["visits_shown"], on_start["deflected"]) == (1, 1)
+    assert (on_opening["visits_shown"], on_opening["deflected"]) == (0, 0)
+
+
+def test_no_deflection_without_opening_a_shown_suggestion_or_after_submitting_first(live, write):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from knowledge import deflection
+    from knowledge.kpis import self_service
+
+    never_shown = write(slug="otro", title_es="Otro artículo")
+    now = timezone.now() - timedelta(hours=3)
+    a = deflection.record_shown(token="", articles=[live], language="es", now=now)
+    assert not deflection.record_open(token=a.token, article=never_shown, now=now)
+    b = deflection.record_shown(token="", articles=[live], language="es", now=now)
+    deflection.record_submission(token=b.token, now=now + timedelta(minutes=1))
+    deflection.record_open(token=b.token, article=live, now=now + timedelta(minutes=2))
+    today = timezone.localdate(now)
+    figures = self_service(today - timedelta(days=1), today + timedelta(days=1))
+    assert (figures["visits_shown"], figures["deflected"], figures["undecided"]) == (2, 0, 0)
+    assert figures["deflection_rate"] == 0.0
