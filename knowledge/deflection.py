@@ -97,12 +97,15 @@ def record_shown(
         )
     if visit.submitted_at is None:
         known = set(visit.shown.values_list("article_id", flat=True))
+        # ignore_conflicts: two overlapping requests of the same visit (the visitor typing on)
+        # may both find an article not yet noted; the first one's row stands.
         DeflectionShown.objects.bulk_create(
             [
                 DeflectionShown(visit=visit, article=article, shown_at=now)
                 for article in articles
                 if article.pk not in known
-            ]
+            ],
+            ignore_conflicts=True,
         )
     return visit
 

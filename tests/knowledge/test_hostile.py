@@ -562,3 +562,15 @@ def test_no_deflection_without_opening_a_shown_suggestion_or_after_submitting_fi
     figures = self_service(today - timedelta(days=1), today + timedelta(days=1))
     assert (figures["visits_shown"], figures["deflected"], figures["undecided"]) == (2, 0, 0)
     assert figures["deflection_rate"] == 0.0
+
+
+def test_overlapping_suggestion_requests_of_one_visit_do_not_fail(live):
+    """Two requests of the same visit that both find an article not yet noted (here: the
+    same article twice in one call) note it once, without an error."""
+    from knowledge import deflection
+    from knowledge.models import DeflectionShown
+
+    visit = deflection.record_shown(token="", articles=[live], language="es")
+    DeflectionShown.objects.filter(visit=visit).delete()
+    again = deflection.record_shown(token=visit.token, articles=[live, live], language="es")
+    assert again == visit and DeflectionShown.objects.filter(visit=visit).count() == 1
