@@ -155,6 +155,16 @@ def _record_version(article: Article, *, by: User, summary: str) -> ArticleVersi
     )
 
 
+def _save_with_slug(article: Article) -> None:
+    """Save; a slug another writer took since `_check` read it is the editor's 400, not a
+    500 (the column is unique)."""
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError as error:
+        raise ValidationError(_("Another article already has this slug."), field="slug") from error
+
+
 @transaction.atomic
 def create_article(*, by: User, content: ArticleContent) -> Article:
     """A new draft written by `by`; its version 1."""
@@ -170,11 +180,7 @@ def create_article(*, by: User, content: ArticleContent) -> Article:
         **{name: getattr(checked, name) for name in CONTENT_FIELDS},
     )
     _render_into(article)
-    try:
-        with transaction.atomic():
-            article.save()
-    except IntegrityError as error:  # the same slug, written by someone at the same moment
-        raise ValidationError(_("Another article already has this slug."), field="slug") from error
+    _save_with_slug(article)
     _record_version(article, by=by, summary=_("Created"))
     return article
 
@@ -215,7 +221,7 @@ def update_article(
     article.section = checked.section
     article.updated_at = timezone.now()
     _render_into(article)
-    article.save()
+    _save_with_slug(article)
     _record_version(article, by=by, summary=", ".join(str(FIELD_LABELS[name]) for name in changed))
     return article
 
@@ -264,7 +270,7 @@ def restore_version(*, article: Article, version: ArticleVersion, by: User) -> A
     locked.section = checked.section
     locked.updated_at = timezone.now()
     _render_into(locked)
-    locked.save()
+    _save_with_slug(locked)
     _record_version(
         locked, by=by, summary=_("Restored version %(number)d") % {"number": version.number}
     )

@@ -574,3 +574,34 @@ def test_overlapping_suggestion_requests_of_one_visit_do_not_fail(live):
     DeflectionShown.objects.filter(visit=visit).delete()
     again = deflection.record_shown(token=visit.token, articles=[live, live], language="es")
     assert again == visit and DeflectionShown.objects.filter(visit=visit).count() == 1
+
+
+@pytest.mark.parametrize("how", ["update", "restore"])
+def test_a_slug_taken_at_the_same_moment_is_a_400_not_a_500(monkeypatch, marta, write, how):
+    """Another writer takes the slug between the check and the save (the check is bypassed
+    here as the race would): the editor is told, nothing is written."""
+    write(slug="tomado", title_es="Ya tiene el slug")
+    article = write(slug="libre", title_es="Libre")
+    if how == "restore":
+        services.update_article(article=article, by=marta, content=_content(article, slug="otro"))
+        article.refresh_from_db()
+    real_check = services._check
+    monkeypatch.setattr(
+        services,
+        "_check",
+        lambda content, *, article: real_check(content, article=article).__class__(
+            **{**real_check(content, article=article).__dict__, "slug": "tomado"}
+        ),
+    )
+    with pytest.raises(services.ValidationError) as refused:
+        if how == "update":
+            services.update_article(
+                article=article, by=marta, content=_content(article, title_es="Nuevo")
+            )
+        else:
+            services.restore_version(
+                article=article, version=article.versions.get(number=1), by=marta
+            )
+    assert refused.value.field == "slug"
+    article.refresh_from_db()
+    assert article.slug != "tomado"
