@@ -14,6 +14,7 @@ numbers must match whole.
   finds a word beginning with `envio`. A scan, ranked by how many words the titles hold,
   then the bodies."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,26 @@ from cases.search import CONFIG, MAX_WORDS, PREFIX_MIN, WORD, fold
 from .models import Article
 
 QUERY_MAX_LENGTH = 200
+
+# What people sometimes paste into a search box that names them: an e-mail address, or a
+# number of six digits or more (a phone, an order, a card, an ID), spaces and dashes within.
+_EMAIL = re.compile(r"\S+@\S+")
+_NUMBER = re.compile(r"\+?\d[\d \t().-]*\d")
+PERSONAL_DIGITS = 6
+REMOVED = "…"
+
+
+def without_personal_data(text: str) -> tuple[str, bool]:
+    """`text` without e-mail addresses and long numbers, for the search log (docs/knowledge.md,
+    "Search"); and whether anything was taken out."""
+    cleaned, emails = _EMAIL.subn(" ", text)
+
+    def number(match: re.Match[str]) -> str:
+        digits = sum(c.isdigit() for c in match.group(0))
+        return " " if digits >= PERSONAL_DIGITS else match.group(0)
+
+    scrubbed = _NUMBER.sub(number, cleaned)
+    return scrubbed, bool(emails) or scrubbed != cleaned
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,13 @@ from .models import (
     Status,
 )
 from .rendering import render
-from .search import HelpSearch, folded_words
+from .search import (
+    QUERY_MAX_LENGTH,
+    REMOVED,
+    HelpSearch,
+    folded_words,
+    without_personal_data,
+)
 
 CONTENT_FIELDS = ("title_es", "body_es", "title_en", "body_en")
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
@@ -360,11 +366,22 @@ def record_vote(*, article: Article, browser_id: str, helpful: bool) -> tuple[Ar
         return ArticleVote.objects.get(article=article, voter=voter), False
 
 
-def log_search(*, query: HelpSearch, language: str, results: int) -> SearchLog | None:
-    """A search of the help centre, without who made it; none for a search without words."""
+def log_search(
+    *, query: HelpSearch, language: str, results: int, text: str | None = None
+) -> SearchLog | None:
+    """A search of the help centre, without who made it; none for a search without words.
+    With the `text` typed, e-mail addresses and long numbers in it are not kept: the words
+    logged are the others, and "…" says something was left out."""
     if not query:
         return None
-    return SearchLog.objects.create(query=query.normalised, language=language[:2], results=results)
+    words = query.normalised
+    if text is not None:
+        cleaned, removed = without_personal_data(text)
+        if removed:
+            words = f"{HelpSearch.parse(cleaned).normalised} {REMOVED}".strip()
+    return SearchLog.objects.create(
+        query=words[:QUERY_MAX_LENGTH], language=language[:2], results=results
+    )
 
 
 def record_click(*, search_id: int, article: Article) -> bool:

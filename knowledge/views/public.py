@@ -208,7 +208,7 @@ def help_search(request: HttpRequest) -> HttpResponse:
     query, found = search_public(text)
     results = list(found[:SEARCH_RESULTS]) if query else []
     count = found.count() if query and len(results) == SEARCH_RESULTS else len(results)
-    log = services.log_search(query=query, language=language, results=count)
+    log = services.log_search(query=query, language=language, results=count, text=text)
     token = signing.dumps(log.pk, salt=SEARCH_SALT) if log else None
     rows = [
         {

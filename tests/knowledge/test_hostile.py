@@ -605,3 +605,21 @@ def test_a_slug_taken_at_the_same_moment_is_a_400_not_a_500(monkeypatch, marta, 
     assert refused.value.field == "slug"
     article.refresh_from_db()
     assert article.slug != "tomado"
+
+
+@pytest.mark.parametrize(
+    ("typed", "logged"),
+    [
+        ("mi pedido 4512 3344 9981 no llega", "mi pedido no llega …"),
+        ("juan.perez@example.com factura", "factura …"),
+        ("llamar al +34 600 12 34 56", "llamar al …"),
+        ("error 404 windows 10 11", "error 404 windows 10 11"),
+        ("envío 2024", "envio 2024"),
+        ("ana@example.com", "…"),
+    ],
+)
+def test_the_search_log_keeps_no_email_addresses_or_long_numbers(client, live, typed, logged):
+    from knowledge.models import SearchLog
+
+    client.get("/help/search/", {"q": typed})
+    assert SearchLog.objects.get().query == logged
