@@ -262,7 +262,9 @@ def test_a_concurrent_edit_does_not_silently_overwrite_another(client, marta, ad
     """Two managers open the page; the first saves; the second's save is refused, not lost,
     and what they typed stays in the form; saving again then replaces it knowingly."""
     client.force_login(marta)
-    data = _form_data(client.get(f"/knowledge/{live.pk}/"))
+    opened = client.get(f"/knowledge/{live.pk}/")
+    assert 'name="version" value="2"' in opened.content.decode()  # created, then published
+    data = _form_data(opened)
     services.update_article(
         article=live, by=adrian, content=_content(live, body_es="Lo que escribió Adrián")
     )
