@@ -12,6 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -402,9 +403,12 @@ def delete_article(*, article: Article, by: User) -> None:
         raise PermissionDenied(
             _("Only managers and admins can delete an article, and its author a draft.")
         )
-    for image in locked.images.all():
-        image.file.delete(save=False)
+    files = [(image.file.storage, image.file.name) for image in locked.images.all()]
     locked.delete()
+    # The files go once the rows are gone for good: a rolled-back delete keeps its images.
+    for storage, name in files:
+        if name:
+            transaction.on_commit(partial(storage.delete, name))
 
 
 @transaction.atomic

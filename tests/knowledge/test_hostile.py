@@ -625,3 +625,16 @@ def test_the_search_log_keeps_no_email_addresses_or_long_numbers(client, live, t
 
     client.get("/help/search/", {"q": typed})
     assert SearchLog.objects.get().query == logged
+
+
+def test_a_deleted_articles_image_files_go_only_once_the_delete_is_committed(
+    marta, live, django_capture_on_commit_callbacks
+):
+    image = services.upload_image(article=live, by=marta, file=_png_file())
+    storage, name = image.file.storage, image.file.name
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.delete_article(article=live, by=marta)
+    assert storage.exists(name) and pending  # not yet: the transaction might roll back
+    for callback in pending:
+        callback()
+    assert not storage.exists(name)
