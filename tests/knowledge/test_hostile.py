@@ -638,3 +638,27 @@ def test_a_deleted_articles_image_files_go_only_once_the_delete_is_committed(
     for callback in pending:
         callback()
     assert not storage.exists(name)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("title_es=x", "application/x-www-form-urlencoded"),
+        ("[]", "application/json"),
+        ('"x"', "application/json"),
+        ("null", "application/json"),
+    ],
+)
+def test_a_malformed_body_to_the_staff_api_is_a_4xx_with_json(
+    client, marta, live, body, content_type
+):
+    client.force_login(marta)
+    for method, url in [
+        ("post", "/api/v1/knowledge/articles/"),
+        ("patch", f"/api/v1/knowledge/articles/{live.pk}/"),
+        ("post", f"/api/v1/knowledge/articles/{live.pk}/status/"),
+    ]:
+        response = getattr(client, method)(url, body, content_type=content_type)
+        assert 400 <= response.status_code < 500, (url, body, response.status_code)
+        assert response.json(), url
