@@ -127,6 +127,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ConflictError as error:
                 # What was typed stays; the form now names the newest version, so saving
                 # again knowingly replaces it.
+                article.refresh_from_db()  # the page's heading shows the article as it is now
                 data = request.POST.copy()
                 data["version"] = str(services.latest_version(article))
                 form = ArticleForm(data, initial=initial)
