@@ -1,5 +1,40 @@
 """Quality's problems API, part of quality/api/urls.py (namespace "quality-api")."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import problems
+
+urlpatterns: list[URLPattern] = [
+    path("problems/", problems.ProblemListApi.as_view(), name="problem-list"),
+    path("problems/<int:id>/", problems.ProblemDetailApi.as_view(), name="problem-detail"),
+    path(
+        "problems/<int:id>/tickets/",
+        problems.ProblemTicketsApi.as_view(),
+        name="problem-tickets",
+    ),
+    path(
+        "problems/<int:id>/tickets/<int:ticket_id>/",
+        problems.ProblemTicketApi.as_view(),
+        name="problem-ticket",
+    ),
+    path(
+        "problems/<int:id>/follow-ups/",
+        problems.ProblemFollowUpsApi.as_view(),
+        name="problem-follow-ups",
+    ),
+    path(
+        "problems/<int:id>/bulk-answers/",
+        problems.ProblemBulkAnswerListApi.as_view(),
+        name="problem-bulk-answers",
+    ),
+    path(
+        "problems/<int:id>/bulk-answers/<int:bulk_id>/",
+        problems.ProblemBulkAnswerDetailApi.as_view(),
+        name="problem-bulk-answer",
+    ),
+    path(
+        "problems/<int:id>/figures/",
+        problems.ProblemFiguresApi.as_view(),
+        name="problem-figures",
+    ),
+]
