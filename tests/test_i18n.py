@@ -38,7 +38,16 @@ def test_the_compiled_spanish_catalogue_matches_the_source():
 @pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext not installed")
 def test_the_catalogues_contain_every_string_of_the_code(tmp_path):
     """makemessages in a scratch copy of the sources: no string may come out untranslated."""
-    for name in ("cases", "surveys", "metrics", "knowledge", "quality", "config", "templates", "locale"):
+    for name in (
+        "cases",
+        "surveys",
+        "metrics",
+        "knowledge",
+        "quality",
+        "config",
+        "templates",
+        "locale",
+    ):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     subprocess.run(
