@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
-from cases.api.common import IdField, StrictInputSerializer, UserRefOutput
+from cases.api.common import MAX_ID, IdField, StrictInputSerializer, UserRefOutput
 
 from ..goals import GoalStatus, Progress
 from ..models_coaching import GoalComparison, GoalKpi
@@ -121,7 +121,7 @@ class SessionInput(StrictInputSerializer):
         help_text=_("References of the tickets discussed (PUL-000123): the agent's."),
     )
     reviews = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_TICKETS,
         required=False,
         default=list,

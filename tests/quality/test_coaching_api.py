@@ -223,3 +223,39 @@ def test_a_manager_corrects_a_session_and_agents_see_only_theirs(ana, bruno, mar
         token_client(bruno).get(url("coaching-session-detail", ana_session.pk)).status_code == 404
     )
     assert token_client(bruno).get(url("coaching-session-list")).json()["results"] == []
+
+
+def test_hostile_values_are_400s_never_500s(ana, marta, ana_goal, ana_session):
+    client = token_client(marta)
+    base = {"agent": ana.pk, "held_on": "2026-03-12", "notes": "Tone"}
+    for body in (
+        base | {"reviews": [2**70]},
+        base | {"reviews": [0]},
+        base | {"tickets": ["9" * 40]},
+        base | {"tickets": ["PUL-" + "9" * 20]},
+        base | {"tickets": ["PUL-1"] * 51},
+        base | {"agent": 2**70},
+        base | {"agent": True},
+        base | {"held_on": None},
+    ):
+        response = client.post(url("coaching-session-list"), body, format="json")
+        assert response.status_code == 400, (body, response.content)
+    # JSON text naming a lone UTF-16 surrogate: no database stores it
+    lone_surrogate = f'{{"agent": {ana.pk}, "held_on": "2026-03-12", "notes": "\\ud800"}}'
+    response = client.post(
+        url("coaching-session-list"), lone_surrogate, content_type="application/json"
+    )
+    assert response.status_code == 400 and "notes" in response.json()
+    for body in (
+        {"target": None},
+        {"target": "NaN"},
+        {"kpi": None},
+        {"starts_on": "2026-04-01"},  # after the due date
+        {"note": "x" * 256},
+    ):
+        response = client.patch(url("coaching-goal-detail", ana_goal.pk), body, format="json")
+        assert response.status_code == 400, (body, response.content)
+    assert client.get(url("coaching-goal-list"), {"agent": ""}).status_code == 400
+    assert client.get(url("coaching-goal-list"), {"agent": "x"}).status_code == 400
+    assert client.get(url("coaching-goal-list"), {"kpi": "speed"}).status_code == 400
+    assert client.get(url("coaching-goal-detail", 2**62)).status_code == 404

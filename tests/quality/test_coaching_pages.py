@@ -216,3 +216,15 @@ def test_the_agents_dashboard_fragment_shows_their_goals_progress(
 
 def test_the_fragment_says_so_when_there_are_no_goals(client, bruno):
     assert "No coaching goals yet." in page(client, bruno, "my_goals").content.decode()
+
+
+def test_notes_and_goal_notes_are_shown_as_text(client, marta, ana):
+    CoachingSession.objects.create(
+        agent=ana, coach=marta, held_on=TODAY, notes="<img src=x onerror=alert(1)>"
+    )
+    g = goal(agent=ana, by=marta, kpi="fcr", target="70", starts_on=TODAY, due_on=TODAY)
+    g.note = "<script>alert(2)</script>"
+    g.save(update_fields=["note"])
+    html = page(client, marta, "coaching_agent", ana.pk).content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    assert "<script>alert(2)" not in html
