@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -120,7 +121,7 @@ def session_create(request: HttpRequest, agent_id: int) -> HttpResponse:
     user = staff_user(request)
     _require_manager(user)
     agent = _agent(request, agent_id)
-    form = SessionForm(request.POST or None, agent=agent)
+    form = SessionForm(request.POST or None, agent=agent, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             services.record_session(by=user, agent=agent, **form.service_arguments())

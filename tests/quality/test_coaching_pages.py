@@ -214,6 +214,15 @@ def test_the_agents_dashboard_fragment_shows_their_goals_progress(
     assert html.count("data-goal=") == 1  # not Bruno's
 
 
+def test_the_fragment_has_the_name_and_address_the_dashboard_includes():
+    assert reverse("quality:my_goals") == "/quality/coaching/me/goals/"
+
+
+def test_a_new_session_is_dated_today_unless_changed(client, marta, ana):
+    html = page(client, marta, "coaching_session_create", ana.pk).content.decode()
+    assert 'value="2026-03-15"' in html
+
+
 def test_the_fragment_says_so_when_there_are_no_goals(client, bruno):
     assert "No coaching goals yet." in page(client, bruno, "my_goals").content.decode()
 
