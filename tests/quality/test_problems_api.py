@@ -19,20 +19,20 @@ def _json(client, method, url, data=None):
 
 def test_agents_list_create_and_read_problems(client, ana, problem, team_n1):
     client.force_login(ana)
-    listed = client.get(reverse("quality-api:problem-list")).json()
+    listed = client.get(reverse("quality-api:quality-problem-list")).json()
     assert [p["id"] for p in listed["results"]] == [problem.pk]
     assert listed["results"][0]["linked_tickets"] == 1
     ticket = open_ticket(agent=ana, team=team_n1)
     created = _json(
         client,
         "post",
-        reverse("quality-api:problem-list"),
+        reverse("quality-api:quality-problem-list"),
         {"title": "Slow search", "tickets": [ticket.pk]},
     )
     assert created.status_code == 201
     body = created.json()
     assert body["status"] == "investigating" and body["tickets"] == [ticket.pk]
-    detail = client.get(reverse("quality-api:problem-detail", args=[body["id"]])).json()
+    detail = client.get(reverse("quality-api:quality-problem-detail", args=[body["id"]])).json()
     assert detail["origin"] == {"kind": "tickets"}
 
 
@@ -51,7 +51,7 @@ def test_agents_list_create_and_read_problems(client, ana, problem, team_n1):
 )
 def test_bad_bodies_are_a_400_naming_the_field(client, ana, body):
     client.force_login(ana)
-    response = _json(client, "post", reverse("quality-api:problem-list"), body)
+    response = _json(client, "post", reverse("quality-api:quality-problem-list"), body)
     assert response.status_code == 400
     assert response.json()
     assert not Problem.objects.exists()
@@ -59,12 +59,12 @@ def test_bad_bodies_are_a_400_naming_the_field(client, ana, body):
 
 def test_a_wrong_status_filter_is_a_400(client, ana):
     client.force_login(ana)
-    response = client.get(reverse("quality-api:problem-list"), {"status": "closed"})
+    response = client.get(reverse("quality-api:quality-problem-list"), {"status": "closed"})
     assert response.status_code == 400 and "status" in response.json()
 
 
 def test_only_managers_change_a_problem_and_fixed_needs_a_note(client, ana, marta, problem):
-    url = reverse("quality-api:problem-detail", args=[problem.pk])
+    url = reverse("quality-api:quality-problem-detail", args=[problem.pk])
     client.force_login(ana)
     response = _json(client, "patch", url, {"title": "Mine"})
     assert response.status_code == 403 and "detail" in response.json()
@@ -89,7 +89,7 @@ def test_only_managers_change_a_problem_and_fixed_needs_a_note(client, ana, mart
 def test_the_bulk_answer_is_accepted_with_its_id_and_its_results_readable(
     client, ana, marta, problem, django_capture_on_commit_callbacks
 ):
-    url = reverse("quality-api:problem-bulk-answers", args=[problem.pk])
+    url = reverse("quality-api:quality-problem-bulk-answers", args=[problem.pk])
     client.force_login(marta)
     response = _json(client, "post", url, {"message_en": "Fixed now."})
     assert response.status_code == 409 and "detail" in response.json()  # not fixed yet
@@ -105,7 +105,7 @@ def test_the_bulk_answer_is_accepted_with_its_id_and_its_results_readable(
     assert response.status_code == 202
     bulk_id = response.json()["id"]
     results = client.get(
-        reverse("quality-api:problem-bulk-answer", args=[problem.pk, bulk_id])
+        reverse("quality-api:quality-problem-bulk-answer", args=[problem.pk, bulk_id])
     ).json()
     assert results["finished_at"] is not None
     assert [r["outcome"] for r in results["results"]] == ["answered"]
@@ -113,13 +113,13 @@ def test_the_bulk_answer_is_accepted_with_its_id_and_its_results_readable(
     assert ticket.status == Status.RESOLVED
     assert ProblemBulkAnswer.objects.count() == 1
     assert (
-        client.get(reverse("quality-api:problem-bulk-answer", args=[problem.pk, 99999])).status_code
+        client.get(reverse("quality-api:quality-problem-bulk-answer", args=[problem.pk, 99999])).status_code
         == 404
     )
 
 
 def test_follow_ups_are_linked_by_managers_only(client, ana, marta, problem):
-    url = reverse("quality-api:problem-follow-ups", args=[problem.pk])
+    url = reverse("quality-api:quality-problem-follow-ups", args=[problem.pk])
     client.force_login(ana)
     assert _json(client, "post", url, {"follow_ups": [1]}).status_code == 403
     client.force_login(marta)
@@ -129,7 +129,7 @@ def test_follow_ups_are_linked_by_managers_only(client, ana, marta, problem):
 
 
 def test_anonymous_callers_get_401_and_unknown_problems_404(client, ana):
-    assert client.get(reverse("quality-api:problem-list")).status_code == 401
+    assert client.get(reverse("quality-api:quality-problem-list")).status_code == 401
     client.force_login(ana)
-    response = client.get(reverse("quality-api:problem-detail", args=[123456]))
+    response = client.get(reverse("quality-api:quality-problem-detail", args=[123456]))
     assert response.status_code == 404 and "detail" in response.json()

@@ -102,7 +102,7 @@ def test_linked_tickets_are_counted_per_week_empty_weeks_included(ana, team_n1, 
 def test_the_figures_api_gives_the_same_numbers(client, fixed_problem, ana):
     problem, _before, _after = fixed_problem
     client.force_login(ana)
-    body = client.get(reverse("quality-api:problem-figures", args=[problem.pk])).json()
+    body = client.get(reverse("quality-api:quality-problem-figures", args=[problem.pk])).json()
     assert body["before"]["csat"] == {
         "percent": 66.7,
         "responses": 3,

@@ -89,7 +89,7 @@ def test_the_api_links_and_unlinks_and_answers_why_it_refuses(
     client, ana, carla, problem, n1_ticket, n2_ticket
 ):
     client.force_login(ana)
-    url = reverse("quality-api:problem-tickets", args=[problem.pk])
+    url = reverse("quality-api:quality-problem-tickets", args=[problem.pk])
     body = client.post(
         url, {"tickets": [n1_ticket.pk, n2_ticket.pk, 999999]}, content_type="application/json"
     ).json()
@@ -106,7 +106,7 @@ def test_the_api_links_and_unlinks_and_answers_why_it_refuses(
         assert response.status_code == 400, bad
         assert "tickets" in response.json()
     client.force_login(carla)
-    unlink = reverse("quality-api:problem-ticket", args=[problem.pk, n1_ticket.pk])
+    unlink = reverse("quality-api:quality-problem-ticket", args=[problem.pk, n1_ticket.pk])
     response = client.delete(unlink)
     assert response.status_code == 404 and "detail" in response.json()
     client.force_login(ana)
@@ -115,7 +115,7 @@ def test_the_api_links_and_unlinks_and_answers_why_it_refuses(
     assert response.status_code == 400 and "ticket" in response.json()
     assert (
         client.post(
-            reverse("quality-api:problem-tickets", args=[987654]),
+            reverse("quality-api:quality-problem-tickets", args=[987654]),
             {"tickets": [1]},
             content_type="application/json",
         ).status_code
