@@ -112,10 +112,8 @@ def test_the_bulk_answer_is_accepted_with_its_id_and_its_results_readable(
     ticket = problem.tickets.get()
     assert ticket.status == Status.RESOLVED
     assert ProblemBulkAnswer.objects.count() == 1
-    assert (
-        client.get(reverse("quality-api:quality-problem-bulk-answer", args=[problem.pk, 99999])).status_code
-        == 404
-    )
+    missing = reverse("quality-api:quality-problem-bulk-answer", args=[problem.pk, 99999])
+    assert client.get(missing).status_code == 404
 
 
 def test_follow_ups_are_linked_by_managers_only(client, ana, marta, problem):
