@@ -237,3 +237,18 @@ def test_notes_and_goal_notes_are_shown_as_text(client, marta, ana):
     html = page(client, marta, "coaching_agent", ana.pk).content.decode()
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert "<script>alert(2)" not in html
+
+
+def test_an_admin_corrects_a_session_and_its_form_starts_from_what_was_saved(
+    client, adrian, ana, ana_session
+):
+    form = page(client, adrian, "coaching_session_edit", ana_session.pk).content.decode()
+    assert "Talked about greetings" in form
+    response = page(
+        client, adrian, "coaching_session_edit", ana_session.pk, method="post",
+        data={"held_on": "2026-03-13", "notes": "Greetings, then tone", "tickets": ""},
+    )  # fmt: skip
+    assert response.status_code == 302
+    ana_session.refresh_from_db()
+    assert (ana_session.held_on, ana_session.notes) == (date(2026, 3, 13), "Greetings, then tone")
+    assert ana_session.coach.username == "marta"  # who held it stays
