@@ -205,7 +205,15 @@ class VersionOutput(serializers.Serializer[Any]):
     number = serializers.IntegerField()
     changed_by = UserRefOutput()
     changed_at = serializers.DateTimeField()
-    summary = serializers.CharField(help_text=_("What changed."))
+    summary = serializers.CharField(
+        source="describe", help_text=_("What changed, in the request's language.")
+    )
+    change = serializers.JSONField(
+        help_text=_(
+            'What changed, without words: {"kind": "created" | "edited" | "status" | '
+            '"restored"} with "fields", "status" or "from" ({} for older versions).'
+        )
+    )
     status = serializers.ChoiceField(choices=Status.choices)
     section = serializers.IntegerField(source="section_id")
     slug = serializers.CharField()

@@ -9,9 +9,16 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = ("es", "en")
+
+
+def reader_language() -> str:
+    """The language of the page being rendered ("es" or "en")."""
+    return (translation.get_language() or settings.LANGUAGE_CODE)[:2]
 
 
 class Status(models.TextChoices):
@@ -34,7 +41,8 @@ class Category(models.Model):
         verbose_name_plural = _("help categories")
 
     def __str__(self) -> str:
-        return self.name_es or self.name_en or self.slug
+        """Its name in the reader's language, else the other one's (staff pages, admin)."""
+        return self.name_in(reader_language())
 
     def name_in(self, language: str) -> str:
         return in_language(self, "name", language)[0] or self.slug
@@ -58,7 +66,9 @@ class Section(models.Model):
         verbose_name_plural = _("help sections")
 
     def __str__(self) -> str:
-        return f"{self.category} › {self.name_es or self.name_en or self.slug}"
+        """Category › section, each in the reader's language, else the other one's."""
+        language = reader_language()
+        return f"{self.category.name_in(language)} › {self.name_in(language)}"
 
     def name_in(self, language: str) -> str:
         return in_language(self, "name", language)[0] or self.slug
@@ -107,7 +117,8 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
 
     def __str__(self) -> str:
-        return self.title_es or self.title_en
+        """Its title in the reader's language, else the other one's."""
+        return self.title_in(reader_language())
 
     def languages(self) -> list[str]:
         """The languages this article is written in."""
@@ -130,9 +141,35 @@ def in_language(obj: object, field: str, language: str) -> tuple[str, str]:
     return "", language
 
 
+# The names of an article's fields as the history shows them, in the reader's language.
+FIELD_LABELS = {
+    "title_es": _("title (Spanish)"),
+    "body_es": _("text (Spanish)"),
+    "title_en": _("title (English)"),
+    "body_en": _("text (English)"),
+    "section": _("section"),
+    "slug": _("slug"),
+    "status": _("status"),
+}
+
+
+class Change(models.TextChoices):
+    """The kinds of change a version records (`ArticleVersion.change["kind"]`)."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    STATUS = "status"
+    RESTORED = "restored"
+
+
 class ArticleVersion(models.Model):
     """What an article said after each change, and who made it. Restoring copies one of these
-    back into the article, which writes a version of its own."""
+    back into the article, which writes a version of its own.
+
+    What changed is kept language-neutral in `change` — {"kind": "created"}, {"kind":
+    "edited", "fields": [...]}, {"kind": "status", "status": "published"} or {"kind":
+    "restored", "from": 2} — and worded in the reader's language when shown (`describe`).
+    Versions written before that keep their text in `summary`, shown as it is."""
 
     article = models.ForeignKey(
         Article, models.CASCADE, related_name="versions", verbose_name=_("article")
@@ -150,6 +187,7 @@ class ArticleVersion(models.Model):
     )
     changed_at = models.DateTimeField(_("changed"))
     summary = models.CharField(_("what changed"), max_length=300, blank=True)
+    change = models.JSONField(_("what changed (data)"), default=dict, blank=True)
 
     class Meta:
         ordering = ["article", "-number"]
@@ -161,6 +199,21 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.number}"
+
+    def describe(self) -> str:
+        """What changed, in the language active now; an older version's stored text as is."""
+        change = self.change if isinstance(self.change, dict) else {}
+        kind = change.get("kind")
+        if kind == Change.CREATED:
+            return gettext("Created")
+        if kind == Change.EDITED:
+            fields = [f for f in change.get("fields", []) if f in FIELD_LABELS]
+            return ", ".join(str(FIELD_LABELS[f]) for f in fields)
+        if kind == Change.STATUS and change.get("status") in Status.values:
+            return gettext("Status: %(status)s") % {"status": Status(change["status"]).label}
+        if kind == Change.RESTORED and isinstance(change.get("from"), int):
+            return gettext("Restored version %(number)d") % {"number": change["from"]}
+        return self.summary
 
 
 def image_path(instance: "ArticleImage", filename: str) -> str:

@@ -72,7 +72,7 @@ def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Artic
 
 
 def versions_of(article: Article) -> QuerySet[ArticleVersion]:
-    return article.versions.select_related("changed_by").order_by("-number")
+    return article.versions.select_related("changed_by", "section__category").order_by("-number")
 
 
 def article_by_slug_or_id(articles: QuerySet[Article], key: str) -> Article | None:

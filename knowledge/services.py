@@ -33,6 +33,7 @@ from .models import (
     ArticleSource,
     ArticleVersion,
     ArticleVote,
+    Change,
     SearchLog,
     Section,
     Status,
@@ -133,18 +134,9 @@ def _render_into(article: Article) -> None:
     article.search_body = folded_words(article.body_es, article.body_en)
 
 
-FIELD_LABELS = {
-    "title_es": _("title (Spanish)"),
-    "body_es": _("text (Spanish)"),
-    "title_en": _("title (English)"),
-    "body_en": _("text (English)"),
-    "section": _("section"),
-    "slug": _("slug"),
-    "status": _("status"),
-}
-
-
-def _record_version(article: Article, *, by: User, summary: str) -> ArticleVersion:
+def _record_version(article: Article, *, by: User, change: dict[str, Any]) -> ArticleVersion:
+    """A version of the article as it is now. `change` says what changed without words
+    (ArticleVersion.change): the history words it in its reader's language."""
     last = latest_version(article)
     return ArticleVersion.objects.create(
         article=article,
@@ -158,7 +150,7 @@ def _record_version(article: Article, *, by: User, summary: str) -> ArticleVersi
         body_en=article.body_en,
         changed_by=by,
         changed_at=article.updated_at,
-        summary=summary[:300],
+        change=change,
     )
 
 
@@ -188,7 +180,7 @@ def create_article(*, by: User, content: ArticleContent) -> Article:
     )
     _render_into(article)
     _save_with_slug(article)
-    _record_version(article, by=by, summary=_("Created"))
+    _record_version(article, by=by, change={"kind": Change.CREATED.value})
     return article
 
 
@@ -229,7 +221,7 @@ def update_article(
     article.updated_at = timezone.now()
     _render_into(article)
     _save_with_slug(article)
-    _record_version(article, by=by, summary=", ".join(str(FIELD_LABELS[name]) for name in changed))
+    _record_version(article, by=by, change={"kind": Change.EDITED.value, "fields": changed})
     return article
 
 
@@ -248,9 +240,7 @@ def set_article_status(*, article: Article, by: User, status: str) -> Article:
     if status == Status.PUBLISHED and article.published_at is None:
         article.published_at = article.updated_at
     article.save(update_fields=["status", "updated_at", "published_at"])
-    _record_version(
-        article, by=by, summary=_("Status: %(status)s") % {"status": Status(status).label}
-    )
+    _record_version(article, by=by, change={"kind": Change.STATUS.value, "status": status})
     return article
 
 
@@ -278,9 +268,7 @@ def restore_version(*, article: Article, version: ArticleVersion, by: User) -> A
     locked.updated_at = timezone.now()
     _render_into(locked)
     _save_with_slug(locked)
-    _record_version(
-        locked, by=by, summary=_("Restored version %(number)d") % {"number": version.number}
-    )
+    _record_version(locked, by=by, change={"kind": Change.RESTORED.value, "from": version.number})
     return locked
 
 

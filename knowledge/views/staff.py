@@ -19,13 +19,13 @@ from cases.views.workspace import staff_required, staff_user
 
 from .. import agent_tools, services
 from ..forms import ArticleForm, ImageForm
-from ..models import Article, Status
+from ..models import FIELD_LABELS, Article, Status
 from ..rendering import render as render_markdown
 from ..search import HelpSearch, search
 from ..selectors import articles_for_staff, versions_of
 
 LIST_LIMIT = 200
-DIFF_FIELDS = ("title_es", "body_es", "title_en", "body_en", "slug", "status")
+DIFF_FIELDS = ("title_es", "body_es", "title_en", "body_en", "section", "slug", "status")
 
 
 @staff_required
@@ -230,12 +230,22 @@ def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("knowledge:edit", pk=article.pk)
 
 
+def _shown(version: Any, name: str) -> str:
+    """A version's field as the reader reads it: a status's and a section's name in their
+    language, the rest as written."""
+    if version is None:
+        return ""
+    if name == "status":
+        return str(Status(version.status).label) if version.status in Status.values else ""
+    return str(getattr(version, name))
+
+
 def _diff(before: Any, after: Any) -> list[dict[str, Any]]:
     """Per field that changed: its lines, each marked added, removed or kept."""
     changes = []
     for name in DIFF_FIELDS:
-        old = str(getattr(before, name, "") if before else "")
-        new = str(getattr(after, name))
+        old = _shown(before, name)
+        new = _shown(after, name)
         if old == new:
             continue
         lines = [
@@ -243,7 +253,7 @@ def _diff(before: Any, after: Any) -> list[dict[str, Any]]:
             for line in difflib.ndiff(old.splitlines(), new.splitlines())
             if not line.startswith("?")
         ]
-        changes.append({"field": str(services.FIELD_LABELS[name]), "lines": lines})
+        changes.append({"field": str(FIELD_LABELS[name]), "lines": lines})
     return changes
 
 

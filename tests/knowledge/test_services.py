@@ -73,8 +73,8 @@ def test_each_change_is_a_version_naming_what_changed_and_restoring_writes_anoth
     )
     versions = list(article.versions.order_by("number"))
     assert [v.number for v in versions] == [1, 2, 3]
-    assert "text (Spanish)" in versions[1].summary
-    assert "title (Spanish)" in versions[2].summary
+    assert "text (Spanish)" in versions[1].describe()
+    assert "title (Spanish)" in versions[2].describe()
 
     restored = services.restore_version(article=article, version=versions[1], by=ana)
     assert (restored.title_es, restored.body_es, restored.html_es) == (
@@ -83,7 +83,7 @@ def test_each_change_is_a_version_naming_what_changed_and_restoring_writes_anoth
         "<p>Texto</p>",
     )
     latest = article.versions.order_by("-number").first()
-    assert latest.number == 4 and latest.summary == "Restored version 2"
+    assert latest.number == 4 and latest.describe() == "Restored version 2"
 
 
 def test_saving_the_same_text_writes_no_version(ana, section):

@@ -194,3 +194,69 @@ def test_articles_are_read_only_in_the_django_admin(client, adrian, live):
     client.force_login(adrian)
     assert client.get("/admin/knowledge/article/").status_code == 200
     assert client.get("/admin/knowledge/article/add/").status_code == 403
+
+
+# --- each reader's language (QA walkthrough) ---------------------------------------------
+
+
+def history_page(client, article, language):
+    client.cookies["django_language"] = language
+    return client.get(f"/knowledge/{article.pk}/history/").content.decode()
+
+
+def test_history_words_each_change_in_the_readers_language(client, marta, section, write):
+    article = write(status=Status.DRAFT, title_es="Hola", title_en="Hello")
+    services.update_article(
+        article=article,
+        by=marta,
+        content=services.ArticleContent(
+            section=section, slug=article.slug, title_es="Hola", title_en="Hello", body_en="New"
+        ),
+    )
+    services.set_article_status(article=article, by=marta, status=Status.PUBLISHED)
+    services.restore_version(article=article, version=article.versions.get(number=1), by=marta)
+    client.force_login(marta)
+
+    english = history_page(client, article, "en")
+    for words in ("Created", "text (English)", "Status: Published", "Restored version 1"):
+        assert words in english
+    for words in ("Creado", "texto (", "Estado", "Publicado", "restaurada"):
+        assert words not in english
+    assert "+ Published" in english and "+ published" not in english  # the status's name
+
+    spanish = history_page(client, article, "es")
+    for words in ("Creado", "texto (inglés)", "Estado: Publicado", "Versión 1 restaurada"):
+        assert words in spanish
+    assert "Restored version" not in spanish
+
+
+def test_a_version_written_before_keeps_its_text(client, marta, write):
+    article = write(status=Status.DRAFT)
+    article.versions.update(change={}, summary="Texto de antes")
+    client.force_login(marta)
+    assert "Texto de antes" in history_page(client, article, "en")
+
+
+def test_added_and_removed_lines_are_dark_text_on_light_backgrounds(client, marta, write):
+    article = write(status=Status.DRAFT)
+    client.force_login(marta)
+    page = history_page(client, article, "en")
+    assert "bg-success-subtle text-success-emphasis" in page
+    assert "text-bg-success" not in page and "text-bg-danger" not in page
+
+
+def test_staff_pages_name_sections_and_titles_in_the_readers_language(client, ana, section, write):
+    both = write(status=Status.DRAFT, slug="ambos", title_es="Seguir envío", title_en="Track it")
+    write(status=Status.DRAFT, slug="solo-es", title_es="Sólo en español")
+    client.force_login(ana)
+    client.cookies["django_language"] = "en"
+    listing = client.get("/knowledge/").content.decode()
+    assert "Track it" in listing and "Seguir envío" not in listing
+    assert "Shipping › Tracking" in listing and "Envíos › Seguimiento" not in listing
+    assert "Sólo en español" in listing  # no English title: the Spanish one
+    edit = client.get(f"/knowledge/{both.pk}/").content.decode()
+    assert "<h1" in edit and "Track it</h1>" in edit
+    assert "Shipping › Tracking</option>" in edit
+    client.cookies["django_language"] = "es"
+    listing = client.get("/knowledge/").content.decode()
+    assert "Seguir envío" in listing and "Envíos › Seguimiento" in listing
