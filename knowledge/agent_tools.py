@@ -202,24 +202,41 @@ def article_outcome(article: Article, viewer: User) -> ArticleOutcome:
     )
 
 
+# A first line that only greets the customer: "Hola Mónica," / "Hi James," / "Dear Ana:".
+_GREETING = re.compile(
+    r"(?:hola|hi|hello|hey|dear|estimad[oa]s?|buen[oa]s(?: d[ií]as| tardes| noches)?)"
+    r"(?:\s+[\w'’.-]+){0,4}\s*[,:!]?",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(text: str) -> str:
+    """The text without a leading line that only greets the customer by name (an article
+    speaks to every reader, and names no one)."""
+    text = text.strip()
+    first, _sep, rest = text.partition("\n")
+    if _GREETING.fullmatch(first.strip()):
+        return rest.strip()
+    return text
+
+
 def draft_from_ticket(ticket: Ticket) -> dict[str, str]:
     """A draft's text from a resolved ticket ("Turn this answer into an article"), in the
-    customer's language: the subject as the title, and as the text the resolution followed
-    by the last public agent reply (when it says something else), for the author to edit."""
+    customer's language: the subject as the title, and as the text the resolution — or,
+    without one, the last public agent reply — less a greeting line naming the customer."""
     language = customer_language(ticket)
-    last_reply = (
-        Reply.objects.filter(ticket=ticket, public=True, author__isnull=False)
-        .order_by("-created_at", "-pk")
-        .values_list("body", flat=True)
-        .first()
-    )
-    parts = [ticket.resolution.strip()]
-    if last_reply and last_reply.strip() != parts[0]:
-        parts.append(last_reply.strip())
+    body = ticket.resolution.strip()
+    if not body:
+        body = (
+            Reply.objects.filter(ticket=ticket, public=True, author__isnull=False)
+            .order_by("-created_at", "-pk")
+            .values_list("body", flat=True)
+            .first()
+        ) or ""
     return {
         "language": language,
         f"title_{language}": ticket.subject.strip()[:200],
-        f"body_{language}": "\n\n".join(p for p in parts if p),
+        f"body_{language}": without_greeting(body),
     }
 
 

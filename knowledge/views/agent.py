@@ -18,7 +18,7 @@ from cases.views.workspace import staff_required, staff_user
 
 from .. import agent_tools, services
 from ..forms import ArticleForm
-from ..models import UseKind
+from ..models import Status, UseKind
 from ..selectors import articles_for_staff
 
 TICKET_DONE = ("resolved", "closed")
@@ -44,7 +44,13 @@ def finder(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return render(
         request,
         "knowledge/_agent_finder_results.html",
-        {**context, "q": q, "articles": articles},
+        {
+            **context,
+            "q": q,
+            "articles": articles,
+            # The hint about internal articles only where one is listed.
+            "any_internal": any(a.status == Status.INTERNAL for a in articles),
+        },
     )
 
 

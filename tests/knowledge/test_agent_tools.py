@@ -9,7 +9,7 @@ from django.conf import settings
 
 from cases import services as cases_services
 from cases.errors import PermissionDenied, ValidationError
-from cases.models import Reply
+from cases.models import Reply, Ticket
 from knowledge import agent_tools, services
 from knowledge.models import Article, ArticleSource, ArticleUse, Status, UseKind
 from surveys.models import SurveyInvitation
@@ -77,6 +77,17 @@ def test_the_finder_offers_published_and_internal_articles_but_never_drafts(
     assert html.count('data-kind="link"') == 1
     assert f'data-article="{internal.pk}" data-kind="link"' not in html
     assert f'data-article="{internal.pk}" data-kind="text"' in html
+
+
+def test_the_internal_hint_shows_only_when_an_internal_article_is_listed(
+    client, ana, ticket, live, internal
+):
+    client.force_login(ana)
+    url = f"/knowledge/tickets/{ticket.pk}/articles/"
+    hint = "Internal articles can only be inserted as text"
+    assert hint in client.get(url, {"q": "reembolso"}).content.decode()
+    only_public = client.get(url, {"q": "seguir"}).content.decode()
+    assert "Cómo seguir tu envío" in only_public and hint not in only_public
 
 
 def test_the_finder_box_is_served_to_the_ticket_page(client, ana, ticket):
@@ -280,9 +291,8 @@ def test_the_staff_list_counts_each_articles_tickets_and_csat_as_its_page(
     assert figures == {live.pk: (2, 2, 1), internal.pk: (1, 0, 0)}
     client.force_login(ana)
     page = client.get("/knowledge/", {"sort": "sent"}).content.decode()
-    assert page.index("Envío: reembolso manual") > page.index(
-        "Cómo seguir tu envío"
-    )  # most sent first
+    # Most sent first; each title in the reader's language (English), else the Spanish one.
+    assert page.index("Envío: reembolso manual") > page.index("How to track your parcel")
     assert "50.0 %" in page
 
 
@@ -306,13 +316,35 @@ def test_the_draft_is_prefilled_in_spanish_for_a_spanish_customer(client, ana, t
     assert agent_tools.draft_from_ticket(ticket) == {
         "language": "es",
         "title_es": "The printer does not print",
-        "body_es": "Se cambió el tóner y se reinició la impresora.\n\n"
-        "Hola Lucía: cambia el tóner y reinicia la impresora.",
+        "body_es": "Se cambió el tóner y se reinició la impresora.",
     }
     client.force_login(ana)
     page = client.get(f"/knowledge/tickets/{ticket.pk}/new-article/").content.decode()
     assert 'value="The printer does not print"' in page
     assert "Se cambió el tóner" in page
+
+
+def test_without_a_resolution_the_draft_is_the_last_reply_without_its_greeting(ana, ticket):
+    public_reply(ticket, ana, "Hola Mónica,\n\nPrimero mira el cable.")
+    public_reply(ticket, ana, "Hola Mónica,\n\nCambia el tóner y reinicia la impresora.")
+    ticket = cases_services.resolve_ticket(ticket=ticket, by=ana, resolution="x")
+    Ticket.objects.filter(pk=ticket.pk).update(resolution="")
+    ticket.refresh_from_db()
+    draft = agent_tools.draft_from_ticket(ticket)
+    assert draft["body_es"] == "Cambia el tóner y reinicia la impresora."
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Hi James,\nRestart the router.", "Restart the router."),
+        ("Buenos días Ana:\n\nReinicia el router.", "Reinicia el router."),
+        ("Hola, reinicia el router.\nY espera.", "Hola, reinicia el router.\nY espera."),
+        ("Hicimos el cambio.", "Hicimos el cambio."),
+    ],
+)
+def test_only_a_line_that_just_greets_is_taken_out(text, kept):
+    assert agent_tools.without_greeting(text) == kept
 
 
 def test_the_draft_is_prefilled_in_english_for_an_english_customer(
