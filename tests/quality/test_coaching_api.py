@@ -56,7 +56,9 @@ def test_a_manager_sets_a_goal_and_reads_its_progress_from_the_engine(ana, marta
             agent=ana, team=team_n1, created=local(date(2026, 3, 10)),
             first_reply_after=timedelta(hours=1), resolve_after=timedelta(hours=2), csat=csat,
         )  # fmt: skip
-    response = token_client(marta).post(url("coaching-goal-list"), goal_body(ana), format="json")
+    response = token_client(marta).post(
+        url("quality-coaching-goal-list"), goal_body(ana), format="json"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     engine = kpis.summary(Period.of(START, TODAY + timedelta(days=1)), Filters(agent=ana.pk))
@@ -87,59 +89,71 @@ def test_goals_with_bad_input_are_refused_with_reasons(ana, marta):
         (goal_body(ana, colour="red"), "colour"),
     ]
     for body, field in cases:
-        response = client.post(url("coaching-goal-list"), body, format="json")
+        response = client.post(url("quality-coaching-goal-list"), body, format="json")
         assert response.status_code == 400, (body, response.content)
         assert field in response.json(), (body, response.json())
     assert (
-        client.post(url("coaching-goal-list"), "[1", content_type="application/json").status_code
+        client.post(
+            url("quality-coaching-goal-list"), "[1", content_type="application/json"
+        ).status_code
         == 400
     )
-    assert client.post(url("coaching-goal-list"), [1, 2], format="json").status_code == 400
+    assert client.post(url("quality-coaching-goal-list"), [1, 2], format="json").status_code == 400
     assert not CoachingGoal.objects.exists()
 
 
 def test_a_manager_changes_and_deletes_a_goal(marta, ana_goal):
     client = token_client(marta)
-    response = client.patch(url("coaching-goal-detail", ana_goal.pk), {"target": 90}, format="json")
+    response = client.patch(
+        url("quality-coaching-goal-detail", ana_goal.pk), {"target": 90}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["target"] == 90.0
     assert response.json()["kpi"] == "csat"  # untouched
     refused = client.patch(
-        url("coaching-goal-detail", ana_goal.pk), {"due_on": "2026-02-01"}, format="json"
+        url("quality-coaching-goal-detail", ana_goal.pk), {"due_on": "2026-02-01"}, format="json"
     )
     assert refused.status_code == 400 and "due_on" in refused.json()
-    moved = client.patch(url("coaching-goal-detail", ana_goal.pk), {"agent": 1}, format="json")
+    moved = client.patch(
+        url("quality-coaching-goal-detail", ana_goal.pk), {"agent": 1}, format="json"
+    )
     assert moved.status_code == 400 and "agent" in moved.json()
-    assert client.delete(url("coaching-goal-detail", ana_goal.pk)).status_code == 204
+    assert client.delete(url("quality-coaching-goal-detail", ana_goal.pk)).status_code == 204
     assert not CoachingGoal.objects.exists()
-    assert client.get(url("coaching-goal-detail", ana_goal.pk)).status_code == 404
+    assert client.get(url("quality-coaching-goal-detail", ana_goal.pk)).status_code == 404
 
 
 def test_agents_read_only_their_own_goals(ana, bruno, marta, ana_goal):
     bruno_goal = goal(agent=bruno, by=marta, kpi="fcr", target="70", starts_on=START, due_on=DUE)
     as_ana = token_client(ana)
-    listed = as_ana.get(url("coaching-goal-list")).json()
+    listed = as_ana.get(url("quality-coaching-goal-list")).json()
     assert [g["id"] for g in listed["results"]] == [ana_goal.pk]
-    assert as_ana.get(url("coaching-goal-detail", ana_goal.pk)).status_code == 200
-    assert as_ana.get(url("coaching-goal-detail", bruno_goal.pk)).status_code == 404
-    everyone = token_client(marta).get(url("coaching-goal-list")).json()
+    assert as_ana.get(url("quality-coaching-goal-detail", ana_goal.pk)).status_code == 200
+    assert as_ana.get(url("quality-coaching-goal-detail", bruno_goal.pk)).status_code == 404
+    everyone = token_client(marta).get(url("quality-coaching-goal-list")).json()
     assert {g["id"] for g in everyone["results"]} == {ana_goal.pk, bruno_goal.pk}
-    only_bruno = token_client(marta).get(url("coaching-goal-list"), {"agent": bruno.pk}).json()
+    only_bruno = (
+        token_client(marta).get(url("quality-coaching-goal-list"), {"agent": bruno.pk}).json()
+    )
     assert [g["id"] for g in only_bruno["results"]] == [bruno_goal.pk]
 
 
 def test_agents_write_nothing_and_are_told_why(ana, bruno, ana_goal, ana_session):
     as_ana = token_client(ana)
     attempts = [
-        as_ana.post(url("coaching-goal-list"), goal_body(ana), format="json"),
-        as_ana.patch(url("coaching-goal-detail", ana_goal.pk), {"target": 10}, format="json"),
-        as_ana.delete(url("coaching-goal-detail", ana_goal.pk)),
+        as_ana.post(url("quality-coaching-goal-list"), goal_body(ana), format="json"),
+        as_ana.patch(
+            url("quality-coaching-goal-detail", ana_goal.pk), {"target": 10}, format="json"
+        ),
+        as_ana.delete(url("quality-coaching-goal-detail", ana_goal.pk)),
         as_ana.post(
-            url("coaching-session-list"),
+            url("quality-coaching-session-list"),
             {"agent": bruno.pk, "held_on": "2026-03-10", "notes": "x"},
             format="json",
         ),
-        as_ana.patch(url("coaching-session-detail", ana_session.pk), {"notes": "x"}, format="json"),
+        as_ana.patch(
+            url("quality-coaching-session-detail", ana_session.pk), {"notes": "x"}, format="json"
+        ),
     ]
     for response in attempts:
         assert response.status_code == 403
@@ -148,7 +162,7 @@ def test_agents_write_nothing_and_are_told_why(ana, bruno, ana_goal, ana_session
     assert str(ana_goal.target) == "80.00"
 
 
-@pytest.mark.parametrize("name", ["coaching-goal-list", "coaching-session-list"])
+@pytest.mark.parametrize("name", ["quality-coaching-goal-list", "quality-coaching-session-list"])
 def test_anonymous_callers_get_401_json(db, name):
     response = token_client(None).get(url(name))
     assert response.status_code == 401
@@ -158,7 +172,7 @@ def test_anonymous_callers_get_401_json(db, name):
 def test_a_caller_without_a_role_gets_403_json(db):
     from tests.factories import UserFactory
 
-    response = token_client(UserFactory()).get(url("coaching-goal-list"))
+    response = token_client(UserFactory()).get(url("quality-coaching-goal-list"))
     assert response.status_code == 403
     assert "detail" in response.json()
 
@@ -172,7 +186,7 @@ def test_a_manager_records_a_session_with_tickets_and_reviews(ana, marta, team_n
         ticket=ticket, agent=ana, reviewer=marta, score="72.5", at=local(date(2026, 3, 11))
     )
     response = token_client(marta).post(
-        url("coaching-session-list"),
+        url("quality-coaching-session-list"),
         {"agent": ana.pk, "held_on": "2026-03-12", "notes": "Tone",
          "tickets": [ticket.reference], "reviews": [review.pk]},
         format="json",
@@ -203,7 +217,7 @@ def test_a_session_must_name_the_agents_tickets_and_reviews(ana, carla, marta, t
         ({"held_on": "2026-03-12", "notes": "x"}, "agent"),
     ]
     for body, field in cases:
-        response = client.post(url("coaching-session-list"), body, format="json")
+        response = client.post(url("quality-coaching-session-list"), body, format="json")
         assert response.status_code == 400, (body, response.content)
         assert field in response.json(), (body, response.json())
     assert not CoachingSession.objects.exists()
@@ -212,17 +226,21 @@ def test_a_session_must_name_the_agents_tickets_and_reviews(ana, carla, marta, t
 def test_a_manager_corrects_a_session_and_agents_see_only_theirs(ana, bruno, marta, ana_session):
     client = token_client(marta)
     response = client.patch(
-        url("coaching-session-detail", ana_session.pk), {"notes": "Greetings and tone"},
+        url("quality-coaching-session-detail", ana_session.pk), {"notes": "Greetings and tone"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 200
     assert response.json()["notes"] == "Greetings and tone"
     assert response.json()["held_on"] == TODAY.isoformat()
-    assert token_client(ana).get(url("coaching-session-detail", ana_session.pk)).status_code == 200
     assert (
-        token_client(bruno).get(url("coaching-session-detail", ana_session.pk)).status_code == 404
+        token_client(ana).get(url("quality-coaching-session-detail", ana_session.pk)).status_code
+        == 200
     )
-    assert token_client(bruno).get(url("coaching-session-list")).json()["results"] == []
+    assert (
+        token_client(bruno).get(url("quality-coaching-session-detail", ana_session.pk)).status_code
+        == 404
+    )
+    assert token_client(bruno).get(url("quality-coaching-session-list")).json()["results"] == []
 
 
 def test_hostile_values_are_400s_never_500s(ana, marta, ana_goal, ana_session):
@@ -238,12 +256,12 @@ def test_hostile_values_are_400s_never_500s(ana, marta, ana_goal, ana_session):
         base | {"agent": True},
         base | {"held_on": None},
     ):
-        response = client.post(url("coaching-session-list"), body, format="json")
+        response = client.post(url("quality-coaching-session-list"), body, format="json")
         assert response.status_code == 400, (body, response.content)
     # JSON text naming a lone UTF-16 surrogate: no database stores it
     lone_surrogate = f'{{"agent": {ana.pk}, "held_on": "2026-03-12", "notes": "\\ud800"}}'
     response = client.post(
-        url("coaching-session-list"), lone_surrogate, content_type="application/json"
+        url("quality-coaching-session-list"), lone_surrogate, content_type="application/json"
     )
     assert response.status_code == 400 and "notes" in response.json()
     for body in (
@@ -253,9 +271,11 @@ def test_hostile_values_are_400s_never_500s(ana, marta, ana_goal, ana_session):
         {"starts_on": "2026-04-01"},  # after the due date
         {"note": "x" * 256},
     ):
-        response = client.patch(url("coaching-goal-detail", ana_goal.pk), body, format="json")
+        response = client.patch(
+            url("quality-coaching-goal-detail", ana_goal.pk), body, format="json"
+        )
         assert response.status_code == 400, (body, response.content)
-    assert client.get(url("coaching-goal-list"), {"agent": ""}).status_code == 400
-    assert client.get(url("coaching-goal-list"), {"agent": "x"}).status_code == 400
-    assert client.get(url("coaching-goal-list"), {"kpi": "speed"}).status_code == 400
-    assert client.get(url("coaching-goal-detail", 2**62)).status_code == 404
+    assert client.get(url("quality-coaching-goal-list"), {"agent": ""}).status_code == 400
+    assert client.get(url("quality-coaching-goal-list"), {"agent": "x"}).status_code == 400
+    assert client.get(url("quality-coaching-goal-list"), {"kpi": "speed"}).status_code == 400
+    assert client.get(url("quality-coaching-goal-detail", 2**62)).status_code == 404
