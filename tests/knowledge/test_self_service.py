@@ -89,3 +89,13 @@ def test_the_api_refuses_bad_dates_with_json(client, marta, ana):
     assert "from" in response.json()
     client.force_login(ana)
     assert client.get(API).status_code == 403
+
+
+def test_a_long_search_without_spaces_is_cut_and_wraps_in_its_column(client, marta, db):
+    long_query = "a" * 200
+    SearchLog.objects.create(query=long_query, language="es", results=0)
+    client.force_login(marta)
+    html = client.get(SECTION, {"period": "7"}).content.decode()
+    assert f'title="{long_query}"' in html  # the whole search, on hover
+    assert f"“{'a' * 79}…”" in html and f"“{long_query}”" not in html
+    assert '<li class="text-break"' in html
