@@ -13,6 +13,7 @@ from cases.models import EventKind, Status, TicketEvent
 
 from . import services
 from .models import FollowUpStatus, SurveyInvitation
+from .signals import survey_history_loaded
 
 RESPONSE_RATE = 0.45
 LEAVING_RESPONSE_RATE = 0.6  # of the surveys the others' rate leaves unanswered
@@ -174,4 +175,6 @@ def load_survey_history(*, seed: int, now: datetime | None = None) -> dict | Non
             if answered_at:
                 answered += 1
                 follow_ups += int(hasattr(invitation.response, "follow_up"))
+        # Higher apps' demo data that reads the answers (quality): they may not be imported here.
+        survey_history_loaded.send(sender=SurveyInvitation, seed=seed, now=now)
     return {"surveys_sent": sent, "surveys_answered": answered, "follow_ups": follow_ups}

@@ -22,9 +22,16 @@
   rounding of `surveys.selectors.response_summary` — build it with
   `surveys.selectors.summary_from_counts`. The first dict returned wins; with none, the
   page counts live. A receiver that raises is logged and skipped.
+
+- `survey_history_loaded(sender=SurveyInvitation, seed, now)` — sent by the demo loader
+  (surveys/demo.py, `load_survey_history`) at the end of a load that wrote the demo desk's
+  survey history, inside its transaction: the demo desk is then whole (tickets, answers,
+  follow-ups), and a higher app that reads answers adds its own demo data (deterministic
+  for `seed`, dated before `now`). The quality app writes its reviews, coaching and problems.
 """
 
 from django.dispatch import Signal
 
 invitation_sent = Signal()
 summarise_responses = Signal()
+survey_history_loaded = Signal()
