@@ -18,7 +18,11 @@ from .search import HelpSearch, search
 from .selectors import public_articles
 
 SUGGESTIONS = 5
-TEXT_MAX_LENGTH = 600
+# What matching reads of the form: the subject and the start of the description. The page's
+# script (static/js/help_suggestions.js) sends no more, so the GET stays a few KB.
+SUBJECT_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 500
+TEXT_MAX_LENGTH = SUBJECT_MAX_LENGTH + 1 + DESCRIPTION_MAX_LENGTH
 # Words read from the subject and description, longest first: enough to find an answer,
 # few enough for a request per pause in typing.
 WORDS_TRIED = 6

@@ -19,7 +19,10 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """Articles for the form's `subject` and `description`; the first time some are shown a
     visit starts, its token kept in the form as a hidden field (posted with the case)."""
     language = _language()
-    text = f"{request.GET.get('subject', '')} {request.GET.get('description', '')}"
+    # Only the subject and the description's beginning are read (deflection.py's limits).
+    subject = request.GET.get("subject", "")[: deflection.SUBJECT_MAX_LENGTH]
+    description = request.GET.get("description", "")[: deflection.DESCRIPTION_MAX_LENGTH]
+    text = f"{subject} {description}"
     token = request.GET.get(WEB_FORM_VISIT_FIELD, "")
     articles = deflection.suggest(text, language)
     visit = deflection.record_shown(token=token, articles=articles, language=language)

@@ -120,6 +120,23 @@ def test_the_form_page_carries_the_suggestions_container(client, db):
     html = client.get(reverse("portal:new_case")).content.decode()
     assert 'hx-get="/help/suggest/"' in html
     assert "delay:400ms" in html
+    # The script that cuts what is sent to the subject and the description's beginning.
+    assert "js/help_suggestions.js" in html
+
+
+def test_the_script_sends_no_more_than_matching_reads(settings):
+    script = (settings.BASE_DIR / "static" / "js" / "help_suggestions.js").read_text()
+    assert f"subject: {{ chars: {deflection.SUBJECT_MAX_LENGTH}," in script
+    assert f"description: {{ chars: {deflection.DESCRIPTION_MAX_LENGTH}," in script
+
+
+def test_matching_reads_only_the_beginning_of_a_long_description(client, articles):
+    filler = "x " * 260  # 520 characters, none of them a word to match
+    assert "Reset your password" in ask(client, "", "password " + filler).content.decode()
+    late = ask(client, "", filler + "password").content.decode()
+    assert "Reset your password" not in late
+    huge = ask(client, "", "password " + "ñ" * 4000)  # what once answered 414
+    assert huge.status_code == 200 and "Reset your password" in huge.content.decode()
 
 
 def test_deflected_only_after_thirty_minutes_without_submission(articles):
