@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +19,8 @@ from django.utils.translation import ngettext
 from metrics import kpis
 from metrics.kpis import Filters, KpiValues, Period
 
+from . import kpis as quality_kpis
 from .models_coaching import CoachingGoal, GoalComparison, GoalKpi
-from .models_reviews import Review, ReviewStatus
 
 # --- what a target may be --------------------------------------------------------------------
 
@@ -163,19 +162,10 @@ _READERS: dict[
 
 
 def iqs(period: Period, agent_id: int) -> Reading:
-    """KPI.md "IQS": the mean score of the agent's reviews completed in the period (placed by
-    `completed_at`), two decimals as the engine's averages, with the number of reviews.
-
-    Coaching's own reading until quality/kpis.py's `iqs(period, filters)` lands; then this
-    should call it (one definition)."""
-    row = Review.objects.filter(
-        agent_id=agent_id,
-        status=ReviewStatus.COMPLETED,
-        completed_at__gte=period.start,
-        completed_at__lt=period.end,
-    ).aggregate(mean=Avg("score"), n=Count("pk"))
-    mean = row["mean"]
-    return Reading(kpis.two_decimals(mean) if row["n"] else None, row["n"])
+    """KPI.md "IQS" of the agent, as quality/kpis.py computes it for the dashboards: the mean
+    score of the agent's reviews completed in the period, with the number of reviews."""
+    figure = quality_kpis.iqs(period, Filters(agent=agent_id))
+    return Reading(figure["iqs"], figure["reviews"])
 
 
 def sample_unit(kpi: str) -> str:

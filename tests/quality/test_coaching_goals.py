@@ -8,6 +8,7 @@ import pytest
 
 from metrics import kpis
 from metrics.kpis import Filters, Period
+from quality import kpis as quality_kpis
 from quality.goals import GoalStatus, goal_progress, progress_of, target_error
 from quality.models import CoachingGoal
 from quality.services.coaching import CoachingError, set_goal, update_goal
@@ -150,6 +151,8 @@ def test_iqs_progress_is_the_mean_of_the_agents_completed_reviews(ana, bruno, ma
     g = goal(agent=ana, by=marta, kpi="iqs", target="85", starts_on=START, due_on=DUE)
     progress = goal_progress(g, today=MID)
     assert (progress.value, progress.sample, progress.sample_unit) == (87.5, 2, "reviews")
+    figure = quality_kpis.iqs(Period.of(START, MID + timedelta(days=1)), Filters(agent=ana.pk))
+    assert (progress.value, progress.sample) == (figure["iqs"], figure["reviews"])
     assert progress.status == GoalStatus.ON_TRACK
 
 
