@@ -1,0 +1,53 @@
+// Pulso quality: the dashboard's scatter of IQS against CSAT % per agent. The quality section
+// arrives by htmx (templates/quality/reviews/_dashboard_section.html) with its figures in
+// <script type="application/json" id="quality-chart-data"> (json_script); no inline script
+// (CSP: script-src 'self'). Chart.js is the dashboard's vendored copy, loaded before.
+(function () {
+  "use strict";
+
+  function draw(root) {
+    var canvas = root.querySelector("canvas[data-quality-scatter]");
+    var source = root.querySelector("#quality-chart-data");
+    if (!canvas || !source || canvas.dataset.drawn || typeof Chart === "undefined") return;
+    var data = JSON.parse(source.textContent);
+    canvas.dataset.drawn = "1";
+    new Chart(canvas, {
+      type: "scatter",
+      data: {
+        datasets: [
+          {
+            label: data.y + " / " + data.x,
+            data: data.points,
+            backgroundColor: "#0d6efd",
+            pointRadius: 5,
+          },
+        ],
+      },
+      options: {
+        animation: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var point = item.raw;
+                return point.label + ": " + data.y + " " + point.y + " · " + data.x + " " + point.x;
+              },
+            },
+          },
+        },
+        scales: {
+          x: { min: 0, max: 100, title: { display: true, text: data.x } },
+          y: { min: 0, max: 100, title: { display: true, text: data.y } },
+        },
+      },
+    });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    draw(event.target.closest ? event.target.closest("body") || document : document);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    draw(document);
+  });
+})();
