@@ -388,6 +388,10 @@ def start_bulk_answer(
     problem = _lock(problem)
     if problem.status != ProblemStatus.FIXED:
         raise ProblemError(_("Answer the tickets once the problem is fixed."), code="conflict")
+    if problem.bulk_answers.filter(finished_at__isnull=True).exists():
+        raise ProblemError(
+            _("A bulk answer is still being sent: wait for it to finish."), code="conflict"
+        )
     message_es = _text(message_es, "message_es")
     message_en = _text(message_en, "message_en")
     if not (message_es or message_en):

@@ -183,3 +183,14 @@ def test_a_huge_message_is_refused_with_the_form_kept(client, desk, marta):
     assert response.status_code == 400
     assert EN in response.content.decode()
     assert not ProblemBulkAnswer.objects.exists()
+
+
+def test_a_second_bulk_answer_waits_for_the_first_to_finish(desk, marta):
+    problem, _tickets = desk
+    first = start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
+    with pytest.raises(ProblemError) as refused:
+        start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
+    assert refused.value.code == "conflict"
+    run_bulk_answer(bulk_answer_id=first.pk)
+    start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
+    assert ProblemBulkAnswer.objects.count() == 2
