@@ -86,8 +86,12 @@ def _language() -> str:
 @require_GET
 @cacheable
 def help_home(request: HttpRequest) -> HttpResponse:
-    language = _language()
-    categories = [
+    return render(request, "knowledge/help_home.html", {"categories": _categories(_language())})
+
+
+def _categories(language: str) -> list[dict[str, Any]]:
+    """The help centre's categories and their sections, named in `language`."""
+    return [
         {
             "category": category,
             "name": category.name_in(language),
@@ -97,11 +101,20 @@ def help_home(request: HttpRequest) -> HttpResponse:
         }
         for category in public_categories()
     ]
-    return render(request, "knowledge/help_home.html", {"categories": categories})
+
+
+def _only_in(article: Article, language: str) -> str:
+    """The one language the article is written in when it is not the reader's, else ""
+    (the listings mark such an article "Spanish only" / "English only")."""
+    written = article.languages()
+    return written[0] if len(written) == 1 and written[0] != language else ""
 
 
 def _titled(articles: Any, language: str) -> list[dict[str, Any]]:
-    return [{"article": a, "title": a.title_in(language)} for a in articles]
+    return [
+        {"article": a, "title": a.title_in(language), "only_in": _only_in(a, language)}
+        for a in articles
+    ]
 
 
 @require_GET
@@ -217,12 +230,14 @@ def help_search(request: HttpRequest) -> HttpResponse:
             if token
             else reverse("help:article", args=[article.slug]),
             "section_name": article.section.name_in(language),
+            "only_in": _only_in(article, language),
         }
         for article in results
     ]
-    response = render(
-        request, "knowledge/help_search.html", {"q": text, "rows": rows, "count": count}
-    )
+    context: dict[str, Any] = {"q": text, "rows": rows, "count": count, "prompt": not query}
+    if not query:  # nothing to search for: say what to do, and offer the categories
+        context["categories"] = _categories(language)
+    response = render(request, "knowledge/help_search.html", context)
     patch_cache_control(response, private=True, no_store=True)
     return response
 

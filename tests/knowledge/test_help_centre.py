@@ -195,3 +195,30 @@ def test_related_articles_then_come_from_shared_title_words_in_other_sections(
     related = page.split('class="mb-4 help-related"')[1]
     assert "Seguir un envío internacional" in related
     assert "Recetas de cocina" not in related
+
+
+@pytest.mark.parametrize("q", ["", "   "])
+def test_a_search_without_words_asks_for_some_and_offers_the_categories(client, published, q):
+    client.cookies["django_language"] = "en"
+    html = client.get("/help/search/", {"q": q}).content.decode()
+    assert "Type a few words to search the help centre." in html
+    assert "Shipping" in html and "/help/categories/envios/" in html
+    assert "No article matches" not in html
+    assert not SearchLog.objects.exists()
+
+
+def test_listings_mark_an_article_written_only_in_the_other_language(client, published, write):
+    write(slug="solo-es", title_es="Envío urgente solo", body_es="Texto.")
+    client.cookies["django_language"] = "en"
+    section = client.get("/help/categories/envios/seguimiento/").content.decode()
+    assert section.count("Spanish only") == 1
+    assert 'lang="es">Envío urgente solo</a>' in section
+    results = client.get("/help/search/", {"q": "envio"}).content.decode()
+    assert results.count("Spanish only") == 1
+
+    write(slug="only-en", title_es="", title_en="Urgent shipping", body_en="Text.")
+    client.cookies["django_language"] = "es"
+    spanish = client.get("/help/categories/envios/seguimiento/").content.decode()
+    # Only the English-only one is marked ("Solo en inglés" once the catalogue has it).
+    assert spanish.count("help-language-badge") == 1
+    assert 'lang="en">Urgent shipping</a>' in spanish
