@@ -290,11 +290,12 @@ class SampleWeekForm(forms.Form):
 
     def clean_week(self) -> date:
         day: date = self.cleaned_data["week"]
-        if day >= timezone.localdate():
-            raise forms.ValidationError(_("Choose a week that has started… and ended: a past day."))
+        monday = day - timedelta(days=day.weekday())
+        if monday + timedelta(days=7) > timezone.localdate():
+            raise forms.ValidationError(_("Choose a week that has ended."))
         if day < date(1970, 1, 1):
             raise forms.ValidationError(_("Choose a later day."))
-        return day - timedelta(days=day.weekday())
+        return monday
 
 
 class ReviewFilterForm(forms.Form):
