@@ -127,7 +127,10 @@ def problem_create(request: HttpRequest) -> HttpResponse:
     """Open a problem; from follow-ups (`?follow_ups=1,2,3`, managers) or a dashboard driver
     (`?origin=driver&…`) the tickets come along."""
     source = request.POST if request.method == "POST" else request.GET
-    follow_up_ids = parse_ids(source.get("follow_ups") or "")
+    # `follow_ups=1,2,3`, or a form's ticked boxes `follow_up=1&follow_up=2`
+    follow_up_ids = parse_ids(
+        [*(source.get("follow_ups") or "").split(","), *source.getlist("follow_up")]
+    )
     ticket_ids = parse_ids(source.get("tickets") or "")
     if follow_up_ids is None or ticket_ids is None:
         return render(request, "400.html", status=400)

@@ -109,6 +109,10 @@ def test_a_manager_opens_a_problem_from_follow_ups(client, marta, follow_ups):
     ids = ",".join(str(f.pk) for f in follow_ups)
     page = client.get(reverse("quality:problem_create"), {"follow_ups": ids})
     assert page.status_code == 200
+    ticked = client.get(
+        reverse("quality:problem_create"), {"follow_up": [f.pk for f in follow_ups]}
+    )
+    assert page.context["follow_ups"] == ticked.context["follow_ups"] == follow_ups
     response = client.post(
         reverse("quality:problem_create"), {"title": "Refund delays", "follow_ups": ids}
     )
