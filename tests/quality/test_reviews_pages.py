@@ -306,3 +306,53 @@ def test_malformed_ids_are_404_not_500(client, marta):
         "/quality/tickets/123456789/reviews/",
     ):
         assert client.get(url).status_code == 404
+
+
+def test_malformed_review_posts_are_400_and_keep_the_draft(client, marta, resolved, scorecard):
+    from quality.services.reviews import start_review
+
+    review = start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    greeting = review.scorecard_version.criteria.get(name="Greeting")
+    client.force_login(marta)
+    url = reverse("quality:review", args=[review.pk])
+    for data in (
+        {f"score_{greeting.pk}": "abc", "action": "draft"},
+        {f"score_{greeting.pk}": "6", "action": "draft"},
+        {f"score_{greeting.pk}": "-1", "action": "complete"},
+        {"summary": "x" * 10_001, "action": "draft"},
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400, data
+    review.refresh_from_db()
+    assert review.status == "assigned" and not review.scores.exists()
+
+
+def test_only_the_reviewer_may_score_and_agents_may_not_settle(
+    client, marta, adrian, ana, resolved, scorecard
+):
+    from quality.services.reviews import start_review
+
+    review = start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    client.force_login(adrian)
+    page = client.get(reverse("quality:review", args=[review.pk]))
+    assert page.status_code == 200 and "Complete the review" not in page.content.decode()
+    assert (
+        client.post(reverse("quality:review", args=[review.pk]), {"action": "draft"}).status_code
+        == 403
+    )
+    client.force_login(ana)
+    assert client.get(reverse("quality:review", args=[review.pk])).status_code == 404  # a draft
+    assert client.get(reverse("quality:review_settle", args=[review.pk])).status_code == 403
+
+
+def test_a_reviewer_sees_only_their_reviews_in_the_ticket_panel(
+    client, bruno_reviewer, marta, ana, team_n1, scorecard
+):
+    ticket = resolve(agent=ana, team=team_n1)
+    completed_review(ticket=ticket, reviewer=marta, scorecard=scorecard, scores=[5, 5, 10])
+    client.force_login(bruno_reviewer)
+    panel = client.get(reverse("quality:ticket_reviews", args=[ticket.pk])).content.decode()
+    assert "No reviews you can see." in panel
+    client.force_login(marta)
+    panel = client.get(reverse("quality:ticket_reviews", args=[ticket.pk])).content.decode()
+    assert "Marta Gómez" in panel and "100.00" in panel
