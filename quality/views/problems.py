@@ -45,6 +45,7 @@ from ..services import problems as services
 from ..services.problems import LINK_MAX, ProblemError
 
 PAGE_SIZE = 25
+DRIVER_KEYS = ("dimension", "value", "from", "to")
 TICKETS_SHOWN = 200  # linked tickets listed on the problem page (the rest counted)
 
 
@@ -145,11 +146,14 @@ def problem_create(request: HttpRequest) -> HttpResponse:
         driver = _driver_origin(request) if request.method == "GET" else None
         if request.method == "POST":
             try:
-                origin = json.loads(source.get("origin_json") or "{}")
+                given = json.loads(source.get("origin_json") or "{}")
             except ValueError:
-                origin = {}
-            if not isinstance(origin, dict) or origin.get("kind") != "driver":
+                given = None
+            if not isinstance(given, dict) or given.get("kind") != "driver":
                 return render(request, "400.html", status=400)
+            # only the driver's own keys are kept, as short text
+            origin = {"kind": "driver"}
+            origin.update({k: str(given[k])[:100] for k in DRIVER_KEYS if k in given})
         elif driver is None:
             return render(request, "400.html", status=400)
         else:
@@ -208,13 +212,13 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif week:
         try:
             start = parse_date(week)
-        except ValueError:
-            start = None
-        if start is None:
+            end = start + timedelta(days=7) if start else None
+        except (ValueError, OverflowError):
+            start = end = None
+        if start is None or end is None:
             raise Http404
         tickets = tickets.filter(
-            created_at__gte=local_midnight(start),
-            created_at__lt=local_midnight(start + timedelta(days=7)),
+            created_at__gte=local_midnight(start), created_at__lt=local_midnight(end)
         )
         show = "week"
     total = tickets.count()

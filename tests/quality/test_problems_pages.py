@@ -208,3 +208,41 @@ def test_the_dashboard_section_ranks_open_problems_by_tickets_of_the_period(
     assert client.get(url, {"period": "custom", "from": "2026-13-01"}).status_code == 400
     client.force_login(ana)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "query"),
+    [
+        ("quality:problem_detail", ["P"], {"week": "9999-12-31"}),
+        ("quality:problem_detail", ["P"], {"week": "2026-02-30"}),
+        ("quality:problem_detail", [2**70], {}),
+        ("quality:ticket_problems", [2**70], {}),
+        ("quality:problem_edit", [2**70], {}),
+        ("quality:dashboard_problems", [], {"period": "custom", "from": "0000-01-01"}),
+        ("quality:problem_create", [], {"origin": "driver", "dimension": "__class__"}),
+        ("quality:problem_create", [], {"tickets": "1,-2"}),
+    ],
+)
+def test_malformed_addresses_are_4xx_never_500(client, marta, ana, name, args, query):
+    problem = problem_with(ana, [])
+    client.force_login(marta)
+    args = [problem.pk if a == "P" else a for a in args]
+    response = client.get(reverse(name, args=args), query)
+    assert 400 <= response.status_code < 500
+
+
+def test_a_forged_driver_origin_keeps_only_the_drivers_keys(client, marta):
+    client.force_login(marta)
+    origin = '{"kind": "driver", "dimension": "team", "evil": "x", "value": "' + "9" * 500 + '"}'
+    response = client.post(
+        reverse("quality:problem_create"),
+        {"title": "Forged", "origin": "driver", "origin_json": origin},
+    )
+    assert response.status_code == 302
+    stored = Problem.objects.get().origin
+    assert set(stored) == {"kind", "dimension", "value"} and len(stored["value"]) == 100
+    bad = client.post(
+        reverse("quality:problem_create"),
+        {"title": "Forged", "origin": "driver", "origin_json": "[1]"},
+    )
+    assert bad.status_code == 400
