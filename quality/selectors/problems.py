@@ -3,10 +3,11 @@ problem (a problem names a cause, not a customer); the tickets listed under one 
 those the reader can see (`tickets_visible_to`)."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from cases.models import Status, Ticket, User
 from cases.selectors import tickets_visible_to
@@ -79,6 +80,13 @@ def follow_ups_for(user: AnyUser, ids: Sequence[int]) -> list[FollowUp]:
 
 def bulk_answers_of(problem: Problem) -> QuerySet[ProblemBulkAnswer]:
     return problem.bulk_answers.select_related("by")
+
+
+def unfinished_bulk_answers(older_than: timedelta) -> list[int]:
+    """Bulk answers started more than `older_than` ago and not finished (for the sweep)."""
+    since = timezone.now() - older_than
+    rows = ProblemBulkAnswer.objects.filter(finished_at__isnull=True, at__lt=since)
+    return list(rows.order_by("at").values_list("pk", flat=True)[:100])
 
 
 def low_score_ticket_ids(dimension: str, value: str, period: Period, limit: int) -> list[int]:

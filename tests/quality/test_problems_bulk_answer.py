@@ -2,8 +2,11 @@
 resolved, each in its own transaction; refusals listed with their reason; a rerun answers
 nobody twice."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services as case_services
 from cases.errors import TransitionError
@@ -11,6 +14,7 @@ from cases.models import Reply, Status
 from quality.models import ProblemBulkAnswer, ProblemEvent
 from quality.services import problems as problem_services
 from quality.services.problems import ProblemError, run_bulk_answer, start_bulk_answer
+from quality.tasks_problems import sweep_bulk_answers
 from tests.quality.problem_fixtures import fix, open_ticket, problem_with
 
 ES = "Ya está arreglado: vuelve a descargar la factura."
@@ -194,3 +198,14 @@ def test_a_second_bulk_answer_waits_for_the_first_to_finish(desk, marta):
     run_bulk_answer(bulk_answer_id=first.pk)
     start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
     assert ProblemBulkAnswer.objects.count() == 2
+
+
+def test_the_sweep_finishes_a_bulk_answer_whose_task_was_lost(desk, marta):
+    problem, tickets = desk
+    bulk = start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
+    assert sweep_bulk_answers() == 0  # just started: its own task may still come
+    ProblemBulkAnswer.objects.filter(pk=bulk.pk).update(at=timezone.now() - timedelta(minutes=6))
+    assert sweep_bulk_answers() == 1  # eager in tests: sent at once
+    bulk.refresh_from_db()
+    assert bulk.finished_at is not None
+    assert _bodies(tickets["lucia"])[-1] == ES
