@@ -117,3 +117,17 @@ def test_images_only_from_https_or_the_articles_own_uploads():
 
 def test_mailto_links_are_kept():
     assert 'href="mailto:ayuda@example.org"' in render("[escríbenos](mailto:ayuda@example.org)")
+
+
+@pytest.mark.django_db
+def test_the_text_is_kept_as_typed_and_what_readers_get_is_clean(write, client):
+    """As docs/knowledge.md says: the source stays, the HTML made from it is sanitised."""
+    typed = (
+        'Hola <script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:x">a</a>'
+    )
+    article = write(slug="sucio", title_es="Sucio", body_es=typed)
+    assert article.body_es == typed
+    for bad in ("<script", "onerror", "javascript:"):
+        assert bad not in article.html_es
+    page = client.get("/help/articles/sucio/").content.decode()
+    assert "alert(" not in page and "javascript:" not in page
