@@ -260,3 +260,85 @@ def test_iqs_endpoints_for_managers(review, marta, ana, team_n1):
         assert response.json()
     assert client_for(ana).get(f"{API}/iqs/").status_code == 403
     assert client_for().get(f"{API}/iqs/agents/").status_code == 401
+
+
+# The API's permission matrix for reviews (the same rows as proposed for
+# tests/api/test_permissions.py): Ana is the reviewed agent, Carla another team's agent,
+# "nobody" a user without a role. `draft` is Marta's review still to do; `done` completed.
+# fmt: off
+MATRIX = [
+    # path, method, body                                     anon nobody ana  carla marta adrian
+    ("scorecards/", "GET", None,                               401, 403,  200, 200,  200,  200),
+    ("scorecards/", "POST", "card",                            401, 403,  403, 403,  201,  201),
+    ("scorecards/{card}/", "GET", None,                        401, 403,  200, 200,  200,  200),
+    ("scorecards/{card}/versions/", "POST", "card",            401, 403,  403, 403,  201,  201),
+    ("reviews/", "GET", None,                                  401, 403,  200, 200,  200,  200),
+    ("reviews/", "POST", "start",                              401, 403,  403, 403,  201,  201),
+    ("reviews/{done}/", "GET", None,                           401, 403,  200, 404,  200,  200),
+    ("reviews/{draft}/", "GET", None,                          401, 403,  404, 404,  200,  200),
+    ("reviews/{draft}/scores/", "POST", "score",               401, 403,  404, 404,  200,  403),
+    ("reviews/{done}/dispute/", "POST", "dispute",             401, 403,  201, 404,  403,  403),
+    ("reviews/{disputed}/settle/", "POST", "settle",           401, 403,  403, 404,  200,  200),
+    ("iqs/", "GET", None,                                      401, 403,  403, 403,  200,  200),
+    ("iqs/agents/", "GET", None,                               401, 403,  403, 403,  200,  200),
+]
+# fmt: on
+ROLES = ("anonymous", "nobody", "ana", "carla", "marta", "adrian")
+
+
+@pytest.mark.parametrize(
+    "path, method, body, role, expected",
+    [
+        pytest.param(path, method, body, role, codes[i], id=f"{method} {path} {role}")
+        for path, method, body, *codes in MATRIX
+        for i, role in enumerate(ROLES)
+    ],
+)
+def test_the_reviews_api_permission_matrix(
+    request, path, method, body, role, expected, ana, carla, marta, adrian, team_n1, scorecard
+):
+    from tests.factories import UserFactory
+
+    from .conftest import completed_review
+
+    draft_ticket = resolve(agent=ana, team=team_n1)
+    from quality.services.reviews import dispute_review, start_review
+
+    draft = start_review(ticket=draft_ticket, by=marta, scorecard=scorecard)
+    done = completed_review(
+        ticket=resolve(agent=ana, team=team_n1),
+        reviewer=marta,
+        scorecard=scorecard,
+        scores=[5, 5, 10],
+    )
+    disputed = completed_review(
+        ticket=resolve(agent=ana, team=team_n1),
+        reviewer=marta,
+        scorecard=scorecard,
+        scores=[5, 5, 10],
+    )
+    dispute_review(review=disputed, by=ana, reason="No")
+    criterion = draft.scorecard_version.criteria.first()
+    bodies = {
+        "card": {"name": "Another", "criteria": CRITERIA},
+        "start": {"ticket": resolve(agent=ana, team=team_n1).pk, "scorecard": scorecard.pk},
+        "score": {"scores": [{"criterion": criterion.pk, "score": 1}]},
+        "dispute": {"reason": "I disagree"},
+        "settle": {"outcome": "rejected", "note": "It stands"},
+    }
+    users = {
+        "anonymous": None,
+        "nobody": UserFactory(username="nadie"),
+        "ana": ana,
+        "carla": carla,
+        "marta": marta,
+        "adrian": adrian,
+    }
+    url = f"{API}/" + path.format(
+        card=scorecard.pk, done=done.pk, draft=draft.pk, disputed=disputed.pk
+    )
+    api = client_for(users[role])
+    response = api.get(url) if method == "GET" else api.post(url, bodies[body], format="json")
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert response.json()["detail"]
