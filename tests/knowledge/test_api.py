@@ -128,6 +128,14 @@ def test_a_manager_publishes_reads_versions_and_restores(api, marta, articles):
     versions = api.get(f"/api/v1/knowledge/articles/{draft.pk}/versions/").json()
     assert [v["number"] for v in versions] == [3, 2, 1]
     assert versions[0]["title_es"] == "Nuevo"
+    # What changed: as data, and worded in the request's language.
+    assert versions[0]["change"] == {"kind": "edited", "fields": ["title_es"]}
+    assert versions[0]["summary"] == "title (Spanish)"
+    assert versions[1]["change"] == {"kind": "status", "status": "published"}
+    spanish = api.get(
+        f"/api/v1/knowledge/articles/{draft.pk}/versions/", headers={"accept-language": "es"}
+    ).json()
+    assert spanish[1]["summary"] == "Estado: Publicado"
     response = api.post(f"/api/v1/knowledge/articles/{draft.pk}/versions/1/restore/")
     assert response.status_code == 200 and response.json()["title_es"] == "Envío borrador"
     assert (
