@@ -356,3 +356,51 @@ def test_a_reviewer_sees_only_their_reviews_in_the_ticket_panel(
     client.force_login(marta)
     panel = client.get(reverse("quality:ticket_reviews", args=[ticket.pk])).content.decode()
     assert "Marta Gómez" in panel and "100.00" in panel
+
+
+def test_the_reviewed_agent_reads_each_criterion_and_the_comments_beside_the_messages(
+    client, marta, ana, resolved, scorecard
+):
+    from quality.services.reviews import CommentData, ScoreData, score_review, start_review
+
+    review = start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    reply = resolved.replies.first()
+    scores = [
+        ScoreData(c.pk, s, "Say their name" if c.name == "Greeting" else "")
+        for c, s in zip(review.scorecard_version.criteria.all(), [3, 5, 10], strict=True)
+    ]
+    score_review(
+        review=review,
+        by=marta,
+        scores=scores,
+        comments=[CommentData("Lovely wording here", reply.pk)],
+        summary="Solid",
+        complete=True,
+    )
+    client.force_login(ana)
+    page = client.get(reverse("quality:review", args=[review.pk])).content.decode()
+    message = page.index(f'data-reply="{reply.pk}"')
+    assert message < page.index("Lovely wording here")
+    assert "3 / 5" in page and "Say their name" in page and "Solid" in page
+
+
+def test_a_manager_changes_a_sampling_rule(client, marta, scorecard, team_n2):
+    rule = save_sampling_rule(
+        by=marta, scorecard_id=scorecard.pk, reviews_per_agent=2, mode="random", team_ids=[]
+    )
+    client.force_login(marta)
+    url = reverse("quality:sampling_edit", args=[rule.pk])
+    assert 'value="2"' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "scorecard": scorecard.pk,
+            "reviews_per_agent": "5",
+            "mode": "weighted",
+            "teams": [team_n2.pk],
+        },
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.reviews_per_agent, rule.mode, rule.is_active) == (5, "weighted", False)
+    assert list(rule.teams.all()) == [team_n2]
