@@ -151,14 +151,18 @@ def _assign(
             if reviewer is None:
                 result.no_reviewer.append(ticket.pk)
                 continue
-            Review.objects.create(
-                ticket=ticket,
-                agent=agent,
-                reviewer=reviewer,
-                scorecard_version_id=version_id,
-                reason=reason,
-                week_start=week_start,
-            )
+            try:
+                with transaction.atomic():  # a savepoint: another rule took it meanwhile
+                    Review.objects.create(
+                        ticket=ticket,
+                        agent=agent,
+                        reviewer=reviewer,
+                        scorecard_version_id=version_id,
+                        reason=reason,
+                        week_start=week_start,
+                    )
+            except IntegrityError:
+                continue
             result.assigned += 1
     run.assigned = result.assigned
     run.save(update_fields=["assigned"])
