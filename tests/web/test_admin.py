@@ -3,6 +3,7 @@ there because they change only through the lifecycle services."""
 
 import html.parser
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -31,6 +32,9 @@ from cases.services.organisations import create_organisation
 from knowledge.models import Category as KnowledgeCategory
 from knowledge.models import Section
 from knowledge.services import ArticleContent, create_article
+from quality.services import coaching, problems, sampling
+from quality.services import reviews as quality_reviews
+from quality.services.reviews import CommentData, CriterionData, ScoreData
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey
 from tests.factories import CategoryFactory, CustomerFactory, UserFactory, make_ticket
@@ -234,7 +238,7 @@ def sample(
 ):
     """One object of every model the admin shows, made the way the desk makes them."""
     alba = UserFactory(username="alba", role=Role.ADMIN, is_staff=True)  # admin by group
-    ticket = make_ticket(by=ana, customer=customer, team=team_n1)
+    ticket = make_ticket(by=ana, customer=customer, team=team_n1, assignee=ana)
     add_reply(ticket=ticket, by=ana, body="We are on it.")
     with django_capture_on_commit_callbacks(execute=True):
         resolved = resolve_ticket(ticket=ticket, by=ana, resolution="Replaced the toner.")
@@ -270,7 +274,46 @@ def sample(
     create_article(
         by=ana, content=ArticleContent(section=tracking, slug="seguir", title_es="Seguir tu envío")
     )
+    _quality_sample(resolved, ana, marta)
     return {"alba": alba, "ticket": ticket}
+
+
+def _quality_sample(resolved, ana, marta):
+    """A scorecard, its sampling and a disputed review of Ana's ticket; a coaching session and
+    goal; a fixed problem with the ticket, its follow-up and a bulk answer."""
+    card = quality_reviews.create_scorecard(
+        by=marta, name="Conversation", criteria=[CriterionData("Tone", weight=2, max_score=5)]
+    )
+    rule = sampling.save_sampling_rule(
+        by=marta, scorecard_id=card.pk, reviews_per_agent=1, mode="random", team_ids=[]
+    )
+    sampling.sample_week(rule=rule, week_start=date(2026, 1, 5), by=marta)
+    review = quality_reviews.start_review(ticket=resolved, by=marta, scorecard=card)
+    criterion = review.scorecard_version.criteria.get()
+    message = resolved.replies.first()
+    quality_reviews.score_review(
+        review=review,
+        by=marta,
+        scores=[ScoreData(criterion.pk, 4)],
+        comments=[CommentData("Friendly.", message.pk if message else None)],
+        complete=True,
+    )
+    quality_reviews.dispute_review(review=review, by=ana, reason="The customer thanked me.")
+    coaching.record_session(by=marta, agent=ana, held_on=date(2026, 1, 9), notes="First talk.")
+    coaching.set_goal(
+        by=marta,
+        agent=ana,
+        kpi="csat",
+        comparison="at_least",
+        target=Decimal("85"),
+        starts_on=date(2026, 1, 1),
+        due_on=date(2026, 3, 31),
+    )
+    problem = problems.open_problem(by=marta, title="Toner runs out", ticket_ids=[resolved.pk])
+    follow_ups = list(resolved.follow_ups.values_list("pk", flat=True))
+    problems.link_follow_ups(problem=problem, by=marta, follow_up_ids=follow_ups)
+    problems.update_problem(problem=problem, by=marta, status="fixed", fix_note="New toner.")
+    problems.start_bulk_answer(problem=problem, by=marta, message_es="Arreglado.", message_en="")
 
 
 def registered():
