@@ -461,6 +461,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.sweep_follow_up_alerts",
         "schedule": env_float("OUTBOX_SWEEP_SECONDS", 30.0),
     },
+    "quality-sample-last-week": {
+        "task": "quality.tasks.sample_last_week",
+        # Hourly: the previous week is sampled at the first run of a week (one SamplingRun
+        # per rule and week: a later run assigns nothing, a run missed is made up).
+        "schedule": env_float("QUALITY_SAMPLING_CHECK_SECONDS", 3600.0),
+    },
+    "quality-sweep-bulk-answers": {
+        "task": "quality.tasks_problems.sweep_bulk_answers",
+        # A problem's bulk answer left unfinished (a lost message, a dead worker) goes on.
+        "schedule": env_float("BULK_ANSWER_SWEEP_SECONDS", 300.0),
+    },
 }
 
 # --- Surveys (issue 3; every SURVEY_* comes from the environment variable of the same name) --

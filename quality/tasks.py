@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from . import tasks_problems  # noqa: F401  # the worker learns the bulk answer's tasks here
 from .services import sampling
 
 
