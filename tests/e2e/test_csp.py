@@ -11,6 +11,7 @@ from cases import demo
 from cases.models import Customer, Ticket, User
 from cases.services.inbound import ingest_email
 from cases.services.notifications import issue_access_token
+from quality.models import Problem, Review
 from surveys import demo as survey_demo
 from surveys.models import FollowUp, InvitationStatus, SurveyInvitation
 from surveys.services import token_for
@@ -109,6 +110,8 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
     follow_up = FollowUp.objects.order_by("-pk").first()
     invitation = SurveyInvitation.objects.filter(status=InvitationStatus.SENT).first()
     user = User.objects.get(username="agent")
+    review = Review.objects.filter(status="completed").order_by("pk").first()
+    problem = Problem.objects.get(status="fixed")
     problems: list[str] = []
 
     agent = Visitor(browser, live_server.url)
@@ -126,6 +129,9 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
         "/surveys/responses/",
         "/accounts/preferences/",
         f"/tickets/{mailed.pk}/",
+        "/quality/reviews/mine/",
+        "/quality/coaching/me/",
+        "/quality/problems/",
     ):
         agent.visit(path)
     agent.visit("/api/v1/docs/", wait_for=".swagger-ui .opblock")
@@ -168,9 +174,23 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
         "/surveys/responses/",
         f"/tickets/{ticket.pk}/",
         "/admin/",
+        "/quality/reviews/todo/",
+        "/quality/reviews/",
+        "/quality/reviews/disputes/",
+        f"/quality/reviews/{review.pk}/",
+        "/quality/scorecards/",
+        f"/quality/scorecards/{review.scorecard_version.scorecard_id}/edit/",
+        "/quality/sampling/",
+        "/quality/reviewers/",
+        "/quality/coaching/",
+        f"/quality/coaching/{user.pk}/",
+        "/quality/problems/",
+        f"/quality/problems/{problem.pk}/",
     ):
         manager.visit(path)
     manager.visit("/metrics/", wait_for="canvas")
+    # The quality section's IQS-against-CSAT chart, drawn once htmx brings the section.
+    manager.visit("/metrics/?period=90", wait_for=".dashboard-quality canvas")
     problems += manager.close()
 
     admin = Visitor(browser, live_server.url)
