@@ -291,7 +291,8 @@ class SampleWeekForm(forms.Form):
     def clean_week(self) -> date:
         day: date = self.cleaned_data["week"]
         monday = day - timedelta(days=day.weekday())
-        if monday + timedelta(days=7) > timezone.localdate():
+        # `monday + 7 days` would overflow in year 9999: compare the other way round.
+        if monday > timezone.localdate() - timedelta(days=7):
             raise forms.ValidationError(_("Choose a week that has ended."))
         if day < date(1970, 1, 1):
             raise forms.ValidationError(_("Choose a later day."))

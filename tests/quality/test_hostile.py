@@ -1,0 +1,392 @@
+"""Hostile callers against quality: other roles reading by id, forged hidden fields, markup in
+names, CSRF, malformed input. Every refusal is a 4xx (never a 500) and nothing leaks."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from quality.models import Dispute, Review, ReviewComment
+from quality.services import reviews as review_services
+from quality.services.reviews import CriterionData, ScoreData
+from tests.factories import AgentFactory
+
+from .conftest import CRITERIA, completed_review, resolve
+
+API = "/api/v1/quality"
+
+
+def web(user=None, csrf=False) -> Client:
+    client = Client(enforce_csrf_checks=csrf)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def review(resolved, marta, scorecard):
+    """Ana's ticket reviewed by Marta: 5, 3, 7 → 71.67."""
+    return completed_review(ticket=resolved, reviewer=marta, scorecard=scorecard, scores=[5, 3, 7])
+
+
+# --- cross-role reads ---------------------------------------------------------------------------
+
+
+def test_another_agent_cannot_open_a_review_by_id_in_pages_or_api(review, bruno, carla):
+    for other in (bruno, carla):
+        assert web(other).get(f"/quality/reviews/{review.pk}/").status_code == 404
+        assert api(other).get(f"{API}/reviews/{review.pk}/").status_code == 404
+        assert api(other).get(f"{API}/reviews/").json()["results"] == []
+
+
+def test_the_reviewed_agent_cannot_read_a_draft_review(resolved, marta, scorecard, ana):
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    assert web(ana).get(f"/quality/reviews/{draft.pk}/").status_code == 404
+    assert api(ana).get(f"{API}/reviews/{draft.pk}/").status_code == 404
+
+
+def test_ticket_fragments_of_an_unseen_ticket_are_404(review, carla):
+    ticket = review.ticket
+    assert web(carla).get(f"/quality/tickets/{ticket.pk}/reviews/").status_code == 404
+    assert web(carla).get(f"/quality/tickets/{ticket.pk}/problems/").status_code == 404
+    assert web().get(f"/quality/tickets/{ticket.pk}/reviews/").status_code in (302, 403)
+
+
+def test_manager_fragments_refuse_agents(ana, bruno_reviewer):
+    for user in (ana, bruno_reviewer):
+        assert web(user).get("/quality/dashboard-section/").status_code == 403
+        assert web(user).get("/quality/dashboard-problems/").status_code == 403
+
+
+def test_an_agent_cannot_settle_or_dispute_someone_elses_review(review, ana, bruno, marta):
+    Dispute.objects.create(review=review, raised_by=ana, reason="Unfair")
+    page = web(ana).post(
+        f"/quality/reviews/{review.pk}/settle/", {"outcome": "rejected", "note": "no"}
+    )
+    assert page.status_code == 403
+    refused = api(ana).post(
+        f"{API}/reviews/{review.pk}/settle/", {"outcome": "rejected", "note": "no"}, format="json"
+    )
+    assert refused.status_code == 403 and refused.json()["detail"]
+    assert (
+        api(bruno)
+        .post(f"{API}/reviews/{review.pk}/dispute/", {"reason": "x"}, format="json")
+        .status_code
+        == 404
+    )
+    assert Dispute.objects.get(review=review).is_open
+
+
+def test_disputing_twice_is_refused_with_400(review, ana):
+    first = api(ana).post(f"{API}/reviews/{review.pk}/dispute/", {"reason": "A"}, format="json")
+    assert first.status_code == 201
+    second = api(ana).post(f"{API}/reviews/{review.pk}/dispute/", {"reason": "B"}, format="json")
+    assert second.status_code == 400 and second.json()
+    assert Dispute.objects.get(review=review).reason == "A"
+
+
+def test_a_reviewer_cannot_score_a_review_assigned_to_someone_else(
+    resolved, marta, scorecard, bruno_reviewer
+):
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    criterion = draft.scorecard_version.criteria.first()
+    answer = api(bruno_reviewer).post(
+        f"{API}/reviews/{draft.pk}/scores/",
+        {"scores": [{"criterion": criterion.pk, "score": 1}], "complete": False},
+        format="json",
+    )
+    assert answer.status_code in (403, 404)
+    page = web(bruno_reviewer).post(
+        f"/quality/reviews/{draft.pk}/", {f"score_{criterion.pk}": "1", "action": "complete"}
+    )
+    assert page.status_code in (403, 404)
+    assert not draft.scores.exists()
+
+
+def test_nobody_reviews_their_own_ticket(bruno_reviewer, team_n1, scorecard):
+    own = resolve(agent=bruno_reviewer, team=team_n1)
+    answer = api(bruno_reviewer).post(
+        f"{API}/reviews/", {"ticket": own.pk, "scorecard": scorecard.pk}, format="json"
+    )
+    assert answer.status_code == 403 and answer.json()["detail"]
+    page = web(bruno_reviewer).post(
+        f"/quality/tickets/{own.pk}/review/", {"scorecard": scorecard.pk}
+    )
+    assert page.status_code == 400
+    assert not Review.objects.exists()
+
+
+def test_a_reviewer_cannot_start_a_review_of_a_ticket_they_cannot_see(
+    carla, team_n2, bruno_reviewer, scorecard
+):
+    hidden = resolve(agent=carla, team=team_n2)
+    answer = api(bruno_reviewer).post(
+        f"{API}/reviews/", {"ticket": hidden.pk, "scorecard": scorecard.pk}, format="json"
+    )
+    assert answer.status_code in (400, 403, 404)
+    assert web(bruno_reviewer).get(f"/quality/tickets/{hidden.pk}/review/").status_code == 404
+    assert not Review.objects.exists()
+
+
+# --- forged ids -----------------------------------------------------------------------------------
+
+
+def test_a_comment_anchored_to_another_tickets_message_is_refused(
+    resolved, marta, scorecard, ana, team_n1
+):
+    other = resolve(agent=ana, team=team_n1)
+    foreign = other.replies.first()
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    answer = api(marta).post(
+        f"{API}/reviews/{draft.pk}/scores/",
+        {"comments": [{"body": "Look", "reply": foreign.pk}]},
+        format="json",
+    )
+    assert answer.status_code == 400 and "comments" in answer.json()
+    web(marta).post(
+        f"/quality/reviews/{draft.pk}/", {f"reply_{foreign.pk}": "Look", "action": "draft"}
+    )
+    assert not ReviewComment.objects.exists()
+
+
+def test_a_criterion_of_another_version_is_refused(resolved, marta, scorecard):
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    newer = review_services.revise_scorecard(
+        scorecard=scorecard, by=marta, name=scorecard.name, criteria=CRITERIA[:1]
+    )
+    foreign = newer.criteria.get()
+    answer = api(marta).post(
+        f"{API}/reviews/{draft.pk}/scores/",
+        {"scores": [{"criterion": foreign.pk, "score": 1}]},
+        format="json",
+    )
+    assert answer.status_code == 400 and "scores" in answer.json()
+    huge = api(marta).post(
+        f"{API}/reviews/{draft.pk}/scores/",
+        {"scores": [{"criterion": 10**30, "score": 1}]},
+        format="json",
+    )
+    assert huge.status_code == 400
+
+
+# --- markup ---------------------------------------------------------------------------------------
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_markup_in_names_and_comments_is_escaped_everywhere(resolved, marta, ana, team_n1):
+    card = review_services.create_scorecard(
+        by=marta, name=XSS, description=XSS, criteria=[CriterionData(XSS, XSS, 1, 5)]
+    )
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=card)
+    criterion = draft.scorecard_version.criteria.get()
+    reply = resolved.replies.first()
+    review_services.score_review(
+        review=draft,
+        by=marta,
+        scores=[ScoreData(criterion.pk, 4, XSS)],
+        comments=[review_services.CommentData(XSS, reply.pk), review_services.CommentData(XSS)],
+        summary=XSS,
+        complete=True,
+    )
+    review_services.dispute_review(review=draft, by=ana, reason=XSS)
+    pages = [
+        web(marta).get(f"/quality/reviews/{draft.pk}/"),
+        web(ana).get(f"/quality/reviews/{draft.pk}/"),
+        web(marta).get("/quality/scorecards/"),
+        web(marta).get(f"/quality/scorecards/{card.pk}/"),
+        web(marta).get(f"/quality/scorecards/{card.pk}/edit/"),
+        web(marta).get("/quality/reviews/"),
+        web(marta).get("/quality/reviews/disputes/"),
+        web(marta).get(f"/quality/reviews/{draft.pk}/settle/"),
+        web(ana).get("/quality/reviews/mine/"),
+        web(marta).get(f"/quality/tickets/{resolved.pk}/reviews/"),
+        web(marta).get("/quality/sampling/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200, page.request["PATH_INFO"]
+        body = page.content.decode()
+        assert "<script>alert" not in body, page.request["PATH_INFO"]
+        assert "<img src=x" not in body, page.request["PATH_INFO"]
+
+
+def test_an_agents_name_cannot_break_out_of_the_charts_json(marta, team_n1, scorecard):
+    evil = AgentFactory(first_name="</script><script>alert(1)</script>", teams=[team_n1])
+    ticket = resolve(agent=evil, team=team_n1, csat=5)
+    completed_review(ticket=ticket, reviewer=marta, scorecard=scorecard, scores=[5, 5, 10])
+    page = web(marta).get("/quality/dashboard-section/?period=30")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.content.decode()
+
+
+# --- CSRF -----------------------------------------------------------------------------------------
+
+
+def test_every_post_needs_the_csrf_token(review, marta, ana, scorecard):
+    Dispute.objects.create(review=review, raised_by=ana, reason="Unfair")
+    t = review.ticket.pk
+    for user, path in [
+        (marta, "/quality/scorecards/new/"),
+        (marta, f"/quality/scorecards/{scorecard.pk}/edit/"),
+        (marta, f"/quality/scorecards/{scorecard.pk}/active/"),
+        (marta, "/quality/reviewers/"),
+        (marta, "/quality/sampling/"),
+        (marta, f"/quality/tickets/{t}/review/"),
+        (marta, f"/quality/reviews/{review.pk}/"),
+        (marta, f"/quality/reviews/{review.pk}/settle/"),
+        (ana, f"/quality/reviews/{review.pk}/dispute/"),
+        (marta, "/quality/problems/new/"),
+        (marta, "/quality/problems/link-tickets/"),
+        (marta, f"/quality/coaching/{ana.pk}/goals/new/"),
+    ]:
+        assert web(user, csrf=True).post(path, {}).status_code == 403, path
+    assert Dispute.objects.get(review=review).is_open
+
+
+# --- malformed input ------------------------------------------------------------------------------
+
+
+def test_nul_bytes_are_a_400_in_pages_and_api(review, marta, ana):
+    answer = api(marta).post(
+        f"{API}/scorecards/",
+        {"name": "A\x00B", "criteria": [{"name": "C\x00", "weight": 1, "max_score": 5}]},
+        format="json",
+    )
+    assert answer.status_code == 400
+    page = web(marta).post(
+        "/quality/scorecards/new/",
+        {
+            "name": "Ok",
+            "criteria-TOTAL_FORMS": "1",
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": "Bad\x00name",
+            "criteria-0-weight": "1",
+            "criteria-0-max_score": "5",
+        },
+    )
+    assert page.status_code == 400
+    disputed = api(ana).post(
+        f"{API}/reviews/{review.pk}/dispute/", {"reason": "no\x00"}, format="json"
+    )
+    assert disputed.status_code == 400
+    page = web(ana).post(f"/quality/reviews/{review.pk}/dispute/", {"reason": "no\x00"})
+    assert page.status_code in (302, 400)
+    assert not Dispute.objects.exists()
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "0"])
+def test_huge_or_zero_ids_in_urls_are_404(marta, pk):
+    for path in [
+        f"/quality/reviews/{pk}/",
+        f"/quality/tickets/{pk}/reviews/",
+        f"/quality/tickets/{pk}/problems/",
+        f"/quality/scorecards/{pk}/",
+        f"/quality/problems/{pk}/",
+        f"/quality/coaching/{pk}/",
+    ]:
+        assert web(marta).get(path).status_code == 404, path
+    for path in [f"{API}/reviews/{pk}/", f"{API}/scorecards/{pk}/", f"{API}/problems/{pk}/"]:
+        assert api(marta).get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize(
+    "query", ["agent=abc", "agent=-1", "agent=99999999999999999999", "status=x", "disputed=x"]
+)
+def test_bad_review_list_filters_are_400(marta, query):
+    assert api(marta).get(f"{API}/reviews/?{query}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["start=0001-01-01", "end=9999-12-31", "agent=abc", "agent=99999999999999999999"]
+)
+def test_bad_review_page_filters_are_400(marta, query):
+    assert web(marta).get(f"/quality/reviews/?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=x", "team=abc"])
+def test_bad_iqs_periods_are_400(marta, query):
+    answer = api(marta).get(f"{API}/iqs/?{query}")
+    assert answer.status_code == 400, answer.content
+    answer = api(marta).get(f"{API}/iqs/agents/?{query}")
+    assert answer.status_code == 400, answer.content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=custom&from=0001-01-01&to=0001-02-01",
+        "period=custom&from=9999-12-01&to=9999-12-31",
+        "period=zz",
+    ],
+)
+def test_bad_dashboard_section_periods_are_4xx(marta, query):
+    assert web(marta).get(f"/quality/dashboard-section/?{query}").status_code in (200, 400)
+
+
+def test_an_empty_criteria_formset_and_duplicate_names_are_400(marta):
+    empty = web(marta).post(
+        "/quality/scorecards/new/",
+        {"name": "Ok", "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0"},
+    )
+    assert empty.status_code == 400
+    dup = web(marta).post(
+        "/quality/scorecards/new/",
+        {
+            "name": "Ok",
+            "criteria-TOTAL_FORMS": "2",
+            "criteria-INITIAL_FORMS": "0",
+            "criteria-0-name": "Tone",
+            "criteria-0-weight": "1",
+            "criteria-0-max_score": "5",
+            "criteria-1-name": " tone ",
+            "criteria-1-weight": "1",
+            "criteria-1-max_score": "5",
+        },
+    )
+    assert dup.status_code == 400
+    missing_management = web(marta).post("/quality/scorecards/new/", {"name": "Ok"})
+    assert missing_management.status_code == 400
+    huge_total = web(marta).post(
+        "/quality/scorecards/new/",
+        {"name": "Ok", "criteria-TOTAL_FORMS": "99999999", "criteria-INITIAL_FORMS": "0"},
+    )
+    assert huge_total.status_code == 400
+
+
+def test_scores_out_of_range_in_the_page_are_400(resolved, marta, scorecard):
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    criterion = draft.scorecard_version.criteria.first()
+    for value in ("-1", "6", "abc", "99999999999999999999"):
+        page = web(marta).post(
+            f"/quality/reviews/{draft.pk}/", {f"score_{criterion.pk}": value, "action": "draft"}
+        )
+        assert page.status_code == 400
+    assert not draft.scores.exists()
+
+
+def test_settling_with_scores_out_of_range_is_400(review, ana, marta):
+    Dispute.objects.create(review=review, raised_by=ana, reason="Unfair")
+    criterion = review.scorecard_version.criteria.first()
+    answer = api(marta).post(
+        f"{API}/reviews/{review.pk}/settle/",
+        {"outcome": "upheld", "note": "ok", "scores": [{"criterion": criterion.pk, "score": 9}]},
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert Dispute.objects.get(review=review).is_open
+
+
+def test_the_sampling_week_far_away_is_400(marta, scorecard):
+    from quality.models import SamplingRule
+
+    rule = SamplingRule.objects.create(scorecard=scorecard, updated_by=marta)
+    for week in ("0001-01-01", "9999-12-31", "x"):
+        page = web(marta).post(f"/quality/sampling/{rule.pk}/run/", {"week": week})
+        assert page.status_code == 302
+    assert not rule.runs.exists()
