@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cases.models import ROLE_GROUPS, Reply, Role, Ticket, User
-from cases.selectors import staff_users, tickets_visible_to
+from cases.selectors import can_see_ticket, staff_users, tickets_visible_to
 from metrics.kpis import Period
 
 from ..models_reviews import (
@@ -126,10 +126,15 @@ def reviews_of_ticket(user: AnyUser, ticket: Ticket) -> QuerySet[Review]:
     return reviews_visible_to(user).filter(ticket=ticket).order_by("-assigned_at")
 
 
-def conversation(review: Review) -> list[Reply]:
+def conversation(review: Review, reader: AnyUser) -> list[Reply]:
     """The ticket's messages in order, each with the review's comments on it
-    (`review_comments`)."""
-    replies = list(Reply.objects.filter(ticket_id=review.ticket_id).select_related("author"))
+    (`review_comments`). A reader who can no longer see the ticket (the reviewed agent after
+    it moved to another team) reads only the messages written until the review was
+    completed: what was reviewed, not what the ticket's new team wrote since."""
+    replies_qs = Reply.objects.filter(ticket_id=review.ticket_id).select_related("author")
+    if review.completed_at is not None and not can_see_ticket(reader, review.ticket):
+        replies_qs = replies_qs.filter(created_at__lte=review.completed_at)
+    replies = list(replies_qs)
     by_reply: dict[int | None, list[ReviewComment]] = {}
     for comment in review.comments.select_related("author").all():
         by_reply.setdefault(comment.reply_id, []).append(comment)

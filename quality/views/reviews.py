@@ -371,7 +371,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = staff_user(request)
     review = get_object_or_404(selectors.review_details(selectors.reviews_visible_to(user)), pk=pk)
     editable = review.status == ReviewStatus.ASSIGNED and review.reviewer_id == user.pk
-    replies = selectors.conversation(review)
+    replies = selectors.conversation(review, user)
     criteria = list(review.scorecard_version.criteria.all())
     form = None
     status = 200

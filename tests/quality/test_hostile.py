@@ -390,3 +390,224 @@ def test_the_sampling_week_far_away_is_400(marta, scorecard):
         page = web(marta).post(f"/quality/sampling/{rule.pk}/run/", {"week": week})
         assert page.status_code == 302
     assert not rule.runs.exists()
+
+
+# --- coaching -------------------------------------------------------------------------------------
+
+
+def test_an_agent_reads_no_other_agents_coaching(ana, bruno, marta):
+    from quality.models import CoachingGoal, CoachingSession
+
+    session = CoachingSession.objects.create(
+        agent=bruno, coach=marta, held_on="2026-01-05", notes="Private"
+    )
+    goal = CoachingGoal.objects.create(
+        agent=bruno, created_by=marta, kpi="csat", comparison="gte", target=80,
+        starts_on="2026-01-01", due_on="2026-02-01",
+    )  # fmt: skip
+    assert web(ana).get(f"/quality/coaching/{bruno.pk}/").status_code == 404
+    assert web(ana).get(f"/quality/coaching/sessions/{session.pk}/edit/").status_code in (403, 404)
+    assert web(ana).get(f"/quality/coaching/goals/{goal.pk}/edit/").status_code in (403, 404)
+    assert web(ana).post(f"/quality/coaching/goals/{goal.pk}/delete/").status_code in (403, 404)
+    assert api(ana).get(f"{API}/coaching/sessions/{session.pk}/").status_code in (403, 404)
+    assert api(ana).get(f"{API}/coaching/goals/{goal.pk}/").status_code in (403, 404)
+    assert api(ana).get(f"{API}/coaching/sessions/?agent={bruno.pk}").json()["results"] == []
+    assert api(ana).get(f"{API}/coaching/goals/?agent={bruno.pk}").json()["results"] == []
+    assert "Private" not in web(ana).get("/quality/coaching/me/").content.decode()
+    assert CoachingGoal.objects.filter(pk=goal.pk).exists()
+
+
+def test_a_session_cannot_name_another_agents_tickets_or_reviews(
+    ana, bruno, carla, team_n2, marta, scorecard, team_n1
+):
+    from quality.models import CoachingSession
+
+    carlas = resolve(agent=carla, team=team_n2)
+    brunos_review = completed_review(
+        ticket=resolve(agent=bruno, team=team_n1), reviewer=marta, scorecard=scorecard,
+        scores=[5, 5, 10],
+    )  # fmt: skip
+    page = web(marta).post(
+        f"/quality/coaching/{ana.pk}/sessions/new/",
+        {
+            "held_on": "2026-01-05",
+            "notes": XSS,
+            "tickets": carlas.reference,
+            "reviews": [brunos_review.pk],
+        },
+    )
+    assert page.status_code == 400
+    answer = api(marta).post(
+        f"{API}/coaching/sessions/",
+        {"agent": ana.pk, "held_on": "2026-01-05", "notes": "n", "reviews": [brunos_review.pk]},
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert not CoachingSession.objects.exists()
+
+
+def test_coaching_notes_and_goal_notes_are_escaped(ana, marta):
+    from quality.models import CoachingGoal, CoachingSession
+
+    CoachingSession.objects.create(agent=ana, coach=marta, held_on="2026-01-05", notes=XSS)
+    CoachingGoal.objects.create(
+        agent=ana, created_by=marta, kpi="csat", comparison="gte", target=80,
+        starts_on="2026-01-01", due_on="2026-02-01", note=XSS,
+    )  # fmt: skip
+    for page in (
+        web(ana).get("/quality/coaching/me/"),
+        web(ana).get("/quality/coaching/me/goals/"),
+        web(marta).get(f"/quality/coaching/{ana.pk}/"),
+        web(marta).get("/quality/coaching/"),
+    ):
+        assert page.status_code == 200
+        assert "<script>alert" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {
+            "kpi": "csat",
+            "comparison": "gte",
+            "target": "80",
+            "starts_on": "0001-01-01",
+            "due_on": "0001-01-02",
+        },
+        {
+            "kpi": "csat",
+            "comparison": "gte",
+            "target": "80",
+            "starts_on": "9999-12-30",
+            "due_on": "9999-12-31",
+        },
+        {
+            "kpi": "csat",
+            "comparison": "gte",
+            "target": "1e400",
+            "starts_on": "2026-01-01",
+            "due_on": "2026-02-01",
+        },
+        {
+            "kpi": "csat",
+            "comparison": "gte",
+            "target": "NaN",
+            "starts_on": "2026-01-01",
+            "due_on": "2026-02-01",
+        },
+        {
+            "kpi": "csat",
+            "comparison": "gte",
+            "target": "80",
+            "starts_on": "2026-01-01",
+            "due_on": "2026-02-01",
+            "note": "a\x00",
+        },
+    ],
+)
+def test_goal_dates_far_away_and_odd_targets_never_500(ana, marta, data):
+    page = web(marta).post(f"/quality/coaching/{ana.pk}/goals/new/", data)
+    assert page.status_code in (302, 400), page.status_code
+    answer = api(marta).post(f"{API}/coaching/goals/", {"agent": ana.pk, **data}, format="json")
+    assert answer.status_code in (201, 400), answer.content
+    for who in (ana, marta):
+        assert web(who).get("/quality/coaching/me/goals/").status_code in (200, 403)
+        assert web(who).get(f"/quality/coaching/{ana.pk}/").status_code in (200, 404)
+        assert api(who).get(f"{API}/coaching/goals/").status_code == 200
+
+
+# --- problems -------------------------------------------------------------------------------------
+
+
+def test_an_agent_cannot_link_a_ticket_they_cannot_see(ana, carla, team_n1, team_n2, marta):
+    from quality.models import Problem, ProblemTicket
+
+    from .problem_fixtures import open_ticket, problem_with
+
+    mine = open_ticket(agent=ana, team=team_n1)
+    hidden = open_ticket(agent=carla, team=team_n2)
+    problem = problem_with(ana, [mine])
+    assert (
+        web(ana)
+        .post(f"/quality/tickets/{hidden.pk}/problems/link/", {"problem": problem.pk})
+        .status_code
+        == 404
+    )
+    web(ana).post(
+        "/quality/problems/link-tickets/", {"tickets": f"{hidden.pk}", "problem": problem.pk}
+    )
+    web(ana).post("/quality/problems/new/", {"title": "T", "tickets": f"{hidden.pk}"})
+    answer = api(ana).post(
+        f"{API}/problems/{problem.pk}/tickets/", {"tickets": [hidden.pk]}, format="json"
+    )
+    assert answer.status_code in (200, 201, 400)
+    assert not ProblemTicket.objects.filter(ticket=hidden).exists()
+    assert Problem.objects.count() <= 2
+    assert web(ana).post(
+        f"/quality/tickets/{mine.pk}/problems/{problem.pk}/unlink/"
+    ).status_code in (200, 302)
+    other = problem_with(marta, [hidden], title="Hidden one")
+    assert (
+        web(ana).post(f"/quality/tickets/{hidden.pk}/problems/{other.pk}/unlink/").status_code
+        == 404
+    )
+    assert ProblemTicket.objects.filter(ticket=hidden, problem=other).exists()
+
+
+def test_problem_titles_are_escaped_and_agents_cannot_edit_or_bulk_answer(ana, team_n1, marta):
+    from .problem_fixtures import fix, open_ticket, problem_with
+
+    ticket = open_ticket(agent=ana, team=team_n1)
+    problem = problem_with(ana, [ticket], title=XSS)
+    for page in (
+        web(ana).get("/quality/problems/"),
+        web(ana).get(f"/quality/problems/{problem.pk}/"),
+        web(ana).get(f"/quality/tickets/{ticket.pk}/problems/"),
+        web(marta).get("/quality/dashboard-problems/?period=30"),
+    ):
+        assert page.status_code == 200
+        assert "<script>alert" not in page.content.decode()
+    assert web(ana).post(f"/quality/problems/{problem.pk}/edit/", {"title": "x"}).status_code == 403
+    fix(problem, marta)
+    assert web(ana).post(
+        f"/quality/problems/{problem.pk}/bulk-answer/", {"message_es": "Hola"}
+    ).status_code in (403, 404)
+    answer = api(ana).post(
+        f"{API}/problems/{problem.pk}/bulk-answers/", {"message_es": "Hola"}, format="json"
+    )
+    assert answer.status_code == 403
+
+
+def test_nul_bytes_in_a_problem_are_a_400(ana, team_n1):
+    from quality.models import Problem
+
+    from .problem_fixtures import open_ticket
+
+    ticket = open_ticket(agent=ana, team=team_n1)
+    page = web(ana).post("/quality/problems/new/", {"title": "A\x00", "tickets": str(ticket.pk)})
+    assert page.status_code == 400
+    answer = api(ana).post(
+        f"{API}/problems/", {"title": "A\x00", "tickets": [ticket.pk]}, format="json"
+    )
+    assert answer.status_code == 400
+    assert not Problem.objects.exists()
+
+
+# --- a ticket that moved away -----------------------------------------------------------------
+
+
+def test_the_reviewed_agent_does_not_read_messages_added_after_the_ticket_left_them(
+    review, ana, carla, team_n2, marta
+):
+    from cases import services as case_services
+
+    ticket = review.ticket
+    case_services.reopen_ticket(ticket=ticket, by=marta, reason="Again")
+    ticket.refresh_from_db()
+    case_services.escalate_ticket(ticket=ticket, by=marta, reason="N2", team=team_n2)
+    ticket.refresh_from_db()
+    case_services.assign_ticket(ticket=ticket, by=marta, assignee=carla)
+    case_services.add_reply(ticket=ticket, by=carla, body="Secret note of N2", public=False)
+    page = web(ana).get(f"/quality/reviews/{review.pk}/")
+    assert page.status_code == 200
+    assert "Secret note of N2" not in page.content.decode()
