@@ -126,7 +126,7 @@ def reviews_of_ticket(user: AnyUser, ticket: Ticket) -> QuerySet[Review]:
     return reviews_visible_to(user).filter(ticket=ticket).order_by("-assigned_at")
 
 
-def conversation(review: Review, reader: AnyUser) -> list[Reply]:
+def conversation(review: Review, reader: User) -> list[Reply]:
     """The ticket's messages in order, each with the review's comments on it
     (`review_comments`). A reader who can no longer see the ticket (the reviewed agent after
     it moved to another team) reads only the messages written until the review was
