@@ -45,6 +45,12 @@ def _period_text(period: kpis.Period) -> str:
     return f"{date_format(period.start_date, 'DATE_FORMAT')} – {date_format(last, 'DATE_FORMAT')}"
 
 
+def _problem_period(period: kpis.Period) -> str:
+    """The period as a problem opened from an explanation line reads it (the dashboard form's
+    `from` and `to`, as `show_dates` writes them; docs/quality.md): managers only."""
+    return urlencode({"from": period.start_date.isoformat(), "to": period.end_date.isoformat()})
+
+
 def _page(request, *, agent: User | None):
     """The dashboard: everyone's tickets (managers) or `agent`'s own."""
     own = agent is not None
@@ -84,6 +90,7 @@ def _render_page(request, form, context: dict, agent: User | None):
             "custom": form.preset == CUSTOM,
             "export_query": urlencode(query, doseq=True),
             "filtered": any(key != "period" for key in query) or "period" in request.GET,
+            "problem_period": None if agent is not None else _problem_period(period),
         }
     )
     form.show_dates(period)
@@ -114,7 +121,14 @@ def _why(request, *, agent: User | None):
     with kpis.one_reading():
         board = Dashboard(form.kpi_period(), form.kpi_filters(agent), form.chosen_points)
         explanations = board.explanations()
-    return render(request, "metrics/_why_oob.html", {"explanations": explanations})
+    return render(
+        request,
+        "metrics/_why_oob.html",
+        {
+            "explanations": explanations,
+            "problem_period": None if agent is not None else _problem_period(form.kpi_period()),
+        },
+    )
 
 
 @staff_required

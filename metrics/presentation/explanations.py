@@ -73,6 +73,11 @@ class Line:
     # When the link lists something other than the sample named (the response rate's lines
     # name surveys sent, which no list shows; the link opens their answers): its own words.
     href_label: str = ""
+    # The segment as the KPI engine names it (metrics.kpis.DIMENSIONS and the group's key),
+    # for a link opening a problem from a line that hurt a score (_explanation_line.html).
+    dimension_key: str = ""
+    segment_key: str = ""
+    hurt_score: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,18 @@ def _tone(value: float, kpi: Kpi) -> str:
     return "text-success" if helped else "text-danger"
 
 
+# The survey scores, whose low answers a problem opened from a line links (docs/quality.md).
+SCORES = ("csat", "nps", "ces")
+
+
+def _helped(value: float, kpi: Kpi) -> bool:
+    return (value > 0) == (kpi.better == "higher")
+
+
 def _effect(value: float, kpi: Kpi) -> str:
     if not kpi.better:
         return ""
-    helped = (value > 0) == (kpi.better == "higher")
-    return str(_("helped")) if helped else str(_("hurt"))
+    return str(_("helped")) if _helped(value, kpi) else str(_("hurt"))
 
 
 def _segment(explanation: Explanation, contribution: Contribution) -> Segment | None:
@@ -181,6 +193,11 @@ def card_explanation(kpi: Kpi, explanation: Explanation, drill: Drill | None) ->
                 href=href,
                 effect=_effect(contribution.points, kpi),
                 href_label=str(_("its answers")) if kpi.sample == "sent" else "",
+                dimension_key=contribution.dimension,
+                segment_key="" if contribution.key is None else str(contribution.key),
+                hurt_score=kpi.key in SCORES
+                and contribution.key is not None
+                and not _helped(contribution.points, kpi),
             )
         )
     through_mean = ""

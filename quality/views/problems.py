@@ -27,6 +27,8 @@ from cases.views.workspace import staff_required, staff_user
 from metrics.definitions import local_midnight
 from metrics.forms import DashboardFilterForm
 from metrics.kpis import DIMENSIONS, Period
+from metrics.presentation.explanations import DIMENSION_NAMES
+from metrics.presentation.labels import dimension_labels
 
 from .. import problem_figures
 from ..forms_problems import (
@@ -98,6 +100,9 @@ def _driver_origin(request: HttpRequest) -> tuple[dict[str, Any], list[int], str
     dimension, value = params.get("dimension") or "", (params.get("value") or "")[:100]
     if dimension not in DIMENSIONS:
         return None
+    numeric = dimension in ("team", "agent", "category") and value.isdecimal() and len(value) < 19
+    if dimension in ("team", "agent", "category") and value not in ("", "none") and not numeric:
+        return None  # an id no row can have (PostgreSQL would refuse it as a bigint)
     form = DashboardFilterForm(
         {"period": "custom", "from": params.get("from"), "to": params.get("to")}
     )
@@ -113,9 +118,12 @@ def _driver_origin(request: HttpRequest) -> tuple[dict[str, Any], list[int], str
         "from": period.start_date.isoformat(),
         "to": period.end_date.isoformat(),
     }
+    key: Any = (
+        int(value) if dimension in ("team", "agent", "category") and value.isdecimal() else value
+    )
     title = _("Low scores: %(dimension)s %(value)s, %(start)s – %(end)s") % {
-        "dimension": dimension,
-        "value": value or "—",
+        "dimension": DIMENSION_NAMES.get(dimension, dimension),
+        "value": dimension_labels(dimension, [key or None])[key or None] if value else "—",
         "start": period.start_date.isoformat(),
         "end": (period.end_date - timedelta(days=1)).isoformat(),
     }
