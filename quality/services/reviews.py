@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,7 +178,13 @@ def create_scorecard(
     cleaned = clean_criteria(criteria)
     if Scorecard.objects.filter(name__iexact=name).exists():
         raise QualityError(_("There is already a scorecard with this name."), field="name")
-    scorecard = Scorecard.objects.create(name=name, description=description, created_by=by)
+    try:
+        with transaction.atomic():  # another manager may take the name meanwhile
+            scorecard = Scorecard.objects.create(name=name, description=description, created_by=by)
+    except IntegrityError:
+        raise QualityError(
+            _("There is already a scorecard with this name."), field="name"
+        ) from None
     _write_version(scorecard, by, cleaned, note="")
     return scorecard
 
@@ -205,7 +211,13 @@ def revise_scorecard(
         raise QualityError(_("There is already a scorecard with this name."), field="name")
     if (scorecard.name, scorecard.description) != (name, description):
         scorecard.name, scorecard.description = name, description
-        scorecard.save(update_fields=["name", "description"])
+        try:
+            with transaction.atomic():  # another manager may take the name meanwhile
+                scorecard.save(update_fields=["name", "description"])
+        except IntegrityError:
+            raise QualityError(
+                _("There is already a scorecard with this name."), field="name"
+            ) from None
     return _write_version(scorecard, by, cleaned, note)
 
 

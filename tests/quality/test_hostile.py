@@ -611,3 +611,64 @@ def test_the_reviewed_agent_does_not_read_messages_added_after_the_ticket_left_t
     page = web(ana).get(f"/quality/reviews/{review.pk}/")
     assert page.status_code == 200
     assert "Secret note of N2" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ticket": 10**30, "scorecard": 1},
+        {"ticket": -1, "scorecard": 1},
+        {"ticket": "abc", "scorecard": 1},
+        {"ticket": None, "scorecard": 1},
+        {"ticket": [1], "scorecard": 1},
+        {},
+    ],
+)
+def test_odd_ids_when_starting_a_review_are_400(marta, scorecard, body):
+    answer = api(marta).post(f"{API}/reviews/", body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert not Review.objects.exists()
+
+
+def test_huge_inputs_are_400_with_the_draft_untouched(resolved, marta, scorecard):
+    draft = review_services.start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    criterion = draft.scorecard_version.criteria.first()
+    for body in (
+        {"summary": "x" * 100_001},
+        {"scores": [{"criterion": criterion.pk, "score": 1, "comment": "x" * 100_001}]},
+        {"scores": [{"criterion": criterion.pk, "score": 1}] * 1000},
+        {"comments": [{"body": "x"}] * 1000},
+        {"comments": [{"body": "x", "reply": 10**30}]},
+        {"scores": [{"criterion": criterion.pk, "score": 10**30}]},
+    ):
+        answer = api(marta).post(f"{API}/reviews/{draft.pk}/scores/", body, format="json")
+        assert answer.status_code == 400, (list(body), answer.content[:200])
+    page = web(marta).post(
+        f"/quality/reviews/{draft.pk}/", {"summary": "x" * 100_001, "action": "draft"}
+    )
+    assert page.status_code == 400
+    draft.refresh_from_db()
+    assert draft.summary == "" and not draft.scores.exists() and not draft.comments.exists()
+
+
+def test_a_review_cannot_start_on_an_inactive_scorecard(resolved, marta, scorecard):
+    review_services.set_scorecard_active(scorecard=scorecard, by=marta, active=False)
+    answer = api(marta).post(
+        f"{API}/reviews/", {"ticket": resolved.pk, "scorecard": scorecard.pk}, format="json"
+    )
+    assert answer.status_code == 400 and "scorecard" in answer.json()
+    page = web(marta).post(f"/quality/tickets/{resolved.pk}/review/", {"scorecard": scorecard.pk})
+    assert page.status_code == 400
+    assert not Review.objects.exists()
+
+
+def test_a_scorecard_name_taken_meanwhile_is_a_400_not_a_500(marta, scorecard, monkeypatch):
+    """Two managers creating the same name at once: the second one's check saw nothing (as
+    here, where the check is blinded), the database's unique name refuses it."""
+    from quality.errors import QualityError
+    from quality.models import Scorecard
+
+    monkeypatch.setattr(Scorecard.objects, "filter", lambda **kw: Scorecard.objects.none())
+    with pytest.raises(QualityError) as refused:
+        review_services.create_scorecard(by=marta, name=scorecard.name, criteria=CRITERIA)
+    assert refused.value.field == "name"
