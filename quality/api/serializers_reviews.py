@@ -238,6 +238,8 @@ class AgentIqsOutput(serializers.Serializer[Any]):
     iqs = serializers.FloatField(allow_null=True)
     reviews = serializers.IntegerField()
     iqs_low_sample = serializers.BooleanField()
-    csat = serializers.FloatField(allow_null=True, help_text=_("CSAT % from the KPI engine."))
+    csat = serializers.FloatField(
+        allow_null=True, help_text=_("The CSAT percentage the KPI engine gives.")
+    )
     csat_answers = serializers.IntegerField()
     csat_low_sample = serializers.BooleanField()
