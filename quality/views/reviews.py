@@ -436,8 +436,12 @@ def review_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     user = staff_user(request)
     review = get_object_or_404(selectors.reviews_visible_to(user), pk=pk)
     form = DisputeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why you disagree."))
+    if not form.is_valid():  # say what is wrong: empty, too long, a NUL character
+        if form.has_error("reason", "required"):
+            messages.error(request, _("Say why you disagree."))
+        else:
+            for message in form.errors.get("reason", []):
+                messages.error(request, str(message))
         return redirect("quality:review", pk=review.pk)
     try:
         services.dispute_review(review=review, by=user, reason=form.cleaned_data["reason"])

@@ -672,3 +672,15 @@ def test_a_scorecard_name_taken_meanwhile_is_a_400_not_a_500(marta, scorecard, m
     with pytest.raises(QualityError) as refused:
         review_services.create_scorecard(by=marta, name=scorecard.name, criteria=CRITERIA)
     assert refused.value.field == "name"
+
+
+def test_a_refused_dispute_says_what_is_wrong(review, ana):
+    page = web(ana).post(
+        f"/quality/reviews/{review.pk}/dispute/", {"reason": "x" * 10_001}, follow=True
+    )
+    assert "at most 10000 characters (it has 10001)" in page.content.decode()
+    page = web(ana).post(
+        f"/quality/reviews/{review.pk}/dispute/", {"reason": "a\x00b"}, follow=True
+    )
+    assert "Null characters are not allowed" in page.content.decode()
+    assert not Dispute.objects.exists()
