@@ -346,6 +346,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "cases.models.Status",
         "ArticleStatusEnum": "knowledge.models.Status",
+        "ProblemStatusEnum": "quality.models_problems.ProblemStatus",
     },
 }
 

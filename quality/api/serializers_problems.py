@@ -23,20 +23,17 @@ class WholeIdField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
-class ProblemStatusField(serializers.CharField):
-    """A problem's status: investigating, known_error or fixed. Written as a string in the
-    schema: an enum there would be a second component named after `status`, beside the
-    tickets' StatusEnum (config/settings.py ENUM_NAME_OVERRIDES would have to name it)."""
+class ProblemStatusField(serializers.ChoiceField):
+    """A problem's status: investigating, known_error or fixed. An enum in the schema, named
+    `ProblemStatusEnum` by config/settings.py ENUM_NAME_OVERRIDES (beside the tickets'
+    `StatusEnum`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", _("investigating, known_error or fixed."))
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        if value not in ProblemStatus.values:
-            raise serializers.ValidationError(_("Use investigating, known_error or fixed."))
-        return value
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": _("Use investigating, known_error or fixed.")}
+        )
+        super().__init__(choices=ProblemStatus.choices, **kwargs)
 
 
 def _ids(help_text: Any) -> "serializers.ListField":

@@ -7,6 +7,9 @@ role authenticates with a knox token, as API clients do. A refused call writes n
 `test_every_api_url_and_method_is_in_the_matrix` fails when a URL or method is added without
 a row here."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -28,6 +31,19 @@ from cases.models import (
 from cases.selectors import api_token_id
 from knowledge import services as knowledge_services
 from knowledge.models import Article, ArticleVersion, Category, Section
+from quality.models_coaching import CoachingGoal, CoachingSession
+from quality.models_problems import (
+    Problem,
+    ProblemBulkAnswer,
+    ProblemEvent,
+    ProblemFollowUp,
+    ProblemTicket,
+)
+from quality.models_reviews import Dispute, Review, ReviewScore, ScorecardVersion
+from quality.services import coaching as coaching_services
+from quality.services import problems as problem_services
+from quality.services import reviews as review_services
+from quality.services.reviews import CriterionData, ScoreData
 from surveys.models import SurveyInvitation
 from surveys.services import answer_survey, token_for
 from tests.factories import (
@@ -112,6 +128,52 @@ BODIES = {
     },
     ("knowledge-article-detail", "PATCH"): lambda w, role: {"title_es": "Cambiado"},
     ("knowledge-article-status", "POST"): lambda w, role: {"status": "published"},
+    # quality (docs/quality.md): the objects are quality_target's
+    ("quality-scorecard-list", "POST"): lambda w, role: {
+        "name": "Llamadas",
+        "criteria": [{"name": "Saludo", "weight": 1, "max_score": 5}],
+    },
+    ("quality-scorecard-versions", "POST"): lambda w, role: {
+        "name": "Conversación",
+        "criteria": [{"name": "Tono", "weight": 2, "max_score": 5}],
+        "note": "Más peso al tono",
+    },
+    # a ticket of Ana's team assigned to her: managers and admins review it
+    ("quality-review-list", "POST"): lambda w, role: {
+        "ticket": ana_ticket(w).pk,
+        "scorecard": scorecard(w).pk,
+    },
+    ("quality-review-score", "POST"): lambda w, role: {
+        "scores": [{"criterion": w["criterion"].pk, "score": 4}],
+        "summary": "Bien resuelto",
+        "complete": True,
+    },
+    ("quality-review-dispute", "POST"): lambda w, role: {"reason": "El cliente me dio las gracias"},
+    ("quality-review-settle", "POST"): lambda w, role: {
+        "outcome": "rejected",
+        "note": "Se mantiene",
+    },
+    ("quality-coaching-session-list", "POST"): lambda w, role: {
+        "agent": w["users"]["agent_a"].pk,
+        "held_on": "2026-03-01",
+        "notes": "x",
+    },
+    ("quality-coaching-session-detail", "PATCH"): lambda w, role: {"notes": "Corregido"},
+    ("quality-coaching-goal-list", "POST"): lambda w, role: {
+        "agent": w["users"]["agent_a"].pk,
+        "kpi": "csat",
+        "comparison": "at_least",
+        "target": 80,
+        "starts_on": "2026-03-01",
+        "due_on": "2026-03-31",
+    },
+    ("quality-coaching-goal-detail", "PATCH"): lambda w, role: {"target": 85},
+    ("quality-problem-list", "POST"): lambda w, role: {"title": "Facturas en blanco"},
+    ("quality-problem-detail", "PATCH"): lambda w, role: {"title": "Cambiado"},
+    # Ana's ticket: Carla cannot see it, it comes back to her in `not_visible`
+    ("quality-problem-tickets", "POST"): lambda w, role: {"tickets": [ana_ticket(w).pk]},
+    ("quality-problem-follow-ups", "POST"): lambda w, role: {"follow_ups": [w["fu"].pk]},
+    ("quality-problem-bulk-answers", "POST"): lambda w, role: {"message_es": "Arreglado"},
 }
 
 # fmt: off
@@ -237,6 +299,47 @@ MATRIX = [
     ("knowledge-article-restore", "POST", "artP", 401, 403, 403, 403,  200,    200),
     # the help centre's and the web form's figures: managers' (docs/kpis.md "Self-service")
     ("knowledge-self-service", "GET", None, 401, 403,  403,    403,    200,    200),
+    # quality (docs/quality.md). Reviews: the scorecard `card`; Marta's completed reviews of
+    # Ana's tickets, `done` and `disputed` (disputed by Ana); Marta's draft `draft`. An agent
+    # reads only their own completed reviews; another's is a 404.
+    ("quality-scorecard-list", "GET", None, 401, 403,  200,    200,    200,    200),
+    ("quality-scorecard-list", "POST", None, 401, 403, 403,    403,    201,    201),
+    ("quality-scorecard-detail", "GET", "card", 401, 403, 200, 200,    200,    200),
+    ("quality-scorecard-versions", "POST", "card", 401, 403, 403, 403, 201,    201),
+    ("quality-review-list", "GET", None,  401,  403,   200,    200,    200,    200),
+    # agents without the Reviewer role review nothing
+    ("quality-review-list", "POST", None, 401,  403,   403,    403,    201,    201),
+    ("quality-review-detail", "GET", "done", 401, 403, 200,    404,    200,    200),
+    # only its reviewer scores a draft: the admin sees it but is not its reviewer
+    ("quality-review-score", "POST", "draft", 401, 403, 404,   404,    200,    403),
+    # only the reviewed agent disputes
+    ("quality-review-dispute", "POST", "done", 401, 403, 201,  404,    403,    403),
+    ("quality-review-settle", "POST", "disputed", 401, 403, 403, 404,  200,    200),
+    ("quality-iqs",        "GET", None,   401,  403,   403,    403,    200,    200),
+    ("quality-iqs-agents", "GET", None,   401,  403,   403,    403,    200,    200),
+    # coaching: Ana's session `cSes` and goal `cGoal`; agents read their own, write nothing
+    ("quality-coaching-session-list", "GET", None, 401, 403, 200,  200,    200,    200),
+    ("quality-coaching-session-list", "POST", None, 401, 403, 403, 403,    201,    201),
+    ("quality-coaching-session-detail", "GET", "cSes", 401, 403, 200, 404, 200,    200),
+    ("quality-coaching-session-detail", "PATCH", "cSes", 401, 403, 403, 403, 200,  200),
+    ("quality-coaching-goal-list", "GET", None, 401, 403, 200,    200,    200,    200),
+    ("quality-coaching-goal-list", "POST", None, 401, 403, 403,   403,    201,    201),
+    ("quality-coaching-goal-detail", "GET", "cGoal", 401, 403, 200, 404,  200,    200),
+    ("quality-coaching-goal-detail", "PATCH", "cGoal", 401, 403, 403, 403, 200,   200),
+    ("quality-coaching-goal-detail", "DELETE", "cGoal", 401, 403, 403, 403, 204,  204),
+    # problems: every staff member reads them and opens one; managers change them. `prob` is
+    # open with Ana's ticket linked, `fixed` is fixed, `bulk` is a bulk answer on a fixed one.
+    ("quality-problem-list", "GET", None, 401,  403,   200,    200,    200,    200),
+    ("quality-problem-list", "POST", None, 401, 403,   201,    201,    201,    201),
+    ("quality-problem-detail", "GET", "prob", 401, 403, 200,   200,    200,    200),
+    ("quality-problem-detail", "PATCH", "prob", 401, 403, 403, 403,    200,    200),
+    ("quality-problem-tickets", "POST", "prob", 401, 403, 200, 200,    200,    200),
+    # unlinking Ana's ticket: Carla cannot see it
+    ("quality-problem-ticket", "DELETE", "prob", 401, 403, 204, 404,   204,    204),
+    ("quality-problem-follow-ups", "POST", "prob", 401, 403, 403, 403, 200,    200),
+    ("quality-problem-bulk-answers", "POST", "fixed", 401, 403, 403, 403, 202,  202),
+    ("quality-problem-bulk-answer", "GET", "bulk", 401, 403, 403, 403, 200,    200),
+    ("quality-problem-figures", "GET", "prob", 401, 403, 200,  200,    200,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -260,6 +363,7 @@ KNOWLEDGE_ROUTES = {
     "knowledge-article-restore",
     "knowledge-self-service",
 }
+QUALITY_ROUTES = {name for name, *_ in MATRIX if name.startswith("quality-")}
 # fmt: on
 
 CASES = [
@@ -296,6 +400,17 @@ def snapshot():
         list(SavedView.objects.order_by("pk").values_list("pk", "name", "query")),
         list(Article.objects.order_by("pk").values_list("pk", "status", "title_es", "slug")),
         ArticleVersion.objects.count(),
+        ScorecardVersion.objects.count(),
+        list(Review.objects.order_by("pk").values_list("pk", "status", "score")),
+        list(ReviewScore.objects.order_by("pk").values_list("pk", "score")),
+        list(Dispute.objects.order_by("pk").values_list("pk", "outcome")),
+        list(CoachingSession.objects.order_by("pk").values_list("pk", "notes")),
+        list(CoachingGoal.objects.order_by("pk").values_list("pk", "target")),
+        list(Problem.objects.order_by("pk").values_list("pk", "title", "status")),
+        ProblemTicket.objects.count(),
+        ProblemFollowUp.objects.count(),
+        ProblemEvent.objects.count(),
+        ProblemBulkAnswer.objects.count(),
     )
 
 
@@ -330,6 +445,96 @@ def knowledge_target(world, name, obj):
     return reverse(f"knowledge-api:{name}", args=[article.pk])
 
 
+def ana_ticket(world):
+    """A ticket of Ana's team assigned to her (made on first use): what quality reviews and
+    links to problems."""
+    if "ticketA" not in world:
+        agent = world["users"]["agent_a"]
+        world["ticketA"] = make_ticket(by=agent, team=world["team_a"], assignee=agent)
+    return world["ticketA"]
+
+
+def scorecard(world):
+    """The scorecard `card`, one criterion (made on first use)."""
+    if "card" not in world:
+        world["card"] = review_services.create_scorecard(
+            by=world["users"]["manager"],
+            name="Conversación",
+            criteria=[CriterionData("Tono", weight=1, max_score=5)],
+        )
+    return world["card"]
+
+
+def review(world, obj):
+    """Marta's review of a new ticket of Ana's: a draft, completed (`done`) or disputed."""
+    agent, manager = world["users"]["agent_a"], world["users"]["manager"]
+    ticket = make_ticket(by=agent, team=world["team_a"], assignee=agent)
+    made = review_services.start_review(ticket=ticket, by=manager, scorecard=scorecard(world))
+    world["criterion"] = made.scorecard_version.criteria.get()
+    if obj == "draft":
+        return made
+    review_services.score_review(
+        review=made, by=manager, scores=[ScoreData(world["criterion"].pk, 3)], complete=True
+    )
+    if obj == "disputed":
+        review_services.dispute_review(review=made, by=agent, reason="No fue así")
+    return made
+
+
+def follow_up(world):
+    """A detractor's follow-up on a resolved ticket of Ana's team."""
+    agent = world["users"]["agent_a"]
+    ticket = bring_to(make_ticket(by=agent, team=world["team_a"]), Status.RESOLVED, by=agent)
+    invitation = SurveyInvitation.objects.get(ticket=ticket)
+    return answer_survey(invitation=invitation, nps=2, comment="Sigue sin imprimir").follow_up
+
+
+def quality_target(world, name, obj):
+    """Quality URLs (docs/quality.md), each object made through quality's services."""
+    manager, agent = world["users"]["manager"], world["users"]["agent_a"]
+    if obj is None:
+        if name == "quality-review-list":
+            scorecard(world)
+        return reverse(f"quality-api:{name}")
+    if obj == "card":
+        return reverse(f"quality-api:{name}", args=[scorecard(world).pk])
+    if obj in ("done", "disputed", "draft"):
+        return reverse(f"quality-api:{name}", args=[review(world, obj).pk])
+    if obj == "cSes":
+        session = coaching_services.record_session(
+            by=manager, agent=agent, held_on=date(2026, 3, 1), notes="Primera charla"
+        )
+        return reverse(f"quality-api:{name}", args=[session.pk])
+    if obj == "cGoal":
+        goal = coaching_services.set_goal(
+            by=manager,
+            agent=agent,
+            kpi="csat",
+            comparison="at_least",
+            target=Decimal("80"),
+            starts_on=date(2026, 3, 1),
+            due_on=date(2026, 3, 31),
+        )
+        return reverse(f"quality-api:{name}", args=[goal.pk])
+    problem = problem_services.open_problem(
+        by=manager, title="Facturas en blanco", ticket_ids=[ana_ticket(world).pk]
+    )
+    if obj in ("fixed", "bulk"):
+        problem = problem_services.update_problem(
+            problem=problem, by=manager, status="fixed", fix_note="Nueva plantilla"
+        )
+    if obj == "bulk":
+        bulk = problem_services.start_bulk_answer(
+            problem=problem, by=manager, message_es="Arreglado", message_en=""
+        )
+        return reverse(f"quality-api:{name}", args=[problem.pk, bulk.pk])
+    if name == "quality-problem-ticket":
+        return reverse(f"quality-api:{name}", args=[problem.pk, ana_ticket(world).pk])
+    if name == "quality-problem-follow-ups":
+        world["fu"] = follow_up(world)
+    return reverse(f"quality-api:{name}", args=[problem.pk])
+
+
 def target(world, name, obj):
     """The URL for `name` on `obj`, with the ticket in the status its action needs."""
     if name in ("api-schema", "api-docs"):  # mounted by config/urls_api.py, no namespace
@@ -338,6 +543,8 @@ def target(world, name, obj):
         return survey_target(world, name, obj)
     if name in KNOWLEDGE_ROUTES:
         return knowledge_target(world, name, obj)
+    if name in QUALITY_ROUTES:
+        return quality_target(world, name, obj)
     if name in METRICS_ROUTES and obj is None:
         return reverse(f"metrics_api:{name}")
     if obj == "cust" and name in METRICS_ROUTES:
