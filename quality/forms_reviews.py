@@ -60,6 +60,11 @@ class BaseCriterionFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
     def _dropped(self, form: forms.Form) -> bool:
         return bool(self.can_delete and form.cleaned_data.get("DELETE"))
 
+    def _kept(self, form: forms.Form) -> bool:
+        """A row with a name that is not ticked for removal. Not `has_changed()`: the rows of
+        the current criteria come filled in, and a row left as it was is still a criterion."""
+        return bool((form.cleaned_data or {}).get("name")) and not self._dropped(form)
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -67,7 +72,7 @@ class BaseCriterionFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         names: set[str] = set()
         kept = 0
         for form in self.forms:
-            if not form.has_changed() or self._dropped(form):
+            if not self._kept(form):
                 continue
             kept += 1
             name = form.cleaned_data["name"].strip().casefold()
@@ -87,7 +92,7 @@ class BaseCriterionFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
                 is_critical=bool(form.cleaned_data.get("is_critical")),
             )
             for form in self.forms
-            if form.has_changed() and not self._dropped(form)
+            if self._kept(form)
         ]
 
 
