@@ -5,6 +5,7 @@ disputes, and two fragments other pages load (the dashboard's section, the ticke
 Every view needs a role; managers' pages refuse others with 403. The services decide what
 may change and their refusals are shown on the form (or as a 403)."""
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -591,11 +592,11 @@ def dashboard_section(request: HttpRequest) -> HttpResponse:
             {
                 "desk": kpis.iqs(period, filters),
                 "rows": rows,
-                "chart": {
-                    "points": points,
-                    "x": _("CSAT %"),
-                    "y": _("IQS"),
-                },
+                # In the canvas's data attribute, escaped: htmx drops every <script> of a
+                # swapped fragment (allowScriptTags false), JSON ones too.
+                "chart_json": json.dumps(
+                    {"points": points, "x": str(_("CSAT %")), "y": str(_("IQS"))}
+                ),
                 "min_sample": settings.KPI_MIN_SAMPLE,
             },
         )

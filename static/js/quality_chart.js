@@ -1,15 +1,16 @@
 // Pulso quality: the dashboard's scatter of IQS against CSAT % per agent. The quality section
-// arrives by htmx (templates/quality/reviews/_dashboard_section.html) with its figures in
-// <script type="application/json" id="quality-chart-data"> (json_script); no inline script
-// (CSP: script-src 'self'). Chart.js is the dashboard's vendored copy, loaded before.
+// arrives by htmx (templates/quality/reviews/_dashboard_section.html) with its figures as JSON
+// in the canvas's data-chart attribute (htmx drops a fragment's <script> elements, JSON ones
+// too); no inline script (CSP: script-src 'self'). Chart.js is the dashboard's vendored copy, loaded before.
 (function () {
   "use strict";
 
   function draw(root) {
     var canvas = root.querySelector("canvas[data-quality-scatter]");
-    var source = root.querySelector("#quality-chart-data");
-    if (!canvas || !source || canvas.dataset.drawn || typeof Chart === "undefined") return;
-    var data = JSON.parse(source.textContent);
+    if (!canvas || !canvas.dataset.chart || canvas.dataset.drawn || typeof Chart === "undefined") {
+      return;
+    }
+    var data = JSON.parse(canvas.dataset.chart);
     canvas.dataset.drawn = "1";
     new Chart(canvas, {
       type: "scatter",

@@ -279,7 +279,9 @@ def test_the_dashboard_section_shows_iqs_and_csat_per_agent(client, review, mart
     response = client.get(reverse("quality:dashboard_section") + "?period=30")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "71.67" in body and "Ana Pérez" in body and "quality-chart-data" in body
+    assert (
+        "71.67" in body and "Ana Pérez" in body and "data-chart=" in body
+    )  # the scatter's figures
     assert client.get(reverse("quality:dashboard_section") + "?period=bogus").status_code == 400
     assert (
         client.get(
