@@ -284,6 +284,11 @@ def start_review(
         )
     if ticket.assignee_id == reviewer.pk:
         raise QualityPermissionDenied(_("You cannot review your own ticket."))
+    # The ticket's row serialises two starts at once; a second review of the same
+    # conversation by the same reviewer would count it twice in the agent's IQS.
+    list(Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True))
+    if Review.objects.filter(ticket=ticket, reviewer=reviewer).exists():
+        raise QualityError(_("You already have a review of this ticket."), field="ticket")
     if not scorecard.is_active:
         raise QualityError(_("This scorecard is not active."), field="scorecard")
     version = current_version(scorecard)

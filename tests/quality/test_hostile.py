@@ -684,3 +684,53 @@ def test_a_refused_dispute_says_what_is_wrong(review, ana):
     )
     assert "Null characters are not allowed" in page.content.decode()
     assert not Dispute.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{API}/coaching/goals/?agent=abc",
+        f"{API}/coaching/goals/?agent=99999999999999999999",
+        f"{API}/coaching/goals/?kpi=zzz",
+        f"{API}/coaching/sessions/?agent=-1",
+        f"{API}/problems/?status=zzz",
+        f"{API}/problems/?page=0",
+        f"{API}/reviews/?page=abc",
+        f"{API}/scorecards/?page_size=100000",
+    ],
+)
+def test_odd_api_query_strings_are_4xx(marta, ana, path):
+    for user in (marta, ana):
+        answer = api(user).get(path)
+        assert 400 <= answer.status_code < 500 or answer.status_code == 200, answer.status_code
+        assert answer.status_code != 500
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/quality/problems/?status=zzz",
+        "/quality/problems/?page=abc",
+        "/quality/coaching/?mine=abc",
+        "/quality/reviews/?status=zzz&disputed=zzz",
+        "/quality/reviews/?agent=0",
+        "/quality/dashboard-problems/?period=custom&from=0001-01-01&to=9999-12-31",
+        "/quality/coaching/me/goals/?x=\x00",
+    ],
+)
+def test_odd_page_query_strings_never_500(marta, ana, path):
+    for user in (marta, ana):
+        assert web(user).get(path).status_code < 500, path
+
+
+def test_a_reviewer_cannot_review_the_same_ticket_twice(resolved, marta, scorecard, ana):
+    """Twice the same reviewer on one conversation would count it twice in the agent's IQS."""
+    completed_review(ticket=resolved, reviewer=marta, scorecard=scorecard, scores=[0, 0, 0])
+    answer = api(marta).post(
+        f"{API}/reviews/", {"ticket": resolved.pk, "scorecard": scorecard.pk}, format="json"
+    )
+    assert answer.status_code == 400 and "ticket" in answer.json()
+    page = web(marta).post(f"/quality/tickets/{resolved.pk}/review/", {"scorecard": scorecard.pk})
+    assert page.status_code == 400
+    assert "You already have a review of this ticket." in page.content.decode()
+    assert Review.objects.filter(ticket=resolved).count() == 1
