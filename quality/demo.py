@@ -20,12 +20,18 @@ from cases.models import Category, Reply, Role, Status, Ticket, User
 from surveys.models import FollowUp, SurveyResponse
 
 from .models import (
+    CoachingGoal,
+    CoachingSession,
+    Dispute,
     Problem,
     ProblemEvent,
+    ProblemFollowUp,
     ProblemTicket,
     Review,
     ReviewStatus,
+    SamplingRun,
     Scorecard,
+    ScorecardVersion,
 )
 from .services import coaching, problems, reviews, sampling
 from .services.reviews import CommentData, CriterionData, ScoreData
@@ -101,6 +107,9 @@ def load(*, seed: int, now: datetime, managers: list[User]) -> dict[str, int]:
         criteria=COMPLIANCE,
     )
     counts["scorecards"] = 2
+    written = _at(_monday(timezone.localdate(now)) - timedelta(days=7 * (WEEKS + 1)), 10, rng)
+    Scorecard.objects.update(created_at=written)
+    ScorecardVersion.objects.update(created_at=written)
     reviewer = _make_reviewer(agents, manager)
     counts["reviews"] = _sampled_reviews(rng, conversation, agents, manager, reviewer, now)
     counts["coaching_goals"] = _coaching(rng, agents, manager, now)
@@ -143,7 +152,7 @@ def _sampled_reviews(
     for weeks_back in range(WEEKS, 0, -1):
         week = this_week - timedelta(days=7 * weeks_back)
         if weeks_back == 2:
-            reviews.revise_scorecard(
+            revised = reviews.revise_scorecard(
                 scorecard=scorecard,
                 by=manager,
                 name=scorecard.name,
@@ -151,7 +160,13 @@ def _sampled_reviews(
                 criteria=[*CONVERSATION[:4], _with_weight(CONVERSATION[4], 4)],
                 note="La resolución pesa más.",
             )
+            ScorecardVersion.objects.filter(pk=revised.pk).update(
+                created_at=_at(week + timedelta(days=6), 16, rng)
+            )
         sampling.sample_week(rule=rule, week_start=week, by=manager)
+        SamplingRun.objects.filter(week_start=week).update(
+            ran_at=_at(week + timedelta(days=7), 6, rng)
+        )
         week_reviews = list(
             Review.objects.filter(week_start=week).select_related("scorecard_version", "ticket")
         )
@@ -217,6 +232,9 @@ def _disputes(rng: random.Random, manager: User) -> None:
             reason="El cliente ya había recibido esa información por teléfono; "
             "la nota interna lo dice.",
         )
+        done = Review.objects.get(pk=review.pk).completed_at or timezone.now()
+        raised = done + timedelta(hours=20)
+        Dispute.objects.filter(review=review).update(raised_at=raised)
         if number == 0:
             reviews.settle_dispute(
                 review=review,
@@ -224,6 +242,7 @@ def _disputes(rng: random.Random, manager: User) -> None:
                 outcome="rejected",
                 note="La nota no basta: la respuesta escrita debe ser completa.",
             )
+            Dispute.objects.filter(review=review).update(settled_at=raised + timedelta(days=1))
 
 
 def _coaching(rng: random.Random, agents: list[User], manager: User, now: datetime) -> int:
@@ -241,16 +260,18 @@ def _coaching(rng: random.Random, agents: list[User], manager: User, now: dateti
             .values_list("pk", flat=True)[:2]
         )
         references = [Ticket(pk=pk).reference for pk in resolved]
-        coaching.record_session(
+        held_on = today - timedelta(days=7 + rng.randrange(14))
+        session = coaching.record_session(
             by=manager,
             agent=agent,
-            held_on=today - timedelta(days=7 + rng.randrange(14)),
+            held_on=held_on,
             notes=SESSION_NOTES[number % len(SESSION_NOTES)],
             ticket_references=references,
             review_ids=completed,
         )
+        CoachingSession.objects.filter(pk=session.pk).update(created_at=_at(held_on, 17, rng))
         for kpi, comparison, target, started, due in _goal_plan(number, today):
-            coaching.set_goal(
+            goal = coaching.set_goal(
                 by=manager,
                 agent=agent,
                 kpi=kpi,
@@ -260,6 +281,7 @@ def _coaching(rng: random.Random, agents: list[User], manager: User, now: dateti
                 due_on=due,
                 note="",
             )
+            CoachingGoal.objects.filter(pk=goal.pk).update(created_at=_at(started, 9, rng))
             goals += 1
     return goals
 
@@ -332,16 +354,26 @@ def _problems(rng: random.Random, manager: User, now: datetime) -> int:
         fixed_at=fixed_at,
     )
     opened = fixed_at - timedelta(days=28)
-    Problem.objects.filter(pk=fixed.pk).update(created_at=opened)
-    ProblemEvent.objects.filter(problem=fixed, kind="opened").update(at=opened)
-    ProblemTicket.objects.filter(problem=fixed).update(linked_at=opened + timedelta(days=1))
+    Problem.objects.filter(pk=fixed.pk).update(created_at=opened, updated_at=fixed_at)
+    events = ProblemEvent.objects.filter(problem=fixed)
+    events.filter(kind="opened").update(at=opened)
+    events.filter(kind__in=["tickets_linked", "follow_ups_linked"]).update(
+        at=opened + timedelta(minutes=5)
+    )
+    events.filter(kind__in=["status", "changed"]).update(at=fixed_at)
+    # Linked as they came in: before the fix while it was investigated, after it to check it.
+    for link in ProblemTicket.objects.filter(problem=fixed).select_related("ticket"):
+        came = max(link.ticket.created_at + timedelta(hours=2), opened)
+        link.linked_at = min(came, now)
+        link.save(update_fields=["linked_at"])
+    ProblemFollowUp.objects.filter(problem=fixed).update(linked_at=opened + timedelta(minutes=5))
 
     waiting = list(
         Ticket.objects.filter(category=access, created_at__gte=now - timedelta(days=21))
         .order_by("-created_at")
         .values_list("pk", flat=True)[:12]
     )
-    problems.open_problem(
+    still_open = problems.open_problem(
         by=manager,
         title=OPEN_TITLE,
         description="Clientes con número de otro país no reciben el SMS para entrar.",
@@ -350,6 +382,14 @@ def _problems(rng: random.Random, manager: User, now: datetime) -> int:
         ticket_ids=waiting,
         origin={"kind": "tickets"},
     )
+    first = Ticket.objects.filter(pk__in=waiting).order_by("created_at").first()
+    if first is not None:
+        noticed = first.created_at + timedelta(hours=3)
+        Problem.objects.filter(pk=still_open.pk).update(created_at=noticed, updated_at=noticed)
+        ProblemEvent.objects.filter(problem=still_open).update(at=noticed)
+        for link in ProblemTicket.objects.filter(problem=still_open).select_related("ticket"):
+            link.linked_at = min(max(link.ticket.created_at + timedelta(hours=2), noticed), now)
+            link.save(update_fields=["linked_at"])
     return 2
 
 

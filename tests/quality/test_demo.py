@@ -20,6 +20,7 @@ from quality.models import (
     Dispute,
     Problem,
     ProblemStatus,
+    ProblemTicket,
     Review,
     ReviewStatus,
     Scorecard,
@@ -75,6 +76,17 @@ def test_the_demo_desk_has_reviews_coaching_and_problems_to_show(desk):
     assert before.csat_answers and after.csat_answers
     assert (after.csat or 0) > (before.csat or 0)
     assert Problem.objects.exclude(status=ProblemStatus.FIXED).get().links.count() >= 5
+
+    # Dated as it happened: nothing stamped at the load, nothing in the future.
+    version_one = conversation.versions.get(number=1)
+    assert version_one.created_at < completed.order_by("completed_at").first().completed_at
+    for dispute in Dispute.objects.select_related("review"):
+        assert dispute.review.completed_at < dispute.raised_at < now
+    fixed_events = fixed.events.order_by("at")
+    assert fixed_events.first().kind == "opened" and fixed_events.first().at < fixed.fixed_at
+    assert not ProblemTicket.objects.filter(linked_at__gt=now).exists()
+    for link in ProblemTicket.objects.select_related("ticket"):
+        assert link.linked_at >= link.ticket.created_at
 
     # A second load (the loader runs once per desk) adds nothing.
     survey_demo.load_survey_history(seed=demo.SEED)
