@@ -1,6 +1,10 @@
 """Hostile callers against quality: other roles reading by id, forged hidden fields, markup in
 names, CSRF, malformed input. Every refusal is a 4xx (never a 500) and nothing leaks."""
 
+import html
+import json
+import re
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -222,7 +226,10 @@ def test_an_agents_name_cannot_break_out_of_the_charts_json(marta, team_n1, scor
     completed_review(ticket=ticket, reviewer=marta, scorecard=scorecard, scores=[5, 5, 10])
     page = web(marta).get("/quality/dashboard-section/?period=30")
     assert page.status_code == 200
-    assert "<script>alert(1)" not in page.content.decode()
+    body = page.content.decode()
+    assert "<script>alert(1)" not in body
+    chart = json.loads(html.unescape(re.search(r'data-chart="([^"]*)"', body).group(1)))
+    assert [p["label"] for p in chart["points"]] == [evil.display_name]
 
 
 # --- CSRF -----------------------------------------------------------------------------------------
@@ -734,3 +741,17 @@ def test_a_reviewer_cannot_review_the_same_ticket_twice(resolved, marta, scoreca
     assert page.status_code == 400
     assert "You already have a review of this ticket." in page.content.decode()
     assert Review.objects.filter(ticket=resolved).count() == 1
+
+
+def test_renaming_a_scorecard_to_a_name_taken_meanwhile_is_a_400(marta, scorecard, monkeypatch):
+    from quality.errors import QualityError
+    from quality.models import Scorecard
+
+    other = review_services.create_scorecard(by=marta, name="Other", criteria=CRITERIA)
+    monkeypatch.setattr(Scorecard.objects, "filter", lambda **kw: Scorecard.objects.none())
+    with pytest.raises(QualityError) as refused:
+        review_services.revise_scorecard(
+            scorecard=other, by=marta, name=scorecard.name, criteria=CRITERIA
+        )
+    assert refused.value.field == "name"
+    assert other.versions.count() == 1
