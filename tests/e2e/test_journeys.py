@@ -52,7 +52,7 @@ def test_an_agent_registers_a_phone_case_assigns_replies_escalates_and_resolves(
     assert ticket.channel == "phone" and ticket.customer.email == "rosa.mendez@example.com"
 
     act(page, "assign-me")
-    page.get_by_text("Ana Pérez").first.wait_for()
+    page.locator("main").get_by_text("Ana Pérez").first.wait_for()  # the assignee, on the page
 
     act(page, "reply", body="Hola Rosa, ya revisamos tu factura.")
     page.locator(".timeline").get_by_text("Hola Rosa, ya revisamos tu factura.").wait_for()
