@@ -1,13 +1,16 @@
 """Problems, the macro closed loop: many customers' tickets share one cause; it is found,
 fixed once, and its tickets answered together (docs/quality.md)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Ticket
+from cases.models import Status, Ticket
 from surveys.models import FollowUp
 
 
@@ -171,7 +174,9 @@ class ProblemBulkAnswer(models.Model):
     message_en = models.TextField(_("message in English"), blank=True)
     resolve = models.BooleanField(_("resolve the tickets"), default=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    # [{"ticket": id, "reference": "…", "outcome": "answered" | "refused", "reason": "…"}]
+    # [{"ticket": id, "reference": "…", "outcome": "answered" | "refused" | "skipped",
+    #   "code": "already" | "not_open_now" | "error" (worded when read), "status": "resolved",
+    #   "reason": "…" (a refusal's words from the cases services; older rows' only wording)}]
     results = models.JSONField(_("results"), default=list, blank=True)
 
     class Meta:
@@ -187,3 +192,21 @@ class ProblemBulkAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem} {self.at:%Y-%m-%d}"
+
+    def worded_results(self) -> list[dict[str, Any]]:
+        """`results` with each reason worded in the reader's language: the worker stores codes
+        (a status, why), since it runs in its own language. Older rows keep their words."""
+        return [{**row, "reason": result_reason(row)} for row in self.results]
+
+
+def result_reason(row: dict[str, Any]) -> str:
+    """Why a ticket was skipped or refused, in the active language."""
+    code = row.get("code")
+    status = str(Status(row["status"]).label).lower() if row.get("status") in Status.values else ""
+    if code == "already":
+        return gettext("Already %(status)s.") % {"status": status}
+    if code == "not_open_now":
+        return gettext("It is %(status)s now: nothing sent.") % {"status": status}
+    if code == "error":
+        return gettext("It could not be answered (an error); nothing was sent.")
+    return str(row.get("reason", ""))

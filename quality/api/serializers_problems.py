@@ -169,7 +169,7 @@ class BulkAnswerOutput(serializers.Serializer[Any]):
     finished_at = serializers.DateTimeField(
         allow_null=True, help_text=_("Empty while it is still being sent.")
     )
-    results = BulkAnswerResultOutput(many=True)
+    results = BulkAnswerResultOutput(many=True, source="worded_results")
 
 
 class ProblemIntervalOutput(serializers.Serializer[Any]):

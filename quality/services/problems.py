@@ -429,14 +429,20 @@ class _AlreadyDone(Exception):
     """Another run answered this ticket meanwhile: roll back this one's reply."""
 
 
+class _NotOpenNow(Exception):
+    """The ticket left the open statuses since the run listed it: nothing sent."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 def _answer_one(bulk: ProblemBulkAnswer, ticket: Ticket) -> None:
     """Reply (and resolve) one ticket and record it, in one transaction; raises on refusal."""
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
         if locked.status not in ACTIVE_STATUSES:
-            raise CasesError(
-                _("It is %(status)s now: nothing sent.") % {"status": locked.get_status_display()}
-            )
+            raise _NotOpenNow(locked.status)
         language = locked.customer.language
         message = message_for(bulk, language)
         add_reply(ticket=locked, by=bulk.by, body=message, public=True)
@@ -454,7 +460,9 @@ def _answer_one(bulk: ProblemBulkAnswer, ticket: Ticket) -> None:
             raise _AlreadyDone
 
 
-def _refused(bulk: ProblemBulkAnswer, ticket: Ticket, reason: str) -> None:
+def _refused(bulk: ProblemBulkAnswer, ticket: Ticket, reason: str = "", **codes: str) -> None:
+    """Record a refusal: the cases services' words, or a code worded when read
+    (`ProblemBulkAnswer.worded_results`, in the reader's language)."""
     with transaction.atomic():
         _record(
             bulk.pk,
@@ -463,6 +471,7 @@ def _refused(bulk: ProblemBulkAnswer, ticket: Ticket, reason: str) -> None:
                 "reference": ticket.reference,
                 "outcome": "refused",
                 "reason": reason,
+                **codes,
             },
         )
 
@@ -495,7 +504,9 @@ def run_bulk_answer(*, bulk_answer_id: int, limit: int | None = None) -> Problem
                 "ticket": ticket.pk,
                 "reference": ticket.reference,
                 "outcome": "skipped",
-                "reason": _("Already %(status)s.") % {"status": ticket.get_status_display()},
+                "code": "already",
+                "status": ticket.status,
+                "reason": "",
             }
             with transaction.atomic():
                 _record(bulk.pk, entry)
@@ -504,11 +515,13 @@ def run_bulk_answer(*, bulk_answer_id: int, limit: int | None = None) -> Problem
             _answer_one(bulk, ticket)
         except _AlreadyDone:
             continue
+        except _NotOpenNow as moved:
+            _refused(bulk, ticket, code="not_open_now", status=moved.status)
         except CasesError as refused:
             _refused(bulk, ticket, refused.message)
         except Exception:  # one ticket's failure never stops the others: listed, logged
             logger.exception("Bulk answer %s failed on ticket %s", bulk.pk, ticket.pk)
-            _refused(bulk, ticket, _("It could not be answered (an error); nothing was sent."))
+            _refused(bulk, ticket, code="error")
     with transaction.atomic():
         bulk = ProblemBulkAnswer.objects.select_for_update().get(pk=bulk.pk)
         if bulk.finished_at is None:

@@ -448,7 +448,7 @@ def _bulk(request: HttpRequest, pk: int, bulk_pk: int) -> ProblemBulkAnswer:
 
 
 def _bulk_context(bulk: ProblemBulkAnswer) -> dict[str, Any]:
-    rows = bulk.results
+    rows = bulk.worded_results()
     return {
         "bulk": bulk,
         "problem": bulk.problem,

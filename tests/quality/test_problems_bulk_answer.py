@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import services as case_services
 from cases.errors import TransitionError
 from cases.models import Reply, Status
 from quality.models import ProblemBulkAnswer, ProblemEvent
+from quality.models_problems import result_reason
 from quality.services import problems as problem_services
 from quality.services.problems import ProblemError, run_bulk_answer, start_bulk_answer
 from quality.tasks_problems import sweep_bulk_answers
@@ -91,10 +92,71 @@ def test_a_refused_ticket_is_listed_with_its_reason_and_left_unchanged(
     assert _bodies(failing) == replies_before  # its reply rolled back with the refusal
     skipped = [r for r in bulk.results if r["outcome"] == "skipped"]
     assert [r["ticket"] for r in skipped] == [tickets["done"].pk]
-    assert skipped[0]["reason"] == "Already Resolved."
+    assert skipped[0]["code"] == "already" and skipped[0]["status"] == Status.RESOLVED
+    assert bulk.worded_results()[-1]["reason"] == "Already resolved."
     assert _bodies(tickets["done"]) == ["Looking into it."]
     event = ProblemEvent.objects.get(problem=problem, kind="bulk_answered")
     assert event.data["answered"] == 3 and event.data["refused"] == 1
+
+
+def test_the_reasons_are_worded_in_the_readers_language_not_the_workers(
+    client, desk, marta, settings
+):
+    """The worker runs in Spanish; the manager reads the results in English, and the other way."""
+    problem, tickets = desk
+    bulk = start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
+    with translation.override("es"):
+        run_bulk_answer(bulk_answer_id=bulk.pk)
+    client.force_login(marta)
+    url = reverse("quality:bulk_answer_results", args=[problem.pk, bulk.pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Already resolved." in english
+    assert "Resuelto" not in english and "resuelto" not in english
+    api = client.get(
+        reverse("quality-api:quality-problem-bulk-answer", args=[problem.pk, bulk.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).json()
+    assert {r["reason"] for r in api["results"] if r["outcome"] == "skipped"} == {
+        "Already resolved."
+    }
+    with translation.override("es"):
+        assert (
+            "Ya en estado resuelto." in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        )
+
+
+def test_older_results_stored_in_words_stay_readable(client, desk, marta):
+    problem, tickets = desk
+    bulk = ProblemBulkAnswer.objects.create(
+        problem=problem,
+        by=marta,
+        message_es=ES,
+        finished_at=timezone.now(),
+        results=[
+            {
+                "ticket": tickets["done"].pk,
+                "reference": tickets["done"].reference,
+                "outcome": "skipped",
+                "reason": "Already Cerrado.",
+            }
+        ],
+    )
+    client.force_login(marta)
+    html = client.get(reverse("quality:bulk_answer_results", args=[problem.pk, bulk.pk])).content
+    assert "Already Cerrado." in html.decode()
+
+
+def test_a_ticket_that_left_the_open_statuses_meanwhile_is_worded_when_read():
+    row = {"ticket": 1, "reference": "PUL-1", "outcome": "refused", "reason": ""}
+    with translation.override("en"):
+        assert result_reason({**row, "code": "not_open_now", "status": "closed"}) == (
+            "It is closed now: nothing sent."
+        )
+        assert result_reason({**row, "code": "error"}).startswith("It could not be answered")
+    with translation.override("es"):
+        assert result_reason({**row, "code": "already", "status": "closed"}) == (
+            "Ya en estado cerrado."
+        )
 
 
 def test_a_rerun_answers_nobody_twice(desk, marta):
