@@ -105,8 +105,11 @@ def my_record(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def my_goals(request: HttpRequest) -> HttpResponse:
-    """The caller's goals with their progress: the fragment the agent's dashboard loads."""
+    """The caller's goals with their progress: the fragment the agent's dashboard loads.
+    Opened directly (not by htmx) it would be a bare fragment: the caller's record instead."""
     user = staff_user(request)
+    if not request.headers.get("HX-Request"):
+        return redirect("quality:coaching_me" if not is_manager(user) else "quality:coaching")
     goals = goals_visible_to(user).filter(agent_id=user.pk).order_by("-due_on", "-id")
     return render(
         request,

@@ -204,7 +204,8 @@ def test_the_agents_dashboard_fragment_shows_their_goals_progress(
         first_reply_after=timedelta(hours=1), resolve_after=timedelta(hours=2), csat=5,
     )  # fmt: skip
     goal(agent=bruno, by=marta, kpi="nps", target="10", starts_on=TODAY, due_on=TODAY)
-    response = page(client, ana, "my_goals")
+    client.force_login(ana)
+    response = client.get(reverse("quality:my_goals"), headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html  # a fragment
@@ -224,7 +225,17 @@ def test_a_new_session_is_dated_today_unless_changed(client, marta, ana):
 
 
 def test_the_fragment_says_so_when_there_are_no_goals(client, bruno):
-    assert "No coaching goals yet." in page(client, bruno, "my_goals").content.decode()
+    client.force_login(bruno)
+    html = client.get(reverse("quality:my_goals"), headers={"HX-Request": "true"}).content
+    assert "No coaching goals yet." in html.decode()
+
+
+def test_the_fragment_opened_directly_sends_to_the_whole_record(client, ana, marta):
+    """Typed in the address bar (no htmx), the fragment would be a bare page."""
+    response = page(client, ana, "my_goals")
+    assert response.status_code == 302 and response.url == reverse("quality:coaching_me")
+    response = page(client, marta, "my_goals")  # managers have no record: the overview
+    assert response.status_code == 302 and response.url == reverse("quality:coaching")
 
 
 def test_notes_and_goal_notes_are_shown_as_text(client, marta, ana):

@@ -463,7 +463,7 @@ def test_coaching_notes_and_goal_notes_are_escaped(ana, marta):
     )  # fmt: skip
     for page in (
         web(ana).get("/quality/coaching/me/"),
-        web(ana).get("/quality/coaching/me/goals/"),
+        web(ana).get("/quality/coaching/me/goals/", headers={"HX-Request": "true"}),
         web(marta).get(f"/quality/coaching/{ana.pk}/"),
         web(marta).get("/quality/coaching/"),
     ):
@@ -518,7 +518,8 @@ def test_goal_dates_far_away_and_odd_targets_never_500(ana, marta, data):
     answer = api(marta).post(f"{API}/coaching/goals/", {"agent": ana.pk, **data}, format="json")
     assert answer.status_code in (201, 400), answer.content
     for who in (ana, marta):
-        assert web(who).get("/quality/coaching/me/goals/").status_code in (200, 403)
+        goals = web(who).get("/quality/coaching/me/goals/", headers={"HX-Request": "true"})
+        assert goals.status_code in (200, 403)
         assert web(who).get(f"/quality/coaching/{ana.pk}/").status_code in (200, 404)
         assert api(who).get(f"{API}/coaching/goals/").status_code == 200
 
