@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Reply, Team, User
 
@@ -220,6 +221,22 @@ class DisputeForm(forms.Form):
     )
 
 
+class ReassignForm(forms.Form):
+    """Who a review still to do goes to: the reviewers `reviewers_for` offers."""
+
+    reviewer = forms.TypedChoiceField(label=_("New reviewer"), coerce=int)
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {person.pk: person for person in people}
+        field = self.fields["reviewer"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—"), *((p.pk, p.display_name) for p in people)]
+
+    def chosen(self) -> User:
+        return self.people[self.cleaned_data["reviewer"]]
+
+
 class SettleForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=DisputeOutcome.choices, widget=forms.RadioSelect
@@ -283,7 +300,9 @@ class SamplingRuleForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Agents of these teams are sampled; none chosen means every agent."),
     )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=pgettext_lazy("sampling rule status", "Active"), required=False, initial=True
+    )
 
 
 class SampleWeekForm(forms.Form):

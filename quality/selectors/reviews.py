@@ -57,13 +57,27 @@ def review_details(queryset: QuerySet[Review]) -> QuerySet[Review]:
     )
 
 
+def todo_condition(user: User) -> Q:
+    """The reviewer's assigned reviews of tickets they can still see: the to-do list and the
+    menu's count alike (a ticket moved to another team leaves both; a manager reassigns it)."""
+    condition = Q(reviewer_id=user.pk, status=ReviewStatus.ASSIGNED)
+    if not is_manager(user):
+        condition &= Q(ticket_id__in=tickets_visible_to(user).values("pk"))
+    return condition
+
+
 def todo_for(user: User) -> QuerySet[Review]:
     """The reviewer's assigned reviews, oldest first."""
-    return (
-        reviews_visible_to(user)
-        .filter(reviewer_id=user.pk, status=ReviewStatus.ASSIGNED)
-        .order_by("assigned_at", "pk")
-    )
+    return reviews_visible_to(user).filter(todo_condition(user)).order_by("assigned_at", "pk")
+
+
+def reviewers_for(review: Review) -> list[User]:
+    """Who a review to do may go to: reviewers who can see its ticket, not its agent nor its
+    reviewer now, without a review of the ticket already."""
+    taken = Review.objects.filter(ticket_id=review.ticket_id).values("reviewer_id")
+    people = reviewers().exclude(pk__in=taken).exclude(pk=review.agent_id)
+    people = people.order_by("first_name", "last_name", "pk")
+    return [person for person in people if can_see_ticket(person, review.ticket)]
 
 
 def done_by(user: User) -> QuerySet[Review]:

@@ -419,6 +419,30 @@ def delete_draft_review(*, review: Review, by: User) -> None:
     review.delete()
 
 
+@transaction.atomic
+def reassign_review(*, review: Review, by: User, reviewer: User) -> Review:
+    """Give a review still to do to another reviewer (a manager's way out of a stuck draft:
+    its reviewer left, or lost sight of the ticket). The new reviewer must be a reviewer who
+    can see the ticket, not its agent, and without a review of this ticket already."""
+    _require_manager(by)
+    review = _lock_review(review)
+    if review.status != ReviewStatus.ASSIGNED:
+        raise QualityError(_("A completed review cannot be reassigned."))
+    if reviewer.pk == review.agent_id:
+        raise QualityError(_("Nobody reviews their own ticket."), field="reviewer")
+    if reviewer.pk == review.reviewer_id:
+        raise QualityError(_("This review is already theirs."), field="reviewer")
+    if not reviewer.is_active or not is_reviewer(reviewer):
+        raise QualityError(_("Choose someone who may review."), field="reviewer")
+    if not can_see_ticket(reviewer, review.ticket):
+        raise QualityError(_("They cannot see this ticket."), field="reviewer")
+    if Review.objects.filter(ticket_id=review.ticket_id, reviewer=reviewer).exists():
+        raise QualityError(_("They already have a review of this ticket."), field="reviewer")
+    review.reviewer = reviewer
+    review.save(update_fields=["reviewer"])
+    return review
+
+
 # --- disputes ---------------------------------------------------------------------------------
 
 

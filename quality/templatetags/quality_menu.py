@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from cases.models import User
-from quality.models import Review, ReviewStatus
+from quality.models import Review
 from quality.permissions import is_manager, is_reviewer
+from quality.selectors.reviews import todo_condition
 
 register = template.Library()
 
@@ -34,7 +35,8 @@ def quality_menu(context: template.Context) -> QualityMenu | None:
     if not isinstance(user, User):
         return None
     reviewer, manager = is_reviewer(user), is_manager(user)
-    todo = Q(reviewer=user, status=ReviewStatus.ASSIGNED) if reviewer else Q(pk__in=[])
+    # The to-do list's own condition (tickets they can still see): the count matches it.
+    todo = todo_condition(user) if reviewer else Q(pk__in=[])
     disputed = Q(dispute__outcome="") if manager else Q(pk__in=[])
     counts = {"todo": 0, "disputes": 0}
     if reviewer or manager:

@@ -7,6 +7,8 @@ may change and their refusals are shown on the form (or as a 403)."""
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from typing import Any
 
@@ -17,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,12 +28,14 @@ from cases.models import Ticket, User
 from cases.selectors import staff_users, tickets_visible_to
 from cases.views.workspace import staff_required, staff_user
 from metrics.forms import DashboardFilterForm
+from metrics.presentation.formatting import Unit, format_value
 
 from .. import kpis
 from ..errors import QualityError, QualityPermissionDenied
 from ..forms_reviews import (
     CriterionFormSet,
     DisputeForm,
+    ReassignForm,
     ReviewFilterForm,
     ReviewForm,
     SampleWeekForm,
@@ -40,7 +45,7 @@ from ..forms_reviews import (
     StartReviewForm,
     criteria_initial,
 )
-from ..models_reviews import ReviewStatus, SamplingRule, Scorecard
+from ..models_reviews import Review, ReviewStatus, SamplingRule, Scorecard
 from ..permissions import is_manager, is_reviewer
 from ..selectors import reviews as selectors
 from ..services import reviews as services
@@ -314,13 +319,29 @@ def sampling_run(request: HttpRequest, pk: int) -> HttpResponse:
     except QualityError as error:
         messages.error(request, error.message)
         return redirect("quality:sampling")
+    monday = form.cleaned_data["week"]
+    week = {
+        "start": date_format(monday),
+        "end": date_format(monday + timedelta(days=6)),
+    }
     if result.already_run:
-        messages.info(request, _("That week was already sampled for this rule: nothing assigned."))
+        messages.info(
+            request,
+            _(
+                "The week of %(start)s to %(end)s was already sampled for this rule: "
+                "nothing assigned."
+            )
+            % week,
+        )
     else:
         messages.success(
             request,
-            ngettext("%(n)s review assigned.", "%(n)s reviews assigned.", result.assigned)
-            % {"n": result.assigned},
+            ngettext(
+                "Week of %(start)s to %(end)s sampled: %(n)s review assigned.",
+                "Week of %(start)s to %(end)s sampled: %(n)s reviews assigned.",
+                result.assigned,
+            )
+            % {"n": result.assigned, **week},
         )
     if result.no_reviewer:
         messages.warning(
@@ -344,6 +365,19 @@ def review_start(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """ "Review this ticket": choose the scorecard; the review opens to be scored."""
     user = staff_user(request)
     ticket = get_object_or_404(tickets_visible_to(user), pk=ticket_id)
+    # Refused before any form, on GET as on POST (400 both ways), saying why.
+    refusal = ""
+    if ticket.assignee_id is None:
+        refusal = _("This ticket has no assignee: there is nobody to review.")
+    elif ticket.assignee_id == user.pk:
+        refusal = _("You cannot review your own ticket.")
+    if refusal:
+        return _page(
+            request,
+            "quality/reviews/review_start.html",
+            {"ticket": ticket, "refusal": refusal, "nav": "quality"},
+            status=400,
+        )
     form = StartReviewForm(request.POST or None, scorecards=selectors.active_scorecards())
     if request.method == "POST" and form.is_valid():
         try:
@@ -425,9 +459,78 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "dispute": dispute,
             "dispute_form": DisputeForm() if may_dispute else None,
             "may_settle": dispute is not None and dispute.is_open and is_manager(user),
+            "may_manage": review.status == ReviewStatus.ASSIGNED and is_manager(user),
             "nav": "quality",
         },
         status=status,
+    )
+
+
+def _managed_review(pk: int) -> Review:
+    return get_object_or_404(
+        Review.objects.select_related("ticket", "agent", "reviewer", "scorecard_version"), pk=pk
+    )
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def review_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager gives a review still to do to another reviewer (a stuck draft)."""
+    review = _managed_review(pk)
+    user = staff_user(request)
+    form = None
+    refusal = ""
+    status = 200
+    if review.status != ReviewStatus.ASSIGNED:
+        refusal, status = _("A completed review cannot be reassigned."), 400
+    else:
+        form = ReassignForm(request.POST or None, people=selectors.reviewers_for(review))
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    services.reassign_review(review=review, by=user, reviewer=form.chosen())
+                except QualityError as error:
+                    _show(form, error)
+                else:
+                    messages.success(
+                        request,
+                        _("The review now goes to %(name)s.")
+                        % {"name": form.chosen().display_name},
+                    )
+                    return redirect("quality:review", pk=review.pk)
+    return _page(
+        request,
+        "quality/reviews/review_reassign.html",
+        {"review": review, "form": form, "refusal": refusal, "nav": "quality"},
+        status=status,
+    )
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def review_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager drops a review still to do, after confirming (nothing of it is kept)."""
+    review = _managed_review(pk)
+    refusal = ""
+    if review.status != ReviewStatus.ASSIGNED:
+        refusal = _("A completed review cannot be removed.")
+    elif request.method == "POST":
+        try:
+            services.delete_draft_review(review=review, by=staff_user(request))
+        except QualityError as error:
+            refusal = error.message
+        else:
+            messages.success(
+                request,
+                _("The review of %(ref)s was removed.") % {"ref": review.ticket.reference},
+            )
+            return redirect("quality:reviews")
+    return _page(
+        request,
+        "quality/reviews/review_remove.html",
+        {"review": review, "refusal": refusal, "nav": "quality"},
+        status=400 if refusal else 200,
     )
 
 
@@ -562,6 +665,13 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 # --- fragments other pages load ----------------------------------------------------------------
 
 
+def _one_decimal(value: float | Decimal | None, unit: Unit) -> str:
+    """Rounded half up to one decimal first (the IQS carries two; number_format cuts)."""
+    if value is None:
+        return format_value(None, unit)
+    return format_value(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP), unit)
+
+
 @manager_required
 @require_GET
 def dashboard_section(request: HttpRequest) -> HttpResponse:
@@ -580,6 +690,16 @@ def dashboard_section(request: HttpRequest) -> HttpResponse:
         )
     period, filters = form.kpi_period(), form.kpi_filters()
     rows = kpis.iqs_against_csat(period, filters)
+    desk = kpis.iqs(period, filters)
+    # Worded as the dashboard words its figures: one decimal, localised (metrics' helper).
+    shown: list[dict[str, Any]] = [
+        {
+            **row,
+            "iqs_text": _one_decimal(row["iqs"], "score1"),
+            "csat_text": _one_decimal(row["csat"], "percent"),
+        }
+        for row in rows
+    ]
     points = [
         {"x": row["csat"], "y": row["iqs"], "label": row["name"]}
         for row in rows
@@ -590,8 +710,9 @@ def dashboard_section(request: HttpRequest) -> HttpResponse:
             request,
             "quality/reviews/_dashboard_section.html",
             {
-                "desk": kpis.iqs(period, filters),
-                "rows": rows,
+                "desk": desk,
+                "desk_iqs": _one_decimal(desk["iqs"], "score1"),
+                "rows": shown,
                 # In the canvas's data attribute, escaped: htmx drops every <script> of a
                 # swapped fragment (allowScriptTags false), JSON ones too.
                 "chart_json": json.dumps(

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from quality.models import Dispute, Review, SamplingRule, Scorecard
 from quality.permissions import is_reviewer
@@ -188,6 +189,19 @@ def test_a_reviewer_cannot_review_their_own_ticket_or_one_without_assignee(
     assert not Review.objects.exists()
 
 
+def test_the_start_page_says_why_before_any_form_for_an_own_or_unassigned_ticket(
+    client, bruno_reviewer, team_n1, ticket
+):
+    own = resolve(agent=bruno_reviewer, team=team_n1)
+    client.force_login(bruno_reviewer)
+    for target, why in ((own, "You cannot review your own ticket."), (ticket, "no assignee")):
+        response = client.get(reverse("quality:review_start", args=[target.pk]))
+        html = response.content.decode()
+        assert response.status_code == 400, target
+        assert why in html and "review-refused" in html
+        assert 'class="review-start"' not in html and "Start the review" not in html
+
+
 def test_an_agent_without_the_role_cannot_open_review_pages(
     client, carla, ana, team_n1, team_n2, scorecard
 ):
@@ -246,9 +260,17 @@ def test_the_sample_a_week_button(client, marta, scorecard, ana, team_n1):
     client.force_login(marta)
     url = reverse("quality:sampling_run", args=[rule.pk])
     response = client.post(url, {"week": (week + timedelta(days=3)).isoformat()}, follow=True)
-    assert "1 review assigned" in response.content.decode()
+    sunday = week + timedelta(days=6)
+    said = f"Week of {date_format(week)} to {date_format(sunday)} sampled: 1 review assigned."
+    assert said in response.content.decode()
     again = client.post(url, {"week": week.isoformat()}, follow=True)
     assert "already sampled" in again.content.decode()
+    assert f"{date_format(week)} to {date_format(sunday)}" in again.content.decode()
+    with translation.override("es"):
+        spanish = client.post(
+            url, {"week": week.isoformat()}, HTTP_ACCEPT_LANGUAGE="es", follow=True
+        )
+        assert date_format(sunday) in spanish.content.decode()  # the dates in Spanish
     assert client.post(url, {"week": "nope"}, follow=True).status_code == 200
     assert Review.objects.count() == 1
 
@@ -279,9 +301,7 @@ def test_the_dashboard_section_shows_iqs_and_csat_per_agent(client, review, mart
     response = client.get(reverse("quality:dashboard_section") + "?period=30")
     body = response.content.decode()
     assert response.status_code == 200
-    assert (
-        "71.67" in body and "Ana Pérez" in body and "data-chart=" in body
-    )  # the scatter's figures
+    assert "71.7" in body and "Ana Pérez" in body and "data-chart=" in body  # the scatter's figures
     assert client.get(reverse("quality:dashboard_section") + "?period=bogus").status_code == 400
     assert (
         client.get(
