@@ -486,9 +486,10 @@ def test_every_formula_trigger_in_a_text_cell_gets_a_leading_quote(text):
 
 # Every query of the page, whatever the data: session, user and role (3), the navigation's
 # follow-up count (1) and its Quality menu's counts of reviews to do and open disputes (1,
-# quality/templatetags/quality_menu.py), the filter form's choices (3), agent names (1), whether the rollups
-# answer (1), and the engine's aggregates read live: two summaries (2 × 8), three time series
-# (3 × 2), channels (2), drivers (6), the per-agent breakdown (6) and churn by experience (1).
+# quality/templatetags/quality_menu.py), the filter form's choices (3), agent names (1),
+# whether the rollups answer (1), and the engine's aggregates read live: two summaries
+# (2 × 8), three time series (3 × 2), channels (2), drivers (6), the per-agent breakdown (6)
+# and churn by experience (1).
 # The explanations under the cards (docs/kpis.md, "Why it moved") add a fixed number: live,
 # each table (answers, invitations, tickets created and resolved) read once per grouping for
 # both periods, and the names of the teams, agents and categories met (23); from the rollups

@@ -34,7 +34,7 @@ def worked_ticket(
     """A ticket of `team` assigned to `agent` created at `created`, answered publicly after
     `first_reply_after`, resolved after `resolve_after`, its survey answered with `csat`."""
     ticket = make_ticket(
-        by=agent, customer=CustomerFactory(), team=team, assignee=agent, at=created
+        by=agent, customer=CustomerFactory.create(), team=team, assignee=agent, at=created
     )
     if first_reply_after is not None:
         case_services.add_reply(

@@ -36,7 +36,7 @@ def criteria_post(rows, extra=0, **fields):
     return data
 
 
-MANAGER_PAGES = [
+MANAGER_PAGES: list[tuple[str, list[object]]] = [
     ("quality:scorecards", []),
     ("quality:scorecard_create", []),
     ("quality:reviewers", []),

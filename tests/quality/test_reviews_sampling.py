@@ -2,7 +2,7 @@
 once per rule and week, never reviewed by their own agent."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -20,7 +20,7 @@ WEEK = week_of(timezone.localdate()) - timedelta(days=14)
 def at(day: int, hour: int = 12):
     """A moment of WEEK's `day` (0 = Monday) in TIME_ZONE."""
     return timezone.make_aware(
-        timezone.datetime.combine(WEEK + timedelta(days=day), timezone.datetime.min.time())
+        datetime.combine(WEEK + timedelta(days=day), datetime.min.time())
     ) + timedelta(hours=hour)
 
 
