@@ -5,6 +5,9 @@ and the agent's own goals as a fragment for their dashboard (/metrics/me/, loade
 Managers and admins see and write every record; an agent sees only their own, read-only —
 another agent's record is a 404, and a form that writes is a 403."""
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -118,6 +121,36 @@ def my_goals(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form_page(
+    request: HttpRequest,
+    form: SessionForm | GoalForm,
+    save: Callable[..., object],
+    *,
+    agent: User,
+    template: str,
+    saved: str,
+    context: dict[str, object],
+) -> HttpResponse:
+    """A coaching form's page: on a valid POST `save(**the form's arguments)` (a service),
+    then back to the agent's record; a refusal shows the service's errors on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(**form.service_arguments())
+        except CoachingPermissionDenied as error:
+            raise PermissionDenied(error.message) from error
+        except CoachingError as error:
+            add_coaching_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect("quality:coaching_agent", agent_id=agent.pk)
+    return render(
+        request,
+        template,
+        {"nav": "coaching", "agent": agent, "form": form, **context},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest, agent_id: int) -> HttpResponse:
@@ -125,21 +158,14 @@ def session_create(request: HttpRequest, agent_id: int) -> HttpResponse:
     _require_manager(user)
     agent = _agent(request, agent_id)
     form = SessionForm(request.POST or None, agent=agent, initial={"held_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_session(by=user, agent=agent, **form.service_arguments())
-        except CoachingPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
-        except CoachingError as error:
-            add_coaching_errors(form, error)
-        else:
-            messages.success(request, _("Session saved."))
-            return redirect("quality:coaching_agent", agent_id=agent.pk)
-    return render(
+    return _form_page(
         request,
-        "quality/coaching/session_form.html",
-        {"nav": "coaching", "agent": agent, "form": form, "session": None},
-        status=400 if request.method == "POST" else 200,
+        form,
+        partial(services.record_session, by=user, agent=agent),
+        agent=agent,
+        template="quality/coaching/session_form.html",
+        saved=_("Session saved."),
+        context={"session": None},
     )
 
 
@@ -150,21 +176,14 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     _require_manager(user)
     session = get_object_or_404(sessions_visible_to(user), pk=session_id)
     form = SessionForm(request.POST or None, agent=session.agent, session=session)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_session(session=session, by=user, **form.service_arguments())
-        except CoachingPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
-        except CoachingError as error:
-            add_coaching_errors(form, error)
-        else:
-            messages.success(request, _("Session saved."))
-            return redirect("quality:coaching_agent", agent_id=session.agent_id)
-    return render(
+    return _form_page(
         request,
-        "quality/coaching/session_form.html",
-        {"nav": "coaching", "agent": session.agent, "form": form, "session": session},
-        status=400 if request.method == "POST" else 200,
+        form,
+        partial(services.update_session, session=session, by=user),
+        agent=session.agent,
+        template="quality/coaching/session_form.html",
+        saved=_("Session saved."),
+        context={"session": session},
     )
 
 
@@ -174,22 +193,14 @@ def goal_create(request: HttpRequest, agent_id: int) -> HttpResponse:
     user = staff_user(request)
     _require_manager(user)
     agent = _agent(request, agent_id)
-    form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_goal(by=user, agent=agent, **form.service_arguments())
-        except CoachingPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
-        except CoachingError as error:
-            add_coaching_errors(form, error)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect("quality:coaching_agent", agent_id=agent.pk)
-    return render(
+    return _form_page(
         request,
-        "quality/coaching/goal_form.html",
-        {"nav": "coaching", "agent": agent, "form": form, "goal": None},
-        status=400 if request.method == "POST" else 200,
+        GoalForm(request.POST or None),
+        partial(services.set_goal, by=user, agent=agent),
+        agent=agent,
+        template="quality/coaching/goal_form.html",
+        saved=_("Goal saved."),
+        context={"goal": None},
     )
 
 
@@ -199,22 +210,14 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     user = staff_user(request)
     _require_manager(user)
     goal = get_object_or_404(goals_visible_to(user), pk=goal_id)
-    form = GoalForm(request.POST or None, goal=goal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_goal(goal=goal, by=user, **form.service_arguments())
-        except CoachingPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
-        except CoachingError as error:
-            add_coaching_errors(form, error)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect("quality:coaching_agent", agent_id=goal.agent_id)
-    return render(
+    return _form_page(
         request,
-        "quality/coaching/goal_form.html",
-        {"nav": "coaching", "agent": goal.agent, "form": form, "goal": goal},
-        status=400 if request.method == "POST" else 200,
+        GoalForm(request.POST or None, goal=goal),
+        partial(services.update_goal, goal=goal, by=user),
+        agent=goal.agent,
+        template="quality/coaching/goal_form.html",
+        saved=_("Goal saved."),
+        context={"goal": goal},
     )
 
 
