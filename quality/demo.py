@@ -337,7 +337,7 @@ def _problems(rng: random.Random, manager: User, now: datetime) -> int:
         root_cause="La app reintentaba el pago cuando la pasarela tardaba más de 10 s en "
         "confirmar, sin comprobar si el primer intento ya se había cobrado.",
         owner=manager,
-        ticket_ids=[*before, *after],
+        ticket_ids=before,
         origin={"kind": "tickets"},
     )
     follow_ups = list(
@@ -361,6 +361,14 @@ def _problems(rng: random.Random, manager: User, now: datetime) -> int:
         at=opened + timedelta(minutes=5)
     )
     events.filter(kind__in=["status", "changed"]).update(at=fixed_at)
+    # After the fix, the billing tickets that still came in are linked to check it held.
+    if after:
+        problems.link_tickets(problem=fixed, by=manager, ticket_ids=after)
+        latest = Ticket.objects.filter(pk__in=after).order_by("-created_at").first()
+        checked = min(latest.created_at + timedelta(hours=2), now) if latest else now
+        ProblemEvent.objects.filter(problem=fixed, at__gt=fixed_at + timedelta(days=1)).filter(
+            kind="tickets_linked"
+        ).update(at=checked)
     # Linked as they came in: before the fix while it was investigated, after it to check it.
     for link in ProblemTicket.objects.filter(problem=fixed).select_related("ticket"):
         came = max(link.ticket.created_at + timedelta(hours=2), opened)

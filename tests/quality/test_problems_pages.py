@@ -246,3 +246,15 @@ def test_a_forged_driver_origin_keeps_only_the_drivers_keys(client, marta):
         {"title": "Forged", "origin": "driver", "origin_json": "[1]"},
     )
     assert bad.status_code == 400
+
+
+def test_the_history_words_statuses_and_fields_in_the_readers_language(client, marta):
+    problem = problem_services.open_problem(by=marta, title="Toner")
+    problem_services.update_problem(problem=problem, by=marta, status="fixed", fix_note="New.")
+    client.force_login(marta)
+    url = reverse("quality:problem_detail", args=[problem.pk])
+    english = client.get(url).content.decode()
+    assert "status Investigating → Fixed" in english
+    assert "changed fix, fixed" in english  # the fields' labels, not fix_note, fixed_at
+    spanish = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Arreglado" in spanish and "investigating" not in spanish
