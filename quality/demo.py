@@ -313,21 +313,30 @@ OPEN_TITLE = "El código de verificación por SMS no llega"
 
 
 def _problems(rng: random.Random, manager: User, now: datetime) -> int:
-    """A billing problem fixed 40 days ago — linked before the fix: the billing tickets whose
-    customers answered unhappily, a few happy and unanswered ones; after it: every billing
-    ticket — and an access problem still open, its recent tickets waiting for the fix."""
-    fixed_at = now - timedelta(days=40)
+    """A billing problem fixed about 40 days ago — linked before the fix: the billing tickets
+    whose customers answered unhappily, a few happy and unanswered ones; after it, mostly
+    happy ones — and an access problem still open, its recent tickets waiting for the fix."""
     billing = Category.objects.filter(name="Facturación").first()
     access = Category.objects.filter(name="Acceso y contraseñas").first()
     if billing is None or access is None:
         return 0
     resolved = Ticket.objects.filter(category=billing, resolved_at__isnull=False)
+    fixed_at = _fix_date(resolved, now)
     before_fix = resolved.filter(resolved_at__lt=fixed_at).order_by("resolved_at", "pk")
     unhappy = _answered(before_fix, csat_below=4)
     happy = _answered(before_fix, csat_below=None)
     happy = [pk for pk in happy if pk not in unhappy][: max(1, len(unhappy) // 3)]
     silent = list(before_fix.filter(survey_responses__isnull=True).values_list("pk", flat=True)[:8])
-    after = list(resolved.filter(resolved_at__gte=fixed_at).values_list("pk", flat=True)[:30])
+    # After it, the billing tickets that still came in are linked to check it held: mostly
+    # answered happily (the fix worked), a few not, and those never answered.
+    after_fix = resolved.filter(resolved_at__gte=fixed_at).order_by("resolved_at", "pk")
+    still_unhappy = _answered(after_fix, csat_below=4)
+    pleased = [pk for pk in _answered(after_fix, csat_below=None) if pk not in still_unhappy]
+    after = [
+        *pleased,
+        *still_unhappy[: len(pleased) // 4],
+        *after_fix.filter(survey_responses__isnull=True).values_list("pk", flat=True)[:8],
+    ]
     before = [*unhappy, *happy, *silent]
     fixed = problems.open_problem(
         by=manager,
@@ -399,6 +408,20 @@ def _problems(rng: random.Random, manager: User, now: datetime) -> int:
             link.linked_at = min(max(link.ticket.created_at + timedelta(hours=2), noticed), now)
             link.save(update_fields=["linked_at"])
     return 2
+
+
+def _fix_date(resolved: QuerySet[Ticket], now: datetime) -> datetime:
+    """The fix's date: about 40 days ago, moved back a week at a time (to 75 days) until
+    unhappy answers came before it and happy ones after it, so that the before and after
+    have something to compare on this run's desk (the demo's tickets shift with the day)."""
+    for days in range(40, 76, 7):
+        fixed_at = now - timedelta(days=days)
+        before = _answered(resolved.filter(resolved_at__lt=fixed_at), csat_below=4)
+        after = resolved.filter(resolved_at__gte=fixed_at)
+        happy_after = len(_answered(after, csat_below=None)) - len(_answered(after, csat_below=4))
+        if len(before) >= 2 and happy_after >= 3:
+            return fixed_at
+    return now - timedelta(days=40)
 
 
 def _answered(tickets: QuerySet[Ticket], *, csat_below: int | None) -> list[int]:
