@@ -7,11 +7,11 @@
 
   function draw(root) {
     var canvas = root.querySelector("canvas[data-quality-scatter]");
-    if (!canvas || !canvas.dataset.chart || canvas.dataset.drawn || typeof Chart === "undefined") {
+    if (!canvas || !canvas.dataset.chart || canvas.dataset.qualityDrawn || typeof Chart === "undefined") {
       return;
     }
     var data = JSON.parse(canvas.dataset.chart);
-    canvas.dataset.drawn = "1";
+    canvas.dataset.qualityDrawn = "1"; // its own mark: the dashboard counts the charts it draws (data-drawn)
     new Chart(canvas, {
       type: "scatter",
       data: {

@@ -193,7 +193,7 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
         manager.visit(path)
     manager.visit("/metrics/", wait_for="canvas")
     # The quality section's IQS-against-CSAT chart, drawn once htmx brings the section.
-    manager.visit("/metrics/?period=90", wait_for=".dashboard-quality canvas[data-drawn]")
+    manager.visit("/metrics/?period=90", wait_for=".dashboard-quality canvas[data-quality-drawn]")
     problems += manager.close()
 
     admin = Visitor(browser, live_server.url)
