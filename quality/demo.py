@@ -9,6 +9,7 @@ there), inside the demo's transaction and through quality's own services; the ti
 services stamp "now" are then moved into the past the demo replays. Deterministic for a seed."""
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -107,13 +108,15 @@ def load(*, seed: int, now: datetime, managers: list[User]) -> dict[str, int]:
         criteria=COMPLIANCE,
     )
     counts["scorecards"] = 2
-    written = _at(_monday(timezone.localdate(now)) - timedelta(days=7 * (WEEKS + 1)), 10, rng)
+    written = _at(
+        sampling.week_of(timezone.localdate(now)) - timedelta(days=7 * (WEEKS + 1)), 10, rng
+    )
     Scorecard.objects.update(created_at=written)
     ScorecardVersion.objects.update(created_at=written)
     reviewer = _make_reviewer(agents, manager)
     counts["reviews"] = _sampled_reviews(rng, conversation, agents, manager, reviewer, now)
     counts["coaching_goals"] = _coaching(rng, agents, manager, now)
-    counts["problems"] = _problems(rng, manager, now)
+    counts["problems"] = _problems(manager, now)
     return counts
 
 
@@ -122,10 +125,6 @@ def _make_reviewer(agents: list[User], manager: User) -> User:
     senior = max(agents, key=lambda agent: agent.teams.aggregate(Max("level"))["level__max"] or 0)
     reviews.set_reviewer(user=senior, by=manager, reviewer=True)
     return senior
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def _at(day: date, hour: int, rng: random.Random) -> datetime:
@@ -147,7 +146,7 @@ def _sampled_reviews(
         by=manager, scorecard_id=scorecard.pk, reviews_per_agent=3, mode="weighted", team_ids=[]
     )
     level = {agent.pk: rng.uniform(0.55, 0.95) for agent in agents}
-    this_week = _monday(timezone.localdate(now))
+    this_week = sampling.week_of(timezone.localdate(now))
     total = 0
     for weeks_back in range(WEEKS, 0, -1):
         week = this_week - timedelta(days=7 * weeks_back)
@@ -157,7 +156,7 @@ def _sampled_reviews(
                 by=manager,
                 name=scorecard.name,
                 description=scorecard.description,
-                criteria=[*CONVERSATION[:4], _with_weight(CONVERSATION[4], 4)],
+                criteria=[*CONVERSATION[:4], replace(CONVERSATION[4], weight=4)],
                 note="La resolución pesa más.",
             )
             ScorecardVersion.objects.filter(pk=revised.pk).update(
@@ -180,14 +179,8 @@ def _sampled_reviews(
             _score(rng, review, level.get(review.agent_id, 0.8))
             done = _at(week + timedelta(days=7 + rng.randrange(4)), rng.randrange(9, 18), rng)
             Review.objects.filter(pk=review.pk).update(completed_at=min(done, now))
-    _disputes(rng, manager)
+    _disputes(manager)
     return total
-
-
-def _with_weight(criterion: CriterionData, weight: int) -> CriterionData:
-    return CriterionData(
-        criterion.name, criterion.description, weight, criterion.max_score, criterion.is_critical
-    )
 
 
 def _score(rng: random.Random, review: Review, level: float) -> None:
@@ -218,7 +211,7 @@ def _score(rng: random.Random, review: Review, level: float) -> None:
     )
 
 
-def _disputes(rng: random.Random, manager: User) -> None:
+def _disputes(manager: User) -> None:
     """The two lowest reviews are disputed by their agents; the manager settles the first."""
     lowest = list(
         Review.objects.filter(status=ReviewStatus.COMPLETED)
@@ -312,7 +305,7 @@ FIXED_TITLE = "Cobro duplicado al pagar con tarjeta en la app"
 OPEN_TITLE = "El código de verificación por SMS no llega"
 
 
-def _problems(rng: random.Random, manager: User, now: datetime) -> int:
+def _problems(manager: User, now: datetime) -> int:
     """A billing problem fixed about 40 days ago — linked before the fix: the billing tickets
     whose customers answered unhappily, a few happy and unanswered ones; after it, mostly
     happy ones — and an access problem still open, its recent tickets waiting for the fix."""
