@@ -66,6 +66,12 @@ def test_a_reviewer_scores_a_ticket_and_the_agent_reads_the_review(
     reviewer.settle()
     review = Review.objects.get(ticket=ticket)
     assert review.status == ReviewStatus.COMPLETED
+    assert sorted(review.scores.values_list("criterion__name", "score")) == [
+        ("Accuracy", 5),
+        ("Tone", 4),
+    ]
+    comment = review.comments.get()  # on the message it was written against
+    assert comment.reply_id == answer.pk and "well done" in comment.body
     # 100 × (1 × 4/5 + 3 × 5/5) / 4 = 95
     assert float(review.score or 0) == 95.0
     problems_seen = reviewer.close()
@@ -118,6 +124,9 @@ def test_a_fixed_problems_bulk_answer_reaches_three_customers(
     manager.page.locator("#id_fix_note").fill("The app waits for the gateway's confirmation.")
     manager.page.locator("form button[type=submit]").first.click()
     manager.page.wait_for_load_state("networkidle")
+    problem.refresh_from_db()  # the form saved what was chosen and typed
+    assert problem.status == "fixed" and problem.fix_note.startswith("The app waits")
+    assert problem.fixed_at is not None
     manager.page.get_by_role("link", name="Answer the open tickets").click()
     manager.page.wait_for_load_state("networkidle")
     manager.page.locator("#id_message_es").fill("Ya corregimos el cobro doble: te devolvimos.")
