@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from metrics import kpis
-from metrics.kpis import Filters, KpiValues, Period
+from metrics.kpis import ByGroup, Filters, Grouping, KpiValues, Period
 
 from . import kpis as quality_kpis
 from .models_coaching import CoachingGoal, GoalComparison, GoalKpi
@@ -97,91 +97,132 @@ def _hours(seconds: int | None) -> float | None:
 
 # KPI → (engine family, the figure in the goal's unit, its sample, the sample's unit)
 # (an engine family answers no row over nothing: the reading is then None over 0)
-_Family = Callable[[Period, Filters], KpiValues | None]
+_Reader = tuple[str, Callable[[KpiValues], float | None], Callable[[KpiValues], int], str]
+_ENGINE: dict[str, Callable[[Period, Filters, Grouping | None], ByGroup]] = {
+    "survey": kpis.survey_kpis,
+    "created": kpis.created_kpis,
+    "resolved": kpis.resolved_kpis,
+}
+IQS_FAMILY = "iqs"  # quality/kpis.py, not the engine
 
-
-def _survey(period: Period, filters: Filters) -> KpiValues | None:
-    return kpis.survey_kpis(period, filters).get(None)
-
-
-def _created(period: Period, filters: Filters) -> KpiValues | None:
-    return kpis.created_kpis(period, filters).get(None)
-
-
-def _resolved(period: Period, filters: Filters) -> KpiValues | None:
-    return kpis.resolved_kpis(period, filters).get(None)
-
-
-_READERS: dict[
-    str, tuple[_Family, Callable[[KpiValues], float | None], Callable[[KpiValues], int], str]
-] = {
+_READERS: dict[str, _Reader] = {
     GoalKpi.CSAT: (
-        _survey,
+        "survey",
         lambda v: v["csat"]["percent"],
         lambda v: v["csat"]["responses"],
         "answers",
     ),
-    GoalKpi.NPS: (_survey, lambda v: v["nps"]["score"], lambda v: v["nps"]["responses"], "answers"),
+    GoalKpi.NPS: (
+        "survey",
+        lambda v: v["nps"]["score"],
+        lambda v: v["nps"]["responses"],
+        "answers",
+    ),
     GoalKpi.CES: (
-        _survey,
+        "survey",
         lambda v: v["ces"]["average"],
         lambda v: v["ces"]["responses"],
         "answers",
     ),
     GoalKpi.FRT_MEDIAN: (
-        _created,
+        "created",
         lambda v: _hours(v["frt"]["median"]),
         lambda v: v["frt"]["count"],
         "tickets",
     ),
     GoalKpi.ART_MEDIAN: (
-        _resolved,
+        "resolved",
         lambda v: _hours(v["art"]["median"]),
         lambda v: v["art"]["count"],
         "tickets",
     ),
     GoalKpi.FCR: (
-        _resolved,
+        "resolved",
         lambda v: v["fcr"]["percent"],
         lambda v: v["fcr"]["resolved"],
         "tickets",
     ),
     GoalKpi.REOPEN_RATE: (
-        _resolved,
+        "resolved",
         lambda v: v["reopen_rate"],
         lambda v: v["resolved"],
         "tickets",
     ),
     GoalKpi.ESCALATION_RATE: (
-        _created,
+        "created",
         lambda v: v["escalation_rate"],
         lambda v: v["volume"],
         "tickets",
     ),
+    # KPI.md "IQS" of the agent, as quality/kpis.py computes it for the dashboards: the mean
+    # score of the agent's reviews completed in the period, with the number of reviews.
+    GoalKpi.IQS: (IQS_FAMILY, lambda v: v["iqs"], lambda v: v["reviews"], "reviews"),
 }
-
-
-def iqs(period: Period, agent_id: int) -> Reading:
-    """KPI.md "IQS" of the agent, as quality/kpis.py computes it for the dashboards: the mean
-    score of the agent's reviews completed in the period, with the number of reviews."""
-    figure = quality_kpis.iqs(period, Filters(agent=agent_id))
-    return Reading(figure["iqs"], figure["reviews"])
 
 
 def sample_unit(kpi: str) -> str:
     """What a goal's sample counts: survey answers, tickets or reviews."""
-    return "reviews" if kpi == GoalKpi.IQS else _READERS[kpi][3]
+    return _READERS[kpi][3]
+
+
+def _family_of_agents(family: str, period: Period, agent_ids: set[int]) -> dict[int, KpiValues]:
+    """One reading of `family` for these agents: {agent: its figures}, an agent with nothing
+    in the period left out. One agent is read filtered to them (as the dashboard does);
+    several in one call grouped by agent, which answers each agent exactly as the filtered
+    call would (the same rows, the same grain of the rollups, the same aggregates)."""
+    if len(agent_ids) == 1:
+        (agent_id,) = agent_ids
+        filters = Filters(agent=agent_id)
+        if family == IQS_FAMILY:
+            return {agent_id: dict(quality_kpis.iqs(period, filters))}
+        values = _ENGINE[family](period, filters, None).get(None)
+        return {} if values is None else {agent_id: values}
+    if family == IQS_FAMILY:
+        iqs_rows = quality_kpis.iqs_by(period, Filters(), "agent")
+        return {pk: dict(iqs_rows[pk]) for pk in agent_ids if pk in iqs_rows}
+    rows = _ENGINE[family](period, Filters(), Grouping(by="agent"))
+    return {pk: rows[pk] for pk in agent_ids if pk in rows}
+
+
+def _reading(kpi: str, values: KpiValues | None) -> Reading:
+    if values is None:
+        return Reading(None, 0)
+    _family, value, sample, _unit = _READERS[kpi]
+    return Reading(value(values), sample(values))
 
 
 def read_kpi(kpi: str, period: Period, agent_id: int) -> Reading:
     """The agent's figure of `kpi` over `period`, as metrics.kpis computes it."""
-    if kpi == GoalKpi.IQS:
-        return iqs(period, agent_id)
-    family, value, sample, _unit = _READERS[kpi]
-    values = family(period, Filters(agent=agent_id))
-    if values is None:
-        return Reading(None, 0)
-    return Reading(value(values), sample(values))
+    return _reading(kpi, _family_of_agents(_READERS[kpi][0], period, {agent_id}).get(agent_id))
+
+
+def iqs(period: Period, agent_id: int) -> Reading:
+    """The agent's IQS over `period` (see `_READERS`)."""
+    return read_kpi(GoalKpi.IQS, period, agent_id)
+
+
+Question = tuple[str, date, date, int]  # (kpi, start, end, agent)
+
+
+def read_all(questions: Iterable[Question]) -> dict[Question, Reading]:
+    """Each question's reading, in one engine call per (family, start, end) whatever the
+    number of agents and goals: an overview of every agent's goals costs a fixed number of
+    queries. An empty period (start == end) reads None over 0 without asking."""
+    asked = set(questions)
+    wanted: dict[tuple[str, date, date], set[int]] = {}
+    for kpi, start, end, agent_id in asked:
+        if end > start:
+            wanted.setdefault((_READERS[kpi][0], start, end), set()).add(agent_id)
+    figures: dict[tuple[str, date, date], dict[int, KpiValues]] = {}
+    with kpis.one_reading():  # the rollups' freshness is decided once for all of them
+        for (family, start, end), agent_ids in wanted.items():
+            period = Period.of(start, end)
+            figures[(family, start, end)] = _family_of_agents(family, period, agent_ids)
+    readings: dict[Question, Reading] = {}
+    for kpi, start, end, agent_id in asked:
+        found = figures.get((_READERS[kpi][0], start, end), {})
+        readings[(kpi, start, end, agent_id)] = _reading(kpi, found.get(agent_id))
+    return readings
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -257,20 +298,18 @@ def goal_progress(goal: CoachingGoal, today: date | None = None) -> Progress:
 
 
 def progress_of(goals: Iterable[CoachingGoal], today: date | None = None) -> list[Progress]:
-    """The progress of several goals; goals that ask the same question share one reading."""
+    """The progress of several goals: goals that ask the same question share one reading, and
+    goals over the same dates share one engine call whatever their agents (`read_all`)."""
     today = today or timezone.localdate()
-    readings: dict[tuple[str, date, date, int], Reading] = {}
+    goals = list(goals)
+    periods = [progress_period(goal, today) for goal in goals]
+    readings = read_all(
+        (goal.kpi, start, end, goal.agent_id)
+        for goal, (start, end) in zip(goals, periods, strict=True)
+    )
     result = []
-    for goal in goals:
-        start, end = progress_period(goal, today)
-        key = (goal.kpi, start, end, goal.agent_id)
-        if key not in readings:
-            readings[key] = (
-                read_kpi(goal.kpi, Period.of(start, end), goal.agent_id)
-                if end > start
-                else Reading(None, 0)
-            )
-        reading = readings[key]
+    for goal, (start, end) in zip(goals, periods, strict=True):
+        reading = readings[(goal.kpi, start, end, goal.agent_id)]
         is_due = today > goal.due_on
         met = None if reading.value is None else is_met(goal, reading.value)
         if is_due:
