@@ -1,5 +1,6 @@
 """The coaching forms. They parse what was typed; the services (quality/services/coaching.py)
-decide what is allowed, and their errors come back onto the fields (`add_coaching_errors`), so
+decide what is allowed, and their errors come back onto the fields (quality/views/_common.py's
+`show_refusal`), so
 the page shows them beside what was typed."""
 
 from datetime import date
@@ -14,7 +15,7 @@ from cases.models import User
 from .models_coaching import CoachingGoal, CoachingSession, GoalComparison, GoalKpi
 from .models_reviews import Review
 from .selectors.coaching import discussable_reviews
-from .services.coaching import CoachingError, session_references, split_references
+from .services.coaching import session_references, split_references
 
 
 class DateInput(forms.DateInput):
@@ -22,12 +23,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def add_coaching_errors(form: forms.Form, error: CoachingError) -> None:
-    """Each of the service's errors on its field, or on the form as a whole."""
-    for field, message in error.errors.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 class ReviewChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

@@ -1,5 +1,6 @@
 """Forms of the problem pages. They parse input only; what may happen to a problem is decided
-by quality.services.problems, whose ProblemError `add_problem_error` puts back on the form."""
+by quality.services.problems, whose refusals quality/views/_common.py's `show_refusal` puts
+back on the form."""
 
 from typing import Any
 
@@ -12,13 +13,7 @@ from cases.models import User
 from cases.selectors import staff_users
 
 from .models_problems import Problem, ProblemStatus
-from .services.problems import LINK_MAX, TEXT_MAX, TITLE_MAX, ProblemError
-
-
-def add_problem_error(form: forms.Form, error: ProblemError) -> None:
-    """Show a refused change on the field it names (or on the form)."""
-    name = error.field if error.field in form.fields else None
-    form.add_error(name, error.message)
+from .services.problems import LINK_MAX, TEXT_MAX, TITLE_MAX
 
 
 def parse_ids(text: str | list[str], limit: int = LINK_MAX) -> list[int] | None:

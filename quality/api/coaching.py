@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.common import ApiFilterSet, IsStaff, StaffApi, StaffListApi, error_responses
+from cases.api.common import ApiFilterSet, IsStaff, error_responses
 from cases.models import User
 
 from ..goals import progress_of
@@ -23,7 +23,7 @@ from ..models_coaching import CoachingGoal, CoachingSession, GoalKpi
 from ..permissions import is_manager
 from ..selectors.coaching import coached_agents, goals_visible_to, sessions_visible_to
 from ..services import coaching as services
-from ..services.coaching import CoachingError, CoachingPermissionDenied
+from .refusals import QualityApi, QualityListApi
 from .serializers_coaching import (
     CoachingGoalWithProgressOutput,
     CoachingSessionOutput,
@@ -47,14 +47,6 @@ class ReadsOrManages(IsStaff):
         return request.method in SAFE_METHODS or is_manager(request.user)
 
 
-def _refused(error: CoachingError) -> Response:
-    return Response({field or "detail": [message] for field, message in error.errors.items()}, 400)
-
-
-def _forbidden(error: CoachingPermissionDenied) -> Response:
-    return Response({"detail": str(error.message)}, 403)
-
-
 def _user(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)  # IsStaff let only staff in
@@ -72,7 +64,7 @@ class GoalFilter(CoachingFilter):
 # --- sessions ---------------------------------------------------------------------------------
 
 
-class SessionListApi(StaffListApi):
+class SessionListApi(QualityListApi):
     """Coaching sessions, newest first: every agent's for managers and admins, an agent's own
     for an agent. POST records one (managers and admins)."""
 
@@ -100,24 +92,19 @@ class SessionListApi(StaffListApi):
         serializer = SessionInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            session = services.record_session(
-                by=_user(request),
-                agent=data["agent"],
-                held_on=data["held_on"],
-                notes=data["notes"],
-                ticket_references=data["tickets"],
-                review_ids=data["reviews"],
-            )
-        except CoachingError as error:
-            return _refused(error)
-        except CoachingPermissionDenied as error:
-            return _forbidden(error)
+        session = services.record_session(
+            by=_user(request),
+            agent=data["agent"],
+            held_on=data["held_on"],
+            notes=data["notes"],
+            ticket_references=data["tickets"],
+            review_ids=data["reviews"],
+        )
         session = sessions_visible_to(request.user).get(pk=session.pk)
         return Response(CoachingSessionOutput(session).data, status=201)
 
 
-class SessionDetailApi(StaffApi):
+class SessionDetailApi(QualityApi):
     """One session. PATCH corrects its date, notes, tickets or reviews (managers and admins)."""
 
     permission_classes = [ReadsOrManages]
@@ -142,26 +129,21 @@ class SessionDetailApi(StaffApi):
         serializer = SessionChangeInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
-        try:
-            services.update_session(
-                session=session,
-                by=_user(request),
-                held_on=data.get("held_on", session.held_on),
-                notes=data.get("notes", session.notes),
-                ticket_references=data.get("tickets", services.session_references(session)),
-                review_ids=data.get("reviews", [review.pk for review in session.reviews.all()]),
-            )
-        except CoachingError as error:
-            return _refused(error)
-        except CoachingPermissionDenied as error:
-            return _forbidden(error)
+        services.update_session(
+            session=session,
+            by=_user(request),
+            held_on=data.get("held_on", session.held_on),
+            notes=data.get("notes", session.notes),
+            ticket_references=data.get("tickets", services.session_references(session)),
+            review_ids=data.get("reviews", [review.pk for review in session.reviews.all()]),
+        )
         return Response(CoachingSessionOutput(self._get(request, id)).data)
 
 
 # --- goals ------------------------------------------------------------------------------------
 
 
-class GoalListApi(StaffListApi):
+class GoalListApi(QualityListApi):
     """Coaching goals with their progress, soonest due first: every agent's for managers and
     admins, an agent's own for an agent. POST sets one (managers and admins)."""
 
@@ -190,16 +172,11 @@ class GoalListApi(StaffListApi):
         serializer = GoalInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        try:
-            goal = services.set_goal(by=_user(request), **data)
-        except CoachingError as error:
-            return _refused(error)
-        except CoachingPermissionDenied as error:
-            return _forbidden(error)
+        goal = services.set_goal(by=_user(request), **data)
         return Response(goal_body(progress_of([goal])[0]), status=201)
 
 
-class GoalDetailApi(StaffApi):
+class GoalDetailApi(QualityApi):
     """One goal with its progress. PATCH changes it, DELETE removes it (managers and admins)."""
 
     permission_classes = [ReadsOrManages]
@@ -228,12 +205,7 @@ class GoalDetailApi(StaffApi):
             name: getattr(goal, name)
             for name in ("kpi", "comparison", "target", "starts_on", "due_on", "note")
         }
-        try:
-            services.update_goal(goal=goal, by=_user(request), **(current | data))
-        except CoachingError as error:
-            return _refused(error)
-        except CoachingPermissionDenied as error:
-            return _forbidden(error)
+        services.update_goal(goal=goal, by=_user(request), **(current | data))
         return Response(goal_body(progress_of([self._get(request, id)])[0]))
 
     @extend_schema(
@@ -242,8 +214,5 @@ class GoalDetailApi(StaffApi):
     )
     def delete(self, request: Request, id: int) -> Response:
         goal = self._get(request, id)
-        try:
-            services.delete_goal(goal=goal, by=_user(request))
-        except CoachingPermissionDenied as error:
-            return _forbidden(error)
+        services.delete_goal(goal=goal, by=_user(request))
         return Response(status=204)

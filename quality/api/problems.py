@@ -14,16 +14,17 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.common import StaffApi, StaffListApi, error_responses
+from cases.api.common import error_responses
 from cases.models import User
 from cases.selectors import staff_users, tickets_visible_to
 
 from .. import problem_figures
+from ..errors import QualityError
 from ..models_problems import Problem
 from ..permissions import is_manager
 from ..selectors import problems as selectors
 from ..services import problems as services
-from ..services.problems import ProblemError
+from .refusals import QualityApi, QualityListApi
 from .serializers_problems import (
     BulkAnswerInput,
     BulkAnswerOutput,
@@ -38,16 +39,6 @@ from .serializers_problems import (
     ProblemPatchInput,
     TicketIdsInput,
 )
-
-_CODES = {"invalid": 400, "forbidden": 403, "conflict": 409}
-
-
-def _refusal(error: ProblemError) -> Response:
-    code = _CODES.get(error.code, 400)
-    body: dict[str, Any] = (
-        {error.field: [error.message]} if error.field and code == 400 else {"detail": error.message}
-    )
-    return Response(body, status=code)
 
 
 def _staff(request: Request) -> User:
@@ -70,7 +61,7 @@ def _owner(value: int | None) -> User | None:
         return None
     owner = staff_users().filter(pk=value).first()
     if owner is None:
-        raise ProblemError(_("The owner must be an active agent or manager."), field="owner")
+        raise QualityError(_("The owner must be an active agent or manager."), field="owner")
     return owner
 
 
@@ -80,7 +71,7 @@ def _detail(problem: Problem, request: Request, code: int = 200) -> Response:
     return Response(data, status=code)
 
 
-class ProblemListApi(StaffListApi):
+class ProblemListApi(QualityListApi):
     """Problems, most linked tickets first. POST opens one (investigating)."""
 
     filterset_class = None
@@ -117,23 +108,20 @@ class ProblemListApi(StaffListApi):
             origin = {"kind": "follow_ups", "follow_ups": follow_ups}
         elif tickets:
             origin = {"kind": "tickets"}
-        try:
-            problem = services.open_problem(
-                by=_staff(request),
-                title=data["title"],
-                description=data.get("description", ""),
-                root_cause=data.get("root_cause", ""),
-                owner=_owner(data.get("owner")),
-                ticket_ids=tickets,
-                follow_up_ids=follow_ups,
-                origin=origin,
-            )
-        except ProblemError as error:
-            return _refusal(error)
+        problem = services.open_problem(
+            by=_staff(request),
+            title=data["title"],
+            description=data.get("description", ""),
+            root_cause=data.get("root_cause", ""),
+            owner=_owner(data.get("owner")),
+            ticket_ids=tickets,
+            follow_up_ids=follow_ups,
+            origin=origin,
+        )
         return _detail(problem, request, status.HTTP_201_CREATED)
 
 
-class ProblemDetailApi(StaffApi):
+class ProblemDetailApi(QualityApi):
     """One problem with the ids of its tickets you can see. PATCH changes it (managers and
     admins): fixed needs a fix note; leaving fixed clears the fix date."""
 
@@ -155,24 +143,21 @@ class ProblemDetailApi(StaffApi):
         serializer = ProblemPatchInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            problem = services.update_problem(
-                problem=problem,
-                by=_staff(request),
-                title=data.get("title"),
-                description=data.get("description"),
-                root_cause=data.get("root_cause"),
-                owner=_owner(data["owner"]) if "owner" in data else False,
-                status=data.get("status"),
-                fix_note=data.get("fix_note"),
-                fixed_at=data.get("fixed_at"),
-            )
-        except ProblemError as error:
-            return _refusal(error)
+        problem = services.update_problem(
+            problem=problem,
+            by=_staff(request),
+            title=data.get("title"),
+            description=data.get("description"),
+            root_cause=data.get("root_cause"),
+            owner=_owner(data["owner"]) if "owner" in data else False,
+            status=data.get("status"),
+            fix_note=data.get("fix_note"),
+            fixed_at=data.get("fixed_at"),
+        )
         return _detail(problem, request)
 
 
-class ProblemTicketsApi(StaffApi):
+class ProblemTicketsApi(QualityApi):
     """Link tickets you can see; the others are reported in `not_visible`, not linked."""
 
     @extend_schema(
@@ -184,16 +169,13 @@ class ProblemTicketsApi(StaffApi):
         problem = _problem(request, id)
         serializer = TicketIdsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            outcome = services.link_tickets(
-                problem=problem, by=_staff(request), ticket_ids=serializer.validated_data["tickets"]
-            )
-        except ProblemError as error:
-            return _refusal(error)
+        outcome = services.link_tickets(
+            problem=problem, by=_staff(request), ticket_ids=serializer.validated_data["tickets"]
+        )
         return Response(LinkOutcomeOutput(outcome).data)
 
 
-class ProblemTicketApi(StaffApi):
+class ProblemTicketApi(QualityApi):
     """Unlink one ticket (one you can see: 404 otherwise)."""
 
     @extend_schema(
@@ -204,14 +186,11 @@ class ProblemTicketApi(StaffApi):
     def delete(self, request: Request, id: int, ticket_id: int) -> Response:
         problem = _problem(request, id)
         ticket = get_object_or_404(tickets_visible_to(request.user), pk=ticket_id)
-        try:
-            services.unlink_ticket(problem=problem, by=_staff(request), ticket=ticket)
-        except ProblemError as error:
-            return _refusal(error)
+        services.unlink_ticket(problem=problem, by=_staff(request), ticket=ticket)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProblemFollowUpsApi(StaffApi):
+class ProblemFollowUpsApi(QualityApi):
     """Link survey follow-ups, and their tickets (managers and admins)."""
 
     @extend_schema(
@@ -224,18 +203,15 @@ class ProblemFollowUpsApi(StaffApi):
         _require_manager(request)
         serializer = FollowUpIdsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            outcome = services.link_follow_ups(
-                problem=problem,
-                by=_staff(request),
-                follow_up_ids=serializer.validated_data["follow_ups"],
-            )
-        except ProblemError as error:
-            return _refusal(error)
+        outcome = services.link_follow_ups(
+            problem=problem,
+            by=_staff(request),
+            follow_up_ids=serializer.validated_data["follow_ups"],
+        )
         return Response(FollowUpLinkOutput(outcome).data)
 
 
-class ProblemBulkAnswerListApi(StaffApi):
+class ProblemBulkAnswerListApi(QualityApi):
     """POST sends one message to every open linked ticket, in the background: 202 with its
     id; GET .../bulk-answers/{bulk_id}/ until `finished_at` is set. A fixed problem only."""
 
@@ -250,21 +226,18 @@ class ProblemBulkAnswerListApi(StaffApi):
         serializer = BulkAnswerInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            bulk = services.start_bulk_answer(
-                problem=problem,
-                by=_staff(request),
-                message_es=data.get("message_es", ""),
-                message_en=data.get("message_en", ""),
-                resolve=data["resolve"],
-            )
-        except ProblemError as error:
-            return _refusal(error)
+        bulk = services.start_bulk_answer(
+            problem=problem,
+            by=_staff(request),
+            message_es=data.get("message_es", ""),
+            message_en=data.get("message_en", ""),
+            resolve=data["resolve"],
+        )
         bulk.refresh_from_db()
         return Response(BulkAnswerOutput(bulk).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ProblemBulkAnswerDetailApi(StaffApi):
+class ProblemBulkAnswerDetailApi(QualityApi):
     """A bulk answer and each ticket's outcome so far (managers and admins)."""
 
     @extend_schema(
@@ -278,7 +251,7 @@ class ProblemBulkAnswerDetailApi(StaffApi):
         return Response(BulkAnswerOutput(bulk).data)
 
 
-class ProblemFiguresApi(StaffApi):
+class ProblemFiguresApi(QualityApi):
     """Linked tickets per week, and CSAT %, NPS and reopen rate before and after the fix,
     each with its sample (docs/quality.md); `before`/`after` are null until it is fixed."""
 

@@ -16,7 +16,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.common import MAX_ID, StaffApi, StaffListApi, error_responses, parse_moment
+from cases.api.common import MAX_ID, error_responses, parse_moment
 from cases.models import Team, User
 from metrics.kpis import Filters, Period
 
@@ -26,6 +26,7 @@ from ..permissions import is_manager
 from ..selectors import reviews as selectors
 from ..services import reviews as services
 from . import serializers_reviews as bodies
+from .refusals import QualityApi, QualityListApi
 
 
 def _staff(request: Request) -> User:
@@ -51,7 +52,7 @@ def _int_param(request: Request, name: str) -> int | None:
 # --- scorecards -------------------------------------------------------------------------------
 
 
-class ScorecardListApi(StaffListApi):
+class ScorecardListApi(QualityListApi):
     """Every scorecard (any staff: reviewers choose from them). POST creates one with its
     version 1 (managers and admins)."""
 
@@ -89,7 +90,7 @@ class ScorecardListApi(StaffListApi):
         )
 
 
-class ScorecardDetailApi(StaffApi):
+class ScorecardDetailApi(QualityApi):
     """One scorecard with every version and its criteria, newest first."""
 
     @extend_schema(
@@ -101,7 +102,7 @@ class ScorecardDetailApi(StaffApi):
         return Response(bodies.ScorecardDetailOutput(scorecard).data)
 
 
-class ScorecardVersionApi(StaffApi):
+class ScorecardVersionApi(QualityApi):
     """A new version of the scorecard (managers and admins): the reviews already made keep
     the version they were scored against."""
 
@@ -133,7 +134,7 @@ class ScorecardVersionApi(StaffApi):
 # --- reviews ----------------------------------------------------------------------------------
 
 
-class ReviewListApi(StaffListApi):
+class ReviewListApi(QualityListApi):
     """The reviews the caller may see (managers every one; a reviewer theirs; an agent their
     own completed ones), newest first. POST starts a review of a ticket (reviewers)."""
 
@@ -196,7 +197,7 @@ def _detail(request: Request, id: int) -> Any:
     return bodies.ReviewDetailOutput(review).data
 
 
-class ReviewDetailApi(StaffApi):
+class ReviewDetailApi(QualityApi):
     """One review with its scores, comments (each on a message of the ticket, or none) and
     its dispute."""
 
@@ -209,7 +210,7 @@ class ReviewDetailApi(StaffApi):
         return Response(_detail(request, review.pk))
 
 
-class ReviewScoreApi(StaffApi):
+class ReviewScoreApi(QualityApi):
     """The reviewer scores (any subset while a draft), comments and summarises; `complete`
     computes the score and closes the review."""
 
@@ -234,7 +235,7 @@ class ReviewScoreApi(StaffApi):
         return Response(_detail(request, review.pk))
 
 
-class ReviewDisputeApi(StaffApi):
+class ReviewDisputeApi(QualityApi):
     """The reviewed agent disputes a completed review, once."""
 
     @extend_schema(
@@ -252,7 +253,7 @@ class ReviewDisputeApi(StaffApi):
         return Response(_detail(request, review.pk), status=status.HTTP_201_CREATED)
 
 
-class ReviewSettleApi(StaffApi):
+class ReviewSettleApi(QualityApi):
     """A manager settles the review's open dispute: upheld (with the amended scores) or
     rejected, with a note."""
 
@@ -314,7 +315,7 @@ def _period_and_filters(request: Request) -> tuple[Period, Filters]:
     return Period.of(start, end), Filters(team=team, agent=agent)
 
 
-class IqsApi(StaffApi):
+class IqsApi(QualityApi):
     """Managers and admins: the IQS (mean review score of the reviews completed in the
     period) of the desk, a team or an agent, with the number of reviews."""
 
@@ -332,7 +333,7 @@ class IqsApi(StaffApi):
         )
 
 
-class IqsAgentsApi(StaffApi):
+class IqsAgentsApi(QualityApi):
     """Managers and admins: per agent, IQS with its reviews beside CSAT % with its answers
     (from the KPI engine)."""
 

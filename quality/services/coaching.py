@@ -1,9 +1,9 @@
 """Coaching's writes: sessions with an agent and the goals they work towards. Managers and
 admins write them; each service runs in one transaction, checks everything before writing and
-refuses with a `CoachingError` naming the fields that are wrong — nothing partially written."""
+refuses with a `QualityError` naming the fields that are wrong — nothing partially written."""
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -13,41 +13,24 @@ from django.utils.translation import gettext as _
 from cases.models import Ticket, User, format_reference, parse_reference
 from cases.selectors import can_see_ticket
 
+from ..errors import QualityError
 from ..goals import target_error
 from ..models_coaching import CoachingGoal, CoachingSession, GoalComparison, GoalKpi
 from ..models_reviews import Review
-from ..permissions import is_manager
 from ..selectors.coaching import coached_agents, discussable_reviews
+from ._checks import require_manager
 
 NOTES_MAX_LENGTH = 20_000
 MAX_TICKETS = 50
 
 
-class CoachingError(Exception):
-    """Bad input: `errors` maps each wrong field ("" for the whole) to why, translated."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        self.message = next(iter(self.errors.values()), "")
-        super().__init__(self.message)
-
-
-class CoachingPermissionDenied(Exception):
-    """The caller may not write coaching records (only managers and admins may)."""
-
-    def __init__(self) -> None:
-        self.message = _("Only managers and admins write coaching sessions and goals.")
-        super().__init__(self.message)
-
-
 def _require_manager(by: User) -> None:
-    if not is_manager(by):
-        raise CoachingPermissionDenied
+    require_manager(by, _("Only managers and admins write coaching sessions and goals."))
 
 
 def _require_agent(agent: User) -> None:
     if not coached_agents().filter(pk=agent.pk).exists():
-        raise CoachingError({"agent": _("Coaching records are kept for active agents only.")})
+        raise QualityError(_("Coaching records are kept for active agents only."), field="agent")
 
 
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -65,10 +48,11 @@ def split_references(text: str) -> list[str]:
 def resolve_tickets(*, by: User, agent: User, references: Sequence[str]) -> list[Ticket]:
     """The tickets named by `references` (`PUL-000123`, `123`, `#123`). Each must exist, be
     visible to `by`, and be the agent's: assigned to them or one they can see. Raises
-    CoachingError on the field "tickets" listing those that are not."""
+    QualityError on the field "tickets" listing those that are not."""
     if len(references) > MAX_TICKETS:
-        raise CoachingError(
-            {"tickets": _("Discuss at most %(n)s tickets in one session.") % {"n": MAX_TICKETS}}
+        raise QualityError(
+            _("Discuss at most %(n)s tickets in one session.") % {"n": MAX_TICKETS},
+            field="tickets",
         )
     wanted: dict[str, int | None] = {
         ref: parse_reference(ref.removeprefix("#")) for ref in references
@@ -87,11 +71,10 @@ def resolve_tickets(*, by: User, agent: User, references: Sequence[str]) -> list
         elif ticket not in tickets:
             tickets.append(ticket)
     if missing:
-        raise CoachingError(
-            {
-                "tickets": _("No ticket of %(agent)s has the reference %(refs)s.")
-                % {"agent": agent.display_name, "refs": ", ".join(missing)}
-            }
+        raise QualityError(
+            _("No ticket of %(agent)s has the reference %(refs)s.")
+            % {"agent": agent.display_name, "refs": ", ".join(missing)},
+            field="tickets",
         )
     return tickets
 
@@ -99,8 +82,8 @@ def resolve_tickets(*, by: User, agent: User, references: Sequence[str]) -> list
 def _reviews(agent: User, review_ids: Sequence[int]) -> list[Review]:
     reviews = list(discussable_reviews(agent).filter(pk__in=review_ids))
     if len(reviews) != len(set(review_ids)):
-        raise CoachingError(
-            {"reviews": _("Choose among %(agent)s's completed reviews.") % {"agent": agent}}
+        raise QualityError(
+            _("Choose among %(agent)s's completed reviews.") % {"agent": agent}, field="reviews"
         )
     return reviews
 
@@ -131,14 +114,14 @@ def _checked_session(
     reviews: list[Review] = []
     try:
         tickets = resolve_tickets(by=by, agent=agent, references=ticket_references)
-    except CoachingError as error:
+    except QualityError as error:
         errors |= error.errors
     try:
         reviews = _reviews(agent, review_ids)
-    except CoachingError as error:
+    except QualityError as error:
         errors |= error.errors
     if errors:
-        raise CoachingError(errors)
+        raise QualityError(errors=errors)
     return tickets, reviews
 
 
@@ -272,7 +255,7 @@ def set_goal(
     }
     errors = _goal_errors(**fields)  # type: ignore[arg-type]  # the same names and types
     if errors:
-        raise CoachingError(errors)
+        raise QualityError(errors=errors)
     return CoachingGoal.objects.create(agent=agent, created_by=by, **fields)
 
 
@@ -301,7 +284,7 @@ def update_goal(
     }
     errors = _goal_errors(**fields)  # type: ignore[arg-type]  # the same names and types
     if errors:
-        raise CoachingError(errors)
+        raise QualityError(errors=errors)
     for name, value in fields.items():
         setattr(goal, name, value)
     goal.save(update_fields=list(fields))

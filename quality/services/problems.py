@@ -6,7 +6,8 @@ tickets they can see; managers and admins edit it, move its status (fixed needs 
 a date), link survey follow-ups and send the bulk answer.
 
 Each function runs in one transaction, locks the problem row it changes and writes a
-ProblemEvent per fact; a refused call raises ProblemError and writes nothing. The bulk answer
+ProblemEvent per fact; a refused call raises QualityError (QualityPermissionDenied when
+refused to the caller) and writes nothing. The bulk answer
 is the exception by design: each ticket in its own transaction (`run_bulk_answer`)."""
 
 import logging
@@ -26,6 +27,7 @@ from cases.services import add_reply, resolve_ticket
 from surveys.models import FollowUp
 from surveys.selectors import follow_ups_visible_to
 
+from ..errors import QualityError, QualityPermissionDenied
 from ..models_problems import (
     Problem,
     ProblemBulkAnswer,
@@ -34,7 +36,8 @@ from ..models_problems import (
     ProblemStatus,
     ProblemTicket,
 )
-from ..permissions import is_manager, is_staff_member
+from ..permissions import is_staff_member
+from ._checks import clean_text, require_manager, require_staff
 
 logger = logging.getLogger(__name__)
 
@@ -44,38 +47,16 @@ LINK_MAX = 100  # ticket or follow-up ids in one request: the queue's bulk limit
 ORIGIN_KINDS = ("driver", "follow_ups", "theme", "tickets")
 
 
-class ProblemError(Exception):
-    """The change was refused and nothing was written. `code`: "invalid" (400),
-    "forbidden" (403) or "conflict" (409, the problem's state does not allow it)."""
-
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
-
-
-def _forbidden(message: str) -> ProblemError:
-    return ProblemError(message, code="forbidden")
-
-
 def _require_staff(by: User) -> None:
-    if not is_staff_member(by):
-        raise _forbidden(_("Only agents, managers and admins can work on problems."))
+    require_staff(by, _("Only agents, managers and admins can work on problems."))
 
 
 def _require_manager(by: User) -> None:
-    if not is_manager(by):
-        raise _forbidden(_("Only managers and admins can do this to a problem."))
+    require_manager(by, _("Only managers and admins can do this to a problem."))
 
 
-def _text(value: str, field_name: str, *, required: bool = False, limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ProblemError(_("This field is required."), field=field_name)
-    if len(value) > limit:
-        raise ProblemError(_("At most %(limit)s characters.") % {"limit": limit}, field=field_name)
-    return value
+def _text(value: str, field: str, *, required: bool = False, limit: int = TEXT_MAX) -> str:
+    return clean_text(value, field, limit, required)
 
 
 def _event(problem: Problem, by: User | None, kind: str, at: datetime, **data: Any) -> None:
@@ -89,14 +70,14 @@ def _lock(problem: Problem) -> Problem:
 
 def _check_owner(owner: User | None) -> None:
     if owner is not None and not is_staff_member(owner):
-        raise ProblemError(_("The owner must be an active agent or manager."), field="owner")
+        raise QualityError(_("The owner must be an active agent or manager."), field="owner")
 
 
 def _check_origin(origin: dict[str, Any] | None) -> dict[str, Any]:
     if not origin:
         return {}
     if origin.get("kind") not in ORIGIN_KINDS:
-        raise ProblemError(_("Unknown origin."), field="origin")
+        raise QualityError(_("Unknown origin."), field="origin")
     return origin
 
 
@@ -117,7 +98,7 @@ def _link(problem: Problem, by: User, ids: Iterable[int], at: datetime) -> LinkO
     outcome = LinkOutcome()
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > LINK_MAX:
-        raise ProblemError(
+        raise QualityError(
             _("At most %(limit)s tickets at a time.") % {"limit": LINK_MAX}, field="tickets"
         )
     visible = tickets_visible_to(by).in_bulk(wanted)
@@ -163,12 +144,12 @@ def unlink_ticket(*, problem: Problem, by: User, ticket: Ticket) -> None:
     """Take a ticket off the problem. The ticket must be one `by` can see."""
     _require_staff(by)
     if not can_see_ticket(by, ticket):
-        raise _forbidden(_("You cannot work on this ticket."))
+        raise QualityPermissionDenied(_("You cannot work on this ticket."))
     at = timezone.now()
     problem = _lock(problem)
     deleted, _rows = ProblemTicket.objects.filter(problem=problem, ticket=ticket).delete()
     if not deleted:
-        raise ProblemError(_("This ticket is not linked to the problem."), field="ticket")
+        raise QualityError(_("This ticket is not linked to the problem."), field="ticket")
     _event(problem, by, "ticket_unlinked", at, ticket=ticket.pk, reference=ticket.reference)
     _touch(problem, at)
 
@@ -187,7 +168,7 @@ def _link_follow_ups(
     """Link follow-ups and their tickets. Precondition: problem row locked; `by` a manager."""
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > LINK_MAX:
-        raise ProblemError(
+        raise QualityError(
             _("At most %(limit)s follow-ups at a time.") % {"limit": LINK_MAX},
             field="follow_ups",
         )
@@ -269,7 +250,7 @@ def open_problem(
     if ticket_ids:
         outcome = _link(problem, by, ticket_ids, at)
         if outcome.not_visible:
-            raise ProblemError(
+            raise QualityError(
                 _("Some of these tickets are not ones you can see."), field="tickets"
             )
     return problem
@@ -321,21 +302,21 @@ def update_problem(
     if fix_note is not None:
         new["fix_note"] = _text(fix_note, "fix_note")
     if status is not None and status not in ProblemStatus.values:
-        raise ProblemError(_("Choose one of the offered statuses."), field="status")
+        raise QualityError(_("Choose one of the offered statuses."), field="status")
     target = status or problem.status
     if target == ProblemStatus.FIXED:
         note = new.get("fix_note", problem.fix_note)
         if not note:
-            raise ProblemError(
+            raise QualityError(
                 _("Say what fixed it: a fixed problem needs a fix note."), field="fix_note"
             )
         when = fixed_at or (problem.fixed_at if problem.status == ProblemStatus.FIXED else None)
         when = when or at
         if when > at:
-            raise ProblemError(_("The fix date cannot be in the future."), field="fixed_at")
+            raise QualityError(_("The fix date cannot be in the future."), field="fixed_at")
         new["fixed_at"] = when
     elif fixed_at is not None:
-        raise ProblemError(_("Only a fixed problem has a fix date."), field="fixed_at")
+        raise QualityError(_("Only a fixed problem has a fix date."), field="fixed_at")
     else:
         new["fixed_at"] = None
     new["status"] = target
@@ -387,15 +368,15 @@ def start_bulk_answer(
     _require_manager(by)
     problem = _lock(problem)
     if problem.status != ProblemStatus.FIXED:
-        raise ProblemError(_("Answer the tickets once the problem is fixed."), code="conflict")
+        raise QualityError(_("Answer the tickets once the problem is fixed."), code="conflict")
     if problem.bulk_answers.filter(finished_at__isnull=True).exists():
-        raise ProblemError(
+        raise QualityError(
             _("A bulk answer is still being sent: wait for it to finish."), code="conflict"
         )
     message_es = _text(message_es, "message_es")
     message_en = _text(message_en, "message_en")
     if not (message_es or message_en):
-        raise ProblemError(
+        raise QualityError(
             _("Write the message in Spanish, in English or both."), field="message_es"
         )
     at = timezone.now()

@@ -35,6 +35,7 @@ from ..models_reviews import (
     ScorecardVersion,
 )
 from ..permissions import is_manager, is_reviewer
+from ._checks import clean_text, require_manager
 
 MAX_CRITERIA = 30
 NAME_MAX = 100
@@ -76,20 +77,6 @@ class CommentData:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _require_manager(by: User) -> None:
-    if not is_manager(by):
-        raise QualityPermissionDenied(_("Only managers and admins can do this."))
-
-
-def _text(value: str, *, field: str, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise QualityError(_("This field is required."), field=field)
-    if len(value) > limit:
-        raise QualityError(_("Write at most %(limit)s characters.") % {"limit": limit}, field=field)
-    return value
-
-
 def review_score(pairs: Sequence[tuple[Criterion, int]]) -> tuple[Decimal, bool]:
     """KPI.md "Review score": `100 × Σ weight·score/max / Σ weight` over the criteria, two
     decimals (half up); any critical criterion scored 0 makes it 0. Returns (score, failed)."""
@@ -120,7 +107,7 @@ def clean_criteria(criteria: Sequence[CriterionData]) -> list[CriterionData]:
     cleaned: list[CriterionData] = []
     seen: set[str] = set()
     for item in criteria:
-        name = _text(item.name, field="criteria", limit=NAME_MAX, required=True)
+        name = clean_text(item.name, field="criteria", limit=NAME_MAX, required=True)
         if name.casefold() in seen:
             raise QualityError(
                 _("Two criteria are called “%(name)s”: give each its own name.") % {"name": name},
@@ -131,7 +118,7 @@ def clean_criteria(criteria: Sequence[CriterionData]) -> list[CriterionData]:
             raise QualityError(_("A weight runs from 1 to 100."), field="criteria")
         if not MAX_SCORE_RANGE[0] <= item.max_score <= MAX_SCORE_RANGE[1]:
             raise QualityError(_("The highest score runs from 1 to 10."), field="criteria")
-        description = _text(item.description, field="criteria", limit=DESCRIPTION_MAX)
+        description = clean_text(item.description, field="criteria", limit=DESCRIPTION_MAX)
         cleaned.append(
             CriterionData(name, description, item.weight, item.max_score, bool(item.is_critical))
         )
@@ -172,9 +159,9 @@ def create_scorecard(
     *, by: User, name: str, description: str = "", criteria: Sequence[CriterionData]
 ) -> Scorecard:
     """A new scorecard and its version 1. Managers and admins."""
-    _require_manager(by)
-    name = _text(name, field="name", limit=NAME_MAX, required=True)
-    description = _text(description, field="description", limit=TEXT_MAX)
+    require_manager(by)
+    name = clean_text(name, field="name", limit=NAME_MAX, required=True)
+    description = clean_text(description, field="description", limit=TEXT_MAX)
     cleaned = clean_criteria(criteria)
     if Scorecard.objects.filter(name__iexact=name).exists():
         raise QualityError(_("There is already a scorecard with this name."), field="name")
@@ -201,11 +188,11 @@ def revise_scorecard(
 ) -> ScorecardVersion:
     """Writes version number + 1 with `criteria`; the reviews of older versions keep theirs.
     Managers and admins."""
-    _require_manager(by)
+    require_manager(by)
     scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
-    name = _text(name, field="name", limit=NAME_MAX, required=True)
-    description = _text(description, field="description", limit=TEXT_MAX)
-    note = _text(note, field="note", limit=255)
+    name = clean_text(name, field="name", limit=NAME_MAX, required=True)
+    description = clean_text(description, field="description", limit=TEXT_MAX)
+    note = clean_text(note, field="note", limit=255)
     cleaned = clean_criteria(criteria)
     if Scorecard.objects.filter(name__iexact=name).exclude(pk=scorecard.pk).exists():
         raise QualityError(_("There is already a scorecard with this name."), field="name")
@@ -225,7 +212,7 @@ def revise_scorecard(
 def set_scorecard_active(*, scorecard: Scorecard, by: User, active: bool) -> Scorecard:
     """Deactivated, a scorecard is offered for no new review and sampled by no rule; its
     reviews stay."""
-    _require_manager(by)
+    require_manager(by)
     scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
     if scorecard.is_active != active:
         scorecard.is_active = active
@@ -239,7 +226,7 @@ def set_scorecard_active(*, scorecard: Scorecard, by: User, active: bool) -> Sco
 @transaction.atomic
 def set_reviewer(*, user: User, by: User, reviewer: bool) -> User:
     """Grant (or revoke) the Reviewer group to an agent. Managers and admins always review."""
-    _require_manager(by)
+    require_manager(by)
     if not user.is_active or user.role is None:
         raise QualityError(_("Only active agents can be reviewers."), field="user")
     if user.role != Role.AGENT:
@@ -277,7 +264,7 @@ def start_review(
     reviewer = reviewer or by
     _refuse_unless_reviewer(reviewer, ticket)
     if reviewer.pk != by.pk:
-        _require_manager(by)
+        require_manager(by)
     if ticket.assignee_id is None:
         raise QualityError(
             _("This ticket has no assignee: there is nobody to review."), field="ticket"
@@ -339,7 +326,7 @@ def _check_scores(
                 % {"name": criterion.name, "max": criterion.max_score},
                 field="scores",
             )
-        comment = _text(item.comment, field="scores", limit=TEXT_MAX)
+        comment = clean_text(item.comment, field="scores", limit=TEXT_MAX)
         given[item.criterion] = ScoreData(item.criterion, item.score, comment)
     return given
 
@@ -367,7 +354,7 @@ def score_review(
     given = _check_scores(scores, criteria)
     checked_comments: list[tuple[int | None, str]] = []
     for comment in comments:
-        body = _text(comment.body, field="comments", limit=TEXT_MAX)
+        body = clean_text(comment.body, field="comments", limit=TEXT_MAX)
         if not body:
             continue
         if (
@@ -377,7 +364,7 @@ def score_review(
             raise QualityError(_("That message is not part of this ticket."), field="comments")
         checked_comments.append((comment.reply, body))
     if summary is not None:
-        review.summary = _text(summary, field="summary", limit=TEXT_MAX)
+        review.summary = clean_text(summary, field="summary", limit=TEXT_MAX)
     for item in given.values():
         ReviewScore.objects.update_or_create(
             review=review,
@@ -424,7 +411,7 @@ def reassign_review(*, review: Review, by: User, reviewer: User) -> Review:
     """Give a review still to do to another reviewer (a manager's way out of a stuck draft:
     its reviewer left, or lost sight of the ticket). The new reviewer must be a reviewer who
     can see the ticket, not its agent, and without a review of this ticket already."""
-    _require_manager(by)
+    require_manager(by)
     review = _lock_review(review)
     if review.status != ReviewStatus.ASSIGNED:
         raise QualityError(_("A completed review cannot be reassigned."))
@@ -454,7 +441,7 @@ def dispute_review(*, review: Review, by: User, reason: str) -> Dispute:
         raise QualityPermissionDenied(_("Only the reviewed agent can dispute a review."))
     if review.status != ReviewStatus.COMPLETED:
         raise QualityError(_("Only a completed review can be disputed."))
-    reason = _text(reason, field="reason", limit=TEXT_MAX, required=True)
+    reason = clean_text(reason, field="reason", limit=TEXT_MAX, required=True)
     if Dispute.objects.filter(review=review).exists():
         raise QualityError(_("This review has already been disputed."))
     return Dispute.objects.create(review=review, raised_by=by, reason=reason)
@@ -472,7 +459,7 @@ def settle_dispute(
     """A manager settles an open dispute. Upheld: `scores` amend the review's criterion
     scores, the score is computed again and the one before is kept in
     `Dispute.original_score`. Rejected: the review stands."""
-    _require_manager(by)
+    require_manager(by)
     review = _lock_review(review)
     try:
         dispute = Dispute.objects.select_for_update().get(review=review)
@@ -482,7 +469,7 @@ def settle_dispute(
         raise QualityError(_("This dispute is already settled."))
     if outcome not in DisputeOutcome.values:
         raise QualityError(_("Choose upheld or rejected."), field="outcome")
-    note = _text(note, field="settlement", limit=TEXT_MAX, required=True)
+    note = clean_text(note, field="settlement", limit=TEXT_MAX, required=True)
     fields = ["outcome", "settled_by", "settled_at", "settlement"]
     if outcome == DisputeOutcome.UPHELD:
         criteria = _criteria_of(review)

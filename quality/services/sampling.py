@@ -22,7 +22,7 @@ from metrics.definitions import CLOSED_STATUSES
 from metrics.kpis import Period
 from surveys.models import SurveyResponse
 
-from ..errors import QualityError, QualityPermissionDenied
+from ..errors import QualityError
 from ..models_reviews import (
     Review,
     ReviewReason,
@@ -31,8 +31,8 @@ from ..models_reviews import (
     SamplingRun,
     Scorecard,
 )
-from ..permissions import is_manager
 from ..selectors.reviews import agents_in_scope, reviewers
+from ._checks import require_manager
 from .reviews import current_version
 
 LOW_CSAT = 3
@@ -109,8 +109,8 @@ def sample_week(*, rule: SamplingRule, week_start: date, by: User | None = None)
     tickets and only on tickets they can see. Idempotent: the SamplingRun row of (rule,
     week) is written first, so a rerun, or a second worker, assigns nothing. `by` is the
     manager who asked (None: the beat)."""
-    if by is not None and not is_manager(by):
-        raise QualityPermissionDenied(_("Only managers and admins can do this."))
+    if by is not None:
+        require_manager(by)
     if week_start.weekday() != 0:
         raise QualityError(_("A week starts on a Monday."), field="week_start")
     rule = SamplingRule.objects.select_related("scorecard").get(pk=rule.pk)
@@ -192,8 +192,7 @@ def save_sampling_rule(
     rule: SamplingRule | None = None,
 ) -> SamplingRule:
     """Create a rule (or change `rule`). Managers and admins."""
-    if not is_manager(by):
-        raise QualityPermissionDenied(_("Only managers and admins can do this."))
+    require_manager(by)
     scorecard = Scorecard.objects.filter(pk=scorecard_id).first()
     if scorecard is None:
         raise QualityError(_("Choose a scorecard."), field="scorecard")

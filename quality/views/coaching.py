@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.models import User
 from cases.views.workspace import staff_required, staff_user
 
-from ..forms_coaching import GoalForm, OverviewFilterForm, SessionForm, add_coaching_errors
+from ..errors import QualityError
+from ..forms_coaching import GoalForm, OverviewFilterForm, SessionForm
 from ..goals import progress_of
 from ..permissions import is_manager
 from ..selectors.coaching import (
@@ -30,7 +31,7 @@ from ..selectors.coaching import (
     teams_of,
 )
 from ..services import coaching as services
-from ..services.coaching import CoachingError, CoachingPermissionDenied
+from ._common import show_refusal
 
 
 def _require_manager(user: User) -> None:
@@ -136,10 +137,8 @@ def _form_page(
     if request.method == "POST" and form.is_valid():
         try:
             save(**form.service_arguments())
-        except CoachingPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
-        except CoachingError as error:
-            add_coaching_errors(form, error)
+        except QualityError as error:
+            show_refusal(form, error)
         else:
             messages.success(request, saved)
             return redirect("quality:coaching_agent", agent_id=agent.pk)
@@ -229,10 +228,7 @@ def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
     _require_manager(user)
     goal = get_object_or_404(goals_visible_to(user), pk=goal_id)
     if request.method == "POST":
-        try:
-            services.delete_goal(goal=goal, by=user)
-        except CoachingPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
+        services.delete_goal(goal=goal, by=user)
         messages.success(request, _("Goal deleted."))
         return redirect("quality:coaching_agent", agent_id=goal.agent_id)
     return render(

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,20 +30,21 @@ from metrics.presentation.explanations import DIMENSION_NAMES
 from metrics.presentation.labels import dimension_labels
 
 from .. import problem_figures
+from ..errors import QualityError
 from ..forms_problems import (
     BulkAnswerForm,
     BulkLinkForm,
     LinkTicketForm,
     ProblemEditForm,
     ProblemForm,
-    add_problem_error,
     parse_ids,
 )
 from ..models_problems import Problem, ProblemBulkAnswer, ProblemStatus
 from ..permissions import is_manager
 from ..selectors import problems as selectors
 from ..services import problems as services
-from ..services.problems import LINK_MAX, ProblemError
+from ..services.problems import LINK_MAX
+from ._common import private, show_refusal
 
 PAGE_SIZE = 25
 DRIVER_KEYS = ("dimension", "value", "from", "to")
@@ -58,11 +58,6 @@ def _manager(request: HttpRequest) -> None:
 
 def _problem(request: HttpRequest, pk: int) -> Problem:
     return get_object_or_404(selectors.problems_visible_to(request.user), pk=pk)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # --- list, open, detail, edit -----------------------------------------------------------------
@@ -182,8 +177,8 @@ def problem_create(request: HttpRequest) -> HttpResponse:
                 follow_up_ids=[f.pk for f in follow_ups],
                 origin=origin,
             )
-        except ProblemError as error:
-            add_problem_error(form, error)
+        except QualityError as error:
+            show_refusal(form, error)
         else:
             messages.success(request, _("Problem opened."))
             return redirect("quality:problem_detail", problem.pk)
@@ -273,8 +268,8 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 fix_note=data["fix_note"],
                 fixed_at=data["fixed_at"] if data["status"] == ProblemStatus.FIXED else None,
             )
-        except ProblemError as error:
-            add_problem_error(form, error)
+        except QualityError as error:
+            show_refusal(form, error)
         else:
             messages.success(request, _("Problem saved."))
             return redirect("quality:problem_detail", problem.pk)
@@ -299,7 +294,7 @@ def _render_ticket_problems(
     problems = selectors.problems_of_ticket(request.user, ticket)
     choices = selectors.open_problems(request.user).exclude(links__ticket=ticket)
     form = form or LinkTicketForm(problems=choices)
-    return _private(
+    return private(
         render(
             request,
             "quality/problems/_ticket_problems.html",
@@ -337,7 +332,7 @@ def ticket_problem_unlink(request: HttpRequest, pk: int, problem_pk: int) -> Htt
     problem = _problem(request, problem_pk)
     try:
         services.unlink_ticket(problem=problem, by=staff_user(request), ticket=ticket)
-    except ProblemError as error:
+    except QualityError as error:
         form = LinkTicketForm(problems=selectors.open_problems(request.user))
         form.add_error(None, error.message)
         return _render_ticket_problems(request, ticket, form, status=400)
@@ -385,8 +380,8 @@ def link_tickets(request: HttpRequest) -> HttpResponse:
                     by=by, title=form.cleaned_data["new_title"], origin={"kind": "tickets"}
                 )
             outcome = services.link_tickets(problem=problem, by=by, ticket_ids=ids)
-        except ProblemError as error:
-            add_problem_error(form, error)
+        except QualityError as error:
+            show_refusal(form, error)
         else:
             by_id = {t.pk: t for t in tickets}
             return render(
@@ -423,8 +418,8 @@ def bulk_answer_create(request: HttpRequest, pk: int) -> HttpResponse:
                 message_en=form.cleaned_data["message_en"],
                 resolve=form.cleaned_data["resolve"],
             )
-        except ProblemError as error:
-            add_problem_error(form, error)
+        except QualityError as error:
+            show_refusal(form, error)
         else:
             return redirect("quality:bulk_answer_detail", problem.pk, bulk.pk)
     return render(
@@ -463,7 +458,7 @@ def _bulk_context(bulk: ProblemBulkAnswer) -> dict[str, Any]:
 @require_GET
 def bulk_answer_detail(request: HttpRequest, pk: int, bulk_pk: int) -> HttpResponse:
     bulk = _bulk(request, pk, bulk_pk)
-    return _private(
+    return private(
         render(
             request,
             "quality/problems/bulk_answer.html",
@@ -477,7 +472,7 @@ def bulk_answer_detail(request: HttpRequest, pk: int, bulk_pk: int) -> HttpRespo
 def bulk_answer_results(request: HttpRequest, pk: int, bulk_pk: int) -> HttpResponse:
     """The results fragment the page polls (htmx, every 2 s until finished)."""
     bulk = _bulk(request, pk, bulk_pk)
-    return _private(render(request, "quality/problems/_bulk_results.html", _bulk_context(bulk)))
+    return private(render(request, "quality/problems/_bulk_results.html", _bulk_context(bulk)))
 
 
 # --- the dashboard's section ------------------------------------------------------------------
@@ -497,10 +492,10 @@ def dashboard_problems(request: HttpRequest) -> HttpResponseBase:
             {"error": _("Choose a valid period.")},
             status=400,
         )
-        return _private(response)
+        return private(response)
     period = form.kpi_period()
     problems = selectors.dashboard_problems(period.start, period.end)
-    return _private(
+    return private(
         render(
             request,
             "quality/problems/_dashboard.html",

@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,6 +49,7 @@ from ..permissions import is_manager, is_reviewer
 from ..selectors import reviews as selectors
 from ..services import reviews as services
 from ..services import sampling
+from ._common import private, show_refusal
 
 LIST_LIMIT = 200
 View = Callable[..., HttpResponseBase]
@@ -77,12 +77,6 @@ def reviewer_required(view: View) -> View:
     return staff_required(wrapper)
 
 
-def _show(form: Any, error: QualityError) -> None:
-    """A service's refusal on the form: on its field when the form has one."""
-    field = error.field if error.field in getattr(form, "fields", {}) else None
-    form.add_error(field, error.message)
-
-
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -92,11 +86,6 @@ def _page(
         "is_quality_reviewer": is_reviewer(request.user),
     }
     return render(request, template, context, status=status)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # --- scorecards -------------------------------------------------------------------------------
@@ -125,10 +114,8 @@ def scorecard_create(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 criteria=criteria.criteria(),
             )
-        except QualityPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
         except QualityError as error:
-            _show(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Scorecard created."))
             return redirect("quality:scorecard_detail", pk=scorecard.pk)
@@ -162,10 +149,8 @@ def scorecard_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 criteria=criteria.criteria(),
                 note=form.cleaned_data["note"],
             )
-        except QualityPermissionDenied as error:
-            raise PermissionDenied(error.message) from error
         except QualityError as error:
-            _show(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Version %(number)s saved.") % {"number": new.number})
             return redirect("quality:scorecard_detail", pk=scorecard.pk)
@@ -260,7 +245,7 @@ def _save_rule(request: HttpRequest, form: SamplingRuleForm, rule: SamplingRule 
             is_active=data["is_active"],
         )
     except QualityError as error:
-        _show(form, error)
+        show_refusal(form, error)
         return False
     return True
 
@@ -385,7 +370,7 @@ def review_start(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 ticket=ticket, by=user, scorecard=form.cleaned_data["scorecard"]
             )
         except QualityError as error:
-            _show(form, error)
+            show_refusal(form, error)
         except QualityPermissionDenied as error:
             form.add_error(None, error.message)
         else:
@@ -432,10 +417,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         comments=form.comments(),
                         complete=complete,
                     )
-                except QualityPermissionDenied as error:
-                    raise PermissionDenied(error.message) from error
                 except QualityError as error:
-                    _show(form, error)
+                    show_refusal(form, error)
                 else:
                     messages.success(
                         request, _("Review completed.") if complete else _("Draft saved.")
@@ -491,7 +474,7 @@ def review_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     services.reassign_review(review=review, by=user, reviewer=form.chosen())
                 except QualityError as error:
-                    _show(form, error)
+                    show_refusal(form, error)
                 else:
                     messages.success(
                         request,
@@ -549,8 +532,6 @@ def review_dispute(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("quality:review", pk=review.pk)
     try:
         services.dispute_review(review=review, by=user, reason=form.cleaned_data["reason"])
-    except QualityPermissionDenied as error:
-        raise PermissionDenied(error.message) from error
     except QualityError as error:
         messages.error(request, error.message)
     else:
@@ -582,7 +563,7 @@ def review_settle(request: HttpRequest, pk: int) -> HttpResponse:
                 scores=form.scores(),
             )
         except QualityError as error:
-            _show(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Dispute settled."))
             return redirect("quality:review", pk=review.pk)
@@ -680,7 +661,7 @@ def dashboard_section(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET)
     if not form.is_valid():
         errors = [str(m) for messages_ in form.errors.values() for m in messages_]
-        return _private(
+        return private(
             render(
                 request,
                 "quality/reviews/_dashboard_section.html",
@@ -705,7 +686,7 @@ def dashboard_section(request: HttpRequest) -> HttpResponse:
         for row in rows
         if row["csat"] is not None and row["iqs"] is not None
     ]
-    return _private(
+    return private(
         render(
             request,
             "quality/reviews/_dashboard_section.html",
@@ -734,7 +715,7 @@ def ticket_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     may_review = (
         is_reviewer(user) and ticket.assignee_id is not None and ticket.assignee_id != user.pk
     )
-    return _private(
+    return private(
         render(
             request,
             "quality/reviews/_ticket_reviews.html",

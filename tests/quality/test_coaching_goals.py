@@ -9,9 +9,10 @@ import pytest
 from metrics import kpis
 from metrics.kpis import Filters, Period
 from quality import kpis as quality_kpis
+from quality.errors import QualityError, QualityPermissionDenied
 from quality.goals import GoalStatus, goal_progress, progress_of, target_error
 from quality.models import CoachingGoal
-from quality.services.coaching import CoachingError, set_goal, update_goal
+from quality.services.coaching import set_goal, update_goal
 
 from .coaching_fixtures import completed_review, goal, local, worked_ticket
 
@@ -191,7 +192,7 @@ def test_targets_must_lie_in_the_kpis_range(kpi, good, bad):
 
 
 def test_setting_a_goal_refuses_every_wrong_field_at_once_and_writes_nothing(ana, marta):
-    with pytest.raises(CoachingError) as refused:
+    with pytest.raises(QualityError) as refused:
         set_goal(
             by=marta, agent=ana, kpi="ces", comparison="at_least", target=Decimal("8"),
             starts_on=DUE, due_on=START,
@@ -201,9 +202,7 @@ def test_setting_a_goal_refuses_every_wrong_field_at_once_and_writes_nothing(ana
 
 
 def test_an_agent_cannot_set_goals(ana, bruno):
-    from quality.services.coaching import CoachingPermissionDenied
-
-    with pytest.raises(CoachingPermissionDenied):
+    with pytest.raises(QualityPermissionDenied):
         set_goal(
             by=ana, agent=bruno, kpi="csat", comparison="at_least", target=Decimal("80"),
             starts_on=START, due_on=DUE,
@@ -211,7 +210,7 @@ def test_an_agent_cannot_set_goals(ana, bruno):
 
 
 def test_goals_are_kept_for_agents_only(marta, adrian):
-    with pytest.raises(CoachingError) as refused:
+    with pytest.raises(QualityError) as refused:
         set_goal(
             by=adrian, agent=marta, kpi="csat", comparison="at_least", target=Decimal("80"),
             starts_on=START, due_on=DUE,
@@ -224,7 +223,7 @@ def test_updating_a_goal_checks_the_same_rules(ana, marta):
         by=marta, agent=ana, kpi="csat", comparison="at_least", target=Decimal("80"),
         starts_on=START, due_on=DUE,
     )  # fmt: skip
-    with pytest.raises(CoachingError):
+    with pytest.raises(QualityError):
         update_goal(
             goal=g, by=marta, kpi="nps", comparison="at_least", target=Decimal("-150"),
             starts_on=START, due_on=DUE,

@@ -11,10 +11,11 @@ from django.utils import timezone, translation
 from cases import services as case_services
 from cases.errors import TransitionError
 from cases.models import Reply, Status
+from quality.errors import QualityError, QualityPermissionDenied
 from quality.models import ProblemBulkAnswer, ProblemEvent
 from quality.models_problems import result_reason
 from quality.services import problems as problem_services
-from quality.services.problems import ProblemError, run_bulk_answer, start_bulk_answer
+from quality.services.problems import run_bulk_answer, start_bulk_answer
 from quality.tasks_problems import sweep_bulk_answers
 from tests.quality.problem_fixtures import fix, open_ticket, problem_with
 
@@ -187,14 +188,14 @@ def test_a_blank_language_gets_the_other_message(desk, marta):
 
 def test_only_a_fixed_problem_is_answered_and_only_by_a_manager(ana, team_n1, marta):
     problem = problem_with(ana, [open_ticket(agent=ana, team=team_n1)])
-    with pytest.raises(ProblemError) as refused:
+    with pytest.raises(QualityError) as refused:
         start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
     assert refused.value.code == "conflict"
     fix(problem, marta)
-    with pytest.raises(ProblemError) as refused:
+    with pytest.raises(QualityPermissionDenied) as refused:
         start_bulk_answer(problem=problem, by=ana, message_es=ES, message_en=EN)
     assert refused.value.code == "forbidden"
-    with pytest.raises(ProblemError) as refused:
+    with pytest.raises(QualityError) as refused:
         start_bulk_answer(problem=problem, by=marta, message_es=" ", message_en="")
     assert refused.value.field == "message_es"
     assert not ProblemBulkAnswer.objects.exists()
@@ -254,7 +255,7 @@ def test_a_huge_message_is_refused_with_the_form_kept(client, desk, marta):
 def test_a_second_bulk_answer_waits_for_the_first_to_finish(desk, marta):
     problem, _tickets = desk
     first = start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
-    with pytest.raises(ProblemError) as refused:
+    with pytest.raises(QualityError) as refused:
         start_bulk_answer(problem=problem, by=marta, message_es=ES, message_en=EN)
     assert refused.value.code == "conflict"
     run_bulk_answer(bulk_answer_id=first.pk)

@@ -4,9 +4,9 @@ links, unlinks or even sees a ticket they may not see."""
 import pytest
 from django.urls import reverse
 
+from quality.errors import QualityError
 from quality.models import ProblemEvent, ProblemTicket
 from quality.services import problems as problem_services
-from quality.services.problems import ProblemError
 from tests.quality.problem_fixtures import open_ticket, problem_with
 
 
@@ -36,7 +36,7 @@ def test_an_agent_cannot_link_a_ticket_they_cannot_see(problem, ana, n2_ticket):
 
 
 def test_an_agent_cannot_open_a_problem_with_a_ticket_they_cannot_see(ana, n2_ticket):
-    with pytest.raises(ProblemError):
+    with pytest.raises(QualityError):
         problem_with(ana, [n2_ticket])
 
 

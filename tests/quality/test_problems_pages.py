@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from quality.errors import QualityPermissionDenied
 from quality.models import Problem, ProblemEvent, ProblemFollowUp, ProblemStatus, ProblemTicket
 from quality.services import problems as problem_services
-from quality.services.problems import ProblemError
 from surveys.models import FollowUp
 from tests.factories import CategoryFactory
 from tests.quality.problem_fixtures import fix, open_ticket, problem_with, resolved_ticket
@@ -33,7 +33,7 @@ def test_agents_may_not_edit_a_problem(client, ana):
     problem = problem_with(ana, [])
     client.force_login(ana)
     assert client.get(reverse("quality:problem_edit", args=[problem.pk])).status_code == 403
-    with pytest.raises(ProblemError):
+    with pytest.raises(QualityPermissionDenied):
         problem_services.update_problem(problem=problem, by=ana, title="Mine now")
 
 
