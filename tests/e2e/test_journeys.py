@@ -52,7 +52,8 @@ def test_an_agent_registers_a_phone_case_assigns_replies_escalates_and_resolves(
     assert ticket.channel == "phone" and ticket.customer.email == "rosa.mendez@example.com"
 
     act(page, "assign-me")
-    page.locator("main").get_by_text("Ana Pérez").first.wait_for()  # the assignee, on the page
+    # The panel's Assignee field names her (her name is on the page already, as the creator).
+    page.locator(".ticket-facts dt:text-is('Assignee') + dd", has_text="Ana Pérez").wait_for()
 
     act(page, "reply", body="Hola Rosa, ya revisamos tu factura.")
     page.locator(".timeline").get_by_text("Hola Rosa, ya revisamos tu factura.").wait_for()
