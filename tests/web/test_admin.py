@@ -408,6 +408,39 @@ def test_no_bulk_action_gives_a_manager_more(manager, sample, model):
     assert privileges() == before
 
 
+QUALITY = [
+    pytest.param(model, id=model._meta.label)
+    for model, _ in registered()
+    if model._meta.app_label == "quality"
+]
+
+
+def _rows(model) -> list:
+    """Every row of the model as stored, to compare before and after."""
+    return list(model._default_manager.order_by("pk").values())
+
+
+@pytest.mark.parametrize("model", QUALITY)
+def test_quality_records_are_read_only_in_the_admin_even_for_an_admin(
+    client, adrian, sample, model
+):
+    """Reviews, scores, disputes, coaching and problems change only through quality's
+    services (docs/quality.md): the admin shows them and refuses every write."""
+    client.force_login(adrian)
+    before = _rows(model)
+    assert before, model  # the sample made one to try on
+    assert client.get(_url(model, "changelist")).status_code == 200
+    assert client.get(_url(model, "add")).status_code == 403
+    obj = model._default_manager.order_by("pk").first()
+    page = client.get(_url(model, "change", obj.pk))
+    assert page.status_code == 200 and b'name="_save"' not in page.content  # a view, no form
+    fields = {f.name: "1" for f in model._meta.concrete_fields if not f.primary_key and f.editable}
+    assert client.post(_url(model, "change", obj.pk), fields).status_code == 403
+    assert client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert client.post(_url(model, "add"), fields).status_code == 403
+    assert _rows(model) == before
+
+
 def test_a_manager_cannot_make_themselves_superuser(manager, marta):
     url = _url(User, "change", marta.pk)
     page = manager.get(url)
