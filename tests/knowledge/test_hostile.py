@@ -6,7 +6,7 @@ import io
 import pytest
 
 from knowledge import services
-from knowledge.models import Article, ArticleVersion, Status
+from knowledge.models import Article, ArticleUse, ArticleVersion, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -363,7 +363,7 @@ def test_odd_digits_for_an_article_id_are_not_a_server_error(client, ana, ticket
     response = client.post(
         f"/knowledge/tickets/{ticket.pk}/articles/insert/", {"article": value, "kind": "text"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 404 and not ArticleUse.objects.exists()
 
 
 # --- deleting from the staff pages (docs/knowledge.md, "Who may do what") -------------------
@@ -483,6 +483,7 @@ def test_a_customer_account_cannot_use_the_agent_tools(client, ticket, live, cus
             ).status_code
             == 403
         ), url
+    assert not ArticleUse.objects.exists()  # the refused insert noted no use of the article
 
 
 HUGE = "9" * 30
