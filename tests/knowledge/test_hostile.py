@@ -75,10 +75,13 @@ def test_the_public_never_sees_drafts_or_internal_articles_anywhere(client, hidd
         "/api/v1/help/articles/",
         "/api/v1/help/articles/?q=secreto",
     ]
+    # Where the published one is listed, so a page that lists nothing cannot pass.
+    listing_live = set(urls) - {"/help/", "/help/suggest/?subject=secreto+borrador+interno"}
     for url in urls:
         body = client.get(url).content.decode()
         assert "Borrador secreto" not in body and "Interno secreto" not in body, url
         assert "borrador-secreto" not in body and "interno-secreto" not in body, url
+        assert ("Publicado secreto visible" in body) == (url in listing_live), url
     for article in hidden:
         for url in (
             f"/help/articles/{article.slug}/",
