@@ -4,19 +4,27 @@ query per row would show as a difference) and no more than its budget."""
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Team, User
+from metrics.kpis import Period
+from quality import kpis as quality_kpis
 from quality.goals import goal_progress, progress_of
-from quality.models import CoachingGoal, GoalKpi
+from quality.models import CoachingGoal, Dispute, GoalKpi, Review, ReviewStatus
+from quality.services import problems as problem_services
+from quality.services import reviews as review_services
 from tests.factories import AgentFactory
 
 from .coaching_fixtures import completed_review, goal, local, worked_ticket
+from .conftest import CRITERIA
+from .problem_fixtures import open_ticket, problem_with
 
 START = date(2026, 3, 2)
 DUE = date(2026, 3, 31)
@@ -143,3 +151,134 @@ def test_the_goals_api_list_costs_the_same_for_3_and_10_agents(
     assert few == more
     with django_assert_max_num_queries(13):  # a reading per agent and goal asked 68 (a page)
         get_ok(client, path)()
+
+
+def assert_same_for_3_and_10(
+    make: Callable[[int, int], Any], read: Callable[[], Any], budget: int, assert_max: Any
+) -> None:
+    """`read` with 3 rows made, then with 10 (`make(n, first)` adds n rows): the same count,
+    within `budget`."""
+    make(3, 0)
+    few = queries(read)
+    make(7, 3)
+    more = queries(read)
+    assert few == more
+    with assert_max(budget):
+        read()
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+
+def test_the_problems_list_costs_the_same_for_3_and_10_problems(
+    client, marta, ana, bruno, team_n1, django_assert_max_num_queries
+):
+    client.force_login(ana)
+
+    def make(n: int, first: int) -> None:
+        for i in range(first, first + n):
+            tickets = [open_ticket(agent=ana, team=team_n1) for _ in range(2)]
+            problem = problem_with(marta, tickets, title=f"Problem {i}")
+            problem_services.update_problem(problem=problem, by=marta, owner=bruno)
+
+    read = get_ok(client, reverse("quality:problem_list"))
+    assert_same_for_3_and_10(make, read, 6, django_assert_max_num_queries)
+
+
+def test_the_tickets_problems_panel_costs_the_same_for_3_and_10_problems(
+    client, marta, ana, team_n1, django_assert_max_num_queries
+):
+    """The ticket's own problems and the open ones it may still be linked to."""
+    client.force_login(ana)
+    ticket = open_ticket(agent=ana, team=team_n1)
+
+    def make(n: int, first: int) -> None:
+        for i in range(first, first + n):
+            other = open_ticket(agent=ana, team=team_n1)
+            problem_with(marta, [ticket, other], title=f"Linked {i}")
+            problem_with(marta, [other], title=f"Open {i}")
+
+    read = get_ok(client, reverse("quality:ticket_problems", args=[ticket.pk]))
+    assert_same_for_3_and_10(make, read, 7, django_assert_max_num_queries)
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+def reviews_of(
+    agent: User, reviewer: User, manager: User, team: Team, status: str
+) -> Callable[[int, int], Any]:
+    """A maker of `n` reviews of `agent`'s tickets by `reviewer`, to do or completed (and
+    then disputed by the agent)."""
+    scorecard = review_services.create_scorecard(
+        by=manager, name="Card", description="", criteria=CRITERIA
+    )
+    version = scorecard.versions.get()
+    done = status == ReviewStatus.COMPLETED
+
+    def make(n: int, first: int) -> None:
+        for _ in range(n):
+            review = Review.objects.create(
+                ticket=open_ticket(agent=agent, team=team), agent=agent, reviewer=reviewer,
+                scorecard_version=version, status=status, reason="random",
+                completed_at=timezone.now() if done else None, score=Decimal(80) if done else None,
+            )  # fmt: skip
+            if done:
+                Dispute.objects.create(review=review, raised_by=agent, reason="I disagree")
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("viewer", "name", "status", "budget"),
+    [
+        ("marta", "quality:todo", ReviewStatus.ASSIGNED, 7),
+        ("marta", "quality:reviews", ReviewStatus.COMPLETED, 8),
+        ("marta", "quality:reviews", ReviewStatus.ASSIGNED, 8),
+        ("ana", "quality:mine", ReviewStatus.COMPLETED, 6),
+        ("marta", "quality:disputes", ReviewStatus.COMPLETED, 6),
+        ("bruno_reviewer", "quality:todo", ReviewStatus.ASSIGNED, 10),
+    ],
+)
+def test_the_review_lists_cost_the_same_for_3_and_10_reviews(
+    client, request, viewer, name, status, budget, ana, team_n1, django_assert_max_num_queries
+):
+    user, marta = request.getfixturevalue(viewer), request.getfixturevalue("marta")
+    client.force_login(user)
+    make = reviews_of(ana, marta if user == ana else user, marta, team_n1, status)
+    read = get_ok(client, reverse(name))
+    assert_same_for_3_and_10(make, read, budget, django_assert_max_num_queries)
+
+
+# --- the dashboard's quality section --------------------------------------------------------
+
+
+def test_iqs_against_csat_costs_the_same_for_3_and_10_agents(
+    client, marta, team_n1, django_assert_max_num_queries
+):
+    """Per agent IQS beside CSAT: the section of the manager's dashboard (default period)."""
+    client.force_login(marta)
+    yesterday = timezone.now() - timedelta(days=1)
+
+    def make(n: int, first: int) -> None:
+        for i in range(first, first + n):
+            agent = AgentFactory.create(username=f"reviewed{i}", teams=[team_n1])
+            ticket = worked_ticket(
+                agent=agent, team=team_n1, created=yesterday - timedelta(hours=3),
+                first_reply_after=timedelta(hours=1), resolve_after=timedelta(hours=2), csat=4,
+            )  # fmt: skip
+            completed_review(ticket=ticket, agent=agent, reviewer=marta, score="75", at=yesterday)
+
+    rows: list[Any] = []
+    period = Period.of(yesterday - timedelta(days=2), timezone.now())
+    make(3, 0)
+    few = queries(lambda: rows.extend(quality_kpis.iqs_against_csat(period)))
+    make(7, 3)
+    more = queries(lambda: rows.extend(quality_kpis.iqs_against_csat(period)))
+    assert len(rows) == 3 + 10
+    assert few == more
+    with django_assert_max_num_queries(4):  # IQS by agent, CSAT by agent (2), their names
+        quality_kpis.iqs_against_csat(period)
+    read = get_ok(client, reverse("quality:dashboard_section"))
+    more_agents = lambda n, first: make(n, first + 10)  # noqa: E731
+    assert_same_for_3_and_10(more_agents, read, 9, django_assert_max_num_queries)
