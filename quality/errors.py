@@ -38,3 +38,7 @@ class QualityPermissionDenied(PermissionDenied, DjangoPermissionDenied):
     through answers 403 like any refused page."""
 
     code = "forbidden"
+
+
+Refusal = QualityError | QualityPermissionDenied
+"""What a quality predicate answers when something may not be done (raise it to refuse)."""

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,7 +20,6 @@ from cases.selectors import staff_users, tickets_visible_to
 from .. import problem_figures
 from ..errors import QualityError
 from ..models_problems import Problem
-from ..permissions import is_manager
 from ..selectors import problems as selectors
 from ..services import problems as services
 from .refusals import QualityApi, QualityListApi
@@ -52,8 +50,7 @@ def _problem(request: Request, id: int) -> Problem:
 
 
 def _require_manager(request: Request) -> None:
-    if not is_manager(request.user):
-        raise PermissionDenied(_("Only managers and admins can do this to a problem."))
+    services.require_problem_manager(_staff(request))
 
 
 def _owner(value: int | None) -> User | None:

@@ -24,7 +24,8 @@ NOTES_MAX_LENGTH = 20_000
 MAX_TICKETS = 50
 
 
-def _require_manager(by: User) -> None:
+def require_coach(by: User) -> None:
+    """Managers and admins write coaching records (the pages ask before showing a form)."""
     require_manager(by, _("Only managers and admins write coaching sessions and goals."))
 
 
@@ -136,7 +137,7 @@ def record_session(
     review_ids: Sequence[int] = (),
 ) -> CoachingSession:
     """A coaching session `by` held with `agent`, with the tickets and reviews discussed."""
-    _require_manager(by)
+    require_coach(by)
     _require_agent(agent)
     tickets, reviews = _checked_session(
         by=by,
@@ -164,7 +165,7 @@ def update_session(
     review_ids: Sequence[int],
 ) -> CoachingSession:
     """Correct a session's date, notes, tickets and reviews (the coach stays who wrote it)."""
-    _require_manager(by)
+    require_coach(by)
     session = CoachingSession.objects.select_for_update().select_related("agent").get(pk=session.pk)
     tickets, reviews = _checked_session(
         by=by,
@@ -243,7 +244,7 @@ def set_goal(
     note: str = "",
 ) -> CoachingGoal:
     """A goal for `agent`: `kpi` `comparison` `target` between `starts_on` and `due_on`."""
-    _require_manager(by)
+    require_coach(by)
     _require_agent(agent)
     fields = {
         "kpi": kpi,
@@ -272,7 +273,7 @@ def update_goal(
     note: str = "",
 ) -> CoachingGoal:
     """Change a goal (its agent and who set it stay)."""
-    _require_manager(by)
+    require_coach(by)
     goal = CoachingGoal.objects.select_for_update().get(pk=goal.pk)
     fields = {
         "kpi": kpi,
@@ -293,5 +294,5 @@ def update_goal(
 
 @transaction.atomic
 def delete_goal(*, goal: CoachingGoal, by: User) -> None:
-    _require_manager(by)
+    require_coach(by)
     CoachingGoal.objects.select_for_update().filter(pk=goal.pk).delete()

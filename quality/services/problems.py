@@ -13,7 +13,7 @@ is the exception by design: each ticket in its own transaction (`run_bulk_answer
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +24,9 @@ from cases.errors import CasesError
 from cases.models import ACTIVE_STATUSES, Language, Ticket, User
 from cases.selectors import can_see_ticket, tickets_visible_to
 from cases.services import add_reply, resolve_ticket
+from metrics.kpis import DIMENSIONS, Period
+from metrics.presentation.explanations import DIMENSION_NAMES
+from metrics.presentation.labels import dimension_labels
 from surveys.models import FollowUp
 from surveys.selectors import follow_ups_visible_to
 
@@ -37,6 +40,7 @@ from ..models_problems import (
     ProblemTicket,
 )
 from ..permissions import is_staff_member
+from ..selectors import problems as selectors
 from ._checks import clean_text, require_manager, require_staff
 
 logger = logging.getLogger(__name__)
@@ -51,7 +55,9 @@ def _require_staff(by: User) -> None:
     require_staff(by, _("Only agents, managers and admins can work on problems."))
 
 
-def _require_manager(by: User) -> None:
+def require_problem_manager(by: User) -> None:
+    """Managers and admins edit problems, link follow-ups and answer in bulk (the API asks
+    before reading a body)."""
     require_manager(by, _("Only managers and admins can do this to a problem."))
 
 
@@ -71,6 +77,41 @@ def _lock(problem: Problem) -> Problem:
 def _check_owner(owner: User | None) -> None:
     if owner is not None and not is_staff_member(owner):
         raise QualityError(_("The owner must be an active agent or manager."), field="owner")
+
+
+ID_DIMENSIONS = ("team", "agent", "category")  # a driver row's value is the row's id there
+
+
+def driver_origin(
+    *, by: User, dimension: str, value: str, period: Period
+) -> tuple[dict[str, Any], list[int], str] | None:
+    """A dashboard driver row (`dimension` = `value` over `period`) → the origin to store,
+    the period's low-score tickets of that segment `by` can see, and a title to suggest. None
+    when the dimension is unknown or the value is an id no row can have (PostgreSQL would
+    refuse it as a bigint): the page answers 400."""
+    if dimension not in DIMENSIONS:
+        return None
+    is_id = dimension in ID_DIMENSIONS
+    numeric = is_id and value.isdecimal() and len(value) < 19
+    if is_id and value not in ("", "none") and not numeric:
+        return None
+    ids = selectors.low_score_ticket_ids(dimension, value, period, LINK_MAX)
+    visible, _hidden = selectors.visible_tickets(by, ids)
+    origin = {
+        "kind": "driver",
+        "dimension": dimension,
+        "value": value,
+        "from": period.start_date.isoformat(),
+        "to": period.end_date.isoformat(),
+    }
+    key: Any = int(value) if numeric else value
+    title = _("Low scores: %(dimension)s %(value)s, %(start)s – %(end)s") % {
+        "dimension": DIMENSION_NAMES.get(dimension, dimension),
+        "value": dimension_labels(dimension, [key or None])[key or None] if value else "—",
+        "start": period.start_date.isoformat(),
+        "end": (period.end_date - timedelta(days=1)).isoformat(),
+    }
+    return origin, [t.pk for t in visible], title
 
 
 def _check_origin(origin: dict[str, Any] | None) -> dict[str, Any]:
@@ -200,7 +241,7 @@ def link_follow_ups(
 ) -> FollowUpLinkOutcome:
     """Link survey follow-ups (the closed loop's one customer) to the problem (many
     customers), and their tickets with them. Managers and admins: follow-ups are theirs."""
-    _require_manager(by)
+    require_problem_manager(by)
     at = timezone.now()
     problem = _lock(problem)
     outcome = _link_follow_ups(problem, by, follow_up_ids, at)
@@ -232,7 +273,7 @@ def open_problem(
     _check_owner(owner)
     origin = _check_origin(origin)
     if follow_up_ids:
-        _require_manager(by)
+        require_problem_manager(by)
     at = timezone.now()
     problem = Problem.objects.create(
         title=title,
@@ -285,7 +326,7 @@ def update_problem(
     Status rules: fixed needs a fix note and a fix date (default now, never in the future);
     leaving fixed clears the date (the event keeps the old one). Every changed field is
     written to one "changed" event, a status move to its own "status" event."""
-    _require_manager(by)
+    require_problem_manager(by)
     at = timezone.now()
     problem = _lock(problem)
     new: dict[str, Any] = {}
@@ -365,7 +406,7 @@ def start_bulk_answer(
 ) -> ProblemBulkAnswer:
     """Record a bulk answer to send; `run_bulk_answer` sends it (a Celery task queued after
     commit, quality/tasks_problems.py). Managers and admins, on a fixed problem."""
-    _require_manager(by)
+    require_problem_manager(by)
     problem = _lock(problem)
     if problem.status != ProblemStatus.FIXED:
         raise QualityError(_("Answer the tickets once the problem is fixed."), code="conflict")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from cases.models import Reply, Role, Ticket, User
 from cases.selectors import can_see_ticket
 
-from ..errors import QualityError, QualityPermissionDenied
+from ..errors import QualityError, QualityPermissionDenied, Refusal
 from ..models_reviews import (
     REVIEWER_GROUP,
     Criterion,
@@ -242,11 +242,39 @@ def set_reviewer(*, user: User, by: User, reviewer: bool) -> User:
 # --- reviews ----------------------------------------------------------------------------------
 
 
-def _refuse_unless_reviewer(by: User, ticket: Ticket) -> None:
+def _reviewer_refusal(by: User, ticket: Ticket) -> QualityPermissionDenied | None:
     if not is_reviewer(by):
-        raise QualityPermissionDenied(_("Only reviewers can review tickets."))
+        return QualityPermissionDenied(_("Only reviewers can review tickets."))
     if not can_see_ticket(by, ticket):
-        raise QualityPermissionDenied(_("You cannot see this ticket."))
+        return QualityPermissionDenied(_("You cannot see this ticket."))
+    return None
+
+
+def _ticket_refusal(reviewer: User, ticket: Ticket) -> Refusal | None:
+    if ticket.assignee_id is None:
+        return QualityError(
+            _("This ticket has no assignee: there is nobody to review."), field="ticket"
+        )
+    if ticket.assignee_id == reviewer.pk:
+        return QualityPermissionDenied(_("You cannot review your own ticket."))
+    return None
+
+
+def _refuse_unless_reviewer(by: User, ticket: Ticket) -> None:
+    refusal = _reviewer_refusal(by, ticket)
+    if refusal is not None:
+        raise refusal
+
+
+def review_refusal(reviewer: User, ticket: Ticket) -> Refusal | None:
+    """Why `reviewer` may not review `ticket` (None: they may) — a reviewer who can see it,
+    a ticket with an assignee who is not them. The rule `start_review` enforces, for the pages
+    and the API to ask before offering "Review this ticket"."""
+    return _reviewer_refusal(reviewer, ticket) or _ticket_refusal(reviewer, ticket)
+
+
+def may_review(user: User, ticket: Ticket) -> bool:
+    return review_refusal(user, ticket) is None
 
 
 @transaction.atomic
@@ -265,12 +293,9 @@ def start_review(
     _refuse_unless_reviewer(reviewer, ticket)
     if reviewer.pk != by.pk:
         require_manager(by)
-    if ticket.assignee_id is None:
-        raise QualityError(
-            _("This ticket has no assignee: there is nobody to review."), field="ticket"
-        )
-    if ticket.assignee_id == reviewer.pk:
-        raise QualityPermissionDenied(_("You cannot review your own ticket."))
+    refusal = _ticket_refusal(reviewer, ticket)
+    if refusal is not None:
+        raise refusal
     # The ticket's row serialises two starts at once; a second review of the same
     # conversation by the same reviewer would count it twice in the agent's IQS.
     list(Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True))

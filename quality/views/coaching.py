@@ -9,7 +9,6 @@ from collections.abc import Callable
 from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,11 +31,6 @@ from ..selectors.coaching import (
 )
 from ..services import coaching as services
 from ._common import show_refusal
-
-
-def _require_manager(user: User) -> None:
-    if not is_manager(user):
-        raise PermissionDenied(_("Only managers and admins write coaching sessions and goals."))
 
 
 def _agent(request: HttpRequest, agent_id: int) -> User:
@@ -154,7 +148,7 @@ def _form_page(
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest, agent_id: int) -> HttpResponse:
     user = staff_user(request)
-    _require_manager(user)
+    services.require_coach(user)
     agent = _agent(request, agent_id)
     form = SessionForm(request.POST or None, agent=agent, initial={"held_on": timezone.localdate()})
     return _form_page(
@@ -172,7 +166,7 @@ def session_create(request: HttpRequest, agent_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     user = staff_user(request)
-    _require_manager(user)
+    services.require_coach(user)
     session = get_object_or_404(sessions_visible_to(user), pk=session_id)
     form = SessionForm(request.POST or None, agent=session.agent, session=session)
     return _form_page(
@@ -190,7 +184,7 @@ def session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def goal_create(request: HttpRequest, agent_id: int) -> HttpResponse:
     user = staff_user(request)
-    _require_manager(user)
+    services.require_coach(user)
     agent = _agent(request, agent_id)
     return _form_page(
         request,
@@ -207,7 +201,7 @@ def goal_create(request: HttpRequest, agent_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
     user = staff_user(request)
-    _require_manager(user)
+    services.require_coach(user)
     goal = get_object_or_404(goals_visible_to(user), pk=goal_id)
     return _form_page(
         request,
@@ -225,7 +219,7 @@ def goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
 def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (a GET never changes anything)."""
     user = staff_user(request)
-    _require_manager(user)
+    services.require_coach(user)
     goal = get_object_or_404(goals_visible_to(user), pk=goal_id)
     if request.method == "POST":
         services.delete_goal(goal=goal, by=user)

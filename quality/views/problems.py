@@ -25,9 +25,6 @@ from cases.selectors import tickets_visible_to
 from cases.views.workspace import staff_required, staff_user
 from metrics.definitions import local_midnight
 from metrics.forms import DashboardFilterForm
-from metrics.kpis import DIMENSIONS, Period
-from metrics.presentation.explanations import DIMENSION_NAMES
-from metrics.presentation.labels import dimension_labels
 
 from .. import problem_figures
 from ..errors import QualityError
@@ -89,40 +86,20 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 
 
 def _driver_origin(request: HttpRequest) -> tuple[dict[str, Any], list[int], str] | None:
-    """`?origin=driver&dimension=&value=&from=&to=` (a dashboard driver row) → the origin to
-    store, the period's low-score tickets of that segment, a title. None if malformed."""
+    """`?origin=driver&dimension=&value=&from=&to=` (a dashboard driver row) → what
+    services.driver_origin makes of it; None if malformed."""
     params = request.GET
-    dimension, value = params.get("dimension") or "", (params.get("value") or "")[:100]
-    if dimension not in DIMENSIONS:
-        return None
-    numeric = dimension in ("team", "agent", "category") and value.isdecimal() and len(value) < 19
-    if dimension in ("team", "agent", "category") and value not in ("", "none") and not numeric:
-        return None  # an id no row can have (PostgreSQL would refuse it as a bigint)
     form = DashboardFilterForm(
         {"period": "custom", "from": params.get("from"), "to": params.get("to")}
     )
     if not form.is_valid():
         return None
-    period: Period = form.kpi_period()
-    ids = selectors.low_score_ticket_ids(dimension, value, period, LINK_MAX)
-    visible, _hidden = selectors.visible_tickets(request.user, ids)
-    origin = {
-        "kind": "driver",
-        "dimension": dimension,
-        "value": value,
-        "from": period.start_date.isoformat(),
-        "to": period.end_date.isoformat(),
-    }
-    key: Any = (
-        int(value) if dimension in ("team", "agent", "category") and value.isdecimal() else value
+    return services.driver_origin(
+        by=staff_user(request),
+        dimension=params.get("dimension") or "",
+        value=(params.get("value") or "")[:100],
+        period=form.kpi_period(),
     )
-    title = _("Low scores: %(dimension)s %(value)s, %(start)s – %(end)s") % {
-        "dimension": DIMENSION_NAMES.get(dimension, dimension),
-        "value": dimension_labels(dimension, [key or None])[key or None] if value else "—",
-        "start": period.start_date.isoformat(),
-        "end": (period.end_date - timedelta(days=1)).isoformat(),
-    }
-    return origin, [t.pk for t in visible], title
 
 
 @staff_required

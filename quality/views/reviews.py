@@ -351,16 +351,12 @@ def review_start(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user = staff_user(request)
     ticket = get_object_or_404(tickets_visible_to(user), pk=ticket_id)
     # Refused before any form, on GET as on POST (400 both ways), saying why.
-    refusal = ""
-    if ticket.assignee_id is None:
-        refusal = _("This ticket has no assignee: there is nobody to review.")
-    elif ticket.assignee_id == user.pk:
-        refusal = _("You cannot review your own ticket.")
-    if refusal:
+    refusal = services.review_refusal(user, ticket)
+    if refusal is not None:
         return _page(
             request,
             "quality/reviews/review_start.html",
-            {"ticket": ticket, "refusal": refusal, "nav": "quality"},
+            {"ticket": ticket, "refusal": refusal.message, "nav": "quality"},
             status=400,
         )
     form = StartReviewForm(request.POST or None, scorecards=selectors.active_scorecards())
@@ -712,9 +708,6 @@ def ticket_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     "Review this ticket"."""
     user = staff_user(request)
     ticket: Ticket = get_object_or_404(tickets_visible_to(user), pk=pk)
-    may_review = (
-        is_reviewer(user) and ticket.assignee_id is not None and ticket.assignee_id != user.pk
-    )
     return private(
         render(
             request,
@@ -723,7 +716,7 @@ def ticket_reviews(request: HttpRequest, pk: int) -> HttpResponse:
                 "ticket": ticket,
                 "reviews": selectors.reviews_of_ticket(user, ticket),
                 "review_url": reverse("quality:review_start", args=[ticket.pk])
-                if may_review
+                if services.may_review(user, ticket)
                 else "",
             },
         )
