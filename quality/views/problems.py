@@ -41,7 +41,7 @@ from ..permissions import is_manager
 from ..selectors import problems as selectors
 from ..services import problems as services
 from ..services.problems import LINK_MAX
-from ._common import private, show_refusal
+from ._common import dashboard_fragment, private, show_refusal
 
 PAGE_SIZE = 25
 DRIVER_KEYS = ("dimension", "value", "from", "to")
@@ -461,21 +461,12 @@ def dashboard_problems(request: HttpRequest) -> HttpResponseBase:
     """Open problems ranked by linked tickets created in the dashboard's period (its own
     query string: `period`, `from`, `to`). Managers and admins."""
     _manager(request)
-    form = DashboardFilterForm(request.GET)
-    if not form.is_valid():
-        response = render(
-            request,
-            "quality/problems/_dashboard.html",
-            {"error": _("Choose a valid period.")},
-            status=400,
-        )
-        return private(response)
-    period = form.kpi_period()
-    problems = selectors.dashboard_problems(period.start, period.end)
-    return private(
-        render(
-            request,
-            "quality/problems/_dashboard.html",
-            {"problems": problems, "period": period, "now": timezone.now()},
-        )
+
+    def context(form: DashboardFilterForm) -> dict[str, Any]:
+        period = form.kpi_period()
+        problems = selectors.dashboard_problems(period.start, period.end)
+        return {"problems": problems, "period": period, "now": timezone.now()}
+
+    return dashboard_fragment(
+        request, "quality/problems/_dashboard.html", context, _("Choose a valid period.")
     )

@@ -49,7 +49,7 @@ from ..permissions import is_manager, is_reviewer
 from ..selectors import reviews as selectors
 from ..services import reviews as services
 from ..services import sampling
-from ._common import private, show_refusal
+from ._common import dashboard_fragment, private, show_refusal
 
 LIST_LIMIT = 200
 View = Callable[..., HttpResponseBase]
@@ -652,19 +652,12 @@ def _one_decimal(value: float | Decimal | None, unit: Unit) -> str:
 @manager_required
 @require_GET
 def dashboard_section(request: HttpRequest) -> HttpResponse:
-    """The manager dashboard's quality section, for the dashboard's own query string (period
-    and filters parsed by metrics' form): the desk's IQS and, per agent, IQS beside CSAT."""
-    form = DashboardFilterForm(request.GET)
-    if not form.is_valid():
-        errors = [str(m) for messages_ in form.errors.values() for m in messages_]
-        return private(
-            render(
-                request,
-                "quality/reviews/_dashboard_section.html",
-                {"error": " ".join(errors)},
-                status=400,
-            )
-        )
+    """The manager dashboard's quality section: the desk's IQS and, per agent, IQS beside
+    CSAT, for the dashboard's own query string."""
+    return dashboard_fragment(request, "quality/reviews/_dashboard_section.html", _iqs_section)
+
+
+def _iqs_section(form: DashboardFilterForm) -> dict[str, Any]:
     period, filters = form.kpi_period(), form.kpi_filters()
     rows = kpis.iqs_against_csat(period, filters)
     desk = kpis.iqs(period, filters)
@@ -682,23 +675,15 @@ def dashboard_section(request: HttpRequest) -> HttpResponse:
         for row in rows
         if row["csat"] is not None and row["iqs"] is not None
     ]
-    return private(
-        render(
-            request,
-            "quality/reviews/_dashboard_section.html",
-            {
-                "desk": desk,
-                "desk_iqs": _one_decimal(desk["iqs"], "score1"),
-                "rows": shown,
-                # In the canvas's data attribute, escaped: htmx drops every <script> of a
-                # swapped fragment (allowScriptTags false), JSON ones too.
-                "chart_json": json.dumps(
-                    {"points": points, "x": str(_("CSAT %")), "y": str(_("IQS"))}
-                ),
-                "min_sample": settings.KPI_MIN_SAMPLE,
-            },
-        )
-    )
+    return {
+        "desk": desk,
+        "desk_iqs": _one_decimal(desk["iqs"], "score1"),
+        "rows": shown,
+        # In the canvas's data attribute, escaped: htmx drops every <script> of a swapped
+        # fragment (allowScriptTags false), JSON ones too.
+        "chart_json": json.dumps({"points": points, "x": str(_("CSAT %")), "y": str(_("IQS"))}),
+        "min_sample": settings.KPI_MIN_SAMPLE,
+    }
 
 
 @staff_required
