@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -250,7 +251,7 @@ def test_the_review_lists_cost_the_same_for_3_and_10_reviews(
     assert_same_for_3_and_10(make, read, budget, django_assert_max_num_queries)
 
 
-# --- the dashboard's quality section --------------------------------------------------------
+# --- the dashboard's quality section, the menu ------------------------------------------------
 
 
 def test_iqs_against_csat_costs_the_same_for_3_and_10_agents(
@@ -282,3 +283,25 @@ def test_iqs_against_csat_costs_the_same_for_3_and_10_agents(
     read = get_ok(client, reverse("quality:dashboard_section"))
     more_agents = lambda n, first: make(n, first + 10)  # noqa: E731
     assert_same_for_3_and_10(more_agents, read, 9, django_assert_max_num_queries)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "shown", "budget"),
+    [("marta", "True 0 0", 1), ("ana", "False 0", 1), ("bruno_reviewer", "True 0", 2)],
+)
+def test_the_quality_menu_asks_one_query_on_every_page(
+    db, rf, request, viewer, shown, budget, django_assert_max_num_queries
+):
+    """The menu's counts (reviews to do, open disputes) in one query, with the user's role
+    and teams read once per request by the page's own checks; an agent's Reviewer group is
+    one more (`is_reviewer` reads the user's groups: for an agent who reviews, 2)."""
+    user = request.getfixturevalue(viewer)
+    page = rf.get("/")
+    page.user = user
+    template = Template(
+        "{% load quality_menu %}{% quality_menu as menu %}{{ menu.reviewer }} {{ menu.todo }}"
+        "{% if menu.manager %} {{ menu.disputes }}{% endif %}"
+    )
+    user.role, user.team_ids  # noqa: B018  (what the page has read before its menu)
+    with django_assert_max_num_queries(budget):
+        assert template.render(Context({"request": page})) == shown
