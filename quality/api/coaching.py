@@ -39,7 +39,7 @@ class ReadsOrManages(IsStaff):
     """Every agent, manager and admin reads (what is theirs to see); only managers and admins
     write. Anonymous callers get 401."""
 
-    message = _("Only managers and admins write coaching sessions and goals.")
+    message = services.COACHES_ONLY
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not super().has_permission(request, view):

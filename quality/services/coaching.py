@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Ticket, User, format_reference, parse_reference
 from cases.selectors import can_see_ticket
@@ -24,9 +25,13 @@ NOTES_MAX_LENGTH = 20_000
 MAX_TICKETS = 50
 
 
+COACHES_ONLY = gettext_lazy("Only managers and admins write coaching sessions and goals.")
+
+
 def require_coach(by: User) -> None:
-    """Managers and admins write coaching records (the pages ask before showing a form)."""
-    require_manager(by, _("Only managers and admins write coaching sessions and goals."))
+    """Managers and admins write coaching records (the pages ask before showing a form, the
+    API's permission says COACHES_ONLY before reading a body)."""
+    require_manager(by, str(COACHES_ONLY))
 
 
 def _require_agent(agent: User) -> None:
