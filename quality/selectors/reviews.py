@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from cases.models import ROLE_GROUPS, Reply, Role, Ticket, User
+from cases.models import ROLE_GROUPS, Reply, Role, Team, Ticket, User
 from cases.selectors import can_see_ticket, staff_users, tickets_visible_to
 from metrics.kpis import Period
 
@@ -76,8 +76,18 @@ def reviewers_for(review: Review) -> list[User]:
     reviewer now, without a review of the ticket already."""
     taken = Review.objects.filter(ticket_id=review.ticket_id).values("reviewer_id")
     people = reviewers().exclude(pk__in=taken).exclude(pk=review.agent_id)
-    people = people.order_by("first_name", "last_name", "pk")
-    return [person for person in people if can_see_ticket(person, review.ticket)]
+    # Each person's role and teams read with the list (can_see_ticket asks both), not two
+    # queries per person.
+    people = people.order_by("first_name", "last_name", "pk").prefetch_related(
+        "groups", Prefetch("teams", queryset=Team.objects.only("pk"))
+    )
+    found = []
+    for person in people:
+        # User.team_ids is a cached_property: set from the prefetched teams, as it would read.
+        person.__dict__["team_ids"] = sorted(team.pk for team in person.teams.all())
+        if can_see_ticket(person, review.ticket):
+            found.append(person)
+    return found
 
 
 def done_by(user: User) -> QuerySet[Review]:

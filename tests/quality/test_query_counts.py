@@ -251,6 +251,27 @@ def test_the_review_lists_cost_the_same_for_3_and_10_reviews(
     assert_same_for_3_and_10(make, read, budget, django_assert_max_num_queries)
 
 
+def test_the_reassign_page_costs_the_same_for_3_and_10_reviewers_to_choose_from(
+    client, marta, ana, team_n1, reviewer_group, django_assert_max_num_queries
+):
+    """Who may take a review over is asked of each reviewer (`can_see_ticket`): their role
+    and teams are read with the list, not one query each."""
+    client.force_login(marta)
+    review = reviews_of(ana, marta, marta, team_n1, ReviewStatus.ASSIGNED)
+    review(1, 0)
+    to_reassign = Review.objects.get()
+
+    def make(n: int, first: int) -> None:
+        for i in range(first, first + n):
+            reviewer_group.user_set.add(AgentFactory.create(username=f"rev{i}", teams=[team_n1]))
+
+    read = get_ok(client, reverse("quality:review_reassign", args=[to_reassign.pk]))
+    # two queries per reviewer before (the groups, the teams): 13 with 3, 27 with 10
+    assert_same_for_3_and_10(make, read, 9, django_assert_max_num_queries)
+    page = client.get(reverse("quality:review_reassign", args=[to_reassign.pk]))
+    assert len(page.context["form"].fields["reviewer"].choices) >= 10
+
+
 # --- the dashboard's quality section, the menu ------------------------------------------------
 
 
