@@ -17,6 +17,10 @@ from cases.api.common import StaffApi, error_responses
 from .kpis import PeriodError, read_period, self_service
 from .views.self_service import can_see_self_service
 
+# What the endpoint reads, and DRF's own `format`. Anything else is refused, as the metrics API
+# refuses it: the page's `period=90` sent here must not silently answer the default 30 days.
+KNOWN_PARAMETERS = frozenset({"from", "to", "format"})
+
 
 class IntervalOutput(serializers.Serializer[Any]):
     low = serializers.FloatField()
@@ -72,7 +76,8 @@ class SelfServiceOutput(serializers.Serializer[Any]):
 
 
 class SelfServiceApi(StaffApi):
-    """Managers and admins: the help centre's and the web form's figures for a period."""
+    """Managers and admins: the help centre's and the web form's figures for a period. Unknown
+    query parameters are a 400 naming them."""
 
     @extend_schema(
         operation_id="knowledge_self_service",
@@ -85,6 +90,9 @@ class SelfServiceApi(StaffApi):
     def get(self, request: Request) -> Response:
         if not can_see_self_service(request.user):
             raise PermissionDenied(_("Self-service figures are for managers."))
+        unknown = sorted(set(request.query_params) - KNOWN_PARAMETERS)
+        if unknown:
+            raise ValidationError({key: [_("Unknown parameter.")] for key in unknown})
         params = {"from": request.query_params.get("from"), "to": request.query_params.get("to")}
         try:
             period = read_period({"period": "custom", **params} if any(params.values()) else {})

@@ -447,12 +447,20 @@ def test_bad_periods_are_a_400_naming_the_field(client, marta, query, field):
     assert '<p class="text-danger small">' in html and "data-self-service" not in html
 
 
-def test_an_unreadable_period_is_refused_by_the_page_and_ignored_by_the_api(client, marta):
-    """The API reads `from`/`to` only: a stray `period` leaves its default 30 days."""
+@pytest.mark.parametrize("period", ["%00", "90"])
+def test_a_period_the_api_does_not_read_is_refused_by_it_as_by_the_page(client, marta, period):
+    """The API reads `from`/`to` only: a `period`, even one the page offers, is a 400 naming it
+    (as the metrics API answers), not the default 30 days passed off as the period asked for."""
     client.force_login(marta)
-    api = client.get("/api/v1/knowledge/self-service/?period=%00")
-    assert api.status_code == 200 and "views" in api.json()
-    assert client.get("/knowledge/self-service/?period=%00").status_code == 400
+    api = client.get(f"/api/v1/knowledge/self-service/?period={period}")
+    assert api.status_code == 400
+    assert api.json() == {"period": ["Unknown parameter."]}
+    misspelt = client.get("/api/v1/knowledge/self-service/?from=2026-01-01&too=2026-02-01")
+    assert misspelt.status_code == 400 and misspelt.json() == {"too": ["Unknown parameter."]}
+    if period == "%00":
+        page = client.get(f"/knowledge/self-service/?period={period}")
+        assert page.status_code == 400
+        assert "Choose one of the offered periods." in page.content.decode()
 
 
 def test_agents_do_not_see_the_self_service_figures(client, ana):
