@@ -33,6 +33,8 @@ setup: install  ## Migrate, collect static files, load demo data in the embedded
 	@$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(SAY) "loading the demo support desk (embedded mode, first run only)..."
 	@$(PY) manage.py load_demo --if-embedded
+	$(SAY) "training the text models on the desk's history (first run only; then nightly)..."
+	@$(PY) manage.py train_models --if-missing
 
 run: setup  ## Start web + Celery worker + beat (each restarted if it dies) on the embedded default
 	$(SAY) "starting web, worker and beat (config/runner.py; Ctrl+C stops them)..."

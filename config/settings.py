@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "metrics",
     "knowledge",
     "quality",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -473,7 +474,22 @@ CELERY_BEAT_SCHEDULE = {
         # A problem's bulk answer left unfinished (a lost message, a dead worker) goes on.
         "schedule": env_float("BULK_ANSWER_SWEEP_SECONDS", 300.0),
     },
+    "insights-train-models": {
+        "task": "insights.tasks.train_models_when_due",
+        # Hourly: each kind of model is trained at INSIGHTS_TRAIN_HOUR, or at once when it
+        # has none or missed a night (a training on unchanged data writes nothing).
+        "schedule": env_float("INSIGHTS_TRAIN_CHECK_SECONDS", 3600.0),
+    },
 }
+
+# --- Insights: text models learned from the desk's own history (docs/insights.md) ----------
+# Where trained models are kept: shared by every web and worker host, like media/.
+INSIGHTS_MODEL_DIR = Path(env_str("INSIGHTS_MODEL_DIR", str(VAR_DIR / "models")))
+INSIGHTS_TRAIN_HOUR = env_int("INSIGHTS_TRAIN_HOUR", 3)  # local time, nightly
+# A process asks the database this often whether a newer model is ready.
+INSIGHTS_RELOAD_SECONDS = env_float("INSIGHTS_RELOAD_SECONDS", 60.0)
+INSIGHTS_TRAIN_MAX_TICKETS = env_int("INSIGHTS_TRAIN_MAX_TICKETS", 200_000)  # the newest
+INSIGHTS_MIN_TICKETS = env_int("INSIGHTS_MIN_TICKETS", 100)  # labelled, before suggesting
 
 # --- Surveys (issue 3; every SURVEY_* comes from the environment variable of the same name) --
 # Resolved tickets close on their own after this many days without a customer reply.

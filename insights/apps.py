@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightsConfig(AppConfig):
+    """Text models learned from the desk's own tickets and survey comments."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "insights"
+    verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from insights import receivers  # noqa: F401 - connects to cases' signals
+        from insights.training import triage  # noqa: F401 - registers its trainer

@@ -1,0 +1,1 @@
+"""What insights hears from the apps below it."""

@@ -1,0 +1,105 @@
+"""Training: the only code that writes `TrainedModel` rows and model files."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from insights import store
+from insights.models import ModelKind, ModelStatus, TrainedModel
+from insights.training import TRAINERS, TooLittleData
+
+logger = logging.getLogger(__name__)
+
+
+def train_model(*, kind: str, force: bool = False) -> TrainedModel:
+    """Learn `kind` from the desk's data as it is now. Idempotent: when nothing changed since
+    the last training of the kind, that training is answered and nothing is written (`force`
+    learns again all the same)."""
+    if kind not in TRAINERS:
+        raise ValueError(f"unknown model kind {kind!r}")
+    trainer = TRAINERS[kind]()
+    fingerprint = trainer.fingerprint()
+    last = TrainedModel.objects.filter(kind=kind).order_by("-trained_at", "-pk").first()
+    if not force and last is not None and _unchanged(last, fingerprint):
+        return last
+    started = time.perf_counter()
+    status, message, artifact, checksum, documents = ModelStatus.READY, "", "", "", 0
+    quality: dict[str, object] = {}
+    try:
+        trained = trainer.train()
+    except TooLittleData as short:
+        status, quality, documents = (
+            ModelStatus.TOO_LITTLE_DATA,
+            {"needed": short.needed, "have": short.have},
+            short.have,
+        )
+    except Exception as error:  # a failed training must leave the model in use alone
+        logger.exception("training %s failed", kind)
+        status, message = ModelStatus.FAILED, f"{type(error).__name__}: {error}"[:2000]
+    else:
+        artifact, checksum = store.write_artifact(kind, trained.payload)
+        documents, quality = trained.documents, trained.quality
+    with transaction.atomic():
+        record = TrainedModel.objects.create(
+            kind=kind,
+            status=status,
+            trained_at=timezone.now(),
+            seconds=round(time.perf_counter() - started, 3),
+            documents=documents,
+            fingerprint=fingerprint,
+            quality=quality,
+            message=message,
+            artifact=artifact,
+            artifact_sha256=checksum,
+        )
+    store.prune_artifacts(kind)
+    store.forget()
+    return record
+
+
+def _unchanged(last: TrainedModel, fingerprint: str) -> bool:
+    if last.fingerprint != fingerprint or last.status == ModelStatus.FAILED:
+        return False
+    return last.status != ModelStatus.READY or bool(last.artifact)
+
+
+def train_all(*, force: bool = False) -> list[TrainedModel]:
+    """Every kind this installation has a trainer for, one after the other."""
+    return [train_model(kind=kind, force=force) for kind in ModelKind.values if kind in TRAINERS]
+
+
+def kinds_due(now: datetime | None = None) -> list[str]:
+    """A kind is due when it has never been trained, when its last training is more than a
+    day and a bit old (a night missed while the beat was down), or at INSIGHTS_TRAIN_HOUR
+    when it wasn't trained in the last twelve hours."""
+    now = now or timezone.now()
+    local_hour = timezone.localtime(now).hour
+    due = []
+    for kind in ModelKind.values:
+        if kind not in TRAINERS:
+            continue
+        last = TrainedModel.objects.filter(kind=kind).order_by("-trained_at", "-pk").first()
+        age = now - last.trained_at if last else None
+        if (
+            age is None
+            or age > timedelta(hours=26)
+            or (local_hour == settings.INSIGHTS_TRAIN_HOUR and age > timedelta(hours=12))
+        ):
+            due.append(kind)
+    return due
+
+
+def train_due(now: datetime | None = None) -> list[TrainedModel]:
+    return [train_model(kind=kind) for kind in kinds_due(now)]
+
+
+def never_trained() -> list[str]:
+    """The kinds with a trainer and no training yet."""
+    trained = set(TrainedModel.objects.values_list("kind", flat=True).distinct())
+    return [kind for kind in ModelKind.values if kind in TRAINERS and kind not in trained]

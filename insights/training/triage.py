@@ -1,0 +1,124 @@
+"""Triage: a ticket's category, team and priority from its subject and description.
+
+One TF-IDF vocabulary (stemmed words and pairs, `insights.text`) shared by three linear
+classifiers, one per field. A ticket teaches the team only if it was never escalated (an
+escalated ticket's team is the level it was raised to, not where it should have started).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+
+from cases.models import Status, Ticket
+from insights.models import ModelKind
+from insights.text import terms_and_pairs
+from insights.training import TooLittleData, Trained, digest, register
+from insights.training.evaluation import commonest, scores, split_point
+
+FIELDS = ("category", "team", "priority")
+VERSION = 1  # of the recipe: a new one retrains even on the same data
+
+
+@dataclass
+class History:
+    texts: list[str]
+    labels: dict[str, list[str | None]]
+
+
+def ticket_text(subject: str, description: str) -> str:
+    # The subject is short and says most: counted twice.
+    return f"{subject}\n{subject}\n{description}"
+
+
+def vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer=terms_and_pairs, min_df=2, max_df=0.6, sublinear_tf=True, max_features=200_000
+    )
+
+
+def classifier() -> SGDClassifier:
+    # Logistic loss: probabilities, which the agent sees as the suggestion's confidence.
+    return SGDClassifier(
+        loss="log_loss", alpha=5e-6, max_iter=50, tol=1e-4, random_state=0, class_weight="balanced"
+    )
+
+
+class TriageTrainer:
+    def fingerprint(self) -> str:
+        figures = Ticket.objects.aggregate(n=Count("pk"), newest=Max("updated_at"), last=Max("pk"))
+        return digest(VERSION, settings.INSIGHTS_TRAIN_MAX_TICKETS, *figures.values())
+
+    def history(self) -> History:
+        rows = list(
+            Ticket.objects.exclude(status=Status.MERGED)
+            .order_by("-created_at", "-pk")
+            .values_list(
+                "subject", "description", "category_id", "team_id", "escalation_count", "priority"
+            )[: settings.INSIGHTS_TRAIN_MAX_TICKETS]
+        )
+        rows.reverse()  # oldest first: the hold-out is the newest
+        return History(
+            texts=[ticket_text(subject, description) for subject, description, *_ in rows],
+            labels={
+                "category": [str(c) if c else None for _s, _d, c, _t, _e, _p in rows],
+                "team": [str(t) if t and not e else None for _s, _d, _c, t, e, _p in rows],
+                "priority": [p or None for *_, p in rows],
+            },
+        )
+
+    def train(self) -> Trained:
+        history = self.history()
+        minimum = settings.INSIGHTS_MIN_TICKETS
+        learnable = {
+            field: [i for i, value in enumerate(values) if value is not None]
+            for field, values in history.labels.items()
+        }
+        learnable = {
+            field: rows
+            for field, rows in learnable.items()
+            if len(rows) >= minimum and len({history.labels[field][i] for i in rows}) >= 2
+        }
+        if not learnable:
+            have = max(sum(v is not None for v in values) for values in history.labels.values())
+            raise TooLittleData(needed=minimum, have=have)
+        quality = {field: self._measure(history, rows, field) for field, rows in learnable.items()}
+        words = vectorizer()
+        matrix = words.fit_transform(history.texts)
+        models = {}
+        for field, rows in learnable.items():
+            model = classifier()
+            model.fit(matrix[rows], [history.labels[field][i] for i in rows])
+            models[field] = model
+        payload = {"version": VERSION, "vectorizer": words, "classifiers": models}
+        return Trained(payload=payload, documents=len(history.texts), quality={"fields": quality})
+
+    def _measure(self, history: History, rows: list[int], field: str) -> dict[str, Any]:
+        """Train on the older 80 % of the labelled tickets, test on the newest 20 %."""
+        cut = split_point(len(rows))
+        older, newest = rows[:cut], rows[cut:]
+        labels = history.labels[field]
+        train_labels = [str(labels[i]) for i in older]
+        words = vectorizer()
+        model = classifier()
+        train_matrix = words.fit_transform([history.texts[i] for i in older])
+        truth = [str(labels[i]) for i in newest]
+        if len(set(train_labels)) < 2:
+            predicted = [train_labels[0]] * len(truth)
+        else:
+            model.fit(train_matrix, train_labels)
+            predicted = list(model.predict(words.transform([history.texts[i] for i in newest])))
+        result = scores(truth, predicted, commonest(train_labels))
+        result["trained_on"] = len(older)
+        result["values"] = len(set(train_labels))
+        return result
+
+
+@register(ModelKind.TRIAGE)
+def triage_trainer() -> TriageTrainer:
+    return TriageTrainer()
