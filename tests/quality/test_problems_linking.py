@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from quality.errors import QualityError
-from quality.models import ProblemEvent, ProblemTicket
+from quality.models import Problem, ProblemEvent, ProblemTicket
 from quality.services import problems as problem_services
 from tests.quality.problem_fixtures import open_ticket, problem_with
 
@@ -79,10 +79,18 @@ def test_the_ticket_fragment_of_a_ticket_one_cannot_see_is_404(client, carla, n1
 
 
 def test_linking_a_problem_that_is_not_offered_is_a_400(client, ana, n1_ticket, problem):
+    offered = problem_with(ana, [], title="Slow login")  # so the fragment shows its choice
     client.force_login(ana)
     url = reverse("quality:ticket_problem_link", args=[n1_ticket.pk])
-    assert client.post(url, {"problem": "abc"}).status_code == 400
-    assert client.post(url, {"problem": problem.pk}).status_code == 400  # already linked
+    events = ProblemEvent.objects.count()
+    for value in ("abc", problem.pk):  # not an id; the problem it is already linked to
+        response = client.post(url, {"problem": value}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 400, value
+        html = response.content.decode()
+        assert "Select a valid choice. That choice is not one of the available choices." in html
+        assert f'<option value="{offered.pk}">Slow login</option>' in html
+    assert _linked(problem) == {n1_ticket.pk} and _linked(offered) == set()
+    assert ProblemEvent.objects.count() == events
 
 
 def test_the_api_links_and_unlinks_and_answers_why_it_refuses(
@@ -163,18 +171,35 @@ def test_the_bulk_bar_flow_opens_a_new_problem_with_the_tickets(client, ana, n1_
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "shown"),
     [
-        {"ticket": ["abc"]},
-        {"ticket": [str(i) for i in range(1, 150)]},
-        {},
-        {"ticket": ["1"], "confirm": "1"},  # neither a problem nor a title
-        {"ticket": ["1"], "confirm": "1", "problem": "x"},
-        {"ticket": ["1"], "confirm": "1", "new_title": "x" * 300},
+        ({"ticket": ["abc"]}, None),  # not an id (worded as the 100 tickets' limit)
+        ({"ticket": [str(i) for i in range(1, 150)]}, "Choose at most 100 tickets."),
+        ({}, "Select the tickets to link in the queue first."),
+        (  # neither a problem nor a title
+            {"ticket": ["1"], "confirm": "1"},
+            "Choose a problem or give a new one&#x27;s title (one of them).",
+        ),
+        (
+            {"ticket": ["1"], "confirm": "1", "problem": "x"},
+            "Select a valid choice. That choice is not one of the available choices.",
+        ),
+        (
+            {"ticket": ["1"], "confirm": "1", "new_title": "x" * 300},
+            "Ensure this value has at most 200 characters (it has 300).",
+        ),
     ],
 )
-def test_the_bulk_bar_flow_refuses_bad_input_with_a_400(client, ana, n1_ticket, data):
+def test_the_bulk_bar_flow_refuses_bad_input_with_a_400(client, ana, n1_ticket, data, shown):
+    offered = problem_with(ana, [], title="Slow login")
+    events = ProblemEvent.objects.count()
     client.force_login(ana)
     if data.get("ticket") == ["1"]:
         data = {**data, "ticket": [str(n1_ticket.pk)]}
-    assert client.post(reverse("quality:link_tickets"), data).status_code == 400
+    response = client.post(reverse("quality:link_tickets"), data)
+    assert response.status_code == 400
+    if shown:
+        assert shown in response.content.decode()
+    assert not ProblemTicket.objects.exists()  # the ticket stays unlinked, no problem opened
+    assert list(Problem.objects.values_list("pk", flat=True)) == [offered.pk]
+    assert ProblemEvent.objects.count() == events
