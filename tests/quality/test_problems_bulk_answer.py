@@ -225,13 +225,19 @@ def test_the_page_sends_through_the_task_and_shows_the_results(
 
 
 def test_an_unfinished_answer_polls(client, desk, marta):
-    problem, _tickets = desk
+    problem, tickets = desk
     bulk = ProblemBulkAnswer.objects.create(problem=problem, by=marta, message_es=ES)
     client.force_login(marta)
     html = client.get(reverse("quality:bulk_answer_detail", args=[problem.pk, bulk.pk])).content
     assert b'hx-trigger="every 2s"' in html
-    fragment = client.get(reverse("quality:bulk_answer_results", args=[problem.pk, bulk.pk]))
+    poll = reverse("quality:bulk_answer_results", args=[problem.pk, bulk.pk])
+    fragment = client.get(poll)
     assert fragment.status_code == 200
+    part = fragment.content.decode()
+    assert f'hx-get="{poll}" hx-trigger="every 2s"' in part  # it keeps polling itself
+    assert "Sending… this page updates by itself." in part and "data-finished" not in part
+    assert "Answered (0)" in part and "None yet" in part
+    assert _bodies(tickets["lucia"]) == ["Looking into it."]  # reading the results sends nothing
 
 
 def test_agents_cannot_open_the_bulk_answer(client, desk, ana):
