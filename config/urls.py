@@ -25,6 +25,7 @@ urlpatterns = [
     path("help/", include("knowledge.urls_public")),
     path("knowledge/", include("knowledge.urls")),
     path("quality/", include("quality.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("surveys.urls")),
     path("api/v1/", include("config.urls_api")),
     path("", include("metrics.urls")),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("knowledge.api_urls")),
     path("quality/", include("quality.api.urls")),
+    path("insights/", include("insights.api.urls")),
     # Last: any other /api/v1/ URL is a JSON 404, not Django's HTML page.
     re_path(r"^", NotFoundApi.as_view()),
 ]
