@@ -32,9 +32,17 @@ def test_an_agent_opens_a_problem_investigating(client, ana):
 def test_agents_may_not_edit_a_problem(client, ana):
     problem = problem_with(ana, [])
     client.force_login(ana)
-    assert client.get(reverse("quality:problem_edit", args=[problem.pk])).status_code == 403
+    url = reverse("quality:problem_edit", args=[problem.pk])
+    page = client.get(url)
+    assert page.status_code == 403 and "Not allowed" in page.content.decode()
+    form = {"title": "Mine now", "description": "", "root_cause": "", "owner": ""}
+    refused = client.post(url, {**form, "status": "fixed", "fix_note": "Rolled back"})
+    assert refused.status_code == 403 and "Not allowed" in refused.content.decode()
     with pytest.raises(QualityPermissionDenied):
         problem_services.update_problem(problem=problem, by=ana, title="Mine now")
+    problem.refresh_from_db()
+    assert (problem.title, problem.status) == ("Blank invoices", ProblemStatus.INVESTIGATING)
+    assert list(problem.events.values_list("kind", flat=True)) == ["opened"]
 
 
 def test_status_moves_are_recorded_and_fixed_needs_a_note_and_a_past_date(client, ana, marta):
@@ -210,25 +218,34 @@ def test_the_dashboard_section_ranks_open_problems_by_tickets_of_the_period(
     assert client.get(url).status_code == 403
 
 
+NOT_FOUND, BAD, BAD_PERIOD = "Page not found", "Bad request", "Choose a valid period."
+
+
 @pytest.mark.parametrize(
-    ("name", "args", "query"),
+    ("name", "args", "query", "status", "shown"),
     [
-        ("quality:problem_detail", ["P"], {"week": "9999-12-31"}),
-        ("quality:problem_detail", ["P"], {"week": "2026-02-30"}),
-        ("quality:problem_detail", [2**70], {}),
-        ("quality:ticket_problems", [2**70], {}),
-        ("quality:problem_edit", [2**70], {}),
-        ("quality:dashboard_problems", [], {"period": "custom", "from": "0000-01-01"}),
-        ("quality:problem_create", [], {"origin": "driver", "dimension": "__class__"}),
-        ("quality:problem_create", [], {"tickets": "1,-2"}),
+        ("quality:problem_detail", ["P"], {"week": "9999-12-31"}, 404, NOT_FOUND),
+        ("quality:problem_detail", ["P"], {"week": "2026-02-30"}, 404, NOT_FOUND),
+        ("quality:problem_detail", [2**70], {}, 404, NOT_FOUND),
+        ("quality:ticket_problems", [2**70], {}, 404, NOT_FOUND),
+        ("quality:problem_edit", [2**70], {}, 404, NOT_FOUND),
+        ("quality:dashboard_problems", [], {"period": "custom", "from": "0000-01-01"}, 400,
+         BAD_PERIOD),
+        ("quality:problem_create", [], {"origin": "driver", "dimension": "__class__"}, 400, BAD),
+        ("quality:problem_create", [], {"tickets": "1,-2"}, 400, BAD),
     ],
-)
-def test_malformed_addresses_are_4xx_never_500(client, marta, ana, name, args, query):
+)  # fmt: skip
+def test_malformed_addresses_are_refused_saying_so(
+    client, marta, ana, name, args, query, status, shown
+):
     problem = problem_with(ana, [])
     client.force_login(marta)
     args = [problem.pk if a == "P" else a for a in args]
     response = client.get(reverse(name, args=args), query)
-    assert 400 <= response.status_code < 500
+    assert response.status_code == status
+    html = response.content.decode()
+    assert shown in html
+    assert "Blank invoices" not in html  # a refusal shows nothing of the problem
 
 
 def test_a_forged_driver_origin_keeps_only_the_drivers_keys(client, marta):
