@@ -355,16 +355,21 @@ def test_only_the_reviewer_may_score_and_agents_may_not_settle(
     from quality.services.reviews import start_review
 
     review = start_review(ticket=resolved, by=marta, scorecard=scorecard)
+    scores = {f"score_{c.pk}": "5" for c in review.scorecard_version.criteria.all()}
+    url = reverse("quality:review", args=[review.pk])
     client.force_login(adrian)
-    page = client.get(reverse("quality:review", args=[review.pk]))
+    page = client.get(url)
     assert page.status_code == 200 and "Complete the review" not in page.content.decode()
-    assert (
-        client.post(reverse("quality:review", args=[review.pk]), {"action": "draft"}).status_code
-        == 403
-    )
+    refused = client.post(url, {**scores, "summary": "Adrian's view", "action": "complete"})
+    assert refused.status_code == 403 and "Not allowed" in refused.content.decode()
     client.force_login(ana)
-    assert client.get(reverse("quality:review", args=[review.pk])).status_code == 404  # a draft
-    assert client.get(reverse("quality:review_settle", args=[review.pk])).status_code == 403
+    assert client.get(url).status_code == 404  # a draft
+    settle = reverse("quality:review_settle", args=[review.pk])
+    for response in (client.get(settle), client.post(settle, {"outcome": "upheld", "note": "x"})):
+        assert response.status_code == 403 and "Not allowed" in response.content.decode()
+    review.refresh_from_db()
+    assert (review.status, review.summary, review.score) == ("assigned", "", None)
+    assert not review.scores.exists() and not Dispute.objects.exists()
 
 
 def test_a_reviewer_sees_only_their_reviews_in_the_ticket_panel(
