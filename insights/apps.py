@@ -11,4 +11,4 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from insights import receivers  # noqa: F401 - connects to cases' signals
-        from insights.training import triage  # noqa: F401 - registers its trainer
+        from insights.training import similar, triage  # noqa: F401 - register their trainers
