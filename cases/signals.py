@@ -6,6 +6,11 @@ change. Receivers must not do slow I/O; they queue it with `transaction.on_commi
   `event` is the `resolved` TicketEvent (one per resolution); `replay` is True while history
   is being replayed (demo data, imports): receivers must cause no side effects then.
   The surveys app connects to it to write the survey invitation.
+- `ticket_registered(sender=Ticket, ticket, by, at, replay)` — sent by `register_ticket`
+  (every new case: the agents' form, the web form, e-mail, the API) once the ticket and its
+  events are written. `by` is the agent who registered it, or None when the customer did;
+  `replay` as above. The insights app queues the auto-apply of triage suggestions (after
+  commit) when an admin has switched it on.
 - `ticket_reopened(sender=Ticket, ticket, by, at, replay)` — sent when a resolved ticket goes
   back to open (an agent reopens it or the customer replies). The surveys app withdraws an
   unanswered survey.
@@ -44,6 +49,7 @@ from dataclasses import dataclass
 
 from django.dispatch import Signal
 
+ticket_registered = Signal()
 ticket_resolved = Signal()
 ticket_reopened = Signal()
 ticket_merged = Signal()

@@ -43,7 +43,7 @@ from ..selectors import (
     merged_target,
     next_agent_for,
 )
-from ..signals import is_replaying, ticket_reopened, ticket_resolved
+from ..signals import is_replaying, ticket_registered, ticket_reopened, ticket_resolved
 from . import steps
 from .attachments import (
     Upload,
@@ -222,6 +222,7 @@ def register_ticket(
     if acknowledge:
         queue_email(ticket=ticket, kind=NotificationKind.TICKET_RECEIVED, at=at)
     notify_assignee(ticket, by=by, at=at)
+    ticket_registered.send(sender=Ticket, ticket=ticket, by=by, at=at, replay=is_replaying())
     return ticket
 
 
