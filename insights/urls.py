@@ -2,6 +2,16 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
+from insights import views_triage
+
 app_name = "insights"
 
-urlpatterns: list[object] = []
+urlpatterns: list[object] = [
+    # the ticket page's triage panel (templates/cases/_ticket_panel.html loads it)
+    path("tickets/<int:pk>/triage/", views_triage.ticket_triage, name="ticket_triage"),
+    path(
+        "tickets/<int:pk>/triage/accept/",
+        views_triage.ticket_triage_accept,
+        name="ticket_triage_accept",
+    ),
+]

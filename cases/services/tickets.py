@@ -233,7 +233,7 @@ def register_ticket(
 def classify_ticket(
     *,
     ticket: Ticket,
-    by: User,
+    by: User | None,
     subject: str | _Unset = UNSET,
     category: Category | None | _Unset = UNSET,
     priority: str | _Unset = UNSET,
@@ -241,11 +241,22 @@ def classify_ticket(
     team: Team | _Unset = UNSET,
     expected_version: int | None = None,
     at: datetime | None = None,
+    source: dict[str, object] | None = None,
 ) -> Ticket:
     """Change subject, category, priority, channel or team. Records only what really
     changed. A move to another team (a transfer, not an escalation: the level stays) keeps
     the assignee only if they are in it; else the team's automatic assignment may hand the
-    ticket on, or it waits unassigned in the team's queue."""
+    ticket on, or it waits unassigned in the team's queue.
+
+    `source` says where the change came from when an app above cases proposed it (insights'
+    triage suggestions: `{"suggested": {"confidence": 0.93, "automatic": False}}`); its keys
+    are added to the CLASSIFIED event's data beside `changes`, and the timeline shows them.
+    `by=None` (the desk on its own, like the SLA's escalations) is allowed only with a
+    source, so that every change without an agent says why it happened."""
+    if by is None and not source:
+        raise ValueError("classify_ticket(by=None) needs the `source` of the change")
+    if source and "changes" in source:
+        raise ValueError("`source` may not replace the event's `changes`")
     at = _now(at)
     ticket = _lock(ticket, by, expected_version)
     lifecycle.transition(Action.CLASSIFY, ticket.status)
@@ -276,7 +287,7 @@ def classify_ticket(
         handed_to = _transfer(ticket, team, changes)
     if changes:
         _save(ticket, changes.keys(), at)
-        _event(ticket, by, EventKind.CLASSIFIED, at, changes=changes)
+        _event(ticket, by, EventKind.CLASSIFIED, at, **(source or {}), changes=changes)
     if handed_to is not None:
         notify_assignee(ticket, by=by, at=at)
     return ticket

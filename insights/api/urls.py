@@ -2,6 +2,15 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
+from insights.api import triage
+
 app_name = "insights-api"
 
-urlpatterns: list[object] = []
+urlpatterns: list[object] = [
+    path("tickets/<int:id>/triage/", triage.TicketTriageApi.as_view(), name="insights-triage"),
+    path(
+        "tickets/<int:id>/triage/accept/",
+        triage.TicketTriageAcceptApi.as_view(),
+        name="insights-triage-accept",
+    ),
+]
