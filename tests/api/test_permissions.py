@@ -29,6 +29,7 @@ from cases.models import (
     TicketEvent,
 )
 from cases.selectors import api_token_id
+from insights.models import AppliedSuggestion
 from knowledge import services as knowledge_services
 from knowledge.models import Article, ArticleVersion, Category, Section
 from quality.models_coaching import CoachingGoal, CoachingSession
@@ -182,6 +183,7 @@ BODIES = {
     ("quality-problem-tickets", "POST"): lambda w, role: {"tickets": [new_ana_ticket(w).pk]},
     ("quality-problem-follow-ups", "POST"): lambda w, role: {"follow_ups": [w["fu"].pk]},
     ("quality-problem-bulk-answers", "POST"): lambda w, role: {"message_es": "Arreglado"},
+    ("insights-triage-accept", "POST"): lambda w, role: {"field": "priority", "value": "high"},
 }
 
 # fmt: off
@@ -348,6 +350,12 @@ MATRIX = [
     ("quality-problem-bulk-answers", "POST", "fixed", 401, 403, 403, 403, 202,  202),
     ("quality-problem-bulk-answer", "GET", "bulk", 401, 403, 403, 403, 200,    200),
     ("quality-problem-figures", "GET", "prob", 401, 403, 200,  200,    200,    200),
+    # insights' triage suggestions (docs/insights.md): any staff member, on a ticket they can
+    # see. No model is trained here, so there is nothing to accept: 400 for whoever may ask.
+    ("insights-triage",  "GET",   "A",    401,  403,   200,    404,    200,    200),
+    ("insights-triage",  "GET",   "B",    401,  403,   404,    200,    200,    200),
+    ("insights-triage-accept", "POST", "A", 401, 403,  400,    404,    400,    400),
+    ("insights-triage-accept", "POST", "B", 401, 403,  404,    400,    400,    400),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -372,6 +380,7 @@ KNOWLEDGE_ROUTES = {
     "knowledge-self-service",
 }
 QUALITY_ROUTES = {name for name, *_ in MATRIX if name.startswith("quality-")}
+TRIAGE_ROUTES = {"insights-triage", "insights-triage-accept"}
 # fmt: on
 
 CASES = [
@@ -420,6 +429,7 @@ def snapshot():
         ProblemFollowUp.objects.count(),
         ProblemEvent.objects.count(),
         ProblemBulkAnswer.objects.count(),
+        AppliedSuggestion.objects.count(),
     )
 
 
@@ -560,6 +570,10 @@ def target(world, name, obj):
         return knowledge_target(world, name, obj)
     if name in QUALITY_ROUTES:
         return quality_target(world, name, obj)
+    if name in TRIAGE_ROUTES:  # a new ticket of team A or B
+        owner = world["users"]["agent_a" if obj == "A" else "agent_b"]
+        ticket = make_ticket(by=owner, team=world["team_a" if obj == "A" else "team_b"])
+        return reverse(f"insights-api:{name}", args=[ticket.pk])
     if name in METRICS_ROUTES and obj is None:
         return reverse(f"metrics_api:{name}")
     if obj == "cust" and name in METRICS_ROUTES:
