@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
-from insights import views_triage
+from insights import views_similar, views_triage
 
 app_name = "insights"
 
@@ -14,4 +14,6 @@ urlpatterns: list[object] = [
         views_triage.ticket_triage_accept,
         name="ticket_triage_accept",
     ),
+    # the ticket page's similar solved cases (templates/cases/_ticket_panel.html loads it)
+    path("tickets/<int:pk>/similar/", views_similar.ticket_similar, name="ticket_similar"),
 ]

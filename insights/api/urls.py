@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
-from insights.api import triage
+from insights.api import similar, triage
 
 app_name = "insights-api"
 
@@ -12,5 +12,10 @@ urlpatterns: list[object] = [
         "tickets/<int:id>/triage/accept/",
         triage.TicketTriageAcceptApi.as_view(),
         name="insights-triage-accept",
+    ),
+    path(
+        "tickets/<int:id>/similar/",
+        similar.TicketSimilarApi.as_view(),
+        name="insights-ticket-similar",
     ),
 ]

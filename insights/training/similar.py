@@ -102,29 +102,48 @@ def build_index(texts: Sequence[str], ticket_ids: Sequence[int]) -> dict[str, An
     }
 
 
+def query_vector(words: TfidfVectorizer, text: str) -> tuple[list[int], list[np.float32]]:
+    """The text's TF-IDF vector as `words.transform` makes it (sublinear tf × idf,
+    L2-normalised), without its per-call overhead (~2 ms): the columns and their weights."""
+    vocabulary: dict[str, int] = words.vocabulary_
+    counts = Counter(c for c in (vocabulary.get(t) for t in terms(text)) if c is not None)
+    if not counts:
+        return [], []
+    columns = list(counts)
+    idf = words.idf_[columns]
+    weights = (1 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * idf
+    weights /= np.sqrt(np.dot(weights, weights))
+    return columns, [np.float32(w) for w in weights]
+
+
 def nearest(
     index: dict[str, Any], text: str, limit: int = SHOWN, exclude: int | None = None
 ) -> list[tuple[int, float]]:
     """The `limit` indexed tickets nearest `text`: (ticket id, similarity 0–1), nearest
     first; `exclude` a ticket id never answered (the ticket itself). Reads only the
     postings of the text's own terms."""
-    query = index["vectorizer"].transform([text])
+    columns, weights = query_vector(index["vectorizer"], text)
     postings: sp.csc_matrix = index["postings"]
     ids: npt.NDArray[np.int64] = index["ticket_ids"]
-    if query.nnz == 0 or limit <= 0:
+    if not columns or limit <= 0:
         return []
     scores = np.zeros(postings.shape[0], dtype=np.float32)
     touched = []
-    for column, weight in zip(query.indices, query.data, strict=True):
+    for column, weight in zip(columns, weights, strict=True):
         start, end = postings.indptr[column], postings.indptr[column + 1]
         if start == end:
             continue
         rows = postings.indices[start:end]
-        scores[rows] += postings.data[start:end] * np.float32(weight)
+        scores[rows] += postings.data[start:end] * weight
         touched.append(rows)
     if not touched:
         return []
-    rows = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
+    if len(touched) == 1:
+        rows = touched[0]
+    elif sum(len(t) for t in touched) * 16 > len(scores):
+        rows = np.flatnonzero(scores)  # a scan beats sorting this many postings
+    else:
+        rows = np.unique(np.concatenate(touched))
     if exclude is not None:
         rows = rows[ids[rows] != exclude]
     found = scores[rows]
