@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
-from insights import views_similar, views_triage
+from insights import views_models, views_similar, views_triage
 
 app_name = "insights"
 
@@ -16,4 +16,11 @@ urlpatterns: list[object] = [
     ),
     # the ticket page's similar solved cases (templates/cases/_ticket_panel.html loads it)
     path("tickets/<int:pk>/similar/", views_similar.ticket_similar, name="ticket_similar"),
+]
+
+# the admins' models page: quality, trainings, "Train now", auto-apply rules
+urlpatterns += [
+    path("models/", views_models.models_page, name="models"),
+    path("models/train/", views_models.train_now, name="train_now"),
+    path("models/rules/", views_models.save_rules, name="save_rules"),
 ]
