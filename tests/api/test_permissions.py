@@ -30,6 +30,7 @@ from cases.models import (
 )
 from cases.selectors import api_token_id
 from insights.models import AppliedSuggestion
+from insights.models_themes import Theme
 from knowledge import services as knowledge_services
 from knowledge.models import Article, ArticleVersion, Category, Section
 from quality.models_coaching import CoachingGoal, CoachingSession
@@ -61,6 +62,7 @@ from tests.factories import (
     UserFactory,
     make_ticket,
 )
+from tests.insights.theme_desk import theme_in_use
 
 from .helpers import bring_to, token_client, url
 
@@ -184,6 +186,7 @@ BODIES = {
     ("quality-problem-follow-ups", "POST"): lambda w, role: {"follow_ups": [w["fu"].pk]},
     ("quality-problem-bulk-answers", "POST"): lambda w, role: {"message_es": "Arreglado"},
     ("insights-triage-accept", "POST"): lambda w, role: {"field": "priority", "value": "high"},
+    ("insights-theme", "PATCH"): lambda w, role: {"name": "Esperas"},
 }
 
 # fmt: off
@@ -350,12 +353,25 @@ MATRIX = [
     ("quality-problem-bulk-answers", "POST", "fixed", 401, 403, 403, 403, 202,  202),
     ("quality-problem-bulk-answer", "GET", "bulk", 401, 403, 403, 403, 200,    200),
     ("quality-problem-figures", "GET", "prob", 401, 403, 200,  200,    200,    200),
+    # insights' themes (docs/insights.md): every customer's words and scores, managers' figures
+    ("insights-themes",  "GET",   None,   401,  403,   403,    403,    200,    200),
+    ("insights-theme",   "PATCH", "theme", 401, 403,   403,    403,    200,    200),
     # insights' triage suggestions (docs/insights.md): any staff member, on a ticket they can
     # see. No model is trained here, so there is nothing to accept: 400 for whoever may ask.
     ("insights-triage",  "GET",   "A",    401,  403,   200,    404,    200,    200),
     ("insights-triage",  "GET",   "B",    401,  403,   404,    200,    200,    200),
     ("insights-triage-accept", "POST", "A", 401, 403,  400,    404,    400,    400),
     ("insights-triage-accept", "POST", "B", 401, 403,  404,    400,    400,    400),
+    # insights' similar solved cases: any staff member, on a ticket they can see (no index is
+    # trained here: an empty list)
+    ("insights-ticket-similar", "GET", "A", 401, 403,  200,    404,    200,    200),
+    ("insights-ticket-similar", "GET", "B", 401, 403,  404,    200,    200,    200),
+    # insights' mood of a ticket's customer: any staff member, on a ticket they can see (no
+    # model is trained here: no reading, and the reason why)
+    ("insights-ticket-sentiment", "GET", "A", 401, 403, 200,  404,    200,    200),
+    ("insights-ticket-sentiment", "GET", "B", 401, 403, 404,  200,    200,    200),
+    # insights' trained models and auto-apply rules: admins' (the models page's figures)
+    ("insights-models",  "GET",   None,   401,  403,   403,    403,    403,    200),
 ]
 SURVEY_ROUTES = {"survey-answer", "response-list", "follow-up-list", "follow-up-detail"}
 METRICS_ROUTES = {
@@ -380,7 +396,9 @@ KNOWLEDGE_ROUTES = {
     "knowledge-self-service",
 }
 QUALITY_ROUTES = {name for name, *_ in MATRIX if name.startswith("quality-")}
-TRIAGE_ROUTES = {"insights-triage", "insights-triage-accept"}
+THEME_ROUTES = {"insights-themes", "insights-theme"}
+TRIAGE_ROUTES = {"insights-triage", "insights-triage-accept", "insights-ticket-similar"}
+TRIAGE_ROUTES |= {"insights-ticket-sentiment"}  # a new ticket of A or B, too
 # fmt: on
 
 CASES = [
@@ -429,6 +447,7 @@ def snapshot():
         ProblemFollowUp.objects.count(),
         ProblemEvent.objects.count(),
         ProblemBulkAnswer.objects.count(),
+        list(Theme.objects.order_by("pk").values_list("pk", "name", "name_edited_by")),
         AppliedSuggestion.objects.count(),
     )
 
@@ -570,6 +589,8 @@ def target(world, name, obj):
         return knowledge_target(world, name, obj)
     if name in QUALITY_ROUTES:
         return quality_target(world, name, obj)
+    if name in THEME_ROUTES:  # a theme of a ready themes model
+        return reverse(f"insights-api:{name}", args=[theme_in_use().pk] if obj else [])
     if name in TRIAGE_ROUTES:  # a new ticket of team A or B
         owner = world["users"]["agent_a" if obj == "A" else "agent_b"]
         ticket = make_ticket(by=owner, team=world["team_a" if obj == "A" else "team_b"])
