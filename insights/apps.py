@@ -10,5 +10,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
+        import insights.training.themes  # noqa: F401 - registers its trainer
         from insights import receivers  # noqa: F401 - connects to cases' signals
         from insights.training import similar, triage  # noqa: F401 - register their trainers

@@ -150,3 +150,7 @@ class AppliedSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.field}={self.value}"
+
+
+# The themes' models live in their own file, part of this app all the same.
+from insights.models_themes import MentionSource, Theme, ThemeMention  # noqa: E402, F401

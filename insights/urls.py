@@ -3,6 +3,13 @@
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
 from insights import views_models, views_similar, views_triage
+from insights.views_themes import (
+    dashboard_section,
+    theme_detail,
+    theme_list,
+    theme_problem,
+    theme_rename,
+)
 
 app_name = "insights"
 
@@ -23,4 +30,13 @@ urlpatterns += [
     path("models/", views_models.models_page, name="models"),
     path("models/train/", views_models.train_now, name="train_now"),
     path("models/rules/", views_models.save_rules, name="save_rules"),
+]
+
+# what customers talk about: the managers' themes pages and the dashboard's section
+urlpatterns += [
+    path("themes/", theme_list, name="themes"),
+    path("themes/dashboard/", dashboard_section, name="themes_dashboard"),
+    path("themes/<int:pk>/", theme_detail, name="theme"),
+    path("themes/<int:pk>/name/", theme_rename, name="theme_rename"),
+    path("themes/<int:pk>/problem/", theme_problem, name="theme_problem"),
 ]

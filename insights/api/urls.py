@@ -3,6 +3,7 @@
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
 from insights.api import similar, triage
+from insights.api.themes import ThemeApi, ThemesApi
 
 app_name = "insights-api"
 
@@ -18,4 +19,10 @@ urlpatterns: list[object] = [
         similar.TicketSimilarApi.as_view(),
         name="insights-ticket-similar",
     ),
+]
+
+# what customers talk about (docs/insights.md, "Themes")
+urlpatterns += [
+    path("themes/", ThemesApi.as_view(), name="insights-themes"),
+    path("themes/<int:id>/", ThemeApi.as_view(), name="insights-theme"),
 ]

@@ -58,6 +58,11 @@ def train_model(*, kind: str, force: bool = False) -> TrainedModel:
             artifact=artifact,
             artifact_sha256=checksum,
         )
+        save_rows = getattr(trainer, "save_rows", None)
+        if status == ModelStatus.READY and save_rows is not None:
+            # A trainer that keeps rows beside its file (the themes' mentions) writes them
+            # with the record: no reader sees the one without the other.
+            save_rows(record)
     store.prune_artifacts(kind)
     store.forget()
     return record
