@@ -490,6 +490,7 @@ INSIGHTS_TRAIN_HOUR = env_int("INSIGHTS_TRAIN_HOUR", 3)  # local time, nightly
 INSIGHTS_RELOAD_SECONDS = env_float("INSIGHTS_RELOAD_SECONDS", 60.0)
 INSIGHTS_TRAIN_MAX_TICKETS = env_int("INSIGHTS_TRAIN_MAX_TICKETS", 200_000)  # the newest
 INSIGHTS_MIN_TICKETS = env_int("INSIGHTS_MIN_TICKETS", 100)  # labelled, before suggesting
+INSIGHTS_MIN_COMMENTS = env_int("INSIGHTS_MIN_COMMENTS", 60)  # clearly scored survey comments
 
 # --- Surveys (issue 3; every SURVEY_* comes from the environment variable of the same name) --
 # Resolved tickets close on their own after this many days without a customer reply.

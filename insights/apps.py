@@ -12,4 +12,4 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         import insights.training.themes  # noqa: F401 - registers its trainer
         from insights import receivers  # noqa: F401 - connects to cases' signals
-        from insights.training import similar, triage  # noqa: F401 - register their trainers
+        from insights.training import sentiment, similar, triage  # noqa: F401 - register their trainers

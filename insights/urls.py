@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
-from insights import views_models, views_similar, views_triage
+from insights import views_models, views_sentiment, views_similar, views_triage
 from insights.views_themes import (
     dashboard_section,
     theme_detail,
@@ -30,6 +30,12 @@ urlpatterns += [
     path("models/", views_models.models_page, name="models"),
     path("models/train/", views_models.train_now, name="train_now"),
     path("models/rules/", views_models.save_rules, name="save_rules"),
+    # the ticket page's mood panel (templates/cases/_ticket_panel.html loads it)
+    path(
+        "tickets/<int:pk>/sentiment/",
+        views_sentiment.ticket_sentiment,
+        name="ticket_sentiment",
+    ),
 ]
 
 # what customers talk about: the managers' themes pages and the dashboard's section

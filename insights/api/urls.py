@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
-from insights.api import similar, triage
+from insights.api import sentiment, similar, triage
 from insights.api.themes import ThemeApi, ThemesApi
 
 app_name = "insights-api"
@@ -18,6 +18,11 @@ urlpatterns: list[object] = [
         "tickets/<int:id>/similar/",
         similar.TicketSimilarApi.as_view(),
         name="insights-ticket-similar",
+    ),
+    path(
+        "tickets/<int:id>/sentiment/",
+        sentiment.TicketSentimentApi.as_view(),
+        name="insights-ticket-sentiment",
     ),
 ]
 

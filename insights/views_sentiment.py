@@ -1,0 +1,33 @@
+"""The ticket page's mood panel (a fragment cases' page loads by htmx): a warning when the
+customer sounds unhappy, with what they wrote that sounds most so; a quiet line otherwise;
+why there is no reading when there is none. Read-only."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from cases.models import Ticket
+from cases.selectors import tickets_visible_to
+from cases.views.workspace import staff_required
+from insights.sentiment import sentiment_state
+
+
+def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
+    return get_object_or_404(tickets_visible_to(request.user), pk=pk)
+
+
+@staff_required
+@require_GET
+def ticket_sentiment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel of an open ticket (nothing for one resolved, closed or merged)."""
+    ticket = _visible_ticket(request, pk)
+    response = render(
+        request,
+        "insights/_ticket_sentiment.html",
+        {"ticket": ticket, "state": sentiment_state(ticket)},
+    )
+    patch_cache_control(response, private=True, no_store=True)  # what this user may see
+    return response
