@@ -3,6 +3,7 @@
 from django.urls import path  # noqa: F401 - each feature adds its paths below
 
 from insights.api import sentiment, similar, triage
+from insights.api.models import ModelsApi
 from insights.api.themes import ThemeApi, ThemesApi
 
 app_name = "insights-api"
@@ -31,3 +32,6 @@ urlpatterns += [
     path("themes/", ThemesApi.as_view(), name="insights-themes"),
     path("themes/<int:id>/", ThemeApi.as_view(), name="insights-theme"),
 ]
+
+# the trained models and the auto-apply rules: admins' (the models page's figures)
+urlpatterns += [path("models/", ModelsApi.as_view(), name="insights-models")]

@@ -589,6 +589,8 @@ def target(world, name, obj):
         return knowledge_target(world, name, obj)
     if name in QUALITY_ROUTES:
         return quality_target(world, name, obj)
+    if name == "insights-models":  # the admins' models and rules: no object
+        return reverse("insights-api:insights-models")
     if name in THEME_ROUTES:  # a theme of a ready themes model
         return reverse(f"insights-api:{name}", args=[theme_in_use().pk] if obj else [])
     if name in TRIAGE_ROUTES:  # a new ticket of team A or B

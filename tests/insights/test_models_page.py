@@ -294,3 +294,35 @@ def test_the_last_30_days_counts_per_field(client, adrian, ana, ticket):
     assert _row(html, "counts-category").startswith("Category 2 1")
     assert _row(html, "counts-team").startswith("Team 0 0")
     assert _row(html, "counts-priority").startswith("Priority 0 1")
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_lists_the_trainings_with_their_quality_for_admins(adrian, marta):
+    from tests.api.helpers import token_client
+
+    in_use = _triage(trained_at=timezone.now() - timedelta(days=1))
+    failed = TrainedModel.objects.create(
+        kind=ModelKind.TRIAGE, status=ModelStatus.FAILED, message="MemoryError: out of memory"
+    )
+    AutoApplyRule.objects.create(field="team", enabled=True, threshold=Decimal("0.85"))
+    url = reverse("insights-api:insights-models")
+    assert token_client(marta).get(url).status_code == 403
+    response = token_client(adrian).get(url)
+    assert response.status_code == 200
+    body = response.json()
+    assert [(t["id"], t["status"], t["in_use"]) for t in body["trainings"]] == [
+        (failed.pk, "failed", False),
+        (in_use.pk, "ready", True),
+    ]
+    assert body["trainings"][1]["quality"] == QUALITY
+    assert body["trainings"][1]["documents"] == 160
+    assert body["trainings"][0]["message"] == "MemoryError: out of memory"
+    assert [(r["field"], r["enabled"], r["threshold"]) for r in body["auto_apply"]] == [
+        ("category", False, "0.90"),
+        ("team", True, "0.85"),
+        ("priority", False, "0.90"),
+    ]
+    assert body["auto_apply"][0]["updated_at"] is None
