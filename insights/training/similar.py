@@ -40,6 +40,9 @@ SOLVED = (Status.RESOLVED, Status.CLOSED)
 KEPT_TERMS = 30  # strongest terms kept per ticket
 MEASURED = 2_000  # hold-out tickets looked up when measuring
 SHOWN = 5  # the agent sees five
+# A term more tickets than this carry (a desk's "hola", "gracias") only adds to the tickets a
+# rarer term found: read in full, its postings would be most of a lookup's time at 1M tickets.
+COMMON_POSTINGS = 20_000
 BASELINE = "five random indexed tickets"
 
 
@@ -117,33 +120,54 @@ def query_vector(words: TfidfVectorizer, text: str) -> tuple[list[int], list[np.
 
 
 def nearest(
-    index: dict[str, Any], text: str, limit: int = SHOWN, exclude: int | None = None
+    index: dict[str, Any],
+    text: str,
+    limit: int = SHOWN,
+    exclude: int | None = None,
+    common: int = COMMON_POSTINGS,
 ) -> list[tuple[int, float]]:
     """The `limit` indexed tickets nearest `text`: (ticket id, similarity 0–1), nearest
-    first; `exclude` a ticket id never answered (the ticket itself). Reads only the
-    postings of the text's own terms."""
+    first; `exclude` a ticket id never answered (the ticket itself).
+
+    Reads only the postings of the text's own terms, and of a term more than `common`
+    tickets carry, only the tickets a rarer term of the text found (a binary search in its
+    sorted postings): a ticket that shares nothing but the commonest words with the text is
+    not a candidate (when the text has only common terms, all their postings are read)."""
     columns, weights = query_vector(index["vectorizer"], text)
     postings: sp.csc_matrix = index["postings"]
     ids: npt.NDArray[np.int64] = index["ticket_ids"]
     if not columns or limit <= 0:
         return []
+    indptr, indices, data = postings.indptr, postings.indices, postings.data
+    terms_by_size = sorted(
+        (int(indptr[c + 1] - indptr[c]), c, w) for c, w in zip(columns, weights, strict=True)
+    )
+    terms_by_size = [t for t in terms_by_size if t[0] > 0]
+    if not terms_by_size:
+        return []
+    rare = [t for t in terms_by_size if t[0] <= common] or terms_by_size
+    frequent = terms_by_size[len(rare) :]
     scores = np.zeros(postings.shape[0], dtype=np.float32)
     touched = []
-    for column, weight in zip(columns, weights, strict=True):
-        start, end = postings.indptr[column], postings.indptr[column + 1]
-        if start == end:
-            continue
-        rows = postings.indices[start:end]
-        scores[rows] += postings.data[start:end] * weight
+    for _size, column, weight in rare:
+        start, end = indptr[column], indptr[column + 1]
+        rows = indices[start:end]
+        scores[rows] += data[start:end] * weight
         touched.append(rows)
-    if not touched:
-        return []
     if len(touched) == 1:
         rows = touched[0]
     elif sum(len(t) for t in touched) * 16 > len(scores):
         rows = np.flatnonzero(scores)  # a scan beats sorting this many postings
     else:
         rows = np.unique(np.concatenate(touched))
+    for _size, column, weight in frequent:
+        start, end = indptr[column], indptr[column + 1]
+        carriers = indices[start:end]
+        at = np.searchsorted(carriers, rows)
+        inside = at < len(carriers)
+        hit = np.zeros(rows.shape, dtype=bool)
+        hit[inside] = carriers[at[inside]] == rows[inside]
+        scores[rows[hit]] += data[start:end][at[hit]] * weight
     if exclude is not None:
         rows = rows[ids[rows] != exclude]
     found = scores[rows]
