@@ -190,12 +190,14 @@ def _overall(period: Period, filters: Filters) -> Scores:
 
 
 def theme_answers(theme: Theme) -> Q:
-    """On SurveyResponse: the answers whose comment, or whose ticket's text, mentions it."""
-    comment = ThemeMention.objects.filter(theme=theme, response=OuterRef("pk"))
-    description = ThemeMention.objects.filter(
-        theme=theme, source=MentionSource.DESCRIPTION, ticket=OuterRef("ticket_id")
+    """On SurveyResponse: the answers whose comment, or whose ticket's text, mentions it. Two
+    uncorrelated `IN` subqueries, each read once (a correlated EXISTS per answer made SQLite
+    scan a theme's mentions for every answer)."""
+    comments = ThemeMention.objects.filter(theme=theme, source=MentionSource.COMMENT)
+    descriptions = ThemeMention.objects.filter(theme=theme, source=MentionSource.DESCRIPTION)
+    return Q(pk__in=comments.values("response_id")) | Q(
+        ticket_id__in=descriptions.values("ticket_id")
     )
-    return Q(Exists(comment)) | Q(Exists(description))
 
 
 def _counts(in_period: Q) -> dict[str, Count]:

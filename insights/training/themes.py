@@ -161,21 +161,23 @@ def coherence(components: npt.NDArray[Any], present: sp.csc_matrix) -> float:
     return round(sum(scores) / len(scores), 4) if scores else -1.0
 
 
-def candidates(documents: int) -> list[int]:
-    top = max(2, min(K_MAX, documents // TEXTS_PER_THEME))
+def candidates(documents: int, terms: int) -> list[int]:
+    """The numbers of themes to try: K_MIN…K_MAX, fewer with fewer texts (TEXTS_PER_THEME a
+    theme) or fewer distinct terms than that (NMF finds at most one theme per term)."""
+    top = max(2, min(K_MAX, documents // TEXTS_PER_THEME, terms))
     return list(range(min(K_MIN, top), top + 1))
 
 
 def choose_k(matrix: sp.csr_matrix) -> tuple[int, dict[str, float]]:
     """The most coherent number of themes (the smaller on a near tie), tried on an evenly
     spread sample of the texts."""
-    documents = matrix.shape[0]
+    documents, terms = matrix.shape
     step = max(1, documents // CHOICE_SAMPLE)
     sample = matrix[::step]
     present = (sample > 0).astype(np.float32).tocsc()
     scores = {
         k: coherence(factorise(sample, k, rough=True).components_, present)
-        for k in candidates(documents)
+        for k in candidates(documents, min(terms, sample.shape[0]))
     }
     best = max(scores.values())
     chosen = min(k for k, score in scores.items() if score >= best - NEAR_TIE)
@@ -234,6 +236,8 @@ class ThemesTrainer:
             matrix = words.fit_transform([reading.terms[i] for i in kept]).tocsr()
         except ValueError as empty:  # no term in enough texts: nothing shared to find
             raise TooLittleData(needed=minimum, have=0) from empty
+        if matrix.shape[1] < 2:  # one word shared by the texts: no themes to tell apart
+            raise TooLittleData(needed=minimum, have=0)
         k, tried = choose_k(matrix)
         model = factorise(matrix, k)
         weights = model.transform(matrix)

@@ -374,3 +374,13 @@ def test_agents_get_a_403_from_the_api(trained, ana):
     theme.refresh_from_db()
     assert theme.name == ""
     assert Ticket.objects.count() == 400
+
+
+def test_texts_that_all_say_the_same_give_too_little_data_not_a_failure(db):
+    theme_desk(tickets=200)
+    Ticket.objects.update(subject="Impresora", description="La impresora.")
+    SurveyResponse.objects.exclude(comment="").update(comment="Impresora, impresora.")
+    record = train_model(kind=ModelKind.THEMES)
+    assert record.status == ModelStatus.TOO_LITTLE_DATA
+    assert record.quality == {"needed": 100, "have": 0}
+    assert not Theme.objects.exists()
