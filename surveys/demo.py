@@ -1,6 +1,8 @@
 """The demo desk's survey history: answers to the surveys of resolved demo tickets, shaped
 like a real desk's (escalated, reopened and slow cases score lower), so the KPIs and the
-closed loop have something to show. Recorded as history: nothing is sent, nobody alerted."""
+closed loop have something to show; their comments come from a handful of themes that follow
+the case and its scores (COMMENTS), for the insights' themes and sentiment. Recorded as
+history: nothing is sent, nobody alerted."""
 
 import random
 from datetime import datetime, timedelta
@@ -19,43 +21,153 @@ RESPONSE_RATE = 0.45
 LEAVING_RESPONSE_RATE = 0.6  # of the surveys the others' rate leaves unanswered
 SEND_DELAY = timedelta(minutes=10)
 
+# What customers write in a survey's comment, by theme, in their language, by how the answer
+# went ("good": CSAT 4–5, "mixed": 3, "bad": 1–2). The theme follows the case (a reopened
+# case was not solved, a slow first answer is the wait, a refund's case its delay …), so a
+# theme carries the scores its cases got: waiting, unsolved cases and refund delays pull CSAT
+# down, kindness and quick solutions lift it.
 COMMENTS = {
     "es": {
-        "good": [
-            "Muy amables y rápidos, gracias.",
-            "Resolvieron todo en una sola llamada.",
-            "Excelente atención, muy clara la explicación.",
-            "La agente fue muy paciente conmigo.",
-        ],
-        "mixed": [
-            "Se resolvió, pero tardaron en responder.",
-            "Bien, aunque tuve que explicar el problema dos veces.",
-            "Correcto, nada especial.",
-        ],
-        "bad": [
-            "Tuve que llamar tres veces para que me solucionaran.",
-            "Me pasaron de un área a otra y nadie se hacía cargo.",
-            "El problema volvió a aparecer al día siguiente.",
-            "Demasiado tiempo de espera para algo sencillo.",
-        ],
+        "kindness": {
+            "good": [
+                "La agente fue muy amable y me explicó todo con claridad.",
+                "Excelente atención, muy clara la explicación.",
+                "La asesora fue muy paciente y amable conmigo.",
+                "Muy amables, me explicaron cada paso con paciencia.",
+            ],
+            "mixed": [
+                "La asesora fue amable, aunque el trámite fue largo.",
+                "Amables, pero la explicación no fue muy clara.",
+            ],
+        },
+        "quick": {
+            "good": [
+                "Resolvieron todo en una sola llamada, muy rápido.",
+                "Rápidos y eficientes, en minutos quedó listo.",
+                "Me solucionaron rápido, gracias.",
+            ],
+        },
+        "waiting": {
+            "mixed": [
+                "Se resolvió, pero tardaron en responder.",
+                "Bien, aunque esperé bastante la primera respuesta.",
+            ],
+            "bad": [
+                "Demasiado tiempo de espera para algo sencillo.",
+                "Esperé días para que alguien me respondiera.",
+                "Tardaron muchísimo en responder, una semana esperando.",
+            ],
+        },
+        "not_solved": {
+            "mixed": [
+                "Bien, aunque tuve que explicar el problema dos veces.",
+                "Al final se resolvió, pero tuve que repetir todo.",
+            ],
+            "bad": [
+                "Tuve que llamar tres veces y el problema sigue sin resolverse.",
+                "Me pasaron de un área a otra y nadie se hacía cargo.",
+                "El problema volvió a aparecer al día siguiente.",
+                "Tuve que repetir lo mismo a cada asesor y no lo solucionaron.",
+            ],
+        },
+        "refund": {
+            "mixed": [
+                "Aprobaron el reembolso, pero el dinero tardó en llegar.",
+                "Corrigieron la factura, aunque el reembolso demoró.",
+            ],
+            "bad": [
+                "Todavía espero el reembolso del dinero que me cobraron.",
+                "El reembolso tardó semanas, muy mal servicio.",
+                "Me cobraron dos veces y la devolución del dinero nunca llega.",
+            ],
+        },
+        "app_login": {
+            "mixed": [
+                "Me ayudaron, pero la app sigue fallando a veces.",
+                "Pude entrar a la cuenta, aunque la contraseña costó.",
+            ],
+            "bad": [
+                "La app sigue sin dejarme iniciar sesión.",
+                "Sigo sin poder entrar a mi cuenta, la contraseña no funciona.",
+                "La aplicación no funciona y nadie sabe por qué.",
+            ],
+        },
+        "delivery": {
+            "mixed": [
+                "El pedido llegó, pero varios días tarde.",
+                "Buena respuesta, aunque la entrega se demoró.",
+            ],
+            "bad": [
+                "El pedido llegó una semana tarde y nadie me avisó.",
+                "La transportadora nunca entregó el paquete a tiempo.",
+                "Mi pedido sigue sin llegar, pésimo envío.",
+            ],
+        },
     },
     "en": {
-        "good": [
-            "Quick and friendly, thank you.",
-            "Solved on the first call.",
-            "Great service, clear explanation.",
-        ],
-        "mixed": [
-            "It got solved, but the first answer took a while.",
-            "OK, although I had to explain it twice.",
-        ],
-        "bad": [
-            "I was passed from one team to another.",
-            "The problem came back the next day.",
-            "Far too long a wait for something simple.",
-        ],
+        "kindness": {
+            "good": [
+                "The agent was very kind and explained everything clearly.",
+                "Great service, clear explanation.",
+                "Friendly and patient, thank you.",
+            ],
+            "mixed": ["Friendly agent, although the process was long."],
+        },
+        "quick": {
+            "good": [
+                "Solved on the first call, very quick.",
+                "Quick and efficient, done in minutes.",
+            ],
+        },
+        "waiting": {
+            "mixed": ["It got solved, but the first answer took a while."],
+            "bad": [
+                "Far too long a wait for something simple.",
+                "I waited days for anyone to answer.",
+            ],
+        },
+        "not_solved": {
+            "mixed": ["OK, although I had to explain it twice."],
+            "bad": [
+                "I was passed from one team to another.",
+                "The problem came back the next day.",
+                "I had to repeat everything and it is still not solved.",
+            ],
+        },
+        "refund": {
+            "mixed": ["The refund was approved, but the money took a while."],
+            "bad": [
+                "I am still waiting for my refund.",
+                "The refund took weeks, very poor service.",
+            ],
+        },
+        "app_login": {
+            "mixed": ["They helped, but the app still fails sometimes."],
+            "bad": [
+                "The app still won't let me log in.",
+                "I still cannot get into my account, the password does not work.",
+            ],
+        },
+        "delivery": {
+            "mixed": ["The order arrived, but days late."],
+            "bad": [
+                "My order arrived a week late and nobody told me.",
+                "The courier never delivered on time.",
+            ],
+        },
     },
 }
+# The theme a case's category brings to its unhappy comments.
+CATEGORY_THEMES = {
+    "Facturación": "refund",
+    "Devoluciones": "refund",
+    "Envíos": "delivery",
+    "Acceso y contraseñas": "app_login",
+}
+# How many answers carry a comment, by how they went: the unhappy say more. Far more than on
+# a real desk (a third or so): the demo's hundred answers are all the insights' comment
+# models (themes, sentiment: INSIGHTS_MIN_COMMENTS clearly scored ones) have to learn from.
+COMMENT_SHARE = {"good": 0.8, "mixed": 0.85, "bad": 0.9}
 
 
 def _quality(rng: random.Random, ticket) -> float:
@@ -78,11 +190,44 @@ def _scale(rng: random.Random, q: float, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def _comment(rng: random.Random, language: str, q: float) -> str:
-    if rng.random() > 0.5:
+def _mood(csat: int) -> str:
+    return "good" if csat >= 4 else "mixed" if csat == 3 else "bad"
+
+
+def _themes(ticket, mood: str) -> dict[str, float]:
+    """The themes a comment on `ticket` may have, weighted by the facts of the case."""
+    if mood == "good":
+        return {"kindness": 3, "quick": 2}
+    weights = {"waiting": 1.0, "not_solved": 1.0}
+    if ticket.reopen_count or ticket.escalation_count:
+        weights["not_solved"] += 2
+    first_answer = ticket.first_response_at
+    if first_answer and first_answer - ticket.created_at > timedelta(hours=8):
+        weights["waiting"] += 3
+    category = ticket.category.name if ticket.category_id else ""
+    if category in CATEGORY_THEMES:
+        weights[CATEGORY_THEMES[category]] = 4
+    if mood == "mixed":
+        weights["kindness"] = 1
+    return weights
+
+
+def _comment(own: random.Random, ticket, language: str, csat: int) -> str:
+    """A comment for a `csat` answer on `ticket`, or none (COMMENT_SHARE), from a theme that
+    fits the case (`_themes`). `own` is a generator of the answer's own."""
+    mood = _mood(csat)
+    if own.random() >= COMMENT_SHARE[mood]:
         return ""
-    mood = "good" if q >= 0.7 else "mixed" if q >= 0.45 else "bad"
-    return rng.choice(COMMENTS.get(language, COMMENTS["es"])[mood])
+    themes = _themes(ticket, mood)
+    texts = COMMENTS.get(language, COMMENTS["es"])
+    theme = own.choices(list(themes), weights=list(themes.values()))[0]
+    return own.choice(texts[theme][mood])
+
+
+def _commenting(customer, ticket) -> random.Random:
+    """A generator of the answer's own for its comment, so the comment's draws leave the
+    scores of the other answers as they are."""
+    return random.Random(f"comment:{customer.email}:{ticket.created_at.isoformat()}")
 
 
 def _leaving(customer, ticket) -> random.Random:
@@ -107,7 +252,8 @@ def _before_leaving(customer, ticket, asked_ces: bool) -> tuple[int, int | None,
     own.random()  # the draw `_answer_before_leaving` may have made
     q = own.uniform(0.0, 0.45)
     ces = _scale(own, q, 1, 7) if asked_ces else None
-    return _scale(own, q, 1, 5), ces, _scale(own, q, 0, 10), _comment(own, customer.language, q)
+    csat = _scale(own, q, 1, 5)
+    return csat, ces, _scale(own, q, 0, 10), _comment(own, ticket, customer.language, csat)
 
 
 def _follow_up_status(answered_at: datetime, now: datetime) -> str:
@@ -129,7 +275,7 @@ def load_survey_history(*, seed: int, now: datetime | None = None) -> dict | Non
         TicketEvent.objects.filter(
             kind=EventKind.RESOLVED, ticket__status__in=[Status.RESOLVED, Status.CLOSED]
         )
-        .select_related("ticket", "ticket__customer", "ticket__team", "actor")
+        .select_related("ticket", "ticket__customer", "ticket__team", "ticket__category", "actor")
         .order_by("at", "id")
     ):
         latest_resolution[event.ticket_id] = event
@@ -156,7 +302,7 @@ def load_survey_history(*, seed: int, now: datetime | None = None) -> dict | Non
             csat = _scale(rng, q, 1, 5)
             ces = _scale(rng, q, 1, 7) if asked_everything else None
             nps = _scale(rng, q, 0, 10)
-            comment = _comment(rng, customer.language, q)
+            comment = _comment(_commenting(customer, ticket), ticket, customer.language, csat)
             if customer.churned_at is not None:
                 csat, ces, nps, comment = _before_leaving(customer, ticket, ces is not None)
             invitation = services.record_survey_history(

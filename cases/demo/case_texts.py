@@ -312,3 +312,58 @@ CASES = {
         ],
     },
 }
+
+# How customers say how pressing their case is, in their own words, by the priority the desk
+# gives it: the urgent ones that they cannot work, the low ones that there is no hurry. Not
+# every customer says so (URGENCY_SHARE), and now and then one of a normal case overstates it
+# with a pressing line — so the text tells the priority as a real desk's does, not always.
+URGENCY = {
+    "urgent": {
+        "es": [
+            "Es urgente: no puedo trabajar desde esta mañana.",
+            "Por favor, es urgente, todo el equipo está parado.",
+            "Necesito una solución inmediata, estamos completamente bloqueados.",
+            "Urgente: estamos perdiendo ventas cada hora que pasa.",
+            "Es una emergencia, no podemos atender a nuestros clientes.",
+            "Urgente, por favor: la operación está detenida.",
+        ],
+        "en": [
+            "This is urgent: we are completely blocked.",
+            "Urgent, please: production is down and the whole team is waiting.",
+            "We need this fixed immediately, we cannot work.",
+            "It's an emergency, we are losing sales every hour.",
+        ],
+    },
+    "high": {
+        "es": [
+            "Lo necesito resolver pronto, es importante para mí.",
+            "Por favor, atiéndanlo pronto: me está afectando bastante.",
+            "Es importante, tengo una entrega mañana y lo necesito.",
+            "Les agradezco la prioridad, me urge bastante.",
+            "Me está causando problemas, ojalá lo revisen pronto.",
+        ],
+        "en": [
+            "Please treat this as a priority, it is affecting my work.",
+            "I need this sorted soon, it's important.",
+            "It's quite pressing: I have a deadline tomorrow.",
+        ],
+    },
+    "low": {
+        "es": [
+            "No corre prisa, cuando puedas me cuentas.",
+            "Es solo una duda, sin afán.",
+            "Sin prisa, pregunto por curiosidad.",
+            "Cuando tengan tiempo me responden, gracias.",
+            "Tranquilos, no hay afán; es solo una consulta.",
+        ],
+        "en": [
+            "No rush, just wondering.",
+            "Whenever you have a moment, thanks.",
+            "Just curious, no hurry at all.",
+            "No rush at all, it's only a question.",
+        ],
+    },
+}
+URGENCY_SHARE = {"urgent": 0.9, "high": 0.85, "normal": 0.03, "low": 0.85}
+# The prefix some customers of an urgent case put on its subject.
+URGENT_SUBJECT = {"es": "URGENTE: ", "en": "URGENT: "}

@@ -156,6 +156,23 @@ CUSTOMER_NUDGE = {
     ],
     "en": ["Writing again because this is urgent, please help.", "Forgot to say: order {order}."],
 }
+# What an unhappy customer adds to a message on a case still open: how long they have waited
+# and how often they have written (the stories add it to some nudges, answers and reopenings).
+IMPATIENCE = {
+    "es": [
+        "Llevo una semana esperando y nadie me da una respuesta.",
+        "Es la tercera vez que escribo por lo mismo.",
+        "Ya perdí la paciencia, nadie me soluciona nada.",
+        "Sigo esperando, esto es una pésima atención.",
+        "Llevo días esperando y cada vez me piden lo mismo.",
+    ],
+    "en": [
+        "I have been waiting for a week and nobody has answered.",
+        "This is the third time I write about this.",
+        "I'm running out of patience, nobody is solving anything.",
+        "Still waiting, this is really poor service.",
+    ],
+}
 HANDOVER = {
     "es": [
         "Hola {name}, soy {agent} del equipo especializado. Tomé tu caso y estoy revisando el "

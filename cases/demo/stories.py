@@ -8,12 +8,13 @@ from typing import Any
 
 from .. import services
 from ..models import Channel, Customer, Priority, Status, Ticket, User
-from .case_texts import CASES, CITIES, PRODUCTS
+from .case_texts import CASES, CITIES, PRODUCTS, URGENCY, URGENCY_SHARE, URGENT_SUBJECT
 from .conversation_texts import (
     CUSTOMER_NUDGE,
     ESCALATION_REASONS,
     FIRST_REPLIES,
     HANDOVER,
+    IMPATIENCE,
     INFO_EXCHANGES,
     NOTES,
     REOPEN_BY_CUSTOMER,
@@ -156,6 +157,7 @@ class Story:
         self.subject = subject.format(**self.fields)
         self.subject = self.subject[0].upper() + self.subject[1:]
         self.description = description.format(**self.fields)
+        self._say_how_pressing()
         self.registrar = None if self.channel in SELF_SERVICE else rng.choice(world.agents[1])
         self.assignee: User | None = None
         if (
@@ -189,6 +191,23 @@ class Story:
             "nit": f"{rng.randint(100, 999)}.{rng.randint(100, 999)}-{rng.randint(1, 9)}",
         }
 
+    def _say_how_pressing(self) -> None:
+        """Most customers of an urgent, high or low case say how pressing it is in their own
+        words (case_texts.URGENCY), and a few of a normal one overstate it; an urgent subject
+        is sometimes shouted. Drawn from a generator of its own, so the rest of the demo's
+        stories stay as they were."""
+        own = own_random(self, "urgency")
+        if own.random() >= URGENCY_SHARE[self.priority]:
+            return
+        said = "high" if self.priority == Priority.NORMAL else str(self.priority)
+        phrase = own.choice(URGENCY[said][self.lang])
+        if own.random() < 0.3:
+            self.description = f"{phrase} {self.description}"
+        else:
+            self.description = f"{self.description} {phrase}"
+        if self.priority == Priority.URGENT and own.random() < 0.5:
+            self.subject = URGENT_SUBJECT[self.lang] + self.subject
+
     def _text(self, options, **extra) -> str:
         text = self.rng.choice(options) if isinstance(options, list) else options
         return text.format(name=self.first_name, **self.fields, **extra)
@@ -217,7 +236,12 @@ class Story:
             lambda t, at: services.add_reply(ticket=t, by=by, body=body, public=False, at=at),
         )
 
-    def _customer(self, minutes: float, body: str) -> None:
+    def _customer(self, minutes: float, body: str, impatience: float = 0.0) -> None:
+        """The customer writes `body`; with probability `impatience` they add how long they
+        have waited (IMPATIENCE), drawn from a generator of its own."""
+        own = own_random(self, f"impatience:{len(self.steps)}")
+        if own.random() < impatience:
+            body = f"{body} {own.choice(IMPATIENCE[self.lang])}"
         self._add(minutes, lambda t, at: services.add_customer_reply(ticket=t, body=body, at=at))
 
     def _escalate(self, minutes: float) -> None:
@@ -317,7 +341,7 @@ class Story:
 
     def _reopen(self, minutes: float) -> None:
         if self.rng.random() < 0.7:
-            self._customer(minutes, self._text(REOPEN_BY_CUSTOMER[self.lang]))
+            self._customer(minutes, self._text(REOPEN_BY_CUSTOMER[self.lang]), impatience=0.5)
         else:
             by, reason = self.handler, self.rng.choice(REOPEN_REASONS)
             self._add(
@@ -337,7 +361,8 @@ class Story:
         rng, outcome = self.rng, self.outcome
         if outcome == Status.NEW:
             if rng.random() < 0.2:
-                self._customer(rng.uniform(20, 600), self._text(CUSTOMER_NUDGE[self.lang]))
+                minutes = rng.uniform(20, 600)
+                self._customer(minutes, self._text(CUSTOMER_NUDGE[self.lang]), impatience=0.6)
             if self.assignee is None and rng.random() < 0.4:
                 self._assign(rng.uniform(5, 120))
             if self.assignee is not None and rng.random() < 0.3:
@@ -384,7 +409,10 @@ class Story:
         if rng.random() < 0.35:
             self._pending(rng.uniform(30, 60 * 12))
             if rng.random() < 0.85:
-                self._customer(rng.uniform(60, 60 * 48), self._text(self.answer))
+                # Still open at the end: the customer has had enough of it more often.
+                impatience = 0.5 if outcome == Status.OPEN else 0.15
+                answer = self._text(self.answer)
+                self._customer(rng.uniform(60, 60 * 48), answer, impatience=impatience)
             else:
                 self._resume(rng.uniform(60 * 24, 60 * 72))
         if outcome == Status.OPEN:
