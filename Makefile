@@ -78,6 +78,11 @@ bench: install  ## Survey delivery figures (tests/bench/README.md): embedded, th
 		echo "$(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS)  # PostgreSQL"; \
 		$(PY) tests/bench/bench_inbound.py $(INBOUND_BENCH_ARGS);; \
 	esac
+	env -u DATABASE_URL -u REDIS_URL $(PY) tests/bench/bench_insights.py --only sqlite $(INSIGHTS_BENCH_ARGS)
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) \
+		echo "$(PY) tests/bench/bench_insights.py --only postgres $(INSIGHTS_BENCH_ARGS)  # PostgreSQL"; \
+		$(PY) tests/bench/bench_insights.py --only postgres $(INSIGHTS_BENCH_ARGS);; \
+	esac
 
 .PHONY: bench-peer
 bench-peer: install  ## Pulso beside django-helpdesk over HTTP (tests/bench/README.md): installs the peer from PyPI into a scratch virtualenv (kept); PostgreSQL on 127.0.0.1:5432
