@@ -7,6 +7,7 @@ escalated ticket's team is the level it was raised to, not where it should have 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +37,17 @@ def ticket_text(subject: str, description: str) -> str:
     return f"{subject}\n{subject}\n{description}"
 
 
-def vectorizer() -> TfidfVectorizer:
+def vectorizer(analyzer: Callable[[Any], list[str]] = terms_and_pairs) -> TfidfVectorizer:
     return TfidfVectorizer(
-        analyzer=terms_and_pairs, min_df=2, max_df=0.6, sublinear_tf=True, max_features=200_000
+        analyzer=analyzer, min_df=2, max_df=0.6, sublinear_tf=True, max_features=200_000
     )
+
+
+def already_read(terms: list[str]) -> list[str]:
+    """The analyser of a vocabulary fitted on texts read beforehand: reading a text
+    (`terms_and_pairs`, ~0.5 ms) is most of a training's time, and each text is read once
+    instead of once per field measured and once more for the model."""
+    return terms
 
 
 def classifier() -> SGDClassifier:
@@ -87,9 +95,13 @@ class TriageTrainer:
         if not learnable:
             have = max(sum(v is not None for v in values) for values in history.labels.values())
             raise TooLittleData(needed=minimum, have=have)
-        quality = {field: self._measure(history, rows, field) for field, rows in learnable.items()}
-        words = vectorizer()
-        matrix = words.fit_transform(history.texts)
+        read = [terms_and_pairs(text) for text in history.texts]
+        quality = {
+            field: self._measure(history, read, rows, field) for field, rows in learnable.items()
+        }
+        words = vectorizer(already_read)
+        matrix = words.fit_transform(read)
+        words.analyzer = terms_and_pairs  # what the stored model reads a new ticket with
         models = {}
         for field, rows in learnable.items():
             model = classifier()
@@ -98,21 +110,23 @@ class TriageTrainer:
         payload = {"version": VERSION, "vectorizer": words, "classifiers": models}
         return Trained(payload=payload, documents=len(history.texts), quality={"fields": quality})
 
-    def _measure(self, history: History, rows: list[int], field: str) -> dict[str, Any]:
+    def _measure(
+        self, history: History, read: list[list[str]], rows: list[int], field: str
+    ) -> dict[str, Any]:
         """Train on the older 80 % of the labelled tickets, test on the newest 20 %."""
         cut = split_point(len(rows))
         older, newest = rows[:cut], rows[cut:]
         labels = history.labels[field]
         train_labels = [str(labels[i]) for i in older]
-        words = vectorizer()
+        words = vectorizer(already_read)
         model = classifier()
-        train_matrix = words.fit_transform([history.texts[i] for i in older])
+        train_matrix = words.fit_transform([read[i] for i in older])
         truth = [str(labels[i]) for i in newest]
         if len(set(train_labels)) < 2:
             predicted = [train_labels[0]] * len(truth)
         else:
             model.fit(train_matrix, train_labels)
-            predicted = list(model.predict(words.transform([history.texts[i] for i in newest])))
+            predicted = list(model.predict(words.transform([read[i] for i in newest])))
         result = scores(truth, predicted, commonest(train_labels))
         result["trained_on"] = len(older)
         result["values"] = len(set(train_labels))
