@@ -194,7 +194,9 @@ def seed_desk(args: argparse.Namespace) -> None:
     seeded = time.monotonic() - started
     rng = random.Random(f"{args.seed}-pressing")
     changed = []
-    rows = Ticket.objects.values_list("pk", "priority", "customer__language", "subject")
+    rows = Ticket.objects.order_by("pk").values_list(
+        "pk", "priority", "customer__language", "subject"
+    )
     for pk, priority, language, subject in rows.iterator(chunk_size=5000):
         language = language if language in ("es", "en") else "es"
         for says, chance in SAYS.get(priority, []):
@@ -243,7 +245,9 @@ def comment_answers(rng: random.Random) -> int:
 
     from surveys.models import SurveyResponse
 
-    rows = SurveyResponse.objects.values_list("pk", "csat", "ticket__customer__language")
+    rows = SurveyResponse.objects.order_by("pk").values_list(
+        "pk", "csat", "ticket__customer__language"
+    )
     changed = []
     for pk, csat, language in rows.iterator(chunk_size=5000):
         if rng.random() >= COMMENTED:
