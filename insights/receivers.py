@@ -15,11 +15,13 @@ from insights.tasks import auto_apply_ticket
 
 @receiver(ticket_registered, sender=Ticket, dispatch_uid="insights_auto_apply_new_ticket")
 def auto_apply_new_ticket(
-    sender: type[Ticket], ticket: Ticket, replay: bool = False, **kwargs: Any
+    sender: type[Ticket], ticket: Ticket, by: Any = None, replay: bool = False, **kwargs: Any
 ) -> None:
-    """A new ticket is read for the auto-apply rules once it is committed (never while
-    history is replayed, nor when no rule is switched on)."""
-    if replay or not any_enabled():
+    """A ticket a customer opened (e-mail, web form, portal) is read for the auto-apply rules
+    once it is committed. An agent who registers a ticket classifies it: what they chose, or
+    left for later, is theirs (the ticket page suggests). Never while history is replayed,
+    nor when no rule is switched on."""
+    if replay or by is not None or not any_enabled():
         return
     ticket_id = ticket.pk
     transaction.on_commit(lambda: auto_apply_ticket.delay(ticket_id))

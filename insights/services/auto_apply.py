@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.errors import CasesError
-from cases.models import Role, Status, Ticket, User
+from cases.models import EventKind, Role, Status, Ticket, TicketEvent, User
 from insights.models import AppliedSuggestion, AutoApplyRule, SuggestionOutcome, TriageField
 from insights.predict import suggest_for
 from insights.services.suggestions import apply_suggestion
@@ -122,6 +122,18 @@ def applied_counts(days: int = 30) -> dict[str, FieldCounts]:
     }
 
 
+def _changed_by_people(ticket: Ticket) -> set[str]:
+    """The triage fields someone classified by hand since the ticket came in: left alone."""
+    touched: set[str] = set()
+    events = TicketEvent.objects.filter(
+        ticket=ticket, kind=EventKind.CLASSIFIED, actor__isnull=False
+    ).values_list("data", flat=True)
+    for data in events:
+        changes = data.get("changes", {}) if isinstance(data, dict) else {}
+        touched.update(field for field in changes if field in TriageField.values)
+    return touched
+
+
 def apply_rules(ticket: Ticket) -> list[str]:
     """Apply the switched-on rules to `ticket`; answers the fields changed. Never raises for a
     ticket that can't be classified any more (closed, merged, gone): it is left alone."""
@@ -131,10 +143,12 @@ def apply_rules(ticket: Ticket) -> list[str]:
     current = Ticket.objects.filter(pk=ticket.pk).first()
     if current is None or current.status in _SETTLED:
         return []
+    touched = _changed_by_people(current)
     wanted = [
         s
         for s in suggest_for(current)
         if s.field in enabled
+        and s.field not in touched
         and not s.current
         and s.confidence >= float(enabled[s.field].threshold)
     ]

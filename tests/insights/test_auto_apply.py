@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cases.errors import ValidationError
 from cases.models import Channel, EventKind, Status, Ticket, TicketEvent
-from cases.services import register_ticket
+from cases.services import classify_ticket, register_ticket
 from cases.signals import replaying_history
 from insights.models import AppliedSuggestion, AutoApplyRule, ModelKind, SuggestionOutcome
 from insights.predict import suggest
@@ -77,14 +77,28 @@ def test_a_customers_new_ticket_gets_the_category_on_its_own(
 
 
 @pytest.mark.django_db
-def test_an_agents_new_ticket_is_read_too(desk, django_capture_on_commit_callbacks):
+def test_a_ticket_an_agent_registers_is_theirs_to_classify(
+    desk, django_capture_on_commit_callbacks
+):
     _rule("category", True, "0.50")
     agent = AgentFactory(teams=[desk.teams["Shipping"]])
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as queued:
         ticket = _register(by=agent)
+    assert queued == []
     ticket.refresh_from_db()
-    assert ticket.category == desk.categories["Billing"]
-    assert AppliedSuggestion.objects.get(ticket=ticket).outcome == SuggestionOutcome.AUTOMATIC
+    assert ticket.category is None
+    assert not AppliedSuggestion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_field_someone_classified_by_hand_is_left_alone(desk, marta):
+    ticket = _register()
+    classify_ticket(ticket=ticket, by=marta, category=desk.categories["Shipping"])
+    _rule("category", True, "0.50")
+    assert auto_apply.apply_rules(ticket) == []
+    ticket.refresh_from_db()
+    assert ticket.category == desk.categories["Shipping"]
+    assert not AppliedSuggestion.objects.exists()
 
 
 @pytest.mark.django_db

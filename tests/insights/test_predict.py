@@ -18,7 +18,9 @@ def test_no_model_no_suggestions():
 def test_planted_words_are_read_back_in_both_languages():
     desk = planted_desk(600, noise=0.05)
     train_model(kind=ModelKind.TRIAGE)
-    spanish = {s.field: s for s in suggest("Factura rectificativa", "El IVA de la factura, urgente")}
+    spanish = {
+        s.field: s for s in suggest("Factura rectificativa", "El IVA de la factura, urgente")
+    }
     assert spanish["category"].value == str(desk.categories["Billing"].pk)
     assert spanish["category"].label == "Billing"
     assert spanish["team"].value == str(desk.teams["Billing"].pk)
