@@ -44,6 +44,7 @@ def test_the_catalogues_contain_every_string_of_the_code(tmp_path):
         "metrics",
         "knowledge",
         "quality",
+        "insights",
         "config",
         "templates",
         "locale",
