@@ -92,7 +92,7 @@ lint: install  ## ruff, the dependency direction (import-linter), types (mypy), 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	VAR_DIR=$${VAR_DIR:-var} $(VENV)/bin/mypy config cases surveys metrics knowledge quality tests manage.py
+	VAR_DIR=$${VAR_DIR:-var} $(VENV)/bin/mypy config cases surveys metrics knowledge quality insights tests manage.py
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

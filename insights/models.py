@@ -153,4 +153,6 @@ class AppliedSuggestion(models.Model):
 
 
 # The themes' models live in their own file, part of this app all the same.
-from insights.models_themes import MentionSource, Theme, ThemeMention  # noqa: E402, F401
+from insights.models_themes import MentionSource as MentionSource  # noqa: E402
+from insights.models_themes import Theme as Theme  # noqa: E402
+from insights.models_themes import ThemeMention as ThemeMention  # noqa: E402

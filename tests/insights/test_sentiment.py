@@ -68,7 +68,7 @@ FILLER = {
 }
 
 
-def scores_for(label: str, rng: random.Random) -> dict[str, int | None]:
+def scores_for(label: str | None, rng: random.Random) -> dict[str, int | None]:
     if label == UNHAPPY:
         return rng.choice(
             [
@@ -118,7 +118,8 @@ def answered_comments(count: int, *, seed: int = 11, noise: float = 0.08) -> lis
         for i in range(count)
     )
     events = TicketEvent.objects.bulk_create(
-        TicketEvent(ticket=t, kind=EventKind.RESOLVED, at=t.resolved_at) for t in tickets
+        TicketEvent(ticket=t, kind=EventKind.RESOLVED, at=t.resolved_at or t.created_at)
+        for t in tickets
     )
     now = timezone.now()
     invitations, responses, follow_ups = [], [], []
@@ -145,7 +146,7 @@ def answered_comments(count: int, *, seed: int = 11, noise: float = 0.08) -> lis
             invitation,
             answer,
             source=Source.IMPORT,
-            at=invitation.sent_at + timedelta(minutes=3 + i % 5),
+            at=(invitation.sent_at or now) + timedelta(minutes=3 + i % 5),
             alerted=True,
         )
         responses.append(response)
@@ -168,7 +169,7 @@ def trained(db):
 def open_ticket(agent, team, description: str, *replies: str) -> Ticket:
     """An open ticket of `team`: the customer's description, an agent's answer, then the
     customer's `replies`."""
-    customer = CustomerFactory(email=f"{abs(hash(description))}@example.com")
+    customer = CustomerFactory.create(email=f"{abs(hash(description))}@example.com")
     ticket = make_ticket(by=agent, customer=customer, team=team, description=description)
     add_reply(ticket=ticket, by=agent, body="Lo estamos mirando, gracias por tu paciencia.")
     for body in replies:

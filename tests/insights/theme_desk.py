@@ -89,7 +89,8 @@ def theme_desk(
     rng.shuffle(answered)
     surveyed = made[: len(answered)]  # spread over every ticket topic: made is in topic order
     events = TicketEvent.objects.bulk_create(
-        TicketEvent(ticket=t, kind=EventKind.RESOLVED, at=t.resolved_at) for t in surveyed
+        TicketEvent(ticket=t, kind=EventKind.RESOLVED, at=t.resolved_at or t.created_at)
+        for t in surveyed
     )
     now = timezone.now()
     invitations = [
@@ -111,7 +112,7 @@ def theme_desk(
             invitation,
             answer,
             source=Source.IMPORT,
-            at=invitation.sent_at + timedelta(minutes=5),
+            at=(invitation.sent_at or now) + timedelta(minutes=5),
             alerted=True,
         )
         responses[kind].append(response)
