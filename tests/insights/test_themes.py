@@ -273,6 +273,8 @@ def test_a_problem_opened_from_a_theme_links_its_tickets(trained, client, marta)
     assert linked == {r.ticket_id for r in trained.responses["refund"]}
     assert problem.origin["kind"] == "theme" and problem.origin["theme"] == theme.pk
     assert problem.title.startswith(f"Theme: {theme.label}, ")
+    page = client.get(response["Location"]).content.decode()
+    assert f"Opened from what customers talk about: the theme “{theme.label}”" in page
 
 
 def test_the_dashboard_loads_the_section_with_its_query_string(trained, client, marta):
