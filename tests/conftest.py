@@ -11,6 +11,7 @@ from django.utils import translation
 
 from cases import publishing
 from cases.models import Role
+from insights import store as insights_store
 from tests.factories import (
     AgentFactory,
     CategoryFactory,
@@ -26,6 +27,7 @@ from tests.factories import (
 def _clear_cache():
     cache.clear()
     publishing.reset()  # a broker failure of an earlier test is not this one's
+    insights_store.forget()  # nor a text model an earlier test trained and this process loaded
     # A worker an earlier test ran in this process (whose thread may outlive it) marks the
     # process as inside a task, and every later `result.get()` would be refused.
     _set_task_join_will_block(False)

@@ -11,6 +11,8 @@ from cases import demo
 from cases.models import Customer, Ticket, User
 from cases.services.inbound import ingest_email
 from cases.services.notifications import issue_access_token
+from insights.models import Theme
+from insights.services.training import train_all
 from quality.models import Problem, Review
 from surveys import demo as survey_demo
 from surveys.models import FollowUp, InvitationStatus, SurveyInvitation
@@ -115,6 +117,8 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
     user = User.objects.get(username="agent")
     review = Review.objects.filter(status="completed").order_by("pk").first()
     problem = Problem.objects.get(status="fixed")
+    train_all()  # the ticket page's insights panels, the themes and the models pages
+    theme = Theme.objects.order_by("pk").first()
     problems: list[str] = []
 
     agent = Visitor(browser, live_server.url)
@@ -189,6 +193,8 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
         f"/quality/coaching/{user.pk}/",
         "/quality/problems/",
         f"/quality/problems/{problem.pk}/",
+        "/insights/themes/",
+        *([f"/insights/themes/{theme.pk}/"] if theme else []),
     ):
         manager.visit(path)
     manager.visit("/metrics/", wait_for="canvas")
@@ -212,6 +218,7 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, desk, 
         "/admin/cases/outboundemail/",
         f"/admin/cases/user/{user.pk}/password/",
         "/admin/password_change/",
+        "/insights/models/",
     ):
         admin.visit(path)
     problems += admin.close()
