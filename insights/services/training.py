@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -44,28 +46,53 @@ def train_model(*, kind: str, force: bool = False) -> TrainedModel:
         status, message = ModelStatus.FAILED, f"{type(error).__name__}: {error}"[:2000]
     else:
         artifact, checksum = store.write_artifact(kind, trained.payload)
-        documents, quality = trained.documents, trained.quality
-    with transaction.atomic():
+        documents, quality = trained.documents, _finite(trained.quality)
+    seconds = round(time.perf_counter() - started, 3)
+    try:
+        with transaction.atomic():
+            record = TrainedModel.objects.create(
+                kind=kind,
+                status=status,
+                trained_at=timezone.now(),
+                seconds=seconds,
+                documents=documents,
+                fingerprint=fingerprint,
+                quality=quality,
+                message=message,
+                artifact=artifact,
+                artifact_sha256=checksum,
+            )
+            save_rows = getattr(trainer, "save_rows", None)
+            if status == ModelStatus.READY and save_rows is not None:
+                # A trainer that keeps rows beside its file (the themes' mentions) writes them
+                # with the record: no reader sees the one without the other.
+                save_rows(record)
+    except Exception as error:  # not recorded: no file without its record, the model in use kept
+        logger.exception("recording the training of %s failed", kind)
+        if artifact:
+            (store.model_dir() / artifact).unlink(missing_ok=True)
         record = TrainedModel.objects.create(
             kind=kind,
-            status=status,
-            trained_at=timezone.now(),
-            seconds=round(time.perf_counter() - started, 3),
-            documents=documents,
+            status=ModelStatus.FAILED,
+            seconds=seconds,
             fingerprint=fingerprint,
-            quality=quality,
-            message=message,
-            artifact=artifact,
-            artifact_sha256=checksum,
+            message=f"{type(error).__name__}: {error}"[:2000],
         )
-        save_rows = getattr(trainer, "save_rows", None)
-        if status == ModelStatus.READY and save_rows is not None:
-            # A trainer that keeps rows beside its file (the themes' mentions) writes them
-            # with the record: no reader sees the one without the other.
-            save_rows(record)
     store.prune_artifacts(kind)
     store.forget()
     return record
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite figure as None: JSON has no such numbers (the
+    database refuses them), and a figure that isn't one is better shown as missing."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _unchanged(last: TrainedModel, fingerprint: str) -> bool:

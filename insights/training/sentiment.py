@@ -71,7 +71,13 @@ def _comments() -> Any:
 class SentimentTrainer:
     def fingerprint(self) -> str:
         figures = _comments().aggregate(n=Count("pk"), last=Max("pk"), newest=Max("answered_at"))
-        return digest(VERSION, settings.INSIGHTS_TRAIN_MAX_TICKETS, *figures.values())
+        # The minimum too: a desk told "too little history" trains once an admin lowers it.
+        return digest(
+            VERSION,
+            settings.INSIGHTS_TRAIN_MAX_TICKETS,
+            settings.INSIGHTS_MIN_COMMENTS,
+            *figures.values(),
+        )
 
     def history(self) -> History:
         rows = list(
@@ -96,10 +102,14 @@ class SentimentTrainer:
         cut = split_point(have) if have else 0
         if have < minimum or len(set(history.labels[:cut])) < 2:
             raise TooLittleData(needed=minimum, have=have)
-        quality = self._measure(history, cut)
         words = vectorizer()
+        try:
+            quality = self._measure(history, cut)
+            matrix = words.fit_transform(history.texts)
+        except ValueError:  # too few comments, or too few shared words, for min_df and max_df
+            raise TooLittleData(needed=minimum, have=have) from None
         model = classifier()
-        model.fit(words.fit_transform(history.texts), history.labels)
+        model.fit(matrix, history.labels)
         payload = {"version": VERSION, "vectorizer": words, "classifier": model}
         return Trained(payload=payload, documents=have, quality=quality)
 

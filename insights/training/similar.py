@@ -192,7 +192,14 @@ class SimilarTrainer:
 
     def fingerprint(self) -> str:
         figures = self.solved().aggregate(n=Count("pk"), newest=Max("updated_at"), last=Max("pk"))
-        return digest(VERSION, KEPT_TERMS, settings.INSIGHTS_TRAIN_MAX_TICKETS, *figures.values())
+        # The minimum too: a desk told "too little history" trains once an admin lowers it.
+        return digest(
+            VERSION,
+            KEPT_TERMS,
+            settings.INSIGHTS_TRAIN_MAX_TICKETS,
+            settings.INSIGHTS_MIN_TICKETS,
+            *figures.values(),
+        )
 
     def history(self) -> History:
         rows = list(

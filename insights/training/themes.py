@@ -195,8 +195,13 @@ class ThemesTrainer:
         comments = SurveyResponse.objects.exclude(comment="").aggregate(
             n=Count("pk"), last=Max("pk"), newest=Max("answered_at")
         )
+        # The minimum too: a desk told "too little history" trains once an admin lowers it.
         return digest(
-            VERSION, settings.INSIGHTS_TRAIN_MAX_TICKETS, *tickets.values(), *comments.values()
+            VERSION,
+            settings.INSIGHTS_TRAIN_MAX_TICKETS,
+            settings.INSIGHTS_MIN_TICKETS,
+            *tickets.values(),
+            *comments.values(),
         )
 
     def texts(self) -> list[Text]:
@@ -242,6 +247,11 @@ class ThemesTrainer:
         model = factorise(matrix, k)
         weights = model.transform(matrix)
         components = model.components_
+        finite = np.isfinite(model.reconstruction_err_) and np.isfinite(components).all()
+        if not (finite and np.isfinite(weights).all()):
+            # A handful of texts NMF can't split (its error and weights come out NaN): no
+            # themes to tell apart, as above.
+            raise TooLittleData(needed=minimum, have=0)
         vocabulary = words.get_feature_names_out()
         order = self._order(weights)
         themes = [

@@ -60,7 +60,13 @@ def classifier() -> SGDClassifier:
 class TriageTrainer:
     def fingerprint(self) -> str:
         figures = Ticket.objects.aggregate(n=Count("pk"), newest=Max("updated_at"), last=Max("pk"))
-        return digest(VERSION, settings.INSIGHTS_TRAIN_MAX_TICKETS, *figures.values())
+        # The minimum too: a desk told "too little history" trains once an admin lowers it.
+        return digest(
+            VERSION,
+            settings.INSIGHTS_TRAIN_MAX_TICKETS,
+            settings.INSIGHTS_MIN_TICKETS,
+            *figures.values(),
+        )
 
     def history(self) -> History:
         rows = list(
@@ -96,11 +102,15 @@ class TriageTrainer:
             have = max(sum(v is not None for v in values) for values in history.labels.values())
             raise TooLittleData(needed=minimum, have=have)
         read = [terms_and_pairs(text) for text in history.texts]
-        quality = {
-            field: self._measure(history, read, rows, field) for field, rows in learnable.items()
-        }
-        words = vectorizer(already_read)
-        matrix = words.fit_transform(read)
+        try:
+            quality = {
+                field: self._measure(history, read, rows, field)
+                for field, rows in learnable.items()
+            }
+            words = vectorizer(already_read)
+            matrix = words.fit_transform(read)
+        except ValueError:  # too few texts, or too few shared words, for min_df and max_df
+            raise TooLittleData(needed=minimum, have=max(map(len, learnable.values()))) from None
         words.analyzer = terms_and_pairs  # what the stored model reads a new ticket with
         models = {}
         for field, rows in learnable.items():
