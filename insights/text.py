@@ -70,8 +70,9 @@ def _stem(word: str, language: str) -> str:
     return fold(_STEMMERS[language].stemWord(word))
 
 
-def terms(text: str) -> list[str]:
-    """The text's stemmed, folded content words, in order (repeats kept: they count)."""
+def terms_as_written(text: str) -> list[tuple[str, str]]:
+    """Each content word of the text, in order, as (its stem, the word as written in lower
+    case): the stem for the models, the word for the people who read a theme's top words."""
     words = [w.lower() for w in _WORD.findall(text[:MAX_CHARACTERS])]
     language = guess_language(words)
     stop = STOP_WORDS[language]
@@ -79,8 +80,13 @@ def terms(text: str) -> list[str]:
     for word in words:
         stem = _stem(word, language)
         if fold(word) not in stop and len(stem) > 1:
-            found.append(stem)
+            found.append((stem, word))
     return found
+
+
+def terms(text: str) -> list[str]:
+    """The text's stemmed, folded content words, in order (repeats kept: they count)."""
+    return [stem for stem, _word in terms_as_written(text)]
 
 
 def terms_and_pairs(text: str) -> list[str]:

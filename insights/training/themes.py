@@ -40,7 +40,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from cases.models import Status, Ticket
 from insights.models import ModelKind, TrainedModel
 from insights.services.themes import save_training
-from insights.text import _WORD, MAX_CHARACTERS, STOP_WORDS, _stem, fold, guess_language
+from insights.text import terms_as_written
 from insights.training import TooLittleData, Trained, digest, register
 from surveys.models import SurveyResponse
 
@@ -86,16 +86,10 @@ def read(texts: Iterable[str]) -> Reading:
     """`insights.text.terms` of each text, noting the word each stem was written as."""
     reading = Reading(terms=[])
     for text in texts:
-        words = [w.lower() for w in _WORD.findall(text[:MAX_CHARACTERS])]
-        language = guess_language(words)
-        stop = STOP_WORDS[language]
-        found = []
-        for word in words:
-            stem = _stem(word, language)
-            if fold(word) not in stop and len(stem) > 1:
-                found.append(stem)
-                reading.surfaces[stem][word] += 1
-        reading.terms.append(found)
+        found = terms_as_written(text)
+        for stem, word in found:
+            reading.surfaces[stem][word] += 1
+        reading.terms.append([stem for stem, _word in found])
     return reading
 
 
