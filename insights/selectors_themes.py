@@ -266,7 +266,8 @@ def themes_report(period: Period, filters: Filters | None = None) -> ThemesRepor
     report.overall = _overall(period, filters)
     report.overall_before = _overall(period.previous(), filters)
     mentions = mention_counts(training, period, filters)
-    for theme in Theme.objects.filter(training=training).order_by("number"):
+    themes = Theme.objects.filter(training=training).select_related("name_edited_by")
+    for theme in themes.order_by("number"):
         now, before = theme_scores(theme, period, filters)
         counted = mentions.get(theme.pk, (0, 0))
         report.rows.append(
