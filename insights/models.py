@@ -58,6 +58,23 @@ class TrainedModel(models.Model):
         return f"{self.get_kind_display()} {self.trained_at:%Y-%m-%d %H:%M}"
 
 
+class TrainingLease(models.Model):
+    """Who is training a kind now, until when: the nightly beat and an admin's "Train now"
+    (or two hosts' workers) never learn the same kind at once. A lease past `until` is free
+    (a worker that died holding it)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ModelKind.choices, primary_key=True)
+    holder = models.CharField(_("holder"), max_length=32, blank=True)
+    until = models.DateTimeField(_("held until"))
+
+    class Meta:
+        verbose_name = _("training lease")
+        verbose_name_plural = _("training leases")
+
+    def __str__(self) -> str:
+        return f"{self.kind} until {self.until:%Y-%m-%d %H:%M}"
+
+
 class TriageField(models.TextChoices):
     CATEGORY = "category", _("Category")
     TEAM = "team", _("Team")

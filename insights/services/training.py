@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,33 @@ from django.db import transaction
 from django.utils import timezone
 
 from insights import store
-from insights.models import ModelKind, ModelStatus, TrainedModel
+from insights.models import ModelKind, ModelStatus, TrainedModel, TrainingLease
 from insights.training import TRAINERS, TooLittleData
 
 logger = logging.getLogger(__name__)
+
+# Longer than any training (two minutes at 100 000 tickets, tests/bench/README.md): a lease
+# still held past it belongs to a worker that died.
+LEASE = timedelta(minutes=30)
+
+
+class TrainingInProgress(Exception):
+    """Another process is training this kind right now, and there is no earlier training."""
+
+
+def _take_lease(kind: str) -> str | None:
+    """A token if this process may train `kind` now, None if another holds it."""
+    now = timezone.now()
+    TrainingLease.objects.get_or_create(kind=kind, defaults={"until": now - timedelta(seconds=1)})
+    token = secrets.token_hex(8)
+    taken = TrainingLease.objects.filter(kind=kind, until__lte=now).update(
+        holder=token, until=now + LEASE
+    )
+    return token if taken else None
+
+
+def _give_back(kind: str, token: str) -> None:
+    TrainingLease.objects.filter(kind=kind, holder=token).update(until=timezone.now())
 
 
 def train_model(*, kind: str, force: bool = False) -> TrainedModel:
@@ -30,6 +54,18 @@ def train_model(*, kind: str, force: bool = False) -> TrainedModel:
     last = TrainedModel.objects.filter(kind=kind).order_by("-trained_at", "-pk").first()
     if not force and last is not None and _unchanged(last, fingerprint):
         return last
+    token = _take_lease(kind)
+    if token is None:  # another worker is learning it: its training will be the new one
+        if last is None:
+            raise TrainingInProgress(kind)
+        return last
+    try:
+        return _train(kind, trainer, fingerprint)
+    finally:
+        _give_back(kind, token)
+
+
+def _train(kind: str, trainer: Any, fingerprint: str) -> TrainedModel:
     started = time.perf_counter()
     status, message, artifact, checksum, documents = ModelStatus.READY, "", "", "", 0
     quality: dict[str, object] = {}
@@ -102,8 +138,20 @@ def _unchanged(last: TrainedModel, fingerprint: str) -> bool:
 
 
 def train_all(*, force: bool = False) -> list[TrainedModel]:
-    """Every kind this installation has a trainer for, one after the other."""
-    return [train_model(kind=kind, force=force) for kind in ModelKind.values if kind in TRAINERS]
+    """Every kind this installation has a trainer for, one after the other (a kind another
+    process is training for the first time is left to it)."""
+    return train_each([kind for kind in ModelKind.values if kind in TRAINERS], force=force)
+
+
+def train_each(kinds: list[str], *, force: bool = False) -> list[TrainedModel]:
+    """`train_model` of each kind, skipping one another process is training first."""
+    records = []
+    for kind in kinds:
+        try:
+            records.append(train_model(kind=kind, force=force))
+        except TrainingInProgress:
+            logger.info("%s is being trained by another process", kind)
+    return records
 
 
 def kinds_due(now: datetime | None = None) -> list[str]:
@@ -128,7 +176,7 @@ def kinds_due(now: datetime | None = None) -> list[str]:
 
 
 def train_due(now: datetime | None = None) -> list[TrainedModel]:
-    return [train_model(kind=kind) for kind in kinds_due(now)]
+    return train_each(kinds_due(now))
 
 
 def never_trained() -> list[str]:

@@ -222,6 +222,22 @@ def test_train_now_queues_a_training_once_in_a_while(client, adrian):
 
 
 @pytest.mark.django_db
+def test_train_now_without_the_cache_still_queues(client, adrian, monkeypatch):
+    """Redis away (docs/reliability.md): the guard against double clicks is skipped, not a 500."""
+    planted_desk(150, noise=0.05)
+    client.force_login(adrian)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache unavailable")
+
+    monkeypatch.setattr(views_models.cache, "add", down)
+    response = client.post(TRAIN, follow=True)
+    assert response.status_code == 200
+    assert "Training queued." in response.content.decode()
+    assert TrainedModel.objects.filter(kind=ModelKind.TRIAGE, status=ModelStatus.READY).exists()
+
+
+@pytest.mark.django_db
 def test_train_now_is_post_only(client, adrian):
     client.force_login(adrian)
     assert client.get(TRAIN).status_code == 405

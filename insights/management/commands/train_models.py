@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from insights.models import ModelKind, ModelStatus
-from insights.services.training import never_trained, train_all, train_model
+from insights.services.training import never_trained, train_all, train_each
 from insights.training import TRAINERS
 
 
@@ -27,9 +27,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_missing"]:
-            records = [train_model(kind=kind) for kind in never_trained()]
+            records = train_each(never_trained())
         elif options["kind"]:
-            records = [train_model(kind=options["kind"], force=options["force"])]
+            records = train_each([options["kind"]], force=options["force"])
         else:
             records = train_all(force=options["force"])
         for record in records:
