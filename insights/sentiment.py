@@ -68,9 +68,9 @@ def _model() -> tuple[TrainedModel, Any] | None:
 
 def read_mood(messages: list[str], model: TrainedModel, payload: Any) -> Mood | None:
     """The mood of the newest `MESSAGES_READ` of `messages` (oldest first); None when none of
-    them holds a word the model knows. Each newer message weighs twice the one before, and a
-    message of which the model knows fewer than `FULL_EVIDENCE` terms (words and pairs) less:
-    a lone known word is scant evidence of a mood."""
+    them holds a word the model knows. Each newer message weighs twice the one before, and the
+    reading of a message of which the model knows fewer than `FULL_EVIDENCE` terms (words and
+    pairs) is drawn towards undecided: a lone known word is scant evidence of a mood."""
     newest = messages[-MESSAGES_READ:]
     matrix = payload["vectorizer"].transform(newest)
     classifier = payload["classifier"]
@@ -79,13 +79,18 @@ def read_mood(messages: list[str], model: TrainedModel, payload: Any) -> Mood | 
     total = weights = 0.0
     worst: tuple[float, str] | None = None
     for position, (message, probability) in enumerate(zip(newest, probabilities, strict=True)):
-        if matrix[position].nnz == 0:  # no word the model knows: it says nothing
+        known = matrix[position].nnz
+        if known == 0:  # no word the model knows: it says nothing
             continue
-        weight = 2.0**position * min(matrix[position].nnz, FULL_EVIDENCE) / FULL_EVIDENCE
-        total += weight * float(probability)
+        # A reading on few known terms is drawn towards undecided (0.5): two words the model
+        # half knows must not be enough to call a customer unhappy.
+        evidence = min(known, FULL_EVIDENCE) / FULL_EVIDENCE
+        reading = 0.5 + (float(probability) - 0.5) * evidence
+        weight = 2.0**position
+        total += weight * reading
         weights += weight
-        if worst is None or probability > worst[0]:
-            worst = (float(probability), message)
+        if worst is None or reading > worst[0]:
+            worst = (reading, message)
     if worst is None:
         return None
     excerpt = Truncator(" ".join(worst[1].split())).words(EXCERPT_WORDS)

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from cases.models import Channel, Customer, EventKind, Status, Team, Ticket, TicketEvent
 from cases.services import add_customer_reply, add_reply
+from insights import store
 from insights.models import ModelKind, ModelStatus, TrainedModel
-from insights.sentiment import UNHAPPY_AT, customer_messages, ticket_mood
+from insights.sentiment import UNHAPPY_AT, customer_messages, read_mood, ticket_mood
 from insights.services.training import train_model
 from insights.training.sentiment import HAPPY, UNHAPPY, label_of
 from surveys.models import FollowUp, Source, SurveyInvitation, SurveyResponse
@@ -281,6 +282,19 @@ def test_a_thankful_customer_does_not(trained, ana, team_n1):
     ticket = open_ticket(ana, team_n1, "The parcel, my account.", "Great help, thanks, very quick")
     mood = ticket_mood(ticket)
     assert mood is not None and mood.unhappy_probability < UNHAPPY_AT and mood.label == "calm"
+
+
+def test_one_known_word_is_not_enough_to_call_a_customer_unhappy(trained, ana, team_n1):
+    """The walkthrough's calm customers flagged on a word or two: a reading on few known
+    terms is drawn towards undecided."""
+    model, payload = store.load(ModelKind.SENTIMENT)
+    lone = read_mood(["Esperando."], model, payload)
+    full = read_mood(
+        ["Llevo una semana esperando, nadie me responde, qué desastre"], model, payload
+    )
+    assert lone is not None and full is not None
+    assert lone.label == "calm" and 0.5 <= lone.unhappy_probability < UNHAPPY_AT
+    assert full.label == "unhappy" and full.unhappy_probability > lone.unhappy_probability
 
 
 def test_the_newest_messages_weigh_most(trained, ana, team_n1):
