@@ -289,9 +289,8 @@ def test_one_known_word_is_not_enough_to_call_a_customer_unhappy(trained, ana, t
     terms is drawn towards undecided."""
     model, payload = store.load(ModelKind.SENTIMENT)
     lone = read_mood(["Esperando."], model, payload)
-    full = read_mood(
-        ["Llevo una semana esperando, nadie me responde, qué desastre"], model, payload
-    )
+    said = "Llevo una semana esperando, nadie me responde, qué desastre"
+    full = read_mood([said], model, payload)
     assert lone is not None and full is not None
     assert lone.label == "calm" and 0.5 <= lone.unhappy_probability < UNHAPPY_AT
     assert full.label == "unhappy" and full.unhappy_probability > lone.unhappy_probability
