@@ -30,7 +30,9 @@ MEANINGFUL = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
+# Letters only; a word glued to a number by a dash or slash is part of a reference or a code
+# (`PED-1042`, `FE/2291`, `AX12`), not something a customer says.
+_WORD = re.compile(r"\b[^\W\d_]{2,}\b(?![-/]?\d)")
 _STEMMERS = {
     "es": snowballstemmer.stemmer("spanish"),
     "en": snowballstemmer.stemmer("english"),
@@ -79,7 +81,9 @@ def terms_as_written(text: str) -> list[tuple[str, str]]:
     found = []
     for word in words:
         stem = _stem(word, language)
-        if fold(word) not in stop and len(stem) > 1:
+        # Two letters say something only when they are a word of meaning (`no`); else they
+        # are units and initials (`kg`, `bt`).
+        if fold(word) not in stop and len(stem) > 1 and (len(word) > 2 or word in MEANINGFUL):
             found.append((stem, word))
     return found
 

@@ -35,3 +35,14 @@ def test_pairs_join_neighbours():
 def test_a_huge_or_empty_text_is_read_without_error():
     assert terms("") == []
     assert len(terms("factura " * 100_000)) <= 20_000
+
+
+def test_references_codes_and_units_are_not_words():
+    """The walkthrough's themes showed `ped`, `fe`, `ax`, `kg` from PED-1042, FE/2291…"""
+    assert terms("Pedido PED-1042, factura FE/2291, código AX12, pesa 5 kg") == [
+        "ped",
+        "factur",
+        "codig",
+        "pes",
+    ]
+    assert terms("no") == ["no"]
