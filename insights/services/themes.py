@@ -18,7 +18,7 @@ from cases.selectors import tickets_visible_to
 from insights.models import ModelKind, ModelStatus, TrainedModel
 from insights.models_themes import NAME_MAX, Theme, ThemeMention
 from metrics.kpis import Period
-from quality.models_problems import Problem
+from quality.models_problems import Problem, ProblemStatus
 from quality.services.problems import LINK_MAX, open_problem
 
 BATCH = 5_000  # mention rows per INSERT
@@ -173,6 +173,28 @@ def open_theme_problem(*, theme: Theme, by: User, period: Period) -> Problem:
     """A problem (quality's, origin "theme") titled after the theme, with the period's tickets
     that mention it linked. Managers and admins."""
     _require_manager(by)
+    origin = {
+        "kind": "theme",
+        "theme": theme.pk,
+        "name": theme.label[:100],
+        "from": period.start_date.isoformat(),
+        "to": period.end_date.isoformat(),
+    }
+    # A second click (or a colleague) on the same theme and period: the problem already
+    # opened for it, not a duplicate with the same tickets.
+    opened = (
+        Problem.objects.filter(
+            origin__kind="theme",
+            origin__theme=theme.pk,
+            origin__from=origin["from"],
+            origin__to=origin["to"],
+        )
+        .exclude(status=ProblemStatus.FIXED)
+        .order_by("pk")
+        .first()
+    )
+    if opened is not None:
+        return opened
     last = period.end_date - timedelta(days=1)
     title = _("Theme: %(name)s, %(start)s – %(end)s") % {
         "name": theme.label,
@@ -185,11 +207,5 @@ def open_theme_problem(*, theme: Theme, by: User, period: Period) -> Problem:
         title=title[:200],
         description=description,
         ticket_ids=problem_ticket_ids(theme=theme, by=by, period=period),
-        origin={
-            "kind": "theme",
-            "theme": theme.pk,
-            "name": theme.label[:100],
-            "from": period.start_date.isoformat(),
-            "to": period.end_date.isoformat(),
-        },
+        origin=origin,
     )

@@ -275,6 +275,9 @@ def test_a_problem_opened_from_a_theme_links_its_tickets(trained, client, marta)
     assert problem.title.startswith(f"Theme: {theme.label}, ")
     page = client.get(response["Location"]).content.decode()
     assert f"Opened from what customers talk about: the theme “{theme.label}”" in page
+    # A second click on the same theme and period leads to the same problem.
+    again = client.post(reverse("insights:theme_problem", args=[theme.pk]), {})
+    assert again["Location"] == response["Location"] and Problem.objects.count() == 1
 
 
 def test_the_dashboard_loads_the_section_with_its_query_string(trained, client, marta):
