@@ -79,12 +79,12 @@ def test_a_figure_that_is_not_a_number_is_stored_as_missing(monkeypatch, model_d
         made = trainer()
         train = made.train
 
-        def with_nan():  # type: ignore[no-untyped-def]
+        def with_nan():
             trained = train()
             trained.quality["odd"] = float("nan")
             return trained
 
-        made.train = with_nan  # type: ignore[method-assign]
+        made.train = with_nan
         return made
 
     monkeypatch.setitem(TRAINERS, ModelKind.TRIAGE, broken)
@@ -106,7 +106,7 @@ def test_a_training_that_cannot_be_recorded_is_a_failure_and_leaves_no_file(monk
         def save_rows(record: TrainedModel) -> None:
             raise RuntimeError("the database said no")
 
-        made.save_rows = save_rows  # type: ignore[attr-defined]
+        made.save_rows = save_rows
         return made
 
     monkeypatch.setitem(TRAINERS, ModelKind.TRIAGE, refusing)
