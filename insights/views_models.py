@@ -98,9 +98,10 @@ def _figure(value: Any) -> str:
 
 
 def _flatten(quality: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """A quality dict's figures as (key, value), nested keys joined with dots."""
+    """A quality dict's figures as (key, value), nested keys joined with dots, in key order
+    (PostgreSQL's JSON keeps its own order, not the one they were written in)."""
     found: list[tuple[str, str]] = []
-    for key, value in quality.items():
+    for key, value in sorted(quality.items()):
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             found.extend(_flatten(value, f"{name}."))
