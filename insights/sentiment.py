@@ -15,6 +15,7 @@ from cases.models import ACTIVE_STATUSES, Reply, Ticket
 from insights import store
 from insights.models import ModelKind, ModelStatus, TrainedModel
 from insights.training.sentiment import UNHAPPY, is_useful
+from insights.wording import sure_percent
 
 UNHAPPY_AT = 0.6  # the probability from which the agent is warned
 MESSAGES_READ = 3  # the customer's newest messages: what they feel now, not a week ago
@@ -38,7 +39,7 @@ class Mood:
 
     @property
     def percent(self) -> int:
-        return round(self.unhappy_probability * 100)
+        return sure_percent(self.unhappy_probability)
 
 
 @dataclass(frozen=True)

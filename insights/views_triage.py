@@ -25,6 +25,7 @@ from cases.views.workspace import staff_required, staff_user
 from insights.models import TriageField
 from insights.services.suggestions import apply_suggestion
 from insights.triage_state import triage_state
+from insights.wording import sure_percent
 
 
 class AcceptForm(forms.Form):
@@ -45,7 +46,7 @@ def _render(
         {
             "suggestion": s,
             "field_label": TriageField(s.field).label,
-            "percent": round(s.confidence * 100),
+            "percent": sure_percent(s.confidence),
         }
         for s in state.suggestions
     ]

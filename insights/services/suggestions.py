@@ -23,6 +23,7 @@ from cases.services import classify_ticket
 from insights.errors import InsightsError
 from insights.models import AppliedSuggestion, AutoApplyRule, SuggestionOutcome, TriageField
 from insights.predict import Suggestion, suggest_for
+from insights.wording import sure_percent
 
 
 def current_suggestion(ticket: Ticket, field: str) -> Suggestion | None:
@@ -77,6 +78,7 @@ def apply_suggestion(
         "suggested": {
             "field": field,
             "confidence": suggestion.confidence,
+            "percent": sure_percent(suggestion.confidence),  # as the timeline words it
             "automatic": automatic,
             "model": suggestion.model.pk,
         }

@@ -322,7 +322,7 @@ def test_the_panel_warns_about_an_unhappy_customer(trained, client, ana, team_n1
     response = panel(client, ticket)
     assert response.status_code == 200
     html = response.content.decode()
-    percent = round(ticket_mood(ticket).unhappy_probability * 100)
+    percent = ticket_mood(ticket).percent
     assert f"This customer sounds unhappy ({percent} % sure)" in html
     assert "“Sigo esperando, nadie me responde”" in html
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]

@@ -16,6 +16,7 @@ from insights.models import AppliedSuggestion, AutoApplyRule, ModelKind, Suggest
 from insights.predict import suggest_for
 from insights.services.suggestions import apply_suggestion
 from insights.services.training import train_model
+from insights.wording import sure_percent
 from tests.api.helpers import bring_to, token_client
 from tests.factories import AgentFactory, CustomerFactory
 from tests.insights.histories import planted_desk
@@ -98,7 +99,7 @@ def test_the_panel_shows_each_suggestion_with_its_confidence(desk, sofia, new_ti
     for field in ("category", "team", "priority"):
         row = re.search(rf'data-field="{field}" data-value="([^"]+)"', html)
         assert row and row.group(1) == found[field].value
-        assert f"{round(found[field].confidence * 100)} % sure" in html
+        assert f"{sure_percent(found[field].confidence)} % sure" in html
     assert html.count('class="triage-accept"') == 3
     assert html.count('name="csrfmiddlewaretoken"') == 3
     assert f'name="version" value="{new_ticket.version}"' in html
@@ -173,6 +174,7 @@ def test_accepting_a_suggestion_classifies_the_ticket_and_says_it_was_suggested(
     assert event.data["suggested"] == {
         "field": "category",
         "confidence": category.confidence,
+        "percent": sure_percent(category.confidence),
         "automatic": False,
         "model": category.model.pk,
     }
@@ -187,7 +189,7 @@ def test_accepting_a_suggestion_classifies_the_ticket_and_says_it_was_suggested(
     assert applied.confidence == category.confidence and applied.model == category.model
     # the page the agent lands on: the new category, the timeline, the message
     page = client.get(response["HX-Redirect"]).content.decode()
-    assert f"suggested, {round(category.confidence * 100)} % sure" in page
+    assert f"suggested, {sure_percent(category.confidence)} % sure" in page
     assert "Suggestion accepted: Category is now Billing." in page
 
 
@@ -407,7 +409,8 @@ def test_an_automatic_application_is_recorded_as_automatic(desk, sofia, new_tick
     assert event.data["changes"] == {"priority": ["normal", "urgent"]}
     page = logged_in(sofia).get(reverse("cases:ticket_detail", args=[new_ticket.pk]))
     assert (
-        f"applied automatically, {round(priority.confidence * 100)} % sure" in page.content.decode()
+        f"applied automatically, {sure_percent(priority.confidence)} % sure"
+        in page.content.decode()
     )
 
 
@@ -437,3 +440,8 @@ def test_cases_classify_without_an_agent_needs_a_source(db, ticket):
     with pytest.raises(ValueError):
         services.classify_ticket(ticket=ticket, by=None, priority=Priority.HIGH)
     assert Ticket.objects.get(pk=ticket.pk).priority == ticket.priority
+
+
+def test_a_model_is_never_shown_as_certain():
+    """0.9996 reads "99 % sure": "100 %" would read as a fact, not a model's guess."""
+    assert [sure_percent(p) for p in (0.9996, 0.995, 0.994, 0.5, 0.0)] == [99, 99, 99, 50, 0]
