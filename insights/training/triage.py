@@ -7,12 +7,14 @@ escalated ticket's team is the level it was raised to, not where it should have 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
@@ -55,6 +57,14 @@ def classifier() -> SGDClassifier:
     return SGDClassifier(
         loss="log_loss", alpha=5e-6, max_iter=50, tol=1e-4, random_state=0, class_weight="balanced"
     )
+
+
+def fit(model: SGDClassifier, matrix: Any, labels: list[str]) -> None:
+    """Fit in at most `max_iter` passes: a bound on the training's time, so scikit-learn's
+    warning that it stopped there before converging says nothing an admin must act on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(matrix, labels)
 
 
 class TriageTrainer:
@@ -115,7 +125,7 @@ class TriageTrainer:
         models = {}
         for field, rows in learnable.items():
             model = classifier()
-            model.fit(matrix[rows], [history.labels[field][i] for i in rows])
+            fit(model, matrix[rows], [history.labels[field][i] for i in rows])
             models[field] = model
         payload = {"version": VERSION, "vectorizer": words, "classifiers": models}
         return Trained(payload=payload, documents=len(history.texts), quality={"fields": quality})
@@ -135,7 +145,7 @@ class TriageTrainer:
         if len(set(train_labels)) < 2:
             predicted = [train_labels[0]] * len(truth)
         else:
-            model.fit(train_matrix, train_labels)
+            fit(model, train_matrix, train_labels)
             predicted = list(model.predict(words.transform([read[i] for i in newest])))
         result = scores(truth, predicted, commonest(train_labels))
         result["trained_on"] = len(older)
