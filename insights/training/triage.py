@@ -125,7 +125,7 @@ class TriageTrainer:
         models = {}
         for field, rows in learnable.items():
             model = classifier()
-            fit(model, matrix[rows], [history.labels[field][i] for i in rows])
+            fit(model, matrix[rows], [str(history.labels[field][i]) for i in rows])
             models[field] = model
         payload = {"version": VERSION, "vectorizer": words, "classifiers": models}
         return Trained(payload=payload, documents=len(history.texts), quality={"fields": quality})
