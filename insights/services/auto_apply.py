@@ -83,6 +83,8 @@ def set_rule(*, field: str, enabled: bool, threshold: Decimal, by: User) -> Auto
     rule = AutoApplyRule.objects.select_for_update().filter(field=field).first()
     if rule is None:
         rule = AutoApplyRule(field=field)
+        if not enabled and threshold == rule.threshold:  # as it always was: nobody changed it
+            return rule
     elif rule.enabled == bool(enabled) and rule.threshold == threshold:
         return rule
     rule.enabled = bool(enabled)

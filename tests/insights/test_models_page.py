@@ -261,11 +261,13 @@ def test_the_admin_switches_a_rule_on(client, adrian):
         Decimal("0.75"),
         adrian,
     )
-    assert not AutoApplyRule.objects.get(field="team").enabled
+    # The two left off as they always were: nobody changed them, no row says so.
+    assert not AutoApplyRule.objects.filter(field__in=["team", "priority"]).exists()
     html = response.content.decode()
     assert re.search(r'name="category_enabled"[^>]*checked', html)
     assert re.search(r'name="category_threshold"[^>]*value="0.75"', html)
     assert "Adrián Soto" in _row(html, "counts-category")
+    assert "Adrián Soto" not in _row(html, "counts-team")
 
 
 @pytest.mark.django_db
