@@ -22,16 +22,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.errors import CasesError
-from cases.models import Role
 from cases.views.workspace import staff_required, staff_user
 from insights import selectors_themes as selectors
 from insights.models_themes import NAME_MAX, Theme
 from insights.services import themes as services
 from metrics.forms import DashboardFilterForm
 from metrics.kpis import Period
+from quality.permissions import is_manager
 
 View = Callable[..., HttpResponseBase]
-MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 DASHBOARD_ROWS = 8
 
 
@@ -40,7 +39,7 @@ def manager_required(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if getattr(request.user, "role", None) not in MANAGER_ROLES:
+        if not is_manager(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -13,21 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.errors import PermissionDenied, ValidationError
-from cases.models import Role, Status, User
+from cases.models import Status, User
 from cases.selectors import tickets_visible_to
 from insights.models import ModelKind, ModelStatus, TrainedModel
 from insights.models_themes import NAME_MAX, Theme, ThemeMention
 from metrics.kpis import Period
 from quality.models_problems import Problem, ProblemStatus
+from quality.permissions import is_manager
 from quality.services.problems import LINK_MAX, open_problem
 
 BATCH = 5_000  # mention rows per INSERT
 SAME_THEME = 0.3  # top-term overlap (Jaccard) from which a new theme is an old one renamed
-MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
 def _require_manager(by: User) -> None:
-    if not (by.is_active and by.role in MANAGER_ROLES):
+    if not is_manager(by):
         raise PermissionDenied(_("Only managers and admins can do this to a theme."))
 
 
