@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,6 +28,7 @@ from insights.services import themes as services
 from metrics.forms import DashboardFilterForm
 from metrics.kpis import Period
 from quality.permissions import is_manager
+from quality.views._common import dashboard_fragment, private
 
 View = Callable[..., HttpResponseBase]
 DASHBOARD_ROWS = 8
@@ -44,11 +44,6 @@ def manager_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return staff_required(wrapper)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 class ThemeNameForm(forms.Form):
@@ -88,7 +83,7 @@ def _list_page(
     context: dict[str, Any] = {"nav": "dashboard", "form": form, "page_url": request.path}
     if not form.is_valid():
         context["error"] = _errors(form)
-        return _private(render(request, "insights/themes.html", context, status=400))
+        return private(render(request, "insights/themes.html", context, status=400))
     period = form.kpi_period()
     context.update(_report_context(form, period))
     for row in context["rows"]:
@@ -97,7 +92,7 @@ def _list_page(
         else:
             row.name_form = ThemeNameForm(initial={"name": row.theme.name or row.theme.label})
     form.show_dates(period)
-    return _private(render(request, "insights/themes.html", context, status=status))
+    return private(render(request, "insights/themes.html", context, status=status))
 
 
 @manager_required
@@ -141,7 +136,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"nav": "dashboard", "form": form, "theme": theme}
     if not form.is_valid():
         context["error"] = _errors(form)
-        return _private(render(request, "insights/theme_detail.html", context, status=400))
+        return private(render(request, "insights/theme_detail.html", context, status=400))
     period = form.kpi_period()
     context.update(
         {
@@ -153,7 +148,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     form.show_dates(period)
-    return _private(render(request, "insights/theme_detail.html", context))
+    return private(render(request, "insights/theme_detail.html", context))
 
 
 @manager_required
@@ -163,7 +158,7 @@ def theme_problem(request: HttpRequest, pk: int) -> HttpResponseBase:
     theme = _theme(pk)
     form = _period_form(request)
     if not form.is_valid():
-        return _private(
+        return private(
             render(
                 request,
                 "insights/theme_detail.html",
@@ -182,10 +177,10 @@ def theme_problem(request: HttpRequest, pk: int) -> HttpResponseBase:
 def dashboard_section(request: HttpRequest) -> HttpResponse:
     """The manager dashboard's "What customers talk about", for its own query string (period
     and filters, read by metrics' form)."""
-    form = DashboardFilterForm(request.GET)
-    if not form.is_valid():
-        context: dict[str, Any] = {"error": _errors(form)}
-        return _private(render(request, "insights/_themes_dashboard.html", context, status=400))
-    context = _report_context(form, form.kpi_period())
-    context["rows"] = context["rows"][:DASHBOARD_ROWS]
-    return _private(render(request, "insights/_themes_dashboard.html", context))
+
+    def context(form: DashboardFilterForm) -> dict[str, Any]:
+        found = _report_context(form, form.kpi_period())
+        found["rows"] = found["rows"][:DASHBOARD_ROWS]
+        return found
+
+    return dashboard_fragment(request, "insights/_themes_dashboard.html", context)
