@@ -33,6 +33,7 @@ from insights.predict import field_is_useful
 from insights.services import auto_apply
 from insights.tasks import train_models
 from insights.training import TRAINERS
+from metrics.presentation.formatting import format_value
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class KindPanel:
 def _percent(value: Any) -> str:
     """0.8125 → "81.3 %" (rounded half up, in the reader's number format)."""
     share = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{number_format(share, 1)} %"
+    return format_value(share, "percent")
 
 
 def _figure(value: Any) -> str:
