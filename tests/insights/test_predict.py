@@ -3,6 +3,7 @@
 import pytest
 
 from cases.models import Priority
+from insights import store
 from insights.models import ModelKind
 from insights.predict import suggest, suggest_for
 from insights.services.training import train_model
@@ -54,3 +55,17 @@ def test_a_ticket_already_filed_right_is_marked_current():
     ticket = next(t for t in desk.tickets if t.category == desk.categories["Access"])
     marks = {s.field: s.current for s in suggest_for(ticket)}
     assert marks["category"] is True and marks["team"] is True
+
+
+@pytest.mark.django_db
+def test_a_field_whose_model_is_no_better_than_the_baseline_is_not_suggested():
+    planted_desk(400, noise=0.05)
+    record = train_model(kind=ModelKind.TRIAGE)
+    # As if the priority model had only matched always answering the commonest priority.
+    figures = record.quality["fields"]["priority"]
+    figures["accuracy"] = figures["baseline_accuracy"]
+    figures["macro_f1"] = figures["baseline_macro_f1"]
+    record.save(update_fields=["quality"])
+    store.forget()
+    found = {s.field for s in suggest("Factura rectificativa", "El IVA de la factura, urgente")}
+    assert found == {"category", "team"}

@@ -342,7 +342,11 @@ def test_the_panel_speaks_spanish(trained, client, ana, team_n1):
     response = client.get(
         reverse("insights:ticket_sentiment", args=[ticket.pk]), HTTP_ACCEPT_LANGUAGE="es"
     )
-    assert response.status_code == 200 and 'class="alert alert-warning' in response.content.decode()
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="alert alert-warning' in html
+    assert "Este cliente parece descontento (" in html
+    assert "This customer sounds unhappy" not in html
 
 
 def test_a_customers_markup_is_shown_as_text(trained, client, ana, team_n1):

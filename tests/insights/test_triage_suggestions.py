@@ -3,6 +3,7 @@ applies on its own when an admin said so), changing the ticket only through case
 and saying so in its timeline."""
 
 import re
+from decimal import ROUND_FLOOR, Decimal
 
 import pytest
 from django.test import Client
@@ -416,16 +417,44 @@ def test_an_automatic_application_is_recorded_as_automatic(desk, sofia, new_tick
 
 def test_the_desk_applies_nothing_on_its_own_unless_an_admin_switched_it_on(desk, new_ticket):
     before = state(new_ticket)
-    with pytest.raises(InsightsError):
+    with pytest.raises(InsightsError, match="only when an agent accepts them"):
         apply_suggestion(ticket=new_ticket, field="priority", value="urgent", by=None)
-    AutoApplyRule.objects.create(field="priority", enabled=True, threshold="0.99")
-    if suggested(new_ticket)["priority"].confidence < 0.99:
-        with pytest.raises(InsightsError):
-            apply_suggestion(ticket=new_ticket, field="priority", value="urgent", by=None)
-    AutoApplyRule.objects.filter(field="priority").update(enabled=False, threshold="0.50")
-    with pytest.raises(InsightsError):
+    AutoApplyRule.objects.create(field="priority", enabled=False, threshold="0.50")
+    with pytest.raises(InsightsError, match="only when an agent accepts them"):
         apply_suggestion(ticket=new_ticket, field="priority", value="urgent", by=None)
     assert state(new_ticket) == before
+
+
+def test_the_desk_applies_nothing_the_model_is_less_sure_of_than_the_threshold(desk):
+    """Billing and Shipping words together: the model is far from sure of the category."""
+    mixed = services.register_ticket(
+        by=None,
+        customer=CustomerFactory(language="es"),
+        channel=Channel.EMAIL,
+        category=desk.categories["Shipping"],
+        team=desk.teams["Shipping"],
+        subject="Factura",
+        description="El envío del paquete y la factura",
+    )
+    category = suggested(mixed)["category"]
+    above = Decimal(str(category.confidence)).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+    above += Decimal("0.01")
+    assert category.current is False and above <= Decimal("0.99"), category
+    AutoApplyRule.objects.create(field="category", enabled=True, threshold=above)
+    before = state(mixed)
+    with pytest.raises(InsightsError, match="less sure than the auto-apply threshold"):
+        apply_suggestion(ticket=mixed, field="category", value=category.value, by=None)
+    assert state(mixed) == before
+
+
+def test_accepting_a_value_the_ticket_already_has_is_refused(desk, sofia, new_ticket):
+    services.classify_ticket(ticket=new_ticket, by=sofia, priority=Priority.URGENT)
+    urgent = Ticket.objects.get(pk=new_ticket.pk)
+    assert suggested(urgent)["priority"].current is True
+    before = state(urgent)
+    with pytest.raises(InsightsError, match="already has this value"):
+        apply_suggestion(ticket=urgent, field="priority", value="urgent", by=sofia)
+    assert state(urgent) == before
 
 
 def test_the_service_refuses_a_closed_ticket(desk, sofia, new_ticket):
