@@ -40,13 +40,9 @@ from .models import (
     User,
     WorkingHours,
 )
+from .permissions import is_admin
 from .services.customers import update_customer
 from .services.inbound import reprocess
-
-
-def is_admin(user) -> bool:
-    """Admins (the Admin group or a superuser) manage accounts; managers do not."""
-    return bool(user.is_active and user.role == Role.ADMIN)
 
 
 def _plain_agent(user: User) -> bool:

@@ -25,7 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.models import Role
+from cases.permissions import is_admin
 from cases.views.workspace import staff_required, staff_user
 from insights.forms import AutoApplyRulesForm
 from insights.models import ModelKind, ModelStatus, TrainedModel, TriageField
@@ -49,7 +49,7 @@ def admin_required(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if staff_user(request).role != Role.ADMIN:
+        if not is_admin(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.common import StaffApi, error_responses
-from cases.models import Role
+from cases.permissions import is_admin
 from insights.models import ModelKind, ModelStatus, TrainedModel
 from insights.services import auto_apply
 
@@ -63,7 +63,7 @@ class ModelsApi(StaffApi):
         responses={200: ModelsOutput, **error_responses(403)},
     )
     def get(self, request: Request) -> Response:
-        if getattr(request.user, "role", None) != Role.ADMIN:
+        if not is_admin(request.user):
             raise PermissionDenied(_("The models are for admins."))
         trainings: list[dict[str, Any]] = []
         for kind in ModelKind.values:

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.errors import CasesError
-from cases.models import EventKind, Role, Status, Ticket, TicketEvent, User
+from cases.models import EventKind, Status, Ticket, TicketEvent, User
+from cases.permissions import is_admin
 from insights.models import AppliedSuggestion, AutoApplyRule, SuggestionOutcome, TriageField
 from insights.predict import suggest_for
 from insights.services.suggestions import apply_suggestion
@@ -45,12 +46,8 @@ class RuleRefused(Exception):
 
 
 def may_set_rules(user: User | None) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.role == Role.ADMIN
-    )
+    """Who may change the auto-apply rules: admins (`cases.permissions.is_admin`)."""
+    return is_admin(user)
 
 
 def rules() -> dict[str, AutoApplyRule]:
