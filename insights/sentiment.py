@@ -11,16 +11,18 @@ from typing import Any
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from cases.models import ACTIVE_STATUSES, Reply, Ticket
+from cases.models import ACTIVE_STATUSES, Ticket
 from insights import store
 from insights.models import ModelKind, ModelStatus, TrainedModel
-from insights.training.sentiment import UNHAPPY, is_useful
+from insights.training.sentiment import (
+    UNHAPPY_AT,
+    customer_replies,
+    is_useful,
+    unhappy_reading,
+)
 from insights.wording import sure_percent
 
-UNHAPPY_AT = 0.6  # the probability from which the agent is warned
-MESSAGES_READ = 3  # the customer's newest messages: what they feel now, not a week ago
 EXCERPT_WORDS = 40
-FULL_EVIDENCE = 4  # known terms from which a message weighs fully
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,7 @@ class SentimentState:
 def customer_messages(ticket: Ticket) -> list[str]:
     """What the customer wrote on the ticket, oldest first: its description and their own
     public replies."""
-    replies = Reply.objects.filter(
-        ticket=ticket, public=True, author__isnull=True, from_email=""
-    ).order_by("created_at", "pk")
+    replies = customer_replies().filter(ticket=ticket).order_by("created_at", "pk")
     messages = [ticket.description, *replies.values_list("body", flat=True)]
     return [message for message in messages if message.strip()]
 
@@ -68,34 +68,14 @@ def _model() -> tuple[TrainedModel, Any] | None:
 
 
 def read_mood(messages: list[str], model: TrainedModel, payload: Any) -> Mood | None:
-    """The mood of the newest `MESSAGES_READ` of `messages` (oldest first); None when none of
-    them holds a word the model knows. Each newer message weighs twice the one before, and the
-    reading of a message of which the model knows fewer than `FULL_EVIDENCE` terms (words and
-    pairs) is drawn towards undecided: a lone known word is scant evidence of a mood."""
-    newest = messages[-MESSAGES_READ:]
-    matrix = payload["vectorizer"].transform(newest)
-    classifier = payload["classifier"]
-    column = list(classifier.classes_).index(UNHAPPY)
-    probabilities = classifier.predict_proba(matrix)[:, column]
-    total = weights = 0.0
-    worst: tuple[float, str] | None = None
-    for position, (message, probability) in enumerate(zip(newest, probabilities, strict=True)):
-        known = matrix[position].nnz
-        if known == 0:  # no word the model knows: it says nothing
-            continue
-        # A reading on few known terms is drawn towards undecided (0.5): two words the model
-        # half knows must not be enough to call a customer unhappy.
-        evidence = min(known, FULL_EVIDENCE) / FULL_EVIDENCE
-        reading = 0.5 + (float(probability) - 0.5) * evidence
-        weight = 2.0**position
-        total += weight * reading
-        weights += weight
-        if worst is None or reading > worst[0]:
-            worst = (reading, message)
-    if worst is None:
+    """The mood of the newest of `messages` (oldest first) as `unhappy_reading` weighs them;
+    None when none of them holds a word the model knows."""
+    reading = unhappy_reading(messages, payload)
+    if reading is None:
         return None
-    excerpt = Truncator(" ".join(worst[1].split())).words(EXCERPT_WORDS)
-    return Mood(unhappy_probability=round(total / weights, 4), excerpt=excerpt, model=model)
+    probability, loudest = reading
+    excerpt = Truncator(" ".join(loudest.split())).words(EXCERPT_WORDS)
+    return Mood(unhappy_probability=probability, excerpt=excerpt, model=model)
 
 
 def ticket_mood(ticket: Ticket) -> Mood | None:

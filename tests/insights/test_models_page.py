@@ -344,3 +344,49 @@ def test_the_api_lists_the_trainings_with_their_quality_for_admins(adrian, marta
         ("priority", False, "0.90"),
     ]
     assert body["auto_apply"][0]["updated_at"] is None
+
+
+SENTIMENT_QUALITY = {
+    "accuracy": 0.9,
+    "macro_f1": 0.88,
+    "baseline_accuracy": 0.7,
+    "baseline_macro_f1": 0.41,
+    "tested_on": 40,
+    "trained_on": 160,
+    "unhappy_share": 0.3,
+    "messages": {"read": 30, "unhappy": 10, "warned": 5, "warned_right": 4},
+}
+
+
+@pytest.mark.django_db
+def test_the_sentiment_figures_say_how_it_read_the_customers_messages(client, adrian):
+    TrainedModel.objects.create(
+        kind=ModelKind.SENTIMENT, status=ModelStatus.READY, documents=200, quality=SENTIMENT_QUALITY
+    )
+    client.force_login(adrian)
+    html = client.get(PAGE).content.decode()
+    said = _text(re.search(r'class="[^"]*sentiment-on-messages[^"]*">(.*?)</p>', html, re.S)[1])
+    assert said == (
+        "Read as the ticket page reads them, on what the newest answers' customers wrote on "
+        "their ticket before answering (30 customers, 10 of them then unhappy): it warned "
+        "about 5 of them, 4 rightly. A warning at random would be right 33 % of the time. "
+        "Most unhappy customers say so only in the survey: a warning is a sign to read the "
+        "ticket, its absence no all-clear."
+    )
+
+
+@pytest.mark.django_db
+def test_a_sentiment_model_whose_customers_wrote_nothing_known_says_so(client, adrian):
+    quality = SENTIMENT_QUALITY | {
+        "messages": {"read": 0, "unhappy": 0, "warned": 0, "warned_right": 0}
+    }
+    TrainedModel.objects.create(
+        kind=ModelKind.SENTIMENT, status=ModelStatus.READY, documents=200, quality=quality
+    )
+    client.force_login(adrian)
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    said = _text(re.search(r'class="[^"]*sentiment-on-messages[^"]*">(.*?)</p>', html, re.S)[1])
+    assert said == (
+        "Sin medir en los mensajes de los clientes: ninguno de los clientes de las respuestas "
+        "más recientes escribió palabras que el modelo conozca."
+    )

@@ -11,7 +11,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Channel, Customer, EventKind, Status, Team, Ticket, TicketEvent
+from cases.models import (
+    Channel,
+    Customer,
+    EventKind,
+    Reply,
+    Status,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from cases.services import add_customer_reply, add_reply
 from insights import store
 from insights.models import ModelKind, ModelStatus, TrainedModel
@@ -242,6 +251,67 @@ def test_the_model_beats_the_majority_baseline_on_the_newest_fifth(trained):
     assert figures["macro_f1"] > figures["baseline_macro_f1"] + 0.4
     # 8 % of the comments say the other mood than their scores on purpose.
     assert figures["accuracy"] >= 0.85
+
+
+SAID_BEFORE = {
+    UNHAPPY: {
+        "es": "Sigo esperando, nadie me responde, qué desastre de servicio",
+        "en": "Still waiting, nobody answers my emails, terrible service",
+    },
+    HAPPY: {
+        "es": "Muchas gracias por la ayuda, muy amable",
+        "en": "Great help, thanks, very helpful agent",
+    },
+}
+
+
+@pytest.mark.django_db
+def test_it_is_also_measured_on_what_the_newest_customers_wrote_before_answering():
+    """The ticket page reads messages, not comments: the hold-out's customers are read on
+    their own replies written before they answered, and the figures say how many unhappy
+    ones it would have warned about and how often a warning was right."""
+    responses = answered_comments(400)
+    rows = []
+    for response in responses:
+        label = label_of(response.csat, response.nps)
+        language = response.ticket.customer.language
+        if label is not None:  # what they wrote on the case, in the mood they then scored
+            rows.append(
+                Reply(
+                    ticket=response.ticket,
+                    body=SAID_BEFORE[label][language],
+                    created_at=response.answered_at - timedelta(minutes=2),
+                )
+            )
+            # After answering: not what the survey followed, so not read.
+            rows.append(
+                Reply(
+                    ticket=response.ticket,
+                    body=SAID_BEFORE[HAPPY if label == UNHAPPY else UNHAPPY][language],
+                    created_at=response.answered_at + timedelta(minutes=1),
+                )
+            )
+    Reply.objects.bulk_create(rows)
+    record = train_model(kind=ModelKind.SENTIMENT)
+    figures = record.quality["messages"]
+    tested = record.quality["tested_on"]
+    newest = sorted(
+        (r for r in responses if label_of(r.csat, r.nps) is not None),
+        key=lambda r: (r.answered_at, r.pk),
+    )[-tested:]
+    unhappy = sum(label_of(r.csat, r.nps) == UNHAPPY for r in newest)
+    assert figures["read"] == tested and figures["unhappy"] == unhappy
+    assert figures["warned_right"] >= 0.9 * unhappy
+    assert figures["warned"] - figures["warned_right"] <= 0.1 * (tested - unhappy)
+
+
+@pytest.mark.django_db
+def test_customers_who_wrote_nothing_known_are_not_counted():
+    answered_comments(200)  # their tickets say only "Tengo una consulta sobre mi pedido."
+    record = train_model(kind=ModelKind.SENTIMENT)
+    figures = record.quality["messages"]
+    assert figures["warned"] == 0 and figures["warned_right"] == 0
+    assert figures["read"] <= record.quality["tested_on"]
 
 
 @pytest.mark.django_db
