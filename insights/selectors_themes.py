@@ -17,6 +17,7 @@ CSAT pull first (then NPS).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from cases.selectors import tickets_visible_to
 from insights import store
 from insights.models import ModelKind, TrainedModel
 from insights.models_themes import MentionSource, Theme, ThemeMention
+from insights.theme_matching import best_matches
 from metrics import confidence, kpis
 from metrics.kpis import Filters, Period
 from surveys.models import SurveyResponse
@@ -175,6 +177,21 @@ def current_themes() -> QuerySet[Theme]:
     return Theme.objects.filter(training=training).order_by("number")
 
 
+def successor(pk: int) -> Theme | None:
+    """The theme of the model in use that theme `pk` of an older training is found again as
+    (`insights.theme_matching`), or None: no such theme, one of the model in use, or one not
+    found again."""
+    training = model_in_use()
+    old = Theme.objects.exclude(training=training).filter(pk=pk).first() if training else None
+    if old is None:
+        return None
+    current = {theme.pk: theme for theme in current_themes()}
+    pairs = best_matches(
+        [(old.pk, old.top_terms)], ((pk, theme.top_terms) for pk, theme in current.items())
+    )
+    return current[pairs[0][1]] if pairs else None
+
+
 def _overall(period: Period, filters: Filters) -> Scores:
     """The period's answers, as the dashboard counts them (`kpis.survey_kpis`)."""
     figures = kpis.survey_kpis(period, filters).get(None) or kpis.empty_survey_kpis()
@@ -189,47 +206,68 @@ def _overall(period: Period, filters: Filters) -> Scores:
     )
 
 
-def theme_answers(theme: Theme) -> Q:
-    """On SurveyResponse: the answers whose comment, or whose ticket's text, mentions it. Two
-    uncorrelated `IN` subqueries, each read once (a correlated EXISTS per answer made SQLite
-    scan a theme's mentions for every answer)."""
-    comments = ThemeMention.objects.filter(theme=theme, source=MentionSource.COMMENT)
-    descriptions = ThemeMention.objects.filter(theme=theme, source=MentionSource.DESCRIPTION)
-    return Q(pk__in=comments.values("response_id")) | Q(
-        ticket_id__in=descriptions.values("ticket_id")
-    )
+@dataclass
+class _Tally:
+    """Counts towards a `Scores`, one answer at a time."""
+
+    answers: int = 0
+    csat_n: int = 0
+    satisfied: int = 0
+    nps_n: int = 0
+    promoters: int = 0
+    detractors: int = 0
+
+    def add(self, csat: int | None, nps: int | None) -> None:
+        self.answers += 1
+        if csat is not None:
+            self.csat_n += 1
+            self.satisfied += csat >= 4
+        if nps is not None:
+            self.nps_n += 1
+            self.promoters += nps >= 9
+            self.detractors += nps <= 6
+
+    def scores(self) -> Scores:
+        return Scores(**vars(self))
 
 
-def _counts(in_period: Q) -> dict[str, Count]:
-    return {
-        "answers": Count("pk", filter=in_period),
-        "csat_n": Count("csat", filter=in_period),
-        "satisfied": Count("pk", filter=in_period & Q(csat__gte=4)),
-        "nps_n": Count("nps", filter=in_period),
-        "promoters": Count("pk", filter=in_period & Q(nps__gte=9)),
-        "detractors": Count("pk", filter=in_period & Q(nps__lte=6)),
-    }
-
-
-def theme_scores(theme: Theme, period: Period, filters: Filters) -> tuple[Scores, Scores]:
-    """The theme's answers' figures in `period` and in the one before: one query."""
+def themes_scores(
+    themes: Sequence[Theme], period: Period, filters: Filters
+) -> dict[int, tuple[Scores, Scores]]:
+    """Theme id → its answers' figures in `period` and in the one before, for all `themes`
+    at once (three queries, however many themes): an answer is a theme's when its comment
+    mentions it or its ticket's text does, and counts once for it either way."""
+    if not themes:
+        return {}
     previous = period.previous()
-    now = Q(answered_at__gte=period.start)
-    before = Q(answered_at__lt=period.start)
-    row = (
-        SurveyResponse.objects.filter(
-            filters.responses(), answered_at__gte=previous.start, answered_at__lt=period.end
-        )
-        .filter(theme_answers(theme))
-        .aggregate(
-            **{f"now_{k}": v for k, v in _counts(now).items()},
-            **{f"before_{k}": v for k, v in _counts(before).items()},
-        )
+    answers = SurveyResponse.objects.filter(
+        filters.responses(), answered_at__gte=previous.start, answered_at__lt=period.end
     )
-    return (
-        Scores(**{k.removeprefix("now_"): v for k, v in row.items() if k.startswith("now_")}),
-        Scores(**{k.removeprefix("before_"): v for k, v in row.items() if k.startswith("before_")}),
-    )
+    rows: dict[int, tuple[int | None, int | None, bool]] = {}
+    by_ticket: dict[int, list[int]] = {}
+    for pk, csat, nps, at, ticket_id in answers.values_list(
+        "pk", "csat", "nps", "answered_at", "ticket_id"
+    ):
+        rows[pk] = (csat, nps, at >= period.start)
+        by_ticket.setdefault(ticket_id, []).append(pk)
+    mentioned: dict[int, set[int]] = {theme.pk: set() for theme in themes}
+    mentions = ThemeMention.objects.filter(theme__in=themes).order_by()
+    for theme_id, response_id in mentions.filter(
+        source=MentionSource.COMMENT, response__in=answers.values("pk")
+    ).values_list("theme_id", "response_id"):
+        mentioned[theme_id].add(response_id)
+    for theme_id, ticket_id in mentions.filter(
+        source=MentionSource.DESCRIPTION, ticket__in=answers.values("ticket_id")
+    ).values_list("theme_id", "ticket_id"):
+        mentioned[theme_id].update(by_ticket.get(ticket_id, ()))
+    found = {}
+    for theme_id, answer_ids in mentioned.items():
+        now, before = _Tally(), _Tally()
+        for answer_id in answer_ids:
+            csat, nps, in_period = rows[answer_id]
+            (now if in_period else before).add(csat, nps)
+        found[theme_id] = (now.scores(), before.scores())
+    return found
 
 
 def mention_counts(
@@ -266,9 +304,12 @@ def themes_report(period: Period, filters: Filters | None = None) -> ThemesRepor
     report.overall = _overall(period, filters)
     report.overall_before = _overall(period.previous(), filters)
     mentions = mention_counts(training, period, filters)
-    themes = Theme.objects.filter(training=training).select_related("name_edited_by")
-    for theme in themes.order_by("number"):
-        now, before = theme_scores(theme, period, filters)
+    themes = list(
+        Theme.objects.filter(training=training).select_related("name_edited_by").order_by("number")
+    )
+    scores = themes_scores(themes, period, filters)
+    for theme in themes:
+        now, before = scores[theme.pk]
         counted = mentions.get(theme.pk, (0, 0))
         report.rows.append(
             ThemeFigures(
@@ -286,7 +327,7 @@ def themes_report(period: Period, filters: Filters | None = None) -> ThemesRepor
 
 def theme_figures(theme: Theme, period: Period, filters: Filters | None = None) -> ThemeFigures:
     filters = filters or Filters()
-    now, before = theme_scores(theme, period, filters)
+    now, before = themes_scores([theme], period, filters)[theme.pk]
     counted = mention_counts(theme.training, period, filters).get(theme.pk, (0, 0))
     return ThemeFigures(
         theme=theme,

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -59,7 +61,14 @@ def _query(form: DashboardFilterForm) -> str:
 
 
 def _errors(form: forms.Form) -> str:
-    return " ".join(str(m) for messages in form.errors.values() for m in messages)
+    """The form's errors in one line, each after its field's name ("From: Enter a valid
+    date."), each once."""
+    said: list[str] = []
+    for name, messages_ in form.errors.items():
+        field = form.fields.get(name)
+        for message in messages_:
+            said.append(f"{field.label}: {message}" if field and field.label else str(message))
+    return " ".join(dict.fromkeys(said))
 
 
 def _report_context(form: DashboardFilterForm, period: Period) -> dict[str, Any]:
@@ -102,13 +111,57 @@ def theme_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request)
 
 
+class ThemeMoved(Exception):
+    """The theme asked for is an older training's, found again as `theme` by the model in
+    use (a link kept from before a retraining)."""
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__(theme.pk)
+        self.theme = theme
+
+
 def _theme(pk: int) -> Theme:
-    """A theme of the model in use (an older training's themes are gone from the pages)."""
-    return get_object_or_404(selectors.current_themes(), pk=pk)
+    """A theme of the model in use; an older training's theme that was found again raises
+    ThemeMoved, one that was not is gone (404)."""
+    theme = selectors.current_themes().filter(pk=pk).first()
+    if theme is not None:
+        return theme
+    found_again = selectors.successor(pk)
+    if found_again is None:
+        raise Http404
+    raise ThemeMoved(found_again)
+
+
+def follows_moved_themes(view: View) -> View:
+    """A link to a theme from before a retraining leads to the theme as it is now: a page is
+    redirected there; a change asked of the old theme is not made — the manager is taken to
+    the theme as it is now and told so."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, pk, *args, **kwargs)
+        except ThemeMoved as moved:
+            url = reverse("insights:theme", args=[moved.theme.pk])
+            if request.GET:
+                url = f"{url}?{request.GET.urlencode()}"
+            if request.method == "GET":
+                return private(HttpResponseRedirect(url))
+            messages.warning(
+                request,
+                _(
+                    "The themes were found again since you opened that page, so nothing was "
+                    "changed. This is the theme as it is now."
+                ),
+            )
+            return private(HttpResponseRedirect(url, status=303))
+
+    return wrapper
 
 
 @manager_required
 @require_POST
+@follows_moved_themes
 def theme_rename(request: HttpRequest, pk: int) -> HttpResponse:
     """A manager names a theme; a refused name comes back on the page as typed."""
     theme = _theme(pk)
@@ -129,6 +182,7 @@ def theme_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 @manager_required
 @require_GET
+@follows_moved_themes
 def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One theme: its words, examples, figures and the period's mentions the reader can see."""
     theme = _theme(pk)
@@ -153,6 +207,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @manager_required
 @require_POST
+@follows_moved_themes
 def theme_problem(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Open a problem (quality's) from the theme, with the period's tickets that mention it."""
     theme = _theme(pk)

@@ -4,7 +4,6 @@ for a theme, and a problem opened from a theme (quality's service links its tick
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,13 +16,13 @@ from cases.models import Status, User
 from cases.selectors import tickets_visible_to
 from insights.models import ModelKind, ModelStatus, TrainedModel
 from insights.models_themes import NAME_MAX, Theme, ThemeMention
+from insights.theme_matching import best_matches
 from metrics.kpis import Period
 from quality.models_problems import Problem, ProblemStatus
 from quality.permissions import is_manager
 from quality.services.problems import LINK_MAX, open_problem
 
 BATCH = 5_000  # mention rows per INSERT
-SAME_THEME = 0.3  # top-term overlap (Jaccard) from which a new theme is an old one renamed
 
 
 def _require_manager(by: User) -> None:
@@ -34,19 +33,9 @@ def _require_manager(by: User) -> None:
 # --- training ---------------------------------------------------------------------------------
 
 
-def overlap(a: Sequence[str], b: Sequence[str]) -> float:
-    first, second = set(a), set(b)
-    return len(first & second) / len(first | second) if first or second else 0.0
-
-
-def _stems(top_terms: list[dict[str, Any]]) -> list[str]:
-    return [str(term["term"]) for term in top_terms]
-
-
 def _carry_names(record: TrainedModel, themes: list[Theme]) -> None:
     """Each name a manager gave a theme of the previous ready training goes to the new theme
-    with the most top terms in common (at least SAME_THEME), best matches first; a theme
-    takes one name."""
+    that is the same one (`insights.theme_matching`); a theme takes one name."""
     previous = (
         TrainedModel.objects.filter(kind=ModelKind.THEMES, status=ModelStatus.READY)
         .exclude(pk=record.pk)
@@ -56,29 +45,18 @@ def _carry_names(record: TrainedModel, themes: list[Theme]) -> None:
     )
     if previous is None:
         return
-    named = list(previous.themes.exclude(name="").order_by("number"))
-    pairs = sorted(
-        (
-            (overlap(_stems(old.top_terms), _stems(new.top_terms)), old.number, new.number)
-            for old in named
-            for new in themes
-        ),
-        key=lambda pair: (-pair[0], pair[1], pair[2]),
-    )
+    named = {theme.number: theme for theme in previous.themes.exclude(name="")}
     by_number = {theme.number: theme for theme in themes}
-    old_by_number = {theme.number: theme for theme in named}
-    taken_old: set[int] = set()
-    for score, old_number, new_number in pairs:
-        new = by_number[new_number]
-        if score < SAME_THEME or old_number in taken_old or new.name:
-            continue
-        old = old_by_number[old_number]
+    for old_number, new_number in best_matches(
+        ((n, theme.top_terms) for n, theme in named.items()),
+        ((n, theme.top_terms) for n, theme in by_number.items()),
+    ):
+        old, new = named[old_number], by_number[new_number]
         new.name, new.name_edited_by_id, new.name_edited_at = (
             old.name,
             old.name_edited_by_id,
             old.name_edited_at,
         )
-        taken_old.add(old_number)
 
 
 def save_training(

@@ -44,7 +44,7 @@ from insights.text import terms_as_written
 from insights.training import TooLittleData, Trained, digest, register
 from surveys.models import SurveyResponse
 
-VERSION = 1  # of the recipe: a new one retrains even on the same data
+VERSION = 2  # of the recipe: a new one retrains even on the same data
 K_MIN, K_MAX = 6, 12
 TEXTS_PER_THEME = 20  # at least, on average: a small desk gets fewer themes
 TOP_TERMS = 10
@@ -338,13 +338,23 @@ class ThemesTrainer:
     def _examples(
         weights: npt.NDArray[Any], order: list[int], texts: list[Text], kept: list[int]
     ) -> list[list[dict[str, Any]]]:
-        """Per theme, its most typical texts: comments first (what customers said), then
-        descriptions; each text once."""
+        """Per theme, its most typical texts, each once: first those mostly about it (the
+        theme holds at least MENTION_SHARE of the text's weight and more than any other),
+        comments before descriptions (what customers said, in their words); then the rest by
+        weight. A comment that only touches the theme is not shown before a text all about
+        it."""
         found = []
+        totals = weights.sum(axis=1)
+        dominant = weights.argmax(axis=1)
         for j in order:
-            ranked = [int(i) for i in np.argsort(weights[:, j])[::-1][: EXAMPLES * 20]]
-            ranked = [i for i in ranked if weights[i, j] > 0]
-            ranked.sort(key=lambda i: texts[kept[i]].source != COMMENT)  # stable: by weight
+            column = weights[:, j]
+            ranked = [int(i) for i in np.argsort(column)[::-1][: EXAMPLES * 50] if column[i] > 0]
+            typical = [
+                i for i in ranked if dominant[i] == j and column[i] >= MENTION_SHARE * totals[i]
+            ]
+            typical.sort(key=lambda i: texts[kept[i]].source != COMMENT)  # stable: by weight
+            chosen = set(typical)
+            ranked = typical + [i for i in ranked if i not in chosen]
             shown: list[dict[str, Any]] = []
             seen: set[str] = set()
             for i in ranked:

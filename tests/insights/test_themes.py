@@ -5,6 +5,8 @@ empty desk says there is nothing yet."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -95,6 +97,18 @@ def test_examples_are_customers_comments_first(trained):
     assert len(theme.examples) == 5
     assert all(example["source"] == "comment" for example in theme.examples)
     assert any("amable" in example["text"].lower() for example in theme.examples)
+
+
+def test_every_example_is_a_text_mostly_about_its_theme(trained):
+    """A comment that only touches a theme is not shown as its example ahead of a text all
+    about it: each example is one of the theme's own mentions."""
+    for theme in Theme.objects.filter(training=theme_with("amable").training):
+        mentioned = {
+            (m.source, m.ticket_id, m.response_id) for m in ThemeMention.objects.filter(theme=theme)
+        }
+        for example in theme.examples:
+            key = (example["source"], example["ticket"], example["response"])
+            assert key in mentioned, (theme.words, example["text"])
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -297,8 +311,12 @@ def test_a_bad_period_is_a_400_that_says_why(trained, client, marta):
         response = client.get(reverse(name), {"period": "\x00"})
         assert response.status_code == 400
         assert "Select a valid choice" in response.content.decode()
-    response = client.get(reverse("insights:themes"), {"period": "custom", "from": "2026-02-30"})
+    response = client.get(
+        reverse("insights:themes"), {"period": "custom", "from": "2026-02-30", "to": "2026-13-01"}
+    )
     assert response.status_code == 400
+    alert = re.search(r'themes-invalid" role="alert">(.*?)</div>', response.content.decode())
+    assert alert[1] == "From: Enter a valid date. Before: Enter a valid date."
 
 
 def test_agents_are_refused_every_themes_page(trained, client, ana):
@@ -317,11 +335,48 @@ def test_agents_are_refused_every_themes_page(trained, client, ana):
     assert theme.name == "" and not Problem.objects.exists()
 
 
-def test_an_older_trainings_theme_is_not_found(trained, client, marta):
+def test_a_link_from_before_a_retraining_leads_to_the_theme_as_it_is_now(trained, client, marta):
+    """A retraining numbers the themes anew: the page a manager kept open, or a problem's
+    link to its theme, follows the theme to the new training."""
     old = theme_with("reembolso")
     train_model(kind=ModelKind.THEMES, force=True)
+    now = theme_with("reembolso")
+    assert now.pk != old.pk
+    client.force_login(marta)
+    response = client.get(reverse("insights:theme", args=[old.pk]), {"period": "30"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('insights:theme', args=[now.pk])}?period=30"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_change_asked_of_a_theme_from_before_a_retraining_is_not_made(trained, client, marta):
+    old = theme_with("reembolso")
+    train_model(kind=ModelKind.THEMES, force=True)
+    now = theme_with("reembolso")
+    client.force_login(marta)
+    for name, data in [
+        ("insights:theme_rename", {"name": "Devoluciones"}),
+        ("insights:theme_problem", {}),
+    ]:
+        response = client.post(f"{reverse(name, args=[old.pk])}?period=30", data, follow=True)
+        assert response.redirect_chain == [
+            (f"{reverse('insights:theme', args=[now.pk])}?period=30", 303)
+        ]
+        assert "so nothing was changed" in response.content.decode()
+    old.refresh_from_db()
+    now.refresh_from_db()
+    assert old.name == "" and now.name == "" and not Problem.objects.exists()
+
+
+def test_a_theme_not_found_again_is_gone(trained, client, marta):
+    old = theme_with("reembolso")
+    train_model(kind=ModelKind.THEMES, force=True)
+    Theme.objects.filter(pk=old.pk).update(
+        top_terms=[{"term": "zzz", "word": "zzz", "weight": 1.0}]
+    )
     client.force_login(marta)
     assert client.get(reverse("insights:theme", args=[old.pk])).status_code == 404
+    assert client.get(reverse("insights:theme", args=[999_999])).status_code == 404
 
 
 # --- API --------------------------------------------------------------------------------------
