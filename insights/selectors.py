@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.shortcuts import get_object_or_404
 
 from cases.models import Status, Ticket
 from cases.selectors import Viewer, tickets_visible_to
@@ -34,6 +35,13 @@ class SimilarState:
     needed: int
     have: int | None
     failed: bool = False
+
+
+def visible_ticket_or_404(user: Viewer, pk: int) -> Ticket:
+    """The ticket `pk` if `user` may see it (`cases.selectors.tickets_visible_to`); Http404
+    otherwise, the same answer as for a ticket that does not exist, so a panel or an API
+    call never tells anyone that a ticket they may not see is there."""
+    return get_object_or_404(tickets_visible_to(user), pk=pk)
 
 
 def similar_state() -> SimilarState:

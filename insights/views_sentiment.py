@@ -5,25 +5,20 @@ why there is no reading when there is none. Read-only."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from cases.models import Ticket
-from cases.selectors import tickets_visible_to
 from cases.views.workspace import staff_required
+from insights.selectors import visible_ticket_or_404
 from insights.sentiment import sentiment_state
-
-
-def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
-    return get_object_or_404(tickets_visible_to(request.user), pk=pk)
 
 
 @staff_required
 @require_GET
 def ticket_sentiment(request: HttpRequest, pk: int) -> HttpResponse:
     """The panel of an open ticket (nothing for one resolved, closed or merged)."""
-    ticket = _visible_ticket(request, pk)
+    ticket = visible_ticket_or_404(request.user, pk)
     response = render(
         request,
         "insights/_ticket_sentiment.html",

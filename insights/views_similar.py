@@ -5,13 +5,12 @@ resolution and how the customer rated it — or one sentence saying why there ar
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from cases.selectors import tickets_visible_to
 from cases.views.workspace import staff_required
-from insights.selectors import similar_solved, similar_state
+from insights.selectors import similar_solved, similar_state, visible_ticket_or_404
 
 EXCERPT_WORDS = 40
 
@@ -19,7 +18,7 @@ EXCERPT_WORDS = 40
 @staff_required
 @require_GET
 def ticket_similar(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
+    ticket = visible_ticket_or_404(request.user, pk)
     cases = similar_solved(ticket, request.user)
     state = similar_state() if not cases else None
     rows = [{"case": case, "percent": round(case.similarity * 100)} for case in cases]

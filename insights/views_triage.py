@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from cases.models import Ticket
 from cases.selectors import tickets_visible_to
 from cases.views.workspace import staff_required, staff_user
 from insights.models import TriageField
+from insights.selectors import visible_ticket_or_404
 from insights.services.suggestions import apply_suggestion
 from insights.triage_state import triage_state
 from insights.wording import sure_percent
@@ -32,10 +33,6 @@ class AcceptForm(forms.Form):
     field = forms.ChoiceField(choices=TriageField.choices)
     value = forms.CharField(max_length=100)
     version = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-
-
-def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
-    return get_object_or_404(tickets_visible_to(request.user), pk=pk)
 
 
 def _render(
@@ -64,7 +61,7 @@ def _render(
 @require_GET
 def ticket_triage(request: HttpRequest, pk: int) -> HttpResponse:
     """The panel: each suggestion with its confidence and "Accept" (unless already set)."""
-    return _render(request, _visible_ticket(request, pk))
+    return _render(request, visible_ticket_or_404(request.user, pk))
 
 
 @staff_required
@@ -72,7 +69,7 @@ def ticket_triage(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_triage_accept(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Accept one suggestion. Done: back to the ticket page (as the page's actions that land
     elsewhere do), which shows the new value; refused: the panel again, saying why."""
-    ticket = _visible_ticket(request, pk)
+    ticket = visible_ticket_or_404(request.user, pk)
     form = AcceptForm(request.POST)
     if not form.is_valid():
         return _render(request, ticket, _("This suggestion can't be accepted."), status=400)
@@ -85,7 +82,9 @@ def ticket_triage_accept(request: HttpRequest, pk: int) -> HttpResponseBase:
             expected_version=form.cleaned_data["version"],
         )
     except (TransitionError, ConflictError) as refused:
-        return _render(request, _visible_ticket(request, pk), refused.message, status=409)
+        return _render(
+            request, visible_ticket_or_404(request.user, pk), refused.message, status=409
+        )
     except ServicePermissionDenied as refused:
         raise PermissionDenied(refused.message) from refused
     except CasesError as refused:

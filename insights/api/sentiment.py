@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.common import StaffApi, error_responses
-from cases.selectors import tickets_visible_to
+from insights.selectors import visible_ticket_or_404
 from insights.sentiment import sentiment_state
 
 
@@ -52,7 +51,7 @@ class TicketSentimentApi(StaffApi):
         responses={200: SentimentOutput, **error_responses(404)},
     )
     def get(self, request: Request, id: int) -> Response:
-        ticket = get_object_or_404(tickets_visible_to(request.user), pk=id)
+        ticket = visible_ticket_or_404(request.user, id)
         state = sentiment_state(ticket)
         mood = state.mood
         data = {

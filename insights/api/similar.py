@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -16,8 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.common import StaffApi, error_responses
-from cases.selectors import tickets_visible_to
-from insights.selectors import similar_solved
+from insights.selectors import similar_solved, visible_ticket_or_404
 
 
 class SimilarCaseOutput(serializers.Serializer[Any]):
@@ -45,7 +43,7 @@ class TicketSimilarApi(StaffApi):
         responses={200: SimilarCaseOutput(many=True), **error_responses(404)},
     )
     def get(self, request: Request, id: int) -> Response:
-        ticket = get_object_or_404(tickets_visible_to(request.user), pk=id)
+        ticket = visible_ticket_or_404(request.user, id)
         data = [
             {
                 "id": case.ticket.pk,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -22,15 +21,11 @@ from cases.api.common import (
     VersionInput,
     error_responses,
 )
-from cases.models import Ticket, User
-from cases.selectors import tickets_visible_to
+from cases.models import User
 from insights.models import AppliedSuggestion, TriageField
+from insights.selectors import visible_ticket_or_404
 from insights.services.suggestions import apply_suggestion
 from insights.triage_state import triage_state
-
-
-def _ticket(request: Request, id: int) -> Ticket:
-    return get_object_or_404(tickets_visible_to(request.user), pk=id)
 
 
 class SuggestionOutput(serializers.Serializer[Any]):
@@ -87,7 +82,7 @@ class TicketTriageApi(StaffApi):
         responses={200: TriageOutput, **error_responses(404)},
     )
     def get(self, request: Request, id: int) -> Response:
-        ticket = _ticket(request, id)
+        ticket = visible_ticket_or_404(request.user, id)
         state = triage_state(ticket)
         data = {
             "ticket": ticket.pk,
@@ -110,7 +105,7 @@ class TicketTriageAcceptApi(StaffApi):
         responses={200: AppliedOutput, **error_responses(400, 404, 409)},
     )
     def post(self, request: Request, id: int) -> Response:
-        ticket = _ticket(request, id)
+        ticket = visible_ticket_or_404(request.user, id)
         serializer = AcceptInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request.user
