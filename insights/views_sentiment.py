@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from cases.views.workspace import staff_required
 from insights.selectors import visible_ticket_or_404
 from insights.sentiment import sentiment_state
+from quality.views.common import private
 
 
 @staff_required
@@ -19,10 +19,10 @@ from insights.sentiment import sentiment_state
 def ticket_sentiment(request: HttpRequest, pk: int) -> HttpResponse:
     """The panel of an open ticket (nothing for one resolved, closed or merged)."""
     ticket = visible_ticket_or_404(request.user, pk)
-    response = render(
-        request,
-        "insights/_ticket_sentiment.html",
-        {"ticket": ticket, "state": sentiment_state(ticket)},
+    return private(
+        render(
+            request,
+            "insights/_ticket_sentiment.html",
+            {"ticket": ticket, "state": sentiment_state(ticket)},
+        )
     )
-    patch_cache_control(response, private=True, no_store=True)  # what this user may see
-    return response

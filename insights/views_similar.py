@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from cases.views.workspace import staff_required
 from insights.selectors import similar_solved, similar_state, visible_ticket_or_404
+from quality.views.common import private
 
 EXCERPT_WORDS = 40
 
@@ -22,10 +22,10 @@ def ticket_similar(request: HttpRequest, pk: int) -> HttpResponse:
     cases = similar_solved(ticket, request.user)
     state = similar_state() if not cases else None
     rows = [{"case": case, "percent": round(case.similarity * 100)} for case in cases]
-    response = render(
-        request,
-        "insights/_ticket_similar.html",
-        {"ticket": ticket, "rows": rows, "state": state, "excerpt_words": EXCERPT_WORDS},
+    return private(
+        render(
+            request,
+            "insights/_ticket_similar.html",
+            {"ticket": ticket, "rows": rows, "state": state, "excerpt_words": EXCERPT_WORDS},
+        )
     )
-    patch_cache_control(response, private=True, no_store=True)  # what this user may see
-    return response

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -27,6 +26,7 @@ from insights.selectors import visible_ticket_or_404
 from insights.services.suggestions import apply_suggestion
 from insights.triage_state import triage_state
 from insights.wording import sure_percent
+from quality.views.common import private
 
 
 class AcceptForm(forms.Form):
@@ -47,14 +47,14 @@ def _render(
         }
         for s in state.suggestions
     ]
-    response = render(
-        request,
-        "insights/_ticket_triage.html",
-        {"ticket": ticket, "state": state, "rows": rows, "error": error},
-        status=status,
+    return private(
+        render(
+            request,
+            "insights/_ticket_triage.html",
+            {"ticket": ticket, "state": state, "rows": rows, "error": error},
+            status=status,
+        )
     )
-    patch_cache_control(response, private=True, no_store=True)  # what this user may see
-    return response
 
 
 @staff_required

@@ -30,7 +30,7 @@ from ..selectors.coaching import (
     teams_of,
 )
 from ..services import coaching as services
-from ._common import show_refusal
+from .common import show_refusal
 
 
 def _agent(request: HttpRequest, agent_id: int) -> User:

@@ -41,7 +41,7 @@ from ..permissions import is_manager
 from ..selectors import problems as selectors
 from ..services import problems as services
 from ..services.problems import LINK_MAX
-from ._common import dashboard_fragment, private, show_refusal
+from .common import dashboard_fragment, private, show_refusal
 
 PAGE_SIZE = 25
 DRIVER_KEYS = ("dimension", "value", "from", "to")

@@ -49,7 +49,7 @@ from ..permissions import is_manager, is_reviewer
 from ..selectors import reviews as selectors
 from ..services import reviews as services
 from ..services import sampling
-from ._common import dashboard_fragment, private, show_refusal
+from .common import dashboard_fragment, private, show_refusal
 
 LIST_LIMIT = 200
 View = Callable[..., HttpResponseBase]
