@@ -179,6 +179,7 @@ class SentimentTrainer:
         result["unhappy_share"] = round(history.labels.count(UNHAPPY) / len(history.labels), 4)
         payload = {"vectorizer": words, "classifier": model}
         result["messages"] = self._measure_on_messages(history, cut, payload)
+        result["beats_baseline"] = is_useful(result)  # the verdict, for the models page
         return result
 
     def _measure_on_messages(self, history: History, cut: int, payload: Any) -> dict[str, int]:

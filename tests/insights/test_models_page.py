@@ -355,6 +355,7 @@ SENTIMENT_QUALITY = {
     "trained_on": 160,
     "unhappy_share": 0.3,
     "messages": {"read": 30, "unhappy": 10, "warned": 5, "warned_right": 4},
+    "beats_baseline": True,
 }
 
 
@@ -365,6 +366,8 @@ def test_the_sentiment_figures_say_how_it_read_the_customers_messages(client, ad
     )
     client.force_login(adrian)
     html = client.get(PAGE).content.decode()
+    section = re.search(r'id="model-sentiment".*?</section>', html, re.S).group(0)
+    assert "Beats the baseline: customers' moods are read." in _text(section)
     said = _text(re.search(r'class="[^"]*sentiment-on-messages[^"]*">(.*?)</p>', html, re.S)[1])
     assert said == (
         "Read as the ticket page reads them, on what the newest answers' customers wrote on "
@@ -378,7 +381,8 @@ def test_the_sentiment_figures_say_how_it_read_the_customers_messages(client, ad
 @pytest.mark.django_db
 def test_a_sentiment_model_whose_customers_wrote_nothing_known_says_so(client, adrian):
     quality = SENTIMENT_QUALITY | {
-        "messages": {"read": 0, "unhappy": 0, "warned": 0, "warned_right": 0}
+        "messages": {"read": 0, "unhappy": 0, "warned": 0, "warned_right": 0},
+        "beats_baseline": False,
     }
     TrainedModel.objects.create(
         kind=ModelKind.SENTIMENT, status=ModelStatus.READY, documents=200, quality=quality
@@ -386,6 +390,8 @@ def test_a_sentiment_model_whose_customers_wrote_nothing_known_says_so(client, a
     client.force_login(adrian)
     html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     said = _text(re.search(r'class="[^"]*sentiment-on-messages[^"]*">(.*?)</p>', html, re.S)[1])
+    section = re.search(r'id="model-sentiment".*?</section>', html, re.S).group(0)
+    assert "No supera la referencia: no se lee el ánimo." in _text(section)
     assert said == (
         "Sin medir en los mensajes de los clientes: ninguno de los clientes de las respuestas "
         "más recientes escribió palabras que el modelo conozca."

@@ -251,6 +251,7 @@ def test_the_model_beats_the_majority_baseline_on_the_newest_fifth(trained):
     assert figures["macro_f1"] > figures["baseline_macro_f1"] + 0.4
     # 8 % of the comments say the other mood than their scores on purpose.
     assert figures["accuracy"] >= 0.85
+    assert figures["beats_baseline"] is True
 
 
 SAID_BEFORE = {
