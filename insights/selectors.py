@@ -15,6 +15,26 @@ from insights.training.similar import SOLVED, nearest, query_text
 from surveys.models import SurveyResponse
 
 CANDIDATES = 100  # read from the index before the one visibility query
+TRAININGS_SHOWN = 10  # per kind, on the models page and in its API
+
+
+@dataclass(frozen=True)
+class Trainings:
+    """A kind's last trainings, newest first, and the one in use: the newest ready one,
+    which may be older than every training in `history`."""
+
+    history: list[TrainedModel]
+    in_use: TrainedModel | None
+
+
+def trainings(kind: str, limit: int = TRAININGS_SHOWN) -> Trainings:
+    """The last `limit` trainings of `kind` and the model in use, for the admins' models page
+    and the models API (two queries)."""
+    newest = TrainedModel.objects.filter(kind=kind).order_by("-trained_at", "-pk")
+    return Trainings(
+        history=list(newest[:limit]),
+        in_use=newest.filter(status=ModelStatus.READY).first(),
+    )
 
 
 @dataclass(frozen=True)

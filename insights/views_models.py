@@ -27,8 +27,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.permissions import is_admin
 from cases.views.workspace import staff_required, staff_user
+from insights import selectors
 from insights.forms import AutoApplyRulesForm
-from insights.models import ModelKind, ModelStatus, TrainedModel, TriageField
+from insights.models import ModelKind, TrainedModel, TriageField
 from insights.predict import field_is_useful
 from insights.services import auto_apply
 from insights.tasks import train_models
@@ -38,7 +39,6 @@ from metrics.presentation.formatting import format_value
 logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponseBase]
-HISTORY_ROWS = 10
 # "Train now" queues at most one training in this many seconds.
 TRAIN_LOCK_KEY = "insights:train-now"
 TRAIN_LOCK_SECONDS = 120
@@ -148,14 +148,8 @@ def panels() -> list[KindPanel]:
     for kind, label in ModelKind.choices:
         if kind not in TRAINERS and kind not in trained:
             continue
-        history = list(TrainedModel.objects.filter(kind=kind).order_by("-trained_at", "-pk"))[
-            :HISTORY_ROWS
-        ]
-        in_use = (
-            TrainedModel.objects.filter(kind=kind, status=ModelStatus.READY)
-            .order_by("-trained_at", "-pk")
-            .first()
-        )
+        last = selectors.trainings(kind)
+        history, in_use = last.history, last.in_use
         panel = KindPanel(
             kind=kind,
             label=str(label),

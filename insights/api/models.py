@@ -15,10 +15,9 @@ from rest_framework.response import Response
 
 from cases.api.common import StaffApi, error_responses
 from cases.permissions import is_admin
-from insights.models import ModelKind, ModelStatus, TrainedModel
+from insights import selectors
+from insights.models import ModelKind, ModelStatus
 from insights.services import auto_apply
-
-TRAININGS_PER_KIND = 10
 
 
 class TrainingOutput(serializers.Serializer[Any]):
@@ -67,17 +66,8 @@ class ModelsApi(StaffApi):
             raise PermissionDenied(_("The models are for admins."))
         trainings: list[dict[str, Any]] = []
         for kind in ModelKind.values:
-            rows = list(
-                TrainedModel.objects.filter(kind=kind).order_by("-trained_at", "-pk")[
-                    :TRAININGS_PER_KIND
-                ]
-            )
-            in_use = (
-                TrainedModel.objects.filter(kind=kind, status=ModelStatus.READY)
-                .order_by("-trained_at", "-pk")
-                .values_list("pk", flat=True)
-                .first()
-            )
+            last = selectors.trainings(kind)
+            in_use = last.in_use.pk if last.in_use else None
             trainings.extend(
                 {
                     "id": row.pk,
@@ -90,7 +80,7 @@ class ModelsApi(StaffApi):
                     "quality": row.quality,
                     "message": row.message,
                 }
-                for row in rows
+                for row in last.history
             )
         counts = auto_apply.applied_counts(days=30)
         rules = [
