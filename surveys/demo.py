@@ -75,6 +75,10 @@ COMMENTS = {
                 "Aprobaron el reembolso, pero el dinero tardó en llegar.",
                 "Corrigieron la factura, aunque el reembolso demoró.",
             ],
+            "good": [
+                "El reembolso llegó en dos días, muy bien.",
+                "Corrigieron la factura enseguida y me devolvieron el dinero.",
+            ],
             "bad": [
                 "Todavía espero el reembolso del dinero que me cobraron.",
                 "El reembolso tardó semanas, muy mal servicio.",
@@ -86,6 +90,10 @@ COMMENTS = {
                 "Me ayudaron, pero la app sigue fallando a veces.",
                 "Pude entrar a la cuenta, aunque la contraseña costó.",
             ],
+            "good": [
+                "Ya puedo entrar a mi cuenta, me guiaron paso a paso.",
+                "Restablecieron la contraseña en minutos y la app funciona.",
+            ],
             "bad": [
                 "La app sigue sin dejarme iniciar sesión.",
                 "Sigo sin poder entrar a mi cuenta, la contraseña no funciona.",
@@ -96,6 +104,10 @@ COMMENTS = {
             "mixed": [
                 "El pedido llegó, pero varios días tarde.",
                 "Buena respuesta, aunque la entrega se demoró.",
+            ],
+            "good": [
+                "Localizaron mi pedido y llegó al día siguiente.",
+                "La entrega se reprogramó sin problema.",
             ],
             "bad": [
                 "El pedido llegó una semana tarde y nadie me avisó.",
@@ -136,6 +148,7 @@ COMMENTS = {
         },
         "refund": {
             "mixed": ["The refund was approved, but the money took a while."],
+            "good": ["The refund arrived in two days, well done."],
             "bad": [
                 "I am still waiting for my refund.",
                 "The refund took weeks, very poor service.",
@@ -143,6 +156,7 @@ COMMENTS = {
         },
         "app_login": {
             "mixed": ["They helped, but the app still fails sometimes."],
+            "good": ["I can log in again, they guided me step by step."],
             "bad": [
                 "The app still won't let me log in.",
                 "I still cannot get into my account, the password does not work.",
@@ -150,6 +164,7 @@ COMMENTS = {
         },
         "delivery": {
             "mixed": ["The order arrived, but days late."],
+            "good": ["They found my order and it arrived the next day."],
             "bad": [
                 "My order arrived a week late and nobody told me.",
                 "The courier never delivered on time.",
@@ -157,7 +172,50 @@ COMMENTS = {
         },
     },
 }
-# The theme a case's category brings to its unhappy comments.
+# How customers say how they feel, whatever the case was about: a sentence some add to a
+# comment (MOOD_SHARE). The words of mood (waiting, patience, writing again, thanks) are the
+# ones customers also use in their messages on open cases (cases.demo IMPATIENCE), so what the
+# sentiment model learns from comments reads those messages; the topics (refunds, orders,
+# the app) come in happy comments too, so a topic alone does not read as unhappy.
+MOOD_SENTENCES = {
+    "es": {
+        "good": [
+            "¡Muchas gracias!",
+            "Quedé muy satisfecha, gracias.",
+            "Todo salió bien, sin complicaciones.",
+            "Los recomiendo.",
+            "Excelente servicio.",
+            "Me atendieron con calma y sin prisa.",
+        ],
+        "bad": [
+            "Llevo días esperando una respuesta.",
+            "Nadie me daba una respuesta.",
+            "Perdí la paciencia, nadie solucionaba nada.",
+            "Tuve que escribir tres veces por lo mismo.",
+            "Pésima atención, sigo esperando.",
+            "Estoy muy decepcionado.",
+        ],
+    },
+    "en": {
+        "good": [
+            "Many thanks!",
+            "Very satisfied, thank you.",
+            "Everything went smoothly, no hassle.",
+            "I would recommend you.",
+            "Excellent service.",
+        ],
+        "bad": [
+            "I waited days for an answer.",
+            "Nobody gave me an answer.",
+            "I ran out of patience, nobody solved anything.",
+            "I had to write three times about the same thing.",
+            "Really poor service, still waiting.",
+            "Very disappointed.",
+        ],
+    },
+}
+MOOD_SHARE = {"good": 0.6, "bad": 0.7}
+# The theme a case's category brings to its comments.
 CATEGORY_THEMES = {
     "Facturación": "refund",
     "Devoluciones": "refund",
@@ -196,15 +254,18 @@ def _mood(csat: int) -> str:
 
 def _themes(ticket, mood: str) -> dict[str, float]:
     """The themes a comment on `ticket` may have, weighted by the facts of the case."""
+    category = ticket.category.name if ticket.category_id else ""
     if mood == "good":
-        return {"kindness": 3, "quick": 2}
+        weights = {"kindness": 3.0, "quick": 2.0}
+        if category in CATEGORY_THEMES:
+            weights[CATEGORY_THEMES[category]] = 1.5
+        return weights
     weights = {"waiting": 1.0, "not_solved": 1.0}
     if ticket.reopen_count or ticket.escalation_count:
         weights["not_solved"] += 2
     first_answer = ticket.first_response_at
     if first_answer and first_answer - ticket.created_at > timedelta(hours=8):
         weights["waiting"] += 3
-    category = ticket.category.name if ticket.category_id else ""
     if category in CATEGORY_THEMES:
         weights[CATEGORY_THEMES[category]] = 4
     if mood == "mixed":
@@ -221,7 +282,11 @@ def _comment(own: random.Random, ticket, language: str, csat: int) -> str:
     themes = _themes(ticket, mood)
     texts = COMMENTS.get(language, COMMENTS["es"])
     theme = own.choices(list(themes), weights=list(themes.values()))[0]
-    return own.choice(texts[theme][mood])
+    comment = own.choice(texts[theme][mood])
+    feelings = MOOD_SENTENCES.get(language, MOOD_SENTENCES["es"]).get(mood)
+    if feelings and own.random() < MOOD_SHARE[mood]:
+        comment = f"{comment} {own.choice(feelings)}"
+    return comment
 
 
 def _commenting(customer, ticket) -> random.Random:
