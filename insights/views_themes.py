@@ -30,7 +30,7 @@ from insights.services import themes as services
 from metrics.forms import DashboardFilterForm
 from metrics.kpis import Period
 from quality.permissions import is_manager
-from quality.views._common import dashboard_fragment, private
+from quality.views.common import dashboard_fragment, private
 
 View = Callable[..., HttpResponseBase]
 DASHBOARD_ROWS = 8

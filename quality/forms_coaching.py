@@ -1,5 +1,5 @@
 """The coaching forms. They parse what was typed; the services (quality/services/coaching.py)
-decide what is allowed, and their errors come back onto the fields (quality/views/_common.py's
+decide what is allowed, and their errors come back onto the fields (quality/views/common.py's
 `show_refusal`), so
 the page shows them beside what was typed."""
 

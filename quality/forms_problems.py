@@ -1,5 +1,5 @@
 """Forms of the problem pages. They parse input only; what may happen to a problem is decided
-by quality.services.problems, whose refusals quality/views/_common.py's `show_refusal` puts
+by quality.services.problems, whose refusals quality/views/common.py's `show_refusal` puts
 back on the form."""
 
 from typing import Any

@@ -24,9 +24,9 @@ from cases.models import (
 from cases.services import add_customer_reply, add_reply
 from insights import store
 from insights.models import ModelKind, ModelStatus, TrainedModel
-from insights.sentiment import UNHAPPY_AT, customer_messages, read_mood, ticket_mood
+from insights.sentiment import customer_messages, read_mood, ticket_mood
 from insights.services.training import train_model
-from insights.training.sentiment import HAPPY, UNHAPPY, label_of
+from insights.training.sentiment import HAPPY, UNHAPPY, UNHAPPY_AT, label_of
 from surveys.models import FollowUp, Source, SurveyInvitation, SurveyResponse
 from surveys.services import answer_rows, clean_answer, history_invitation
 from tests.api.helpers import token_client
