@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Ticket, User, format_reference, parse_reference
 from cases.selectors import can_see_ticket
+from metrics.forms import MAX_DATE, MIN_DATE
 
 from ..errors import QualityError
 from ..goals import target_error
@@ -94,10 +95,25 @@ def _reviews(agent: User, review_ids: Sequence[int]) -> list[Review]:
     return reviews
 
 
+def _out_of_range(day: date | None) -> bool:
+    """Outside the dates the whole app takes (the dashboard's MIN_DATE to MAX_DATE): a goal
+    due in the year 9999 has no period the KPI engine could read."""
+    return day is not None and not MIN_DATE <= day <= MAX_DATE
+
+
+def _date_range_error() -> str:
+    return _("Choose a date from %(min)s to %(max)s.") % {
+        "min": MIN_DATE.isoformat(),
+        "max": MAX_DATE.isoformat(),
+    }
+
+
 def _session_errors(held_on: date | None, notes: str) -> dict[str, str]:
     errors = {}
     if held_on is None:
         errors["held_on"] = _("Give the session's date.")
+    elif _out_of_range(held_on):
+        errors["held_on"] = _date_range_error()
     if not (notes or "").strip():
         errors["notes"] = _("Write what was discussed.")
     elif len(notes) > NOTES_MAX_LENGTH:
@@ -227,8 +243,12 @@ def _goal_errors(
                 errors["target"] = problem
     if starts_on is None:
         errors["starts_on"] = _("Give the date the goal starts.")
+    elif _out_of_range(starts_on):
+        errors["starts_on"] = _date_range_error()
     if due_on is None:
         errors["due_on"] = _("Give the date the goal is due.")
+    elif _out_of_range(due_on):
+        errors["due_on"] = _date_range_error()
     elif starts_on is not None and due_on < starts_on:
         errors["due_on"] = _("The due date cannot be before the start date.")
     if len(note or "") > 255:

@@ -201,6 +201,28 @@ def test_setting_a_goal_refuses_every_wrong_field_at_once_and_writes_nothing(ana
     assert not CoachingGoal.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("starts_on", "due_on", "refused"),
+    [
+        (date(1969, 12, 31), DUE, {"starts_on"}),
+        (START, date(9999, 12, 31), {"due_on"}),
+        (date(1, 1, 1), date(9999, 12, 31), {"starts_on", "due_on"}),
+    ],
+)
+def test_goal_dates_outside_the_apps_range_are_refused(ana, marta, starts_on, due_on, refused):
+    with pytest.raises(QualityError) as error:
+        set_goal(
+            by=marta, agent=ana, kpi="csat", comparison="at_least", target=Decimal("80"),
+            starts_on=starts_on, due_on=due_on,
+        )  # fmt: skip
+    assert set(error.value.errors) == refused
+    assert all(
+        message == "Choose a date from 1970-01-01 to 2100-01-01."
+        for message in error.value.errors.values()
+    )
+    assert not CoachingGoal.objects.exists()
+
+
 def test_an_agent_cannot_set_goals(ana, bruno):
     with pytest.raises(QualityPermissionDenied):
         set_goal(
@@ -230,3 +252,13 @@ def test_updating_a_goal_checks_the_same_rules(ana, marta):
         )  # fmt: skip
     g.refresh_from_db()
     assert (g.kpi, g.target) == ("csat", Decimal("80.00"))
+
+
+def test_a_session_dated_outside_the_apps_range_is_refused(ana, marta):
+    from quality.models_coaching import CoachingSession
+    from quality.services.coaching import record_session
+
+    with pytest.raises(QualityError) as error:
+        record_session(by=marta, agent=ana, held_on=date(9999, 1, 1), notes="Revisamos tonos.")
+    assert error.value.errors == {"held_on": "Choose a date from 1970-01-01 to 2100-01-01."}
+    assert not CoachingSession.objects.exists()
