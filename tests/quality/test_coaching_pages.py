@@ -219,6 +219,26 @@ def test_the_fragment_has_the_name_and_address_the_dashboard_includes():
     assert reverse("quality:my_goals") == "/quality/coaching/me/goals/"
 
 
+def test_a_refused_review_is_said_even_when_the_agent_has_no_review_to_choose(client, marta, ana):
+    """Without a completed review there are no boxes to tick: a forged `reviews` value
+    still comes back with its reason, and nothing is written."""
+    response = page(
+        client, marta, "coaching_session_create", ana.pk, method="post",
+        data={"held_on": "2026-03-14", "notes": "Notes I typed", "reviews": ["999999"]},
+    )  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The agent has no completed review to discuss yet." in html
+    no_reviews = html[html.index("session-no-reviews") :]
+    shown = no_reviews[: no_reviews.index("</div>\n")]
+    assert (
+        'invalid-feedback d-block">Select a valid choice. 999999 is not one of the available '
+        "choices." in shown
+    )
+    assert "Notes I typed" in html
+    assert not CoachingSession.objects.exists()
+
+
 def test_a_new_session_is_dated_today_unless_changed(client, marta, ana):
     html = page(client, marta, "coaching_session_create", ana.pk).content.decode()
     assert 'value="2026-03-15"' in html
