@@ -326,12 +326,17 @@ def ticket_problem_unlink(request: HttpRequest, pk: int, problem_pk: int) -> Htt
 def link_tickets(request: HttpRequest) -> HttpResponse:
     """From the queue's bulk bar (its checkboxes `ticket` = "id:version"): first the
     selection the user can see and a choice of problem; with `confirm`, link them."""
-    ids = parse_ids(request.POST.getlist("ticket"))
+    chosen = request.POST.getlist("ticket")
+    ids = parse_ids(chosen)
     if ids is None:
+        if parse_ids(chosen, limit=len(chosen)) is None:  # not too many: not ticket numbers
+            error = _("The selection holds something that is not a ticket: choose again.")
+        else:
+            error = _("Choose at most %(n)s tickets.") % {"n": LINK_MAX}
         return render(
             request,
             "quality/problems/link_tickets.html",
-            {"nav": "problems", "error": _("Choose at most %(n)s tickets.") % {"n": LINK_MAX}},
+            {"nav": "problems", "error": error},
             status=400,
         )
     tickets, hidden = selectors.visible_tickets(request.user, ids)

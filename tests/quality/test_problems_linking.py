@@ -173,7 +173,7 @@ def test_the_bulk_bar_flow_opens_a_new_problem_with_the_tickets(client, ana, n1_
 @pytest.mark.parametrize(
     ("data", "shown"),
     [
-        ({"ticket": ["abc"]}, None),  # not an id (worded as the 100 tickets' limit)
+        ({"ticket": ["abc"]}, "The selection holds something that is not a ticket: choose again."),
         ({"ticket": [str(i) for i in range(1, 150)]}, "Choose at most 100 tickets."),
         ({}, "Select the tickets to link in the queue first."),
         (  # neither a problem nor a title
