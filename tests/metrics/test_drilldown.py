@@ -26,6 +26,7 @@ from surveys import demo as survey_demo
 from surveys.filters import ResponseFilter
 from surveys.selectors import responses_visible_to
 from tests.api.helpers import token_client
+from tests.built_once import Built, built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +34,23 @@ QUEUE = reverse("cases:queue")
 RESPONSES = reverse("surveys:response_list")
 
 
-@pytest.fixture
-def desk(settings) -> Iterator[None]:
-    """The demo desk (cases/demo, surveys/demo), its rollups built."""
-    settings.EMBEDDED = True
+def load_desk() -> None:
     demo.load_demo()
     survey_demo.load_survey_history(seed=demo.SEED)
     rollups.rebuild()
-    yield
+
+
+@pytest.fixture(scope="module")
+def _desk(django_db_setup, django_db_blocker) -> Iterator[Built[None]]:
+    """The demo desk (cases/demo, surveys/demo), its rollups built, once for the module
+    (tests/built_once.py): the tests that do not ask for it come before the first that does."""
+    yield from built_once(django_db_blocker, load_desk, EMBEDDED=True)
+
+
+@pytest.fixture
+def desk(_desk, settings) -> None:
+    settings.EMBEDDED = True
+    _desk.start()
 
 
 def last_days(days: int) -> kpis.Period:
@@ -236,6 +246,50 @@ def check_tables(
             mismatches.check(f"trend {kpi} {point['bucket']}", url, sample(point["detail"]), user)
 
 
+def test_every_kpi_of_cards_and_explanations_has_a_link_or_says_why_not():
+    period = last_days(30)
+    for key in {kpi.key for kpi in KPI_CARDS} | set(EXPLAINED_KPIS) | {"backlog"}:
+        url = drill_url(key, period, kpis.Filters())
+        assert (url is None) == (key in UNLISTED), key
+        assert key in SOURCES or key in UNLISTED
+    # A macro's tickets open in the queue, its answers (placed otherwise) nowhere; averages
+    # have no numerator; unassigned is expressible.
+    assert "macro=1" in drill_url("resolved", period, kpis.Filters(macro=1))
+    assert drill_url("csat", period, kpis.Filters(macro=1)) is None
+    assert drill_url("csat_average", period, kpis.Filters(), part=True) is None
+    unassigned = drill_url("volume", period, kpis.Filters(), segment=("agent", None))
+    assert unassigned is not None and "without=assignee" in unassigned
+    no_agent = drill_url("csat", period, kpis.Filters(), segment=("agent", None))
+    assert no_agent is not None and "without=agent" in no_agent
+    with pytest.raises(ValueError):
+        drill_url("backlog", period, kpis.Filters(), age="ancient")
+    with pytest.raises(ValueError):
+        drill_url("volume", period, kpis.Filters(), segment=("driver:frt", "lt_1h"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{QUEUE}?created_from=yesterday&facet=nope&age=lt_1d",
+        f"{QUEUE}?resolved_before=2026-13-45&open_at=0001-01-01&without=planet",
+        f"{QUEUE}?created_from=99999-01-01T00:00&customer=abc",
+        f"{RESPONSES}?answered_from=soon&question=mood&frt=forever&escalated=maybe",
+        f"{RESPONSES}?answered_until=2026-02-30&public_replies=9&without=moon",
+    ],
+)
+def test_invalid_drill_parameters_are_reported_not_a_server_error(client, marta, url):
+    client.force_login(marta)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"drill-down-error" in response.content
+
+
+def test_the_responses_api_refuses_an_invalid_moment(marta):
+    response = token_client(marta).get("/api/v1/surveys/responses/", {"answered_from": "soon"})
+    assert response.status_code == 400
+    assert "answered_from" in str(response.json())
+
+
 @pytest.mark.parametrize("rollups_on", [True, False], ids=["rollups", "live"])
 def test_every_figure_lists_its_sample_for_a_manager(desk, rollups_on):
     manager = User.objects.get(username="manager")
@@ -338,50 +392,6 @@ def test_an_agent_drills_into_their_own_tickets(desk, client):
     visible = desk_wide.context["page_obj"].paginator.count
     assert 0 < visible < kpis.summary(period, kpis.Filters())["volume"]
     assert all(t.assignee_id == agent.pk for t in desk_wide.context["page_obj"].object_list)
-
-
-def test_every_kpi_of_cards_and_explanations_has_a_link_or_says_why_not():
-    period = last_days(30)
-    for key in {kpi.key for kpi in KPI_CARDS} | set(EXPLAINED_KPIS) | {"backlog"}:
-        url = drill_url(key, period, kpis.Filters())
-        assert (url is None) == (key in UNLISTED), key
-        assert key in SOURCES or key in UNLISTED
-    # A macro's tickets open in the queue, its answers (placed otherwise) nowhere; averages
-    # have no numerator; unassigned is expressible.
-    assert "macro=1" in drill_url("resolved", period, kpis.Filters(macro=1))
-    assert drill_url("csat", period, kpis.Filters(macro=1)) is None
-    assert drill_url("csat_average", period, kpis.Filters(), part=True) is None
-    unassigned = drill_url("volume", period, kpis.Filters(), segment=("agent", None))
-    assert unassigned is not None and "without=assignee" in unassigned
-    no_agent = drill_url("csat", period, kpis.Filters(), segment=("agent", None))
-    assert no_agent is not None and "without=agent" in no_agent
-    with pytest.raises(ValueError):
-        drill_url("backlog", period, kpis.Filters(), age="ancient")
-    with pytest.raises(ValueError):
-        drill_url("volume", period, kpis.Filters(), segment=("driver:frt", "lt_1h"))
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        f"{QUEUE}?created_from=yesterday&facet=nope&age=lt_1d",
-        f"{QUEUE}?resolved_before=2026-13-45&open_at=0001-01-01&without=planet",
-        f"{QUEUE}?created_from=99999-01-01T00:00&customer=abc",
-        f"{RESPONSES}?answered_from=soon&question=mood&frt=forever&escalated=maybe",
-        f"{RESPONSES}?answered_until=2026-02-30&public_replies=9&without=moon",
-    ],
-)
-def test_invalid_drill_parameters_are_reported_not_a_server_error(client, marta, url):
-    client.force_login(marta)
-    response = client.get(url)
-    assert response.status_code == 200
-    assert b"drill-down-error" in response.content
-
-
-def test_the_responses_api_refuses_an_invalid_moment(marta):
-    response = token_client(marta).get("/api/v1/surveys/responses/", {"answered_from": "soon"})
-    assert response.status_code == 400
-    assert "answered_from" in str(response.json())
 
 
 def _count_in(text: str) -> int:
