@@ -2,6 +2,7 @@
 task the beat runs finds nothing in the demo's past to e-mail — no survey (or its reminder),
 no SLA warning or breach, no follow-up alert, no auto-close notice, no weekly digest."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from importlib import import_module
 from io import StringIO
@@ -18,6 +19,7 @@ from config.celery import app
 from metrics import digest
 from surveys import services as survey_services
 from surveys.models import InvitationStatus, SurveyInvitation
+from tests.built_once import Built, built_once
 
 
 def run_every_beat_task() -> dict[str, object]:
@@ -32,11 +34,25 @@ def run_every_beat_task() -> dict[str, object]:
     return results
 
 
-@pytest.fixture
-def demo(db, settings):
-    settings.EMBEDDED = True
-    settings.SURVEY_REMINDER_DAYS = 3
+DEMO_SETTINGS = {"EMBEDDED": True, "SURVEY_REMINDER_DAYS": 3}
+
+
+def load_demo() -> None:
     call_command("load_demo", stdout=StringIO())
+
+
+@pytest.fixture(scope="module")
+def _demo(django_db_setup, django_db_blocker) -> Iterator[Built[None]]:
+    """`load_demo` once for the module (tests/built_once.py): each test starts from the
+    freshly loaded desk, the e-mails the load sent included."""
+    yield from built_once(django_db_blocker, load_demo, **DEMO_SETTINGS)
+
+
+@pytest.fixture
+def demo(_demo, db, settings):
+    for name, value in DEMO_SETTINGS.items():
+        setattr(settings, name, value)
+    _demo.start()
 
 
 def test_no_beat_task_mails_anything_about_the_demo_past(demo):
