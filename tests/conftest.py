@@ -101,3 +101,33 @@ def customer(db):
 def ticket(ana, team_n1, customer):
     """A new phone ticket of Soporte N1 registered by Ana, unassigned."""
     return make_ticket(by=ana, customer=customer, team=team_n1)
+
+
+# Files that take long but hold few tests, longest first. `make test` spreads files with
+# `--dist loadfile`, which hands out the files holding the most tests first: these would start
+# last and keep one worker busy alone at the end (the soak test mostly waits on real clocks
+# for minutes, a core left idle). They start first instead, and the many short files fill in
+# around them.
+LONG_FILES = (
+    "tests/runtime/test_soak.py",
+    "tests/e2e/test_csp.py",
+    "tests/test_deploy_check.py",
+    "tests/metrics/test_kpis_property.py",
+    "tests/runtime/test_runner.py",
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongFilesFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node):
+            # Every time a worker is given a file, the long ones still waiting come first.
+            for scope in reversed(LONG_FILES):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return LongFilesFirst(config, log)
