@@ -72,6 +72,11 @@ def _stem(word: str, language: str) -> str:
     return fold(_STEMMERS[language].stemWord(word))
 
 
+def stem_of(word: str, language: str) -> str:
+    """The folded Snowball stem of one lower-case word in `language` ('es' or 'en')."""
+    return _stem(word.lower(), language)
+
+
 def terms_as_written(text: str) -> list[tuple[str, str]]:
     """Each content word of the text, in order, as (its stem, the word as written in lower
     case): the stem for the models, the word for the people who read a theme's top words."""

@@ -6,6 +6,11 @@ other) are left out. One TF-IDF vocabulary of stemmed words and neighbouring pai
 (`insights.text.terms_and_pairs`: "no funcion", "not good" say what their words apart don't)
 feeds a logistic regression, whose probability of "unhappy" the ticket page shows.
 
+Words that say what cases are about rather than how the customer feels — written in at least
+as large a share of ticket texts as of comments (`pedido`, `refund`, `contraseña`) — are left
+out: where only unhappy comments mention refunds, the model would otherwise learn that a
+refund is unhappy and warn about every calm question about one.
+
 It is measured twice on the newest fifth of the answers: on their comments (what it learned
 from), and on what those customers wrote on their ticket before answering (what the ticket
 page reads) — how many of the unhappy ones it would have warned about, and how often a
@@ -14,7 +19,7 @@ warning was right.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,12 +37,14 @@ from insights.training import TooLittleData, Trained, digest, register
 from insights.training.evaluation import commonest, scores, split_point
 from surveys.models import SurveyResponse
 
-VERSION = 2  # of the recipe: a new one retrains even on the same data
+VERSION = 3  # of the recipe: a new one retrains even on the same data
 UNHAPPY = "unhappy"
 HAPPY = "happy"
 UNHAPPY_AT = 0.6  # the probability from which the agent is warned
 MESSAGES_READ = 3  # the customer's newest messages: what they feel now, not a week ago
 FULL_EVIDENCE = 4  # known terms from which a message weighs fully
+CASE_TEXTS = 20_000  # the newest tickets whose subject and description tell the case words
+CASE_WORD_RATIO = 1.0  # a term this much as common in ticket texts as in comments is a case word
 
 
 def label_of(csat: int | None, nps: int | None) -> str | None:
@@ -104,8 +111,42 @@ def unhappy_reading(messages: Sequence[str], payload: Any) -> tuple[float, str] 
     return round(total / weights, 4), worst[1]
 
 
-def vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=terms_and_pairs, min_df=2, max_df=0.7, sublinear_tf=True)
+class MoodTerms:
+    """The analyzer: `terms_and_pairs` of a text but the case words. A class, not a closure,
+    so the trained vectorizer can be stored."""
+
+    def __init__(self, case_words: frozenset[str]) -> None:
+        self.case_words = case_words
+
+    def __call__(self, text: str) -> list[str]:
+        return [term for term in terms_and_pairs(text) if term not in self.case_words]
+
+
+def case_words(comments: Sequence[str]) -> frozenset[str]:
+    """The terms (words and pairs) of `comments` written in at least CASE_WORD_RATIO times as
+    large a share of the newest CASE_TEXTS tickets' subjects and descriptions: what cases are
+    about, not how customers feel about them."""
+    in_comments: Counter[str] = Counter()
+    for comment in comments:
+        in_comments.update(set(terms_and_pairs(comment)))
+    in_tickets: Counter[str] = Counter()
+    tickets = Ticket.objects.order_by("-pk").values_list("subject", "description")
+    count = 0
+    for subject, description in tickets[:CASE_TEXTS].iterator(chunk_size=2000):
+        count += 1
+        written = set(terms_and_pairs(f"{subject}\n{description}"))
+        in_tickets.update(term for term in written if term in in_comments)
+    if not count or not comments:
+        return frozenset()
+    return frozenset(
+        term
+        for term, found in in_comments.items()
+        if in_tickets[term] / count >= CASE_WORD_RATIO * found / len(comments)
+    )
+
+
+def vectorizer(skipped: frozenset[str] = frozenset()) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=MoodTerms(skipped), min_df=2, max_df=0.7, sublinear_tf=True)
 
 
 def classifier() -> LogisticRegression:
@@ -121,12 +162,15 @@ def _comments() -> Any:
 class SentimentTrainer:
     def fingerprint(self) -> str:
         figures = _comments().aggregate(n=Count("pk"), last=Max("pk"), newest=Max("answered_at"))
+        # The tickets tell the case words (the newest ones: a new ticket may change them).
+        tickets = Ticket.objects.aggregate(n=Count("pk"), last=Max("pk"))
         # The minimum too: a desk told "too little history" trains once an admin lowers it.
         return digest(
             VERSION,
             settings.INSIGHTS_TRAIN_MAX_TICKETS,
             settings.INSIGHTS_MIN_COMMENTS,
             *figures.values(),
+            *tickets.values(),
         )
 
     def history(self) -> History:
@@ -156,9 +200,10 @@ class SentimentTrainer:
         cut = split_point(have) if have else 0
         if have < minimum or len(set(history.labels[:cut])) < 2:
             raise TooLittleData(needed=minimum, have=have)
-        words = vectorizer()
+        skipped = case_words(history.texts)
+        words = vectorizer(skipped)
         try:
-            quality = self._measure(history, cut)
+            quality = self._measure(history, cut, skipped)
             matrix = words.fit_transform(history.texts)
         except ValueError:  # too few comments, or too few shared words, for min_df and max_df
             raise TooLittleData(needed=minimum, have=have) from None
@@ -167,16 +212,17 @@ class SentimentTrainer:
         payload = {"version": VERSION, "vectorizer": words, "classifier": model}
         return Trained(payload=payload, documents=have, quality=quality)
 
-    def _measure(self, history: History, cut: int) -> dict[str, Any]:
+    def _measure(self, history: History, cut: int, skipped: frozenset[str]) -> dict[str, Any]:
         """Train on the older 80 % of the labelled comments, test on the newest 20 %."""
         train_labels, truth = history.labels[:cut], history.labels[cut:]
-        words = vectorizer()
+        words = vectorizer(skipped)
         model = classifier()
         model.fit(words.fit_transform(history.texts[:cut]), train_labels)
         predicted = [str(p) for p in model.predict(words.transform(history.texts[cut:]))]
         result = scores(truth, predicted, commonest(train_labels))
         result["trained_on"] = len(train_labels)
         result["unhappy_share"] = round(history.labels.count(UNHAPPY) / len(history.labels), 4)
+        result["case_words"] = len(skipped)
         payload = {"vectorizer": words, "classifier": model}
         result["messages"] = self._measure_on_messages(history, cut, payload)
         result["beats_baseline"] = is_useful(result)  # the verdict, for the models page

@@ -26,7 +26,7 @@ from insights import store
 from insights.models import ModelKind, ModelStatus, TrainedModel
 from insights.sentiment import customer_messages, read_mood, ticket_mood
 from insights.services.training import train_model
-from insights.training.sentiment import HAPPY, UNHAPPY, UNHAPPY_AT, label_of
+from insights.training.sentiment import HAPPY, UNHAPPY, UNHAPPY_AT, case_words, label_of
 from surveys.models import FollowUp, Source, SurveyInvitation, SurveyResponse
 from surveys.services import answer_rows, clean_answer, history_invitation
 from tests.api.helpers import token_client
@@ -313,6 +313,29 @@ def test_customers_who_wrote_nothing_known_are_not_counted():
     figures = record.quality["messages"]
     assert figures["warned"] == 0 and figures["warned_right"] == 0
     assert figures["read"] <= record.quality["tested_on"]
+
+
+@pytest.mark.django_db
+def test_words_about_the_case_are_not_learned_as_mood(ana, team_n1):
+    """Where only unhappy comments mention refunds, a calm question about a refund must not
+    read as unhappy: a word as common in ticket texts as in comments names the case."""
+    responses = answered_comments(400)
+    for response in responses:
+        if label_of(response.csat, response.nps) == UNHAPPY:
+            response.comment = f"{response.comment} Reembolso."
+    SurveyResponse.objects.bulk_update(responses, ["comment"])
+    Ticket.objects.filter(pk__in=[r.ticket_id for r in responses[::2]]).update(
+        description="Quiero saber cuándo llega el reembolso de mi pedido."
+    )
+    assert "reembols" in case_words([r.comment for r in responses])
+    assert not {"esper", "nadi respond", "graci"} & case_words([r.comment for r in responses])
+    record = train_model(kind=ModelKind.SENTIMENT)
+    assert record.quality["case_words"] > 0
+    calm = open_ticket(ana, team_n1, "Hola, ¿cuándo llega mi reembolso? Reembolso del pedido.")
+    mood = ticket_mood(calm)
+    assert mood is None or mood.label == "calm"
+    angry = open_ticket(ana, team_n1, "Mi reembolso.", "Sigo esperando, nadie me responde")
+    assert ticket_mood(angry).label == "unhappy"
 
 
 @pytest.mark.django_db
