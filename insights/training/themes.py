@@ -40,11 +40,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from cases.models import Status, Ticket
 from insights.models import ModelKind, TrainedModel
 from insights.services.themes import save_training
-from insights.text import terms_as_written
+from insights.text import stem_of, terms_as_written
 from insights.training import TooLittleData, Trained, digest, register
 from surveys.models import SurveyResponse
 
-VERSION = 2  # of the recipe: a new one retrains even on the same data
+VERSION = 3  # of the recipe: a new one retrains even on the same data
 K_MIN, K_MAX = 6, 12
 TEXTS_PER_THEME = 20  # at least, on average: a small desk gets fewer themes
 TOP_TERMS = 10
@@ -82,11 +82,26 @@ class Reading:
         return min(written.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
 
 
+# Words that say how a customer feels or asks, not what they write about: the sentiment and
+# triage models need them (`no funciona`, `still waiting`), a theme's top words do not — a
+# theme of "no · sin · bien" says nothing to a manager. Matched by stem, in both languages.
+NOT_A_SUBJECT = """
+    no nada nunca sin tampoco todavía aún sigue sigo bien mal mejor peor bueno buena malo mala
+    gracias hola favor quiero quisiera necesito necesitamos hice hago puedo pueden podrían ayuda
+    not never nothing without yet still now again good great bad better worse best right wrong
+    thanks thank hello please need want would could help dear regards
+""".split()  # noqa: SIM905 - a word list reads best as words
+_NO_SUBJECT = frozenset(
+    stem_of(word, language) for word in NOT_A_SUBJECT for language in ("es", "en")
+)
+
+
 def read(texts: Iterable[str]) -> Reading:
-    """`insights.text.terms` of each text, noting the word each stem was written as."""
+    """`insights.text.terms` of each text but the words no subject is named by
+    (NOT_A_SUBJECT), noting the word each stem was written as."""
     reading = Reading(terms=[])
     for text in texts:
-        found = terms_as_written(text)
+        found = [(stem, word) for stem, word in terms_as_written(text) if stem not in _NO_SUBJECT]
         for stem, word in found:
             reading.surfaces[stem][word] += 1
         reading.terms.append([stem for stem, _word in found])
@@ -254,7 +269,7 @@ class ThemesTrainer:
         ]
         mentioned = self._mentions(weights, order, [texts[i] for i in kept])
         for theme, examples in zip(
-            themes, self._examples(weights, order, texts, kept), strict=True
+            themes, self._examples(weights, order, texts, kept, reading, themes), strict=True
         ):
             theme["examples"] = examples
             theme["texts"] = mentioned[theme["number"]]
@@ -336,21 +351,32 @@ class ThemesTrainer:
 
     @staticmethod
     def _examples(
-        weights: npt.NDArray[Any], order: list[int], texts: list[Text], kept: list[int]
+        weights: npt.NDArray[Any],
+        order: list[int],
+        texts: list[Text],
+        kept: list[int],
+        reading: Reading,
+        themes: list[dict[str, Any]],
     ) -> list[list[dict[str, Any]]]:
         """Per theme, its most typical texts, each once: first those mostly about it (the
-        theme holds at least MENTION_SHARE of the text's weight and more than any other),
-        comments before descriptions (what customers said, in their words); then the rest by
-        weight. A comment that only touches the theme is not shown before a text all about
+        theme holds at least MENTION_SHARE of the text's weight and more than any other) that
+        use one of its top words, comments before descriptions (what customers said, in their
+        words); then the rest by weight. A comment that only touches the theme, or shares
+        none of the words a manager reads as the theme, is not shown before a text all about
         it."""
         found = []
         totals = weights.sum(axis=1)
         dominant = weights.argmax(axis=1)
-        for j in order:
+        for j, theme in zip(order, themes, strict=True):
+            top = {str(term["term"]) for term in theme["top_terms"]}
             column = weights[:, j]
             ranked = [int(i) for i in np.argsort(column)[::-1][: EXAMPLES * 50] if column[i] > 0]
             typical = [
-                i for i in ranked if dominant[i] == j and column[i] >= MENTION_SHARE * totals[i]
+                i
+                for i in ranked
+                if dominant[i] == j
+                and column[i] >= MENTION_SHARE * totals[i]
+                and top.intersection(reading.terms[kept[i]])
             ]
             typical.sort(key=lambda i: texts[kept[i]].source != COMMENT)  # stable: by weight
             chosen = set(typical)

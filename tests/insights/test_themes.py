@@ -14,6 +14,7 @@ from cases.models import Ticket
 from insights.models import ModelKind, ModelStatus, Theme, ThemeMention, TrainedModel
 from insights.selectors_themes import themes_report
 from insights.services.training import train_model
+from insights.training import themes as themes_training
 from metrics.forms import preset_range
 from metrics.kpis import Period
 from quality.models_problems import Problem, ProblemTicket
@@ -97,6 +98,15 @@ def test_examples_are_customers_comments_first(trained):
     assert len(theme.examples) == 5
     assert all(example["source"] == "comment" for example in theme.examples)
     assert any("amable" in example["text"].lower() for example in theme.examples)
+
+
+def test_top_words_name_subjects_not_how_customers_feel_or_ask(trained):
+    """`no`, `sin`, `bien`, `gracias`, `hola`, `please` … matter to sentiment and triage; a
+    theme called by them says nothing to a manager."""
+    training = theme_with("amable").training
+    for theme in Theme.objects.filter(training=training):
+        stems = {term["term"] for term in theme.top_terms}
+        assert not stems & themes_training._NO_SUBJECT, theme.words
 
 
 def test_every_example_is_a_text_mostly_about_its_theme(trained):
