@@ -188,12 +188,10 @@ MOOD_SENTENCES = {
             "Me atendieron con calma y sin prisa.",
         ],
         "bad": [
-            "Llevo días esperando una respuesta.",
-            "Nadie me daba una respuesta.",
-            "Perdí la paciencia, nadie solucionaba nada.",
-            "Tuve que escribir tres veces por lo mismo.",
-            "Pésima atención, sigo esperando.",
-            "Estoy muy decepcionado.",
+            "Llevaba días esperando y nadie me daba una respuesta.",
+            "Escribí por tercera vez por lo mismo.",
+            "Perdí la paciencia, nadie me solucionaba nada.",
+            "Seguí esperando, una pésima atención.",
         ],
     },
     "en": {
@@ -205,16 +203,15 @@ MOOD_SENTENCES = {
             "Excellent service.",
         ],
         "bad": [
-            "I waited days for an answer.",
-            "Nobody gave me an answer.",
-            "I ran out of patience, nobody solved anything.",
-            "I had to write three times about the same thing.",
-            "Really poor service, still waiting.",
+            "I was waiting for days and nobody answered.",
+            "I wrote for the third time about the same thing.",
+            "I ran out of patience, nobody was solving anything.",
+            "Still waiting, really poor service.",
             "Very disappointed.",
         ],
     },
 }
-MOOD_SHARE = {"good": 0.6, "bad": 0.7}
+MOOD_SHARE = {"good": 0.7, "bad": 0.9}
 # The theme a case's category brings to its comments.
 CATEGORY_THEMES = {
     "Facturación": "refund",
