@@ -97,4 +97,10 @@ def test_the_timeline_tells_the_sla_story(client, ana, team_n1, policy):
     html = client.get(reverse("cases:ticket_detail", args=[ticket.pk])).content.decode()
 
     assert "SLA policy High 1 h / 8 h: first response due" in html
+    policy_line = html[html.index("SLA policy High 1 h / 8 h:") :].split("<", 1)[0].strip()
+    # A time ending in "p.m." ends the line: no second full stop after it.
+    assert policy_line == (
+        "SLA policy High 1 h / 8 h: first response due 03/04/2025 11:55 a.m., "
+        "resolution due 03/04/2025 6:55 p.m."
+    )
     assert "First response deadline missed (due" in html
