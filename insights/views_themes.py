@@ -168,11 +168,13 @@ def theme_rename(request: HttpRequest, pk: int) -> HttpResponse:
     form = ThemeNameForm(request.POST)
     if form.is_valid():
         try:
-            services.rename_theme(
+            renamed = services.rename_theme(
                 theme=theme, by=staff_user(request), name=form.cleaned_data["name"]
             )
         except CasesError as error:
             form.add_error("name", error.message)
+        else:
+            messages.success(request, _("Theme renamed: “%(name)s”.") % {"name": renamed.label})
     if not form.is_valid():
         return _list_page(request, failed=(theme.pk, form), status=400)
     period = _period_form(request)

@@ -267,6 +267,7 @@ def test_a_manager_names_a_theme(trained, client, marta):
         marta,
         "App y acceso",
     )
+    assert "Theme renamed: “App y acceso”." in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.parametrize(
