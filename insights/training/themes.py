@@ -44,7 +44,7 @@ from insights.text import stem_of, terms_as_written
 from insights.training import TooLittleData, Trained, digest, register
 from surveys.models import SurveyResponse
 
-VERSION = 3  # of the recipe: a new one retrains even on the same data
+VERSION = 4  # of the recipe: a new one retrains even on the same data
 K_MIN, K_MAX = 6, 12
 TEXTS_PER_THEME = 20  # at least, on average: a small desk gets fewer themes
 TOP_TERMS = 10
@@ -267,7 +267,10 @@ class ThemesTrainer:
             self._theme(number, components[j], vocabulary, reading)
             for number, j in enumerate(order, start=1)
         ]
-        mentioned = self._mentions(weights, order, [texts[i] for i in kept])
+        tops = [{str(term["term"]) for term in theme["top_terms"]} for theme in themes]
+        mentioned = self._mentions(
+            weights, order, [texts[i] for i in kept], [reading.terms[i] for i in kept], tops
+        )
         for theme, examples in zip(
             themes, self._examples(weights, order, texts, kept, reading, themes), strict=True
         ):
@@ -322,9 +325,17 @@ class ThemesTrainer:
         }
 
     def _mentions(
-        self, weights: npt.NDArray[Any], order: list[int], texts: list[Text]
+        self,
+        weights: npt.NDArray[Any],
+        order: list[int],
+        texts: list[Text],
+        terms: list[list[str]],
+        tops: list[set[str]],
     ) -> Counter[int]:
-        """Each text's themes (at least MENTION_SHARE of its strongest), as rows to write."""
+        """Each text's themes, as rows to write: those holding at least MENTION_SHARE of its
+        strongest one's weight and whose top words (`tops`, in `order`) it uses — a theme
+        that only colours a text through words further down its list is not what the text
+        is about."""
         number = {j: n for n, j in enumerate(order, start=1)}
         counts: Counter[int] = Counter()
         strongest = weights.max(axis=1)
@@ -332,7 +343,7 @@ class ThemesTrainer:
         rows, columns = np.nonzero(weights >= (MENTION_SHARE * strongest)[:, None])
         self.rows = []
         for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
-            if strongest[i] <= 0:
+            if strongest[i] <= 0 or not tops[number[j] - 1].intersection(terms[i]):
                 continue
             text = texts[i]
             self.rows.append(
