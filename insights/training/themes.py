@@ -44,8 +44,12 @@ from insights.text import stem_of, terms_as_written
 from insights.training import TooLittleData, Trained, digest, register
 from surveys.models import SurveyResponse
 
-VERSION = 4  # of the recipe: a new one retrains even on the same data
+VERSION = 5  # of the recipe: a new one retrains even on the same data
 K_MIN, K_MAX = 6, 12
+# Comments (how the service felt) and ticket texts (what went wrong) are factorised apart when
+# each has texts for SOURCE_K_MIN themes of its own: a comment's words then never make a theme
+# of case descriptions, nor the other way round. Each source gets 4 to 6 themes.
+SOURCE_K_MIN, SOURCE_K_MAX = 4, 6
 TEXTS_PER_THEME = 20  # at least, on average: a small desk gets fewer themes
 TOP_TERMS = 10
 COHERENCE_TERMS = 8
@@ -53,6 +57,7 @@ WEAKEST = 0.05
 EXAMPLES = 5
 EXAMPLE_CHARACTERS = 300
 MENTION_SHARE = 0.5
+MENTION_WORDS = 5  # a text mentions a theme only if it uses one of its strongest words
 CHOICE_SAMPLE = 5_000  # texts on which each candidate k is tried
 NEAR_TIE = 0.02  # of coherence: the smaller k wins within it
 COMMENT, DESCRIPTION = "comment", "description"
@@ -170,14 +175,16 @@ def coherence(components: npt.NDArray[Any], present: sp.csc_matrix) -> float:
     return round(sum(scores) / len(scores), 4) if scores else -1.0
 
 
-def candidates(documents: int, terms: int) -> list[int]:
-    """The numbers of themes to try: K_MIN…K_MAX, fewer with fewer texts (TEXTS_PER_THEME a
+def candidates(documents: int, terms: int, k_min: int = K_MIN, k_max: int = K_MAX) -> list[int]:
+    """The numbers of themes to try: k_min…k_max, fewer with fewer texts (TEXTS_PER_THEME a
     theme) or fewer distinct terms than that (NMF finds at most one theme per term)."""
-    top = max(2, min(K_MAX, documents // TEXTS_PER_THEME, terms))
-    return list(range(min(K_MIN, top), top + 1))
+    top = max(2, min(k_max, documents // TEXTS_PER_THEME, terms))
+    return list(range(min(k_min, top), top + 1))
 
 
-def choose_k(matrix: sp.csr_matrix) -> tuple[int, dict[str, float]]:
+def choose_k(
+    matrix: sp.csr_matrix, k_min: int = K_MIN, k_max: int = K_MAX
+) -> tuple[int, dict[str, float]]:
     """The most coherent number of themes (the smaller on a near tie), tried on an evenly
     spread sample of the texts."""
     documents, terms = matrix.shape
@@ -186,11 +193,27 @@ def choose_k(matrix: sp.csr_matrix) -> tuple[int, dict[str, float]]:
     present = (sample > 0).astype(np.float32).tocsc()
     scores = {
         k: coherence(factorise(sample, k, rough=True).components_, present)
-        for k in candidates(documents, min(terms, sample.shape[0]))
+        for k in candidates(documents, min(terms, sample.shape[0]), k_min, k_max)
     }
     best = max(scores.values())
     chosen = min(k for k, score in scores.items() if score >= best - NEAR_TIE)
     return chosen, {str(k): score for k, score in scores.items()}
+
+
+@dataclass
+class Factor:
+    """One factorisation: of the comments, of the ticket texts, or ("") of both together."""
+
+    source: str
+    rows: list[int]  # positions in the trainer's `kept` texts
+    k: int
+    tried: dict[str, float]
+    coherence: float
+    weights: npt.NDArray[Any]  # rows × k
+    components: npt.NDArray[Any]  # k × vocabulary
+    vocabulary: Sequence[str]
+    error: float
+    norm: float
 
 
 class ThemesTrainer:
@@ -245,29 +268,26 @@ class ThemesTrainer:
         minimum = settings.INSIGHTS_MIN_TICKETS
         if len(kept) < minimum:
             raise TooLittleData(needed=minimum, have=len(kept))
-        words = vectorizer(len(kept))
-        try:
-            matrix = words.fit_transform([reading.terms[i] for i in kept]).tocsr()
-        except ValueError as empty:  # no term in enough texts: nothing shared to find
-            raise TooLittleData(needed=minimum, have=0) from empty
-        if matrix.shape[1] < 2:  # one word shared by the texts: no themes to tell apart
+        factors = [
+            factor
+            for group in self._groups(texts, kept)
+            if (factor := self._factorise(group, kept, reading)) is not None
+        ]
+        if not factors:  # no term in enough texts, or NMF can't split them: nothing to find
             raise TooLittleData(needed=minimum, have=0)
-        k, tried = choose_k(matrix)
-        model = factorise(matrix, k)
-        weights = model.transform(matrix)
-        components = model.components_
-        finite = np.isfinite(model.reconstruction_err_) and np.isfinite(components).all()
-        if not (finite and np.isfinite(weights).all()):
-            # A handful of texts NMF can't split (its error and weights come out NaN): no
-            # themes to tell apart, as above.
-            raise TooLittleData(needed=minimum, have=0)
-        vocabulary = words.get_feature_names_out()
+        weights = np.zeros((len(kept), sum(f.k for f in factors)), dtype=np.float64)
+        columns: list[tuple[npt.NDArray[Any], Sequence[str]]] = []
+        for factor in factors:
+            start = len(columns)
+            weights[np.ix_(factor.rows, range(start, start + factor.k))] = factor.weights
+            columns += [(row, factor.vocabulary) for row in factor.components]
         order = self._order(weights)
         themes = [
-            self._theme(number, components[j], vocabulary, reading)
-            for number, j in enumerate(order, start=1)
+            self._theme(number, *columns[j], reading) for number, j in enumerate(order, start=1)
         ]
-        tops = [{str(term["term"]) for term in theme["top_terms"]} for theme in themes]
+        tops = [
+            {str(term["term"]) for term in theme["top_terms"][:MENTION_WORDS]} for theme in themes
+        ]
         mentioned = self._mentions(
             weights, order, [texts[i] for i in kept], [reading.terms[i] for i in kept], tops
         )
@@ -278,31 +298,98 @@ class ThemesTrainer:
             theme["texts"] = mentioned[theme["number"]]
         self.themes = themes
         covered = len({row["text"] for row in self.rows})
-        norm = float(sp.linalg.norm(matrix)) or 1.0
-        quality = {
-            "themes": k,
+        quality: dict[str, Any] = {
+            "themes": len(columns),
             "coverage": round(covered / len(texts), 4),
             "texts": len(texts),
             "comments": sum(text.source == COMMENT for text in texts),
             "descriptions": sum(text.source == DESCRIPTION for text in texts),
-            "coherence": tried[str(k)],
-            "coherence_by_k": tried,
-            "reconstruction_error": round(float(model.reconstruction_err_) / norm, 4),
+            "coherence": round(sum(f.coherence * f.k for f in factors) / len(columns), 4),
+            "reconstruction_error": round(
+                math.sqrt(sum(f.error**2 for f in factors) / sum(f.norm**2 for f in factors)), 4
+            ),
         }
+        if len(factors) == 1 and factors[0].source == "":
+            quality["coherence_by_k"] = factors[0].tried
+        else:
+            quality["sources"] = {
+                f.source: {"themes": f.k, "coherence": f.coherence, "coherence_by_k": f.tried}
+                for f in factors
+            }
         payload = {
             "version": VERSION,
-            "vocabulary": list(vocabulary),
-            "components": components.astype(np.float32),
+            "factors": [
+                {
+                    "source": f.source,
+                    "vocabulary": list(f.vocabulary),
+                    "components": f.components.astype(np.float32),
+                }
+                for f in factors
+            ],
             "themes": themes,
         }
         return Trained(payload=payload, documents=len(texts), quality=quality)
 
     @staticmethod
+    def _groups(texts: list[Text], kept: list[int]) -> list[tuple[str, list[int], int, int]]:
+        """(source, positions in `kept`, fewest themes, most themes) to factorise: comments
+        and ticket texts apart when each has texts for SOURCE_K_MIN themes, else all
+        together ("" for the source)."""
+        by_source = {
+            source: [p for p, i in enumerate(kept) if texts[i].source == source]
+            for source in (COMMENT, DESCRIPTION)
+        }
+        if all(len(rows) >= SOURCE_K_MIN * TEXTS_PER_THEME for rows in by_source.values()):
+            return [
+                (source, rows, SOURCE_K_MIN, SOURCE_K_MAX) for source, rows in by_source.items()
+            ]
+        return [("", list(range(len(kept))), K_MIN, K_MAX)]
+
+    @staticmethod
+    def _factorise(
+        group: tuple[str, list[int], int, int], kept: list[int], reading: Reading
+    ) -> Factor | None:
+        """The themes of one group of texts, or None when they share too few words or NMF
+        can't split them (its error and weights come out NaN)."""
+        source, rows, k_min, k_max = group
+        words = vectorizer(len(rows))
+        try:
+            matrix = words.fit_transform([reading.terms[kept[p]] for p in rows]).tocsr()
+        except ValueError:  # no term in enough texts: nothing shared to find
+            return None
+        if matrix.shape[1] < 2:  # one word shared by the texts: no themes to tell apart
+            return None
+        k, tried = choose_k(matrix, k_min, k_max)
+        model = factorise(matrix, k)
+        weights = model.transform(matrix)
+        components = model.components_
+        finite = np.isfinite(model.reconstruction_err_) and np.isfinite(components).all()
+        if not (finite and np.isfinite(weights).all()):
+            return None
+        return Factor(
+            source=source,
+            rows=rows,
+            k=k,
+            tried=tried,
+            coherence=tried[str(k)],
+            weights=weights,
+            components=components,
+            vocabulary=words.get_feature_names_out(),
+            error=float(model.reconstruction_err_),
+            norm=float(sp.linalg.norm(matrix)) or 1.0,
+        )
+
+    @staticmethod
     def _order(weights: npt.NDArray[Any]) -> list[int]:
-        """The themes biggest first (by their total weight over the texts): number 1 is the
-        one the desk talks about most."""
+        """The themes biggest first — by how many texts are mostly about them, then by their
+        total weight: number 1 is the one the desk talks about most. (Counts, not weights
+        alone: the weights of two factorisations are not on one scale.)"""
         totals = weights.sum(axis=0)
-        return sorted(range(weights.shape[1]), key=lambda j: (-float(totals[j]), j))
+        about = weights.argmax(axis=1)[weights.max(axis=1) > 0]
+        counts = np.bincount(about, minlength=weights.shape[1])
+        return sorted(
+            range(weights.shape[1]), key=lambda j: (-int(counts[j]), -float(totals[j]), j)
+        )
 
     @staticmethod
     def _theme(
@@ -333,7 +420,8 @@ class ThemesTrainer:
         tops: list[set[str]],
     ) -> Counter[int]:
         """Each text's themes, as rows to write: those holding at least MENTION_SHARE of its
-        strongest one's weight and whose top words (`tops`, in `order`) it uses — a theme
+        strongest one's weight and one of whose MENTION_WORDS strongest words (`tops`, in `order`)
+        it uses — a theme
         that only colours a text through words further down its list is not what the text
         is about."""
         number = {j: n for n, j in enumerate(order, start=1)}
@@ -379,7 +467,7 @@ class ThemesTrainer:
         totals = weights.sum(axis=1)
         dominant = weights.argmax(axis=1)
         for j, theme in zip(order, themes, strict=True):
-            top = {str(term["term"]) for term in theme["top_terms"]}
+            top = {str(term["term"]) for term in theme["top_terms"][:MENTION_WORDS]}
             column = weights[:, j]
             ranked = [int(i) for i in np.argsort(column)[::-1][: EXAMPLES * 50] if column[i] > 0]
             typical = [

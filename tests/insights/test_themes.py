@@ -100,6 +100,22 @@ def test_examples_are_customers_comments_first(trained):
     assert any("amable" in example["text"].lower() for example in theme.examples)
 
 
+def test_comments_and_ticket_texts_make_themes_of_their_own(trained, client, adrian):
+    """A comment's words never make a theme of case descriptions: each theme is mentioned by
+    one kind of text, and the models page says how many themes each kind has."""
+    training = theme_with("amable").training
+    assert training.quality["sources"]["comment"]["themes"] == 4
+    assert training.quality["sources"]["description"]["themes"] == 4
+    for theme in Theme.objects.filter(training=training):
+        sources = set(ThemeMention.objects.filter(theme=theme).values_list("source", flat=True))
+        assert len(sources) == 1, (theme.words, sources)
+    client.force_login(adrian)
+    html = client.get(reverse("insights:models")).content.decode()
+    by_source = re.search(r'themes-by-source">(.*?)</span>', html, re.S)[1]
+    assert "Survey comments: 4 themes, coherence" in by_source
+    assert "Ticket texts: 4 themes, coherence" in by_source
+
+
 def test_top_words_name_subjects_not_how_customers_feel_or_ask(trained):
     """`no`, `sin`, `bien`, `gracias`, `hola`, `please` … matter to sentiment and triage; a
     theme called by them says nothing to a manager."""
