@@ -622,18 +622,28 @@ GOAL = {"kpi": "csat", "comparison": "at_least", "target": "80"}
         ("9999-12-30", "9999-12-31", "12/30/9999 – 12/31/9999", ("no_data", "No data yet")),
     ],
 )
-def test_a_goal_far_in_the_past_or_the_future_is_kept_and_shown(
+def test_a_goal_far_in_the_past_or_the_future_is_refused_and_an_older_one_still_shown(
     ana, marta, starts_on, due_on, shown, status
 ):
-    """A goal's dates are not bounded: one far away is kept, its progress read without overflow."""
+    """Goal dates are bounded like every date of the app (1970–2100): a far one is refused
+    with the reason, as typed, and nothing is written; a goal stored before the bound is
+    still read without overflow."""
     dates = {"starts_on": starts_on, "due_on": due_on}
+    refusal = "Choose a date from 1970-01-01 to 2100-01-01."
     page = web(marta).post(f"/quality/coaching/{ana.pk}/goals/new/", {**GOAL, **dates})
-    assert page.status_code == 302 and page.url == f"/quality/coaching/{ana.pk}/"
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert text.count(refusal) == 2 and f'value="{starts_on}"' in text
     answer = api(marta).post(
         f"{API}/coaching/goals/", {"agent": ana.pk, **GOAL, "target": 80, **dates}, format="json"
     )
-    assert answer.status_code == 201 and answer.json()["progress"]["status"] == status[0]
-    assert CoachingGoal.objects.filter(agent=ana, **dates).count() == 2
+    assert answer.status_code == 400
+    assert answer.json() == {"starts_on": [refusal], "due_on": [refusal]}
+    assert not CoachingGoal.objects.exists()
+    for _ in range(2):  # stored before goal dates were bounded
+        CoachingGoal.objects.create(
+            agent=ana, created_by=marta, kpi="csat", comparison="at_least", target=80, **dates
+        )
     for page in (
         web(ana).get("/quality/coaching/me/goals/", headers={"HX-Request": "true"}),
         web(marta).get(f"/quality/coaching/{ana.pk}/"),
