@@ -34,6 +34,7 @@ from quality.views.common import dashboard_fragment, private
 
 View = Callable[..., HttpResponseBase]
 DASHBOARD_ROWS = 8
+MENTIONS_LISTED = 50  # on a theme's page, the newest; the figures count every mention
 
 
 def manager_required(view: View) -> View:
@@ -197,7 +198,10 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "row": selectors.theme_figures(theme, period, form.kpi_filters()),
-            "mentions": selectors.visible_mentions(theme, period, staff_user(request)),
+            "mentions": selectors.visible_mentions(
+                theme, period, staff_user(request), limit=MENTIONS_LISTED
+            ),
+            "mentions_listed": MENTIONS_LISTED,
             "period": period,
             "query": _query(form),
             "min_sample": settings.KPI_MIN_SAMPLE,

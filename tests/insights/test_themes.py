@@ -266,6 +266,19 @@ def test_the_theme_page_lists_only_the_tickets_the_reader_may_see(trained, clien
     for response in trained.responses["waiting"]:
         assert f'data-ticket="{response.ticket_id}"' in page
     assert page.count('data-ticket="') == 40
+    assert "theme-mentions-cut" not in page  # all 40 are listed
+
+
+def test_a_long_list_of_mentions_says_it_is_cut(trained, client, marta, monkeypatch):
+    monkeypatch.setattr("insights.views_themes.MENTIONS_LISTED", 25)
+    theme = theme_with("esperando")
+    client.force_login(marta)
+    page = client.get(reverse("insights:theme", args=[theme.pk])).content.decode()
+    assert page.count('data-ticket="') == 25
+    assert (
+        "Only the 25 newest mentions on tickets you can see are listed; the figures above "
+        "count them all."
+    ) in page
 
 
 def test_a_manager_names_a_theme(trained, client, marta):
