@@ -80,7 +80,8 @@ def test_a_search_without_matches_says_so(as_ana, customer):
 def test_the_list_is_paginated_and_keeps_the_search(as_ana, db):
     for n in range(27):
         CustomerFactory(name=f"Garcia {n:02d}")
-    CustomerFactory(name="Smith")
+    # Faker's companies are surnames ("Garcia, Smith and Lee"): Smith's must not match.
+    CustomerFactory(name="Smith", company="Smith Ltd")
     first = as_ana.get(LIST_URL, {"q": "garcia"})
     assert len(listed(first)) == 25
     assert 'href="?q=garcia&amp;page=2"' in first.content.decode()
