@@ -240,8 +240,13 @@ def themes_scores(
     if not themes:
         return {}
     previous = period.previous()
+    mentions = ThemeMention.objects.filter(theme__in=themes).order_by()
+    # Only the answers some theme asked for holds (one theme's page reads its own, not all).
     answers = SurveyResponse.objects.filter(
         filters.responses(), answered_at__gte=previous.start, answered_at__lt=period.end
+    ).filter(
+        Q(pk__in=mentions.filter(source=MentionSource.COMMENT).values("response_id"))
+        | Q(ticket_id__in=mentions.filter(source=MentionSource.DESCRIPTION).values("ticket_id"))
     )
     rows: dict[int, tuple[int | None, int | None, bool]] = {}
     by_ticket: dict[int, list[int]] = {}
@@ -251,7 +256,6 @@ def themes_scores(
         rows[pk] = (csat, nps, at >= period.start)
         by_ticket.setdefault(ticket_id, []).append(pk)
     mentioned: dict[int, set[int]] = {theme.pk: set() for theme in themes}
-    mentions = ThemeMention.objects.filter(theme__in=themes).order_by()
     for theme_id, response_id in mentions.filter(
         source=MentionSource.COMMENT, response__in=answers.values("pk")
     ).values_list("theme_id", "response_id"):
