@@ -44,7 +44,7 @@ from insights.text import stem_of, terms_as_written
 from insights.training import TooLittleData, Trained, digest, register
 from surveys.models import SurveyResponse
 
-VERSION = 5  # of the recipe: a new one retrains even on the same data
+VERSION = 6  # of the recipe: a new one retrains even on the same data
 K_MIN, K_MAX = 6, 12
 # Comments (how the service felt) and ticket texts (what went wrong) are factorised apart when
 # each has texts for SOURCE_K_MIN themes of its own: a comment's words then never make a theme
@@ -93,6 +93,7 @@ class Reading:
 NOT_A_SUBJECT = """
     no nada nunca sin tampoco todavía aún sigue sigo bien mal mejor peor bueno buena malo mala
     gracias hola favor quiero quisiera necesito necesitamos hice hago puedo pueden podrían ayuda
+    ayúdenme ayudarme
     not never nothing without yet still now again good great bad better worse best right wrong
     thanks thank hello please need want would could help dear regards
 """.split()  # noqa: SIM905 - a word list reads best as words

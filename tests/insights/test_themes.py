@@ -125,6 +125,17 @@ def test_top_words_name_subjects_not_how_customers_feel_or_ask(trained):
         assert not stems & themes_training._NO_SUBJECT, theme.words
 
 
+def test_the_themes_reading_drops_how_customers_feel_or_ask_and_keeps_the_subject():
+    reading = themes_training.read(
+        ["Hola, la impresora no funciona bien, por favor ayúdenme. Gracias.",
+         "Hello, the printer still does not work, please help. Thanks."]
+    )  # fmt: skip
+    assert [sorted(terms) for terms in reading.terms] == [
+        ["funcion", "impresor"],
+        ["printer", "work"],
+    ]
+
+
 def test_every_example_is_a_text_mostly_about_its_theme(trained):
     """A comment that only touches a theme is not shown as its example ahead of a text all
     about it: each example is one of the theme's own mentions."""
